@@ -1,0 +1,73 @@
+"""POST /apis/v1/memos: one MeMo in, a receipt out."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from ninja import Query, Router
+
+from digitalpost.api.schemas import ProblemOut, ReceiptOut
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import ReceiptStatus
+from digitalpost.core.errors import Outcome
+from digitalpost.messages.services.ingest import MemoRefused, accept_memo
+
+router = Router(tags=["memos"])
+
+XML_TYPES = {"application/xml", "text/xml"}
+REFUSAL_STATUS = {Outcome.INVALID: ReceiptStatus.INVALID, Outcome.NOT_ALLOWED: ReceiptStatus.NOT_ALLOWED}
+
+
+def refusal_receipt(exc: MemoRefused) -> JsonResponse:
+    """A refused MeMo gets a receipt in the national shape; nothing about it is stored."""
+    spec = exc.spec
+    status = REFUSAL_STATUS.get(spec.outcome, ReceiptStatus.INVALID)
+    body = ReceiptOut(
+        transmissionId=uuid.uuid4(),
+        messageUUID=exc.message_uuid,
+        messageId=None,
+        receiptStatus=status,
+        errorCode=str(exc.code),
+        errorMessage=exc.text,
+        timeStamp=timezone.now(),
+    )
+    return JsonResponse(body.model_dump(mode="json"), status=spec.http)
+
+
+@router.post(
+    "/memos",
+    response={200: ReceiptOut, 201: ReceiptOut, 400: ReceiptOut, 401: ProblemOut, 403: ReceiptOut,
+              409: ReceiptOut, 413: ReceiptOut, 415: ProblemOut},
+    summary="Send one MeMo",
+    description=(
+        "The body is one MeMo 1.1 or 1.2 message (`application/xml`). 201 with receiptStatus RECEIVED when "
+        "accepted; 200 with the original receipt when the same messageUUID is sent again with identical "
+        "bytes; 409 `memo.uuid.conflict` when the bytes differ; 400 INVALID or 403 NOT_ALLOWED with an "
+        "errorCode otherwise."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def submit_memo(
+    request: HttpRequest,
+    memo_message_uuid: str | None = Query(None, alias="memo-message-uuid"),  # noqa: B008
+) -> JsonResponse:
+    content_type = (request.content_type or "").lower()
+    if content_type not in XML_TYPES:
+        raise DigitalPostError(ErrorCode.MEMO_CONTENT_TYPE_NOT_SUPPORTED, f"got {content_type or 'none'}")
+    try:
+        query_uuid = uuid.UUID(memo_message_uuid) if memo_message_uuid else None
+    except ValueError:
+        return refusal_receipt(MemoRefused(ErrorCode.MEMO_UUID_MISMATCH, f"not a UUID: {memo_message_uuid!r}"))
+    try:
+        outcome = accept_memo(system=request.auth, body=request.body, query_uuid=query_uuid)
+    except MemoRefused as exc:
+        return refusal_receipt(exc)
+    body = ReceiptOut.of(outcome.receipt).model_dump(mode="json")
+    return JsonResponse(body, status=200 if outcome.replayed else 201)

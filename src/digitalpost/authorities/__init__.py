@@ -1,0 +1,1 @@
+"""Authorities (organisations identified by CVR) and what they are permitted to send."""

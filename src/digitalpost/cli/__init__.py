@@ -1,0 +1,1 @@
+"""The `digitalpost` command: run the hub, run workers, load demo data, manage the database."""

@@ -1,0 +1,140 @@
+"""The deterministic demo world and var/demo.json: everything a newcomer needs to send a first message.
+
+The same numbers every time (Nordby and Sydby Kommune, Anna/Bent/Carl, Dorte ApS); only the sender
+system's API token is random, made when the system is created and kept in var/demo.json.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from rich.console import Console
+
+from digitalpost.authorities.selectors import get_authority_by_cvr
+from digitalpost.authorities.services import create_authority
+from digitalpost.messages.services.ingest import accept_memo
+from digitalpost.protocols import memo
+from digitalpost.registry.models import Contact
+from digitalpost.registry.selectors import get_contact
+from digitalpost.registry.services import register_contact
+from digitalpost.systems.services import create_sender_system
+
+AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
+OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}
+CITIZENS = [
+    {"number": "0505851234", "name": "Anna Andersen", "status": Contact.Status.REGISTERED,
+     "address_line": "Skolevej 1", "postal_code": "8000", "city": "Aarhus C"},
+    {"number": "1203702345", "name": "Bent Bertelsen", "status": Contact.Status.EXEMPT,
+     "address_line": "Havnegade 12, 2. th.", "postal_code": "5000", "city": "Odense C"},
+    {"number": "2404603456", "name": "Carl Christensen", "status": Contact.Status.CLOSED,
+     "address_line": "Kirkestræde 3", "postal_code": "9000", "city": "Aalborg"},
+]
+COMPANY = {"number": "33770006", "name": "Dorte ApS", "address_line": "Industrivej 7", "postal_code": "7100",
+           "city": "Vejle"}
+# Fixed, so loading the demo twice replays instead of sending the welcome letters again.
+WELCOME_UUIDS = ["6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b01", "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b02"]
+
+
+def demo_file() -> Path:
+    return settings.VAR_DIR / "demo.json"
+
+
+def _ensure_contact(kind: Contact.Kind, spec: dict[str, Any]) -> Contact:
+    return get_contact(kind, spec["number"]) or register_contact(kind=kind, **spec)
+
+
+def _ensure_sender_token(authority: Any) -> tuple[str, str]:
+    """The demo sender system's id and token: the recorded ones if still valid, else a new system."""
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    previous = json.loads(demo_file().read_text()) if demo_file().exists() else {}
+    token = previous.get("sender_token", "")
+    system = get_sender_system_by_token(token) if token else None
+    if system is None or system.authority_id != authority.pk:
+        existing = authority.sender_systems.filter(is_standard=True).exists()
+        issued = create_sender_system(authority=authority, name="Nordby fjernprint", is_standard=not existing)
+        return str(issued.system.pk), issued.token
+    return str(system.pk), token
+
+
+def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None and str(system.pk) == system_id
+    texts = [
+        ("Velkommen til Digital Post", "Kære Anna\n\nHer finder du breve fra det offentlige.\n\nNordby Kommune"),
+        ("Din ansøgning om børnehaveplads", "Kære Anna\n\nVi har modtaget din ansøgning.\n\nNordby Kommune"),
+    ]
+    for message_uuid, (label, text) in zip(WELCOME_UUIDS, texts, strict=True):
+        letter = memo.simple_message(
+            sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+            label=label, files=[("brev.txt", "text/plain", text.encode())], message_uuid=message_uuid,
+            created=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        )
+        accept_memo(system=system, body=memo.build(letter))
+
+
+def load_demo(*, base_url: str) -> dict[str, Any]:
+    authority = get_authority_by_cvr(AUTHORITY["cvr"]) or create_authority(
+        **AUTHORITY, may_send_mandatory=True, may_send_legal_notification=True
+    )
+    if get_authority_by_cvr(OTHER_AUTHORITY["cvr"]) is None:
+        create_authority(**OTHER_AUTHORITY)
+    citizens = [_ensure_contact(Contact.Kind.CITIZEN, spec) for spec in CITIZENS]
+    company = _ensure_contact(Contact.Kind.COMPANY, COMPANY)
+    system_id, token = _ensure_sender_token(authority)
+    _welcome_letters(system_id, token, citizens[0])
+
+    sample = settings.VAR_DIR / "demo-memo.xml"
+    message_uuid = str(uuid.uuid4())
+    sample.write_bytes(
+        memo.build(
+            memo.simple_message(
+                sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=citizens[0].number,
+                label="Dit første brev via curl",
+                files=[("brev.txt", "text/plain", "Hej Anna – dette brev kom ind over REST.".encode())],
+                message_uuid=message_uuid, created=datetime.now(UTC),
+            )
+        )
+    )
+    demo = {
+        "base_url": base_url,
+        "sender_system_id": system_id,
+        "sender_token": token,
+        "authority_cvr": AUTHORITY["cvr"],
+        "other_authority_cvr": OTHER_AUTHORITY["cvr"],
+        "citizens": {
+            "registered": citizens[0].number,
+            "exempt": citizens[1].number,
+            "closed": citizens[2].number,
+        },
+        "company_cvr": company.number,
+        "sample_memo": str(sample),
+        "curl": (
+            f"curl -sS -X POST '{base_url}/apis/v1/memos?memo-message-uuid={message_uuid}' "
+            f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/xml' "
+            f"--data-binary @{sample}"
+        ),
+    }
+    demo_file().write_text(json.dumps(demo, indent=2) + "\n")
+    demo_file().chmod(0o600)
+    return demo
+
+
+def print_demo(demo: dict[str, Any], console: Console) -> None:
+    console.print(f"[bold]Demo data loaded[/bold] — details in {demo_file()}")
+    console.print(f"  Web mailbox:      {demo['base_url']}/login/  (sign in as Anna {demo['citizens']['registered']})")
+    console.print(f"  API docs:         {demo['base_url']}/apis/v1/docs")
+    console.print(f"  Sender system:    {demo['sender_system_id']}")
+    console.print(f"  API token:        {demo['sender_token']}")
+    console.print(f"  Authority CVR:    {demo['authority_cvr']}  (other authority {demo['other_authority_cvr']})")
+    console.print(f"  Citizens:         {demo['citizens']}")
+    console.print(f"  Company CVR:      {demo['company_cvr']}")
+    console.print("  Send a message:")
+    console.print(f"    {demo['curl']}", soft_wrap=True)

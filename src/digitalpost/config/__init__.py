@@ -1,0 +1,1 @@
+"""The Django project: settings from DIGITALPOST_* environment variables, root URLs, WSGI."""

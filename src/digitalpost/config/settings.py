@@ -1,0 +1,133 @@
+"""Settings, read from the environment so one build runs as demo, test or production.
+
+DIGITALPOST_VAR      folder for the SQLite file, blobs and demo files (default ./var)
+DATABASE_URL         selects PostgreSQL (postgres://…); default is SQLite in DIGITALPOST_VAR
+DIGITALPOST_DEMO     "1" enables demo sign-in and demo data commands
+DIGITALPOST_SECRET_KEY  required outside demo and tests; demo mode keeps a generated key in var/
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+# pytest (8.2+) announces itself in PYTEST_VERSION; tests keep their files apart from the demo's.
+TESTING = os.environ.get("DIGITALPOST_TESTING", "") == "1" or "PYTEST_VERSION" in os.environ
+DEMO_MODE = os.environ.get("DIGITALPOST_DEMO", "") == "1"
+VAR_DIR = Path(os.environ.get("DIGITALPOST_VAR", Path.cwd() / ("var/test" if TESTING else "var"))).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("DIGITALPOST_SECRET_KEY"):
+        return key
+    if not (DEMO_MODE or TESTING):
+        raise RuntimeError("Set DIGITALPOST_SECRET_KEY (or DIGITALPOST_DEMO=1 for the demo).")
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = os.environ.get("DIGITALPOST_DEBUG", "") == "1"
+ALLOWED_HOSTS = os.environ.get("DIGITALPOST_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "ninja",
+    "digitalpost.authorities",
+    "digitalpost.systems",
+    "digitalpost.registry",
+    "digitalpost.outbox",
+    "digitalpost.messages",
+    "digitalpost.inbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "digitalpost.config.urls"
+WSGI_APPLICATION = "digitalpost.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "digitalpost.inbox.context.inbox_context",
+            ],
+        },
+    },
+]
+
+_SQLITE = {
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "digitalpost.sqlite3")),
+    # Tests use a file too, so a worker process started by a test sees the same database.
+    "TEST": {"NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "test.sqlite3"))},
+    "OPTIONS": {
+        # Writers queue up instead of failing; accepted mail is on disk before we answer.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    },
+}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
+    if os.environ.get("DATABASE_URL")
+    else _SQLITE
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "da"
+LANGUAGES = [("da", "Dansk"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Europe/Copenhagen"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads the body itself.
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
+DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "blobs"))
+DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
+DIGITALPOST_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DIGITALPOST_DELIVERY_MAX_ATTEMPTS", 8))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}
+LOGIN_URL = "/login/"

@@ -1,0 +1,1 @@
+"""The pure domain: parties, the who-may-write policy, the error catalogue. No Django, no I/O."""

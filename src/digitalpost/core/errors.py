@@ -1,0 +1,186 @@
+"""The one catalogue of error codes.
+
+Every refusal anywhere in the hub — REST API, SMTP, web pages, CLI — carries a code from here and the
+human text that says what to fix. Entry points render the same error their own way (a receipt or
+problem+json over HTTP, a reply line over SMTP, a line of text in the CLI). Not for: logging or
+exceptions that never reach a user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # The message itself (MeMo): receipt status INVALID.
+    MEMO_INVALID = "memo.invalid"
+    MEMO_TOO_LARGE = "memo.too.large"
+    MEMO_UUID_MISMATCH = "memo.uuid.mismatch"
+    MEMO_UUID_CONFLICT = "memo.uuid.conflict"
+    MEMO_CONTENT_TYPE_NOT_SUPPORTED = "memo.content.type.not.supported"
+    FILE_EMPTY_NOT_ALLOWED = "file.empty.not.allowed"
+    FILE_EXTENSION_NOT_ALLOWED = "file.extension.not.allowed"
+    FILE_NAME_NOT_ALLOWED = "file.name.not.allowed"
+    ACTION_URI_NOT_ALLOWED = "action.uri.not.allowed"
+    EMPTY_NOTIFICATION_NOT_ALLOWED = "empty.notification.not.allowed"
+    ATTACHMENTS_TOO_MANY = "attachments.too.many"
+    DO_NOT_DELIVER_UNTIL_DATE_TOO_EARLY = "do.not.deliver.until.date.too.early"
+    DO_NOT_DELIVER_UNTIL_DATE_TOO_LATE = "do.not.deliver.until.date.too.late"
+    # Who may send what to whom: receipt status NOT_ALLOWED.
+    SENDER_NOT_ALLOWED = "sender.not.allowed"
+    RECIPIENT_IS_CLOSED = "recipient.is.closed"
+    RECIPIENT_IS_EXEMPT = "recipient.is.exempt"
+    RECIPIENT_UNKNOWN = "recipient.unknown"
+    MANDATORY_NOT_ALLOWED = "mandatory.not.allowed"
+    LEGAL_NOTIFICATION_NOT_ALLOWED = "legal.notification.not.allowed"
+    POLICY_NOT_ALLOWED = "policy.not.allowed"
+    # The API around messages.
+    AUTHENTICATION_FAILED = "authentication.failed"
+    MESSAGE_NOT_FOUND = "message.not.found"
+    CONTACT_ID_INVALID = "contact.id.invalid"
+    LOOKUP_TOO_MANY = "lookup.too.many"
+    REQUEST_INVALID = "request.invalid"
+    INTERNAL_ERROR = "internal.error"
+
+
+class Outcome(StrEnum):
+    """How a refusal is reported: the national receipt statuses plus plain API failures."""
+
+    INVALID = "INVALID"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    CONFLICT = "CONFLICT"
+    UNAUTHORISED = "UNAUTHORISED"
+    NOT_FOUND = "NOT_FOUND"
+    INTERNAL = "INTERNAL"
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    outcome: Outcome
+    http: int
+    smtp: str
+    text: str
+
+
+def _invalid(text: str) -> ErrorSpec:
+    return ErrorSpec(Outcome.INVALID, 400, "5.6.0", text)
+
+
+def _not_allowed(text: str) -> ErrorSpec:
+    return ErrorSpec(Outcome.NOT_ALLOWED, 403, "5.7.1", text)
+
+
+CATALOGUE: dict[ErrorCode, ErrorSpec] = {
+    ErrorCode.MEMO_INVALID: _invalid(
+        "The message is not well-formed XML or does not follow the MeMo schema. Fix the element named "
+        "in the error and send the message again."
+    ),
+    ErrorCode.MEMO_TOO_LARGE: ErrorSpec(
+        Outcome.INVALID, 413, "5.3.4",
+        "The message is larger than allowed for this sender. Split it into several messages or make "
+        "the documents smaller.",
+    ),
+    ErrorCode.MEMO_UUID_MISMATCH: _invalid(
+        "The memo-message-uuid query parameter differs from the messageUUID in the MeMo header. Send "
+        "the same UUID in both places."
+    ),
+    ErrorCode.MEMO_UUID_CONFLICT: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "A different message was already accepted with this messageUUID. Give every new message a new "
+        "UUID; resend a message only with exactly the same content.",
+    ),
+    ErrorCode.MEMO_CONTENT_TYPE_NOT_SUPPORTED: ErrorSpec(
+        Outcome.INVALID, 415, "5.6.0",
+        "Send one MeMo as application/xml.",
+    ),
+    ErrorCode.FILE_EMPTY_NOT_ALLOWED: _invalid(
+        "A document file is empty. Attach the file's content or leave the file out."
+    ),
+    ErrorCode.FILE_EXTENSION_NOT_ALLOWED: _invalid(
+        "A document has a file type that recipients cannot open safely. Convert it to an allowed type "
+        "such as PDF."
+    ),
+    ErrorCode.FILE_NAME_NOT_ALLOWED: _invalid(
+        'A file name contains a character that is not allowed (< > : " / \\ | ? *, line breaks or '
+        "special spaces). Rename the file."
+    ),
+    ErrorCode.ACTION_URI_NOT_ALLOWED: _invalid(
+        "An action link does not use https. Only https links may be sent to recipients."
+    ),
+    ErrorCode.EMPTY_NOTIFICATION_NOT_ALLOWED: _invalid(
+        "A NemSMS message needs a notification text. Write the text the recipient should receive."
+    ),
+    ErrorCode.ATTACHMENTS_TOO_MANY: _invalid(
+        "The message has more attachments than allowed. Send at most the allowed number or combine "
+        "documents."
+    ),
+    ErrorCode.DO_NOT_DELIVER_UNTIL_DATE_TOO_EARLY: _invalid(
+        "doNotDeliverUntilDate lies in the past. Leave it out to deliver at once, or give today or a "
+        "later date."
+    ),
+    ErrorCode.DO_NOT_DELIVER_UNTIL_DATE_TOO_LATE: _invalid(
+        "doNotDeliverUntilDate lies too far in the future. Choose a date within the allowed period."
+    ),
+    ErrorCode.SENDER_NOT_ALLOWED: _not_allowed(
+        "The MeMo's Sender is not the organisation this sender system belongs to. Put your own "
+        "organisation's CVR in Sender/senderID."
+    ),
+    ErrorCode.RECIPIENT_IS_CLOSED: _not_allowed(
+        "The recipient's mailbox is closed (for example after death or emigration). The message cannot "
+        "be delivered digitally; contact the recipient another way."
+    ),
+    ErrorCode.RECIPIENT_IS_EXEMPT: _not_allowed(
+        "The recipient is exempt from Digital Post and must receive letters on paper. Send the letter "
+        "by post."
+    ),
+    ErrorCode.RECIPIENT_UNKNOWN: _not_allowed(
+        "The recipient is not in the contact register. Check the CPR or CVR number."
+    ),
+    ErrorCode.MANDATORY_NOT_ALLOWED: _not_allowed(
+        "Your organisation may not send mandatory messages. Leave out <mandatory> or ask the platform "
+        "operator for the permission."
+    ),
+    ErrorCode.LEGAL_NOTIFICATION_NOT_ALLOWED: _not_allowed(
+        "Your organisation may not send legal notifications. Leave out <legalNotification> or ask the "
+        "platform operator for the permission."
+    ),
+    ErrorCode.POLICY_NOT_ALLOWED: _not_allowed(
+        "This kind of sender may not write to this kind of recipient (see who may write to whom)."
+    ),
+    ErrorCode.AUTHENTICATION_FAILED: ErrorSpec(
+        Outcome.UNAUTHORISED, 401, "5.7.8",
+        "The API token is missing, unknown or revoked. Send 'Authorization: Bearer <token>' with the "
+        "token issued for your sender system.",
+    ),
+    ErrorCode.MESSAGE_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "No such message is visible to you. Check the identifier.",
+    ),
+    ErrorCode.CONTACT_ID_INVALID: _invalid(
+        "A CPR number has 10 digits and a CVR number 8 digits. Check the number you looked up."
+    ),
+    ErrorCode.LOOKUP_TOO_MANY: _invalid("Look up at most 1000 contacts in one request."),
+    ErrorCode.REQUEST_INVALID: _invalid("The request is not valid. The detail names the field to fix."),
+    ErrorCode.INTERNAL_ERROR: ErrorSpec(
+        Outcome.INTERNAL, 500, "4.3.0",
+        "Something went wrong on our side. Nothing was accepted; try again later.",
+    ),
+}
+
+
+class DigitalPostError(Exception):
+    """A refusal with a catalogue code; `detail` names the exact place or value."""
+
+    def __init__(self, code: ErrorCode, detail: str = "") -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {self.text}")
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return CATALOGUE[self.code]
+
+    @property
+    def text(self) -> str:
+        return f"{self.spec.text} ({self.detail})" if self.detail else self.spec.text

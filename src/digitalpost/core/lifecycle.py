@@ -1,0 +1,33 @@
+"""A message's life: the events on its timeline, which of them are final, and receipt statuses.
+
+The event log itself is stored by the messages app; this module only names things and decides
+finality, so it can be tested without a database.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReceiptStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    COMPLETED = "COMPLETED"
+    INVALID = "INVALID"
+    NOT_ALLOWED = "NOT_ALLOWED"
+
+
+class EventKind(StrEnum):
+    MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
+    DELIVERY_POSTPONED = "DELIVERY_POSTPONED"
+    DELIVERY_RETRY = "DELIVERY_RETRY"
+    MESSAGE_DELIVERED = "MESSAGE_DELIVERED"
+    DELIVERY_FAILED = "DELIVERY_FAILED"
+    MESSAGE_READ = "MESSAGE_READ"
+
+
+# After one of these nothing more happens to the delivery; later events (read) only add information.
+FINAL_EVENTS = frozenset({EventKind.MESSAGE_DELIVERED, EventKind.DELIVERY_FAILED})
+
+
+def is_final(kinds: list[str]) -> bool:
+    return any(kind in FINAL_EVENTS for kind in kinds)

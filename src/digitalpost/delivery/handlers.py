@@ -1,0 +1,17 @@
+"""The work handlers the delivery worker runs, by work kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from digitalpost.messages.services.delivery import deliver_to_mailbox, give_up_delivery
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.worker import GiveUp, Handler
+
+
+def deliver(job: Job) -> None:
+    deliver_to_mailbox(message_id=job.payload["message"])
+
+
+HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver}
+GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery}

@@ -1,0 +1,1 @@
+"""Messages, their documents, the hash-chained event log per message, and receipts."""

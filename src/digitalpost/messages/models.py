@@ -1,0 +1,109 @@
+"""Messages, their documents, the hash-chained event log and the receipts sender systems pull."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from digitalpost.authorities.models import Authority
+from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.registry.models import Mailbox
+from digitalpost.systems.models import SenderSystem
+
+
+class Message(models.Model):
+    class State(models.TextChoices):
+        ACCEPTED = "ACCEPTED"
+        DELIVERED = "DELIVERED"
+        FAILED = "FAILED"
+
+    # Our messageId; the sender's own id is message_uuid.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    transmission_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    message_uuid = models.UUIDField()
+    sender_message_id = models.CharField(max_length=256, blank=True)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="messages")
+    sender_system = models.ForeignKey(SenderSystem, on_delete=models.PROTECT, related_name="messages")
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
+    sender_label = models.CharField(max_length=256)
+    label = models.CharField(max_length=256)
+    message_type = models.CharField(max_length=16)
+    memo_version = models.CharField(max_length=4)
+    is_mandatory = models.BooleanField(default=False)
+    is_legal_notification = models.BooleanField(default=False)
+    # Allowed by policy but marked: an authority writing to another authority as a company.
+    is_to_authority_as_company = models.BooleanField(default=False)
+    do_not_deliver_until = models.DateField(null=True, blank=True)
+    # The exact bytes received, for idempotent replay and forwarding.
+    memo_blob = models.CharField(max_length=64)
+    memo_sha256 = models.CharField(max_length=64)
+    memo_size = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
+    accepted_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["authority", "message_uuid"], name="one_message_per_uuid"),
+        ]
+        indexes = [
+            models.Index(fields=["mailbox", "-delivered_at"], name="mailbox_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.message_uuid})"
+
+
+class Document(models.Model):
+    class Role(models.TextChoices):
+        MAIN = "main"
+        ADDITIONAL = "additional"
+        TECHNICAL = "technical"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="documents")
+    position = models.PositiveSmallIntegerField()
+    role = models.CharField(max_length=10, choices=Role.choices)
+    label = models.CharField(max_length=256, blank=True)
+    filename = models.CharField(max_length=256)
+    media_type = models.CharField(max_length=256)
+    language = models.CharField(max_length=2, blank=True)
+    size = models.PositiveIntegerField()
+    blob = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["message", "position"], name="one_document_per_position")]
+
+
+class Event(models.Model):
+    """One entry of a message's append-only timeline; `hash` chains it to the entry before."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    kind = models.CharField(max_length=32, choices=[(k.value, k.value) for k in EventKind])
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["message", "seq"], name="one_event_per_seq")]
+
+
+class Receipt(models.Model):
+    """A status report for the sending system; `id` is the pull cursor."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="receipts")
+    sender_system = models.ForeignKey(SenderSystem, on_delete=models.PROTECT, related_name="receipts")
+    status = models.CharField(max_length=12, choices=[(s.value, s.value) for s in ReceiptStatus])
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["sender_system", "id"], name="receipts_by_system")]
+        constraints = [models.UniqueConstraint(fields=["message", "status"], name="one_receipt_per_status")]

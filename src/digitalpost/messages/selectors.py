@@ -1,0 +1,71 @@
+"""Reads of messages. `visible_messages*` encode who may see what; `access_*` are the only doors to one."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.messages.models import Document, Event, Message, Receipt
+from digitalpost.systems.models import SenderSystem
+
+
+@dataclass(frozen=True)
+class MailboxViewer:
+    """A signed-in citizen or company: sees only what was delivered to its own mailbox."""
+
+    contact_id: uuid.UUID
+
+
+def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
+    return Message.objects.filter(mailbox__owner_id=viewer.contact_id, state=Message.State.DELIVERED)
+
+
+def list_inbox(viewer: MailboxViewer) -> QuerySet[Message]:
+    return visible_messages(viewer).order_by("-delivered_at", "-id")
+
+
+def count_unread(viewer: MailboxViewer) -> int:
+    return visible_messages(viewer).filter(read_at=None).count()
+
+
+def access_message(viewer: MailboxViewer, message_id: uuid.UUID) -> Message:
+    # Same answer for "absent" and "not yours": never reveal that it exists.
+    found = visible_messages(viewer).select_related("authority").filter(pk=message_id).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND)
+    return found
+
+
+def access_document(viewer: MailboxViewer, message_id: uuid.UUID, position: int) -> Document:
+    message = access_message(viewer, message_id)
+    document = message.documents.filter(position=position).first()
+    if document is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, f"document {position}")
+    return document
+
+
+def visible_messages_for_system(system: SenderSystem) -> QuerySet[Message]:
+    """A sender system sees the messages of its own authority, whichever of its systems sent them."""
+    return Message.objects.filter(authority_id=system.authority_id)
+
+
+def access_message_for_system(system: SenderSystem, message_uuid: uuid.UUID) -> Message:
+    found = visible_messages_for_system(system).filter(message_uuid=message_uuid).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, str(message_uuid))
+    return found
+
+
+def list_timeline(message: Message) -> QuerySet[Event]:
+    return message.events.order_by("seq")
+
+
+def list_receipts_after(system: SenderSystem, after: int, limit: int) -> list[Receipt]:
+    return list(
+        Receipt.objects.filter(sender_system=system, id__gt=after)
+        .select_related("message")
+        .order_by("id")[:limit]
+    )

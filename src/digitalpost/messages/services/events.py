@@ -1,0 +1,61 @@
+"""The append-only, hash-chained timeline of a message.
+
+Each event's hash covers its content and the hash before it, so editing or deleting any entry breaks
+every hash after it; `verify_timeline` finds the first broken link. Appending must happen inside the
+transaction that changes the message, with the message row locked, so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from digitalpost.core.lifecycle import EventKind
+from digitalpost.messages.models import Event, Message
+
+GENESIS = "0" * 64
+
+
+def event_hash(*, message_id: str, seq: int, kind: str, at: datetime, data: dict[str, Any], prev: str) -> str:
+    body = json.dumps(
+        {"message": message_id, "seq": seq, "kind": kind, "at": at.isoformat(), "data": data, "prev": prev},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append_event(message: Message, kind: EventKind, *, at: datetime, data: dict[str, Any] | None = None) -> Event:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_event() must run inside the transaction that changes the message")
+    data = data or {}
+    last = Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
+    seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
+    return Event.objects.create(
+        message=message,
+        seq=seq,
+        kind=kind,
+        at=at,
+        data=data,
+        prev_hash=prev,
+        hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev),
+    )
+
+
+def verify_timeline(message: Message) -> int | None:
+    """The seq of the first event whose hash or link is wrong, or None when the chain is intact."""
+    prev = GENESIS
+    expected_seq = 1
+    for event in Event.objects.filter(message=message).order_by("seq"):
+        recomputed = event_hash(
+            message_id=str(message.pk), seq=event.seq, kind=event.kind, at=event.at, data=event.data, prev=prev
+        )
+        if event.seq != expected_seq or event.prev_hash != prev or event.hash != recomputed:
+            return event.seq
+        prev = event.hash
+        expected_seq += 1
+    return None

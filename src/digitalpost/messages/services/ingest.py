@@ -1,0 +1,235 @@
+"""Accepting a MeMo from a sender system: validate, decide, store, queue delivery — or refuse with a code.
+
+Slow work (parsing, hashing, writing blobs) happens before the one short transaction that records the
+message, its documents, its first event, its RECEIVED receipt and the delivery job. Replays of the same
+messageUUID with the same bytes get the original receipt back; different bytes get a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from digitalpost.authorities.models import Authority
+from digitalpost.blobstore import BlobStore
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.core.parties import IdType, PartyKind
+from digitalpost.core.policy import check_may_write
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.services.events import append_event
+from digitalpost.outbox.models import WorkKind
+from digitalpost.outbox.services import enqueue
+from digitalpost.protocols import memo
+from digitalpost.registry.models import Contact
+from digitalpost.registry.selectors import get_contact
+from digitalpost.systems.models import SenderSystem
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+AUTHORITY_RULES = memo.ServiceRules()
+
+
+class MemoRefused(DigitalPostError):
+    """A refused submission: the code of the first problem, and every problem found."""
+
+    def __init__(
+        self, code: ErrorCode, detail: str = "", *, message_uuid: str | None = None,
+        problems: tuple[memo.Problem, ...] = (),
+    ) -> None:
+        super().__init__(code, detail)
+        self.message_uuid = message_uuid
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    message: Message
+    receipt: Receipt
+    replayed: bool = False
+    problems: tuple[memo.Problem, ...] = field(default=())
+
+
+def accept_memo(
+    *, system: SenderSystem, body: bytes, query_uuid: uuid.UUID | None = None, store: BlobStore | None = None
+) -> Acceptance:
+    """Accept one MeMo sent by `system`, or raise MemoRefused saying exactly why not."""
+    store = store or blob_store()
+    digest = hashlib.sha256(body).hexdigest()
+    authority = system.authority
+    if query_uuid is not None and (replay := _replay(authority, query_uuid, digest)):
+        return replay
+
+    message = _parse(body, query_uuid)
+    header = message.header
+    message_uuid = uuid.UUID(header.message_uuid)
+    if query_uuid is None and (replay := _replay(authority, message_uuid, digest)):
+        return replay
+
+    problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
+    if problems:
+        first = problems[0]
+        raise MemoRefused(first.code, _describe(problems), message_uuid=header.message_uuid, problems=tuple(problems))
+    mailbox_owner, to_authority = _check_parties(authority, message)
+
+    memo_blob = store.put(body)
+    documents = [
+        (role, where, file, store.put(file.content).key) for where, role, file in memo.iter_files(message)
+    ]
+    try:
+        return _record(
+            system=system, message=message, message_uuid=message_uuid, owner=mailbox_owner,
+            to_authority=to_authority, memo_key=memo_blob.key, digest=digest, size=len(body),
+            documents=documents,
+        )
+    except IntegrityError:
+        # A concurrent submission of the same messageUUID won the race: replay or conflict with it.
+        replay = _replay(authority, message_uuid, digest)
+        if replay is None:
+            raise
+        return replay
+
+
+def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
+    try:
+        message = memo.parse(body, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    except memo.MemoRejected as exc:
+        raise MemoRefused(exc.problems[0].code, _describe(exc.problems), problems=exc.problems) from None
+    header_uuid = message.header.message_uuid
+    if query_uuid is not None and uuid.UUID(header_uuid) != query_uuid:
+        raise MemoRefused(
+            ErrorCode.MEMO_UUID_MISMATCH, f"query {query_uuid}, header {header_uuid}", message_uuid=header_uuid
+        )
+    return message
+
+
+def _describe(problems: tuple[memo.Problem, ...] | list[memo.Problem]) -> str:
+    return "; ".join(f"{p.code} at {p.where}: {p.text}" for p in problems)
+
+
+def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
+    existing = Message.objects.filter(authority=authority, message_uuid=message_uuid).first()
+    if existing is None:
+        return None
+    if existing.memo_sha256 != digest:
+        raise MemoRefused(
+            ErrorCode.MEMO_UUID_CONFLICT,
+            f"messageUUID {message_uuid} was accepted at {existing.accepted_at.isoformat()} with other content",
+            message_uuid=str(message_uuid),
+        )
+    receipt = Receipt.objects.get(message=existing, status=ReceiptStatus.RECEIVED)
+    return Acceptance(message=existing, receipt=receipt, replayed=True)
+
+
+def _check_parties(authority: Authority, message: memo.Message) -> tuple[Contact, bool]:
+    """The contact whose mailbox receives the message, and whether it is an authority as a company."""
+    header = message.header
+    sender, recipient = header.sender, header.recipient
+    if sender.id_type != IdType.CVR or sender.sender_id != authority.cvr:
+        raise MemoRefused(
+            ErrorCode.SENDER_NOT_ALLOWED,
+            f"Sender {sender.id_type} {sender.sender_id}, system belongs to CVR {authority.cvr}",
+            message_uuid=header.message_uuid,
+        )
+    if recipient.id_type == IdType.CPR:
+        kind, recipient_party, to_authority = Contact.Kind.CITIZEN, PartyKind.CITIZEN, False
+    elif recipient.id_type == IdType.CVR:
+        to_authority = Authority.objects.filter(cvr=recipient.recipient_id).exists()
+        kind = Contact.Kind.COMPANY
+        recipient_party = PartyKind.AUTHORITY if to_authority else PartyKind.COMPANY
+    else:
+        raise MemoRefused(
+            ErrorCode.RECIPIENT_UNKNOWN, f"Recipient idType {recipient.id_type!r}", message_uuid=header.message_uuid
+        )
+    try:
+        check_may_write(PartyKind.AUTHORITY, recipient_party)
+    except DigitalPostError as exc:
+        raise MemoRefused(exc.code, exc.detail, message_uuid=header.message_uuid) from None
+    contact = get_contact(kind, recipient.recipient_id)
+    where = f"{recipient.id_type} {recipient.recipient_id}"
+    refusal = {
+        None: ErrorCode.RECIPIENT_UNKNOWN,
+        Contact.Status.CLOSED: ErrorCode.RECIPIENT_IS_CLOSED,
+        Contact.Status.EXEMPT: ErrorCode.RECIPIENT_IS_EXEMPT,
+    }.get(contact.status if contact else None)
+    if refusal is not None or contact is None:
+        raise MemoRefused(refusal or ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
+    if header.mandatory and not authority.may_send_mandatory:
+        raise MemoRefused(ErrorCode.MANDATORY_NOT_ALLOWED, f"CVR {authority.cvr}", message_uuid=header.message_uuid)
+    if header.legal_notification and not authority.may_send_legal_notification:
+        raise MemoRefused(
+            ErrorCode.LEGAL_NOTIFICATION_NOT_ALLOWED, f"CVR {authority.cvr}", message_uuid=header.message_uuid
+        )
+    return contact, to_authority
+
+
+def _delivery_time(message: memo.Message) -> datetime | None:
+    day = message.header.do_not_deliver_until_date
+    if day is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=COPENHAGEN)
+
+
+def _document_labels(message: memo.Message) -> dict[str, str]:
+    """The label of the document each file belongs to, keyed by the file's path as iter_files names it."""
+    if message.body is None:
+        return {}
+    documents = {"/Message/MessageBody/MainDocument": message.body.main_document.label}
+    for number, doc in enumerate(message.body.additional_documents, start=1):
+        documents[f"/Message/MessageBody/AdditionalDocument[{number}]"] = doc.label
+    for number, tech in enumerate(message.body.technical_documents, start=1):
+        documents[f"/Message/MessageBody/TechnicalDocument[{number}]"] = tech.label
+    return {where: documents.get(where.rsplit("/", 1)[0]) or "" for where, _, _ in memo.iter_files(message)}
+
+
+@transaction.atomic(durable=True)
+def _record(
+    *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, owner: Contact, to_authority: bool,
+    memo_key: str, digest: str, size: int, documents: list[tuple[str, str, memo.File, str]],
+) -> Acceptance:
+    now = timezone.now()
+    header = message.header
+    row = Message.objects.create(
+        message_uuid=message_uuid,
+        sender_message_id=header.message_id or "",
+        authority=system.authority,
+        sender_system=system,
+        mailbox=owner.mailbox,
+        sender_label=header.sender.label,
+        label=header.label,
+        message_type=header.message_type,
+        memo_version=message.version,
+        is_mandatory=bool(header.mandatory),
+        is_legal_notification=bool(header.legal_notification),
+        is_to_authority_as_company=to_authority,
+        do_not_deliver_until=header.do_not_deliver_until_date,
+        memo_blob=memo_key,
+        memo_sha256=digest,
+        memo_size=size,
+        accepted_at=now,
+    )
+    labels = _document_labels(message)
+    Document.objects.bulk_create(
+        Document(
+            message=row, position=position, role=role, label=labels.get(where, ""), filename=file.filename,
+            media_type=file.encoding_format, language=file.language, size=len(file.content), blob=key,
+        )
+        for position, (role, where, file, key) in enumerate(documents, start=1)
+    )
+    append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data={"transmissionId": str(row.transmission_id)})
+    receipt = Receipt.objects.create(
+        message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
+    )
+    run_after = _delivery_time(message)
+    if run_after is not None and run_after > now:
+        append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
+    enqueue(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
+            max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
+    return Acceptance(message=row, receipt=receipt)

@@ -1,0 +1,1 @@
+"""The outbox: a work table claimed by workers, with leases, back-off and dead letters."""

@@ -1,0 +1,39 @@
+"""The work table: one row per effect that must leave the process (deliver, notify, push …)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class WorkKind(models.TextChoices):
+    """One queue per kind of work, so a flood of one kind never starves another."""
+
+    DELIVER = "DELIVER"
+
+
+class Job(models.Model):
+    class State(models.TextChoices):
+        PENDING = "PENDING"
+        DONE = "DONE"
+        DEAD = "DEAD"
+
+    kind = models.CharField(max_length=20, choices=WorkKind.choices)
+    # Names the effect (deliver:<message>): one job per effect, so enqueuing twice is harmless.
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    run_after = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=8)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "run_after"], condition=Q(state="PENDING"), name="outbox_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} ({self.state})"

@@ -1,0 +1,81 @@
+"""Writes to the work table: enqueue (inside the caller's transaction), claim, finish, retry, bury.
+
+`enqueue` is the one write that deliberately joins the caller's transaction: the intent to do the work
+commits together with the state change that needs it, or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from digitalpost.outbox.models import Job, WorkKind
+
+BACKOFF_BASE = timedelta(seconds=2)
+BACKOFF_CAP = timedelta(hours=1)
+
+
+def enqueue(
+    kind: WorkKind, *, key: str, payload: dict[str, Any] | None = None, run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Record work to do after the surrounding transaction commits; the same key is one job."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enqueue() must run inside the transaction of the change that needs the work")
+    now = timezone.now()
+    job, _ = Job.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "payload": payload or {},
+            "run_after": run_after or now,
+            "created_at": now,
+            "max_attempts": max_attempts,
+        },
+    )
+    return job
+
+
+def backoff(attempts: int) -> timedelta:
+    """Exponential back-off: 2 s, 4 s, 8 s … capped at one hour."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
+    """Take the oldest due job of `kind` and lease it, so no other worker takes it until the lease ends.
+
+    PostgreSQL skips rows other workers hold; SQLite serialises writers with IMMEDIATE transactions.
+    A worker that dies leaves its lease to expire and the job is claimed again: at-least-once.
+    """
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True, no_key=True)
+        job = due.first()
+        if job is None:
+            return None
+        job.run_after = now + lease
+        job.attempts += 1
+        job.save(update_fields=["run_after", "attempts"])
+        return job
+
+
+@transaction.atomic(durable=True)
+def complete(job: Job) -> None:
+    Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(state=Job.State.DONE, done_at=timezone.now())
+
+
+@transaction.atomic(durable=True)
+def reschedule(job: Job, error: str) -> None:
+    Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(
+        run_after=timezone.now() + backoff(job.attempts), last_error=error[:2000]
+    )
+
+
+def bury(job: Job, error: str) -> None:
+    """Dead-letter a job, keeping the reason. Callers record their own domain event first."""
+    Job.objects.filter(pk=job.pk).update(state=Job.State.DEAD, last_error=error[:2000], done_at=timezone.now())

@@ -1,0 +1,78 @@
+"""The worker loop: claim a job, run its handler outside any transaction, then finish it.
+
+Handlers are given by the caller (the delivery app), so the outbox knows nothing about channels.
+A handler must be repeatable: it checks whether its effect already happened before doing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from django.db import close_old_connections
+
+from digitalpost.outbox import services
+from digitalpost.outbox.models import Job, WorkKind
+
+log = logging.getLogger(__name__)
+
+
+class PermanentFailure(Exception):
+    """The work can never succeed; retrying is pointless."""
+
+
+Handler = Callable[[Job], None]
+GiveUp = Callable[[Job, str], None]
+
+
+def run_once(
+    kind: WorkKind, handlers: Mapping[WorkKind, Handler], *, on_give_up: Mapping[WorkKind, GiveUp] | None = None,
+    lease: timedelta = timedelta(minutes=5),
+) -> bool:
+    """Process one due job of `kind`; False when there was none."""
+    job = services.claim_next(kind, lease=lease)
+    if job is None:
+        return False
+    try:
+        handlers[kind](job)
+    except PermanentFailure as exc:
+        _give_up(job, f"permanent: {exc}", on_give_up)
+    except Exception as exc:
+        log.warning("job %s failed (attempt %s): %s", job.key, job.attempts, exc)
+        if job.attempts >= job.max_attempts:
+            _give_up(job, f"gave up after {job.attempts} attempts: {exc}", on_give_up)
+        else:
+            services.reschedule(job, repr(exc))
+    else:
+        services.complete(job)
+    return True
+
+
+def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    give_up = (on_give_up or {}).get(WorkKind(job.kind))
+    if give_up is not None:
+        give_up(job, reason)
+    else:
+        services.bury(job, reason)
+
+
+def run_forever(
+    kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
+    on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
+    lease: timedelta = timedelta(minutes=5),
+) -> None:
+    """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty."""
+    while not stop.is_set():
+        did_work = False
+        for kind in kinds:
+            try:
+                did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease)
+            except Exception:
+                log.exception("worker loop error on %s", kind)
+                close_old_connections()
+                stop.wait(1.0)
+        if not did_work:
+            close_old_connections()
+            stop.wait(idle_sleep)

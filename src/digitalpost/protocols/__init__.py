@@ -1,0 +1,1 @@
+"""Pure wire formats: bytes in, values out. Never import Django."""

@@ -1,0 +1,68 @@
+"""MeMo 1.1 and 1.2, the Danish Digital Post message format: a typed model, parse, build and validate.
+
+Bytes in, values out: `parse` reads a message (refusing oversized, hostile or schema-invalid input with every
+problem at once), `build` writes one that validates against the official XSD, `validate` applies the service
+rules beyond the schema. Pure: never imports Django. Not for: who may send what to whom, storage, transport.
+"""
+
+from digitalpost.protocols.memo.build import build, check
+from digitalpost.protocols.memo.compose import iter_files, simple_message
+from digitalpost.protocols.memo.model import (
+    EID,
+    Action,
+    AdditionalContentData,
+    AdditionalDocument,
+    AdditionalReplyData,
+    Address,
+    AddressPoint,
+    AttentionData,
+    AttentionPerson,
+    CaseID,
+    ContactInfo,
+    ContactPoint,
+    ContentData,
+    ContentResponsible,
+    CPRData,
+    CVRData,
+    Education,
+    EMail,
+    EntryPoint,
+    File,
+    FORMData,
+    ForwardData,
+    GeneratingSystem,
+    GlobalLocationNumber,
+    KLEData,
+    MainDocument,
+    Message,
+    MessageBody,
+    MessageHeader,
+    MotorVehicle,
+    ProductionUnit,
+    PropertyNumber,
+    Recipient,
+    ReplyData,
+    Representative,
+    Reservation,
+    Sender,
+    SENumber,
+    SORData,
+    TechnicalDocument,
+    Telephone,
+    UnstructuredAddress,
+)
+from digitalpost.protocols.memo.parse import parse
+from digitalpost.protocols.memo.rules import DEFAULT_EXTENSIONS, ServiceRules, validate
+from digitalpost.protocols.memo.spec import NAMESPACE, MemoRejected, MemoVersion, MessageType, Problem
+
+__all__ = [
+    "DEFAULT_EXTENSIONS", "EID", "NAMESPACE", "Action", "AdditionalContentData", "AdditionalDocument",
+    "AdditionalReplyData", "Address", "AddressPoint", "AttentionData", "AttentionPerson", "CPRData",
+    "CVRData", "CaseID", "ContactInfo", "ContactPoint", "ContentData", "ContentResponsible", "EMail",
+    "Education", "EntryPoint", "FORMData", "File", "ForwardData", "GeneratingSystem",
+    "GlobalLocationNumber", "KLEData", "MainDocument", "MemoRejected", "MemoVersion", "Message",
+    "MessageBody", "MessageHeader", "MessageType", "MotorVehicle", "Problem", "ProductionUnit",
+    "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
+    "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress", "build", "check",
+    "iter_files", "parse", "simple_message", "validate",
+]

@@ -1,0 +1,272 @@
+"""Parse MeMo bytes into the typed model, enforcing the XSD rules in our own code and reporting every problem.
+
+The size limit is checked before any parsing; lxml runs hardened (no DTDs, no entities, no network) and any
+DOCTYPE is refused outright, so XML bombs and external entities never get anywhere. Then one generic walker
+follows the model's declarations: element order and cardinality, unknown elements, lengths and value
+formats. Not for: service rules (see rules.py) or who may send what.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from digitalpost.core.errors import ErrorCode
+from digitalpost.protocols.memo import values
+from digitalpost.protocols.memo.model import Message
+from digitalpost.protocols.memo.spec import (
+    NAMESPACE,
+    TEXT,
+    XSI,
+    Child,
+    MemoRejected,
+    MemoVersion,
+    Problem,
+    SimpleType,
+    children_in,
+    children_of,
+    step,
+    versions_text,
+)
+
+MAX_PROBLEMS = 100  # enough for a sender to fix a message in one round; protects us from giant reports
+_ALLOWED_XSI = frozenset({f"{{{XSI}}}schemaLocation", f"{{{XSI}}}noNamespaceSchemaLocation"})
+_DTD_MARKERS = tuple(
+    marker.encode(codec)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
+
+
+class _TooMany(Exception):
+    pass
+
+
+def parse(data: bytes, *, max_bytes: int) -> Message:
+    """Read one MeMo (1.1 or 1.2). Raises `MemoRejected` with every problem found."""
+    if len(data) > max_bytes:
+        raise MemoRejected([Problem(
+            ErrorCode.MEMO_TOO_LARGE, "/",
+            f"The message is {len(data)} bytes; at most {max_bytes} bytes are allowed.",
+        )])
+    root = _parse_xml(data)
+    version, sch_version, problems = _read_root(root)
+    if version is None:
+        raise MemoRejected(problems)
+    reader = _Reader(version, problems)
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(_TooMany):
+        fields = reader.complex_children(root, Message, "/Message", root=True)
+    if reader.problems:
+        raise MemoRejected(reader.problems)
+    return Message(version=version, memo_sch_version=sch_version, **fields)
+
+
+def _invalid(where: str, text: str) -> Problem:
+    return Problem(ErrorCode.MEMO_INVALID, where, text)
+
+
+def _parse_xml(data: bytes) -> etree._Element:
+    # A DTD has no business in a MeMo; refusing it before libxml2 sees it shuts out entity bombs and XXE.
+    if any(marker in data for marker in _DTD_MARKERS):
+        raise MemoRejected([_invalid("/", "The message contains a DOCTYPE or ENTITY declaration; MeMo "
+                                          "messages must not have a DTD. Remove it.")])
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+        remove_comments=True, remove_pis=True, collect_ids=False,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as error:
+        raise MemoRejected([_invalid("/", f"The message is not well-formed XML: {error.msg}.")]) from None
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
+        raise MemoRejected([_invalid("/", "The message has a DOCTYPE; MeMo messages must not have a DTD.")])
+    return root
+
+
+def _read_root(root: etree._Element) -> tuple[MemoVersion | None, str | None, list[Problem]]:
+    qname = etree.QName(root)
+    if qname.namespace != NAMESPACE or qname.localname != "Message":
+        return None, None, [_invalid(
+            f"/{qname.localname}",
+            f"The root element must be Message in namespace {NAMESPACE}, not {qname.localname} in "
+            f"namespace {qname.namespace or '(none)'}.",
+        )]
+    problems: list[Problem] = []
+    version = _read_version(root.get("memoVersion"), problems)
+    if version is None:
+        return None, None, problems
+    sch_version = root.get("memoSchVersion")
+    where = "/Message/@memoSchVersion"
+    if version is MemoVersion.V1_1:
+        if sch_version is None:
+            problems.append(_invalid(where, "Message must have the attribute memoSchVersion in MeMo 1.1 "
+                                            "(for example memoSchVersion=\"1.1.0\")."))
+        else:
+            _check_simple_text(sch_version, TEXT, version, where, "memoSchVersion", problems)
+    for name in root.attrib:
+        if name not in ("memoVersion", "memoSchVersion") or (
+            name == "memoSchVersion" and version is not MemoVersion.V1_1
+        ):
+            _check_attribute(str(name), "Message", "/Message", version, problems)
+    return version, sch_version, problems
+
+
+def _read_version(raw: str | None, problems: list[Problem]) -> MemoVersion | None:
+    where = "/Message/@memoVersion"
+    if raw is None:
+        problems.append(_invalid(where, "Message must have the attribute memoVersion (1.1 or 1.2)."))
+        return None
+    try:
+        number = Decimal(values.collapse(raw))
+    except InvalidOperation:
+        number = None
+    for version in MemoVersion:
+        if number is not None and number.is_finite() and number == Decimal(version.value):
+            return version
+    problems.append(_invalid(where, f"memoVersion must be 1.1 or 1.2, not {raw!r}."))
+    return None
+
+
+def _check_attribute(
+    name: str, element: str, path: str, version: MemoVersion, problems: list[Problem]
+) -> None:
+    if name in _ALLOWED_XSI:
+        return
+    local = etree.QName(name).localname
+    extra = " in MeMo 1.2" if name == "memoSchVersion" else ""
+    problems.append(_invalid(f"{path}/@{local}", f"{element} must not have the attribute {local}{extra}."))
+
+
+def _check_simple_text(
+    text: str, stype: SimpleType, version: MemoVersion, where: str, name: str, problems: list[Problem]
+) -> None:
+    try:
+        values.read(text, stype, version)
+    except values.BadValue as bad:
+        problems.append(_invalid(where, f"{name} {bad}."))
+
+
+class _Reader:
+    """Walks one document against the model declarations of one MeMo version, collecting problems."""
+
+    def __init__(self, version: MemoVersion, problems: list[Problem]) -> None:
+        self.version = version
+        self.problems = problems
+
+    def add(self, where: str, text: str) -> None:
+        self.problems.append(_invalid(where, text))
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooMany
+
+    def complex_children(
+        self, element: etree._Element, cls: type, path: str, *, root: bool = False
+    ) -> dict[str, Any]:
+        """Read the children of `element` as the fields of `cls`; returns keyword arguments for `cls`."""
+        name = etree.QName(element).localname
+        self._no_attributes_or_text(element, name, path, attributes=not root)
+        specs = children_in(cls, self.version)
+        position = {c.xml.key: i for i, c in enumerate(specs)}
+        elsewhere = {c.xml.key: c for c in children_of(cls)}
+        present = {_key(child) for child in element}
+        counts = [0] * len(specs)
+        found: list[list[Any]] = [[] for _ in specs]
+        choices: dict[str, str] = {}
+        at = 0
+        for child in element:
+            key = _key(child)
+            index = position.get(key)
+            if index is None:
+                self._unknown(child, key, name, path, elsewhere)
+                continue
+            spec = specs[index]
+            counts[index] += 1
+            where = f"{path}/{step(spec.xml, counts[index])}"
+            if index < at:
+                self.add(where, f"{spec.xml.local} is in the wrong place in {name}: it must come before "
+                                f"{specs[at].xml.local}.")
+            else:
+                self._missing_between(specs, counts, present, at, index, name, path)
+                at = index
+            self._occurrence(spec, counts[index], choices, name, where)
+            value = self.value(child, spec, where)
+            found[index].append(value)
+        self._missing_between(specs, counts, present, at, len(specs), name, path)
+        return {
+            spec.name: tuple(found[i]) if spec.xml.repeated else (found[i][0] if found[i] else None)
+            for i, spec in enumerate(specs)
+        }
+
+    def value(self, element: etree._Element, spec: Child, where: str) -> Any:
+        stype = spec.xml.type
+        if not isinstance(stype, SimpleType):
+            return stype(**self.complex_children(element, stype, where))
+        self._no_attributes_or_text(element, spec.xml.local, where, text_allowed=True)
+        if len(element):
+            self.add(where, f"{spec.xml.local} must contain only text, not elements.")
+            return None
+        try:
+            return values.read(element.text or "", stype, self.version)
+        except values.BadValue as bad:
+            self.add(where, f"{spec.xml.local} {bad}.")
+            return None
+
+    def _occurrence(self, spec: Child, count: int, choices: dict[str, str], parent: str, where: str) -> None:
+        if spec.xml.max_occurs is not None and count > spec.xml.max_occurs:
+            times = "once" if spec.xml.max_occurs == 1 else f"{spec.xml.max_occurs} times"
+            self.add(where, f"{spec.xml.local} may occur at most {times} in {parent}.")
+        group = spec.xml.choice
+        if group is not None:
+            other = choices.setdefault(group, spec.xml.local)
+            if other != spec.xml.local:
+                self.add(where, f"{parent} may have {other} or {spec.xml.local}, not both.")
+
+    def _missing_between(
+        self, specs: tuple[Child, ...], counts: list[int], present: set[tuple[str, str]],
+        start: int, stop: int, parent: str, path: str,
+    ) -> None:
+        for i in range(start, stop):
+            xf = specs[i].xml
+            if counts[i] == 0 and self.version in xf.required_in and xf.key not in present:
+                self.add(f"{path}/{xf.local}", f"{parent} is missing the required element {xf.local}.")
+
+    def _unknown(
+        self, child: etree._Element, key: tuple[str, str], parent: str, path: str, elsewhere: dict[Any, Child]
+    ) -> None:
+        ns, local = key
+        other = elsewhere.get(key)
+        if other is not None:
+            self.add(f"{path}/{local}", f"{local} is not allowed in MeMo {self.version}; it exists only in "
+                                        f"{versions_text(other.xml.only_in)}.")
+        elif any(c.xml.local == local for c in elsewhere.values()):
+            self.add(f"{path}/{local}", f"{local} in {parent} is in the wrong namespace ({ns or 'none'}).")
+        else:
+            where = "" if ns == NAMESPACE else f" (namespace {ns or 'none'})"
+            self.add(f"{path}/{local}", f"{parent} must not contain an element {local}{where}.")
+
+    def _no_attributes_or_text(
+        self, element: etree._Element, name: str, path: str, *, text_allowed: bool = False,
+        attributes: bool = True,
+    ) -> None:
+        for attribute in element.attrib if attributes else ():
+            _check_attribute(str(attribute), name, path, self.version, self.problems)
+        if text_allowed:
+            return
+        if any(t and t.strip() for t in _loose_text(element)):
+            self.add(path, f"{name} must contain only elements, not text.")
+
+
+def _key(element: etree._Element) -> tuple[str, str]:
+    qname = etree.QName(element)
+    return (qname.namespace or "", qname.localname)
+
+
+def _loose_text(element: etree._Element) -> Iterator[str | None]:
+    yield element.text
+    for child in element:
+        yield child.tail

@@ -1,0 +1,1 @@
+"""The contact register: citizens and companies, their registration status, postal address and mailbox."""

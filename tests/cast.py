@@ -1,0 +1,93 @@
+"""The standard cast every test can ask for (STYLE rule 12), built through the real services.
+
+Nordby Kommune is the authority under test, Sydby Kommune the intruder; Anna is registered, Bent exempt,
+Carl closed; Dorte ApS is a registered company.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.test import Client
+
+from digitalpost.authorities.models import Authority
+from digitalpost.authorities.services import create_authority
+from digitalpost.protocols import memo
+from digitalpost.registry.models import Contact
+from digitalpost.registry.services import register_contact
+from digitalpost.systems.models import SenderSystem
+from digitalpost.systems.services import create_sender_system
+
+NORDBY_CVR = "29190003"
+SYDBY_CVR = "55660018"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@dataclass
+class Sender:
+    authority: Authority
+    system: SenderSystem
+    token: str
+
+    def client(self, *, basic: bool = False) -> Client:
+        if basic:
+            header = "Basic " + base64.b64encode(f"system:{self.token}".encode()).decode()
+        else:
+            header = f"Bearer {self.token}"
+        return Client(HTTP_AUTHORIZATION=header)
+
+    def memo(self, recipient: Contact | str, *, label: str = "Brev", id_type: str | None = None,
+             files: list[tuple[str, str, bytes]] | None = None, **options: Any) -> memo.Message:
+        number = recipient.number if isinstance(recipient, Contact) else recipient
+        if id_type is None:
+            id_type = "CVR" if isinstance(recipient, Contact) and recipient.kind == Contact.Kind.COMPANY else "CPR"
+        return memo.simple_message(
+            sender_cvr=options.pop("sender_cvr", self.authority.cvr), sender_label=self.authority.name,
+            recipient_id=number, recipient_id_type=id_type, label=label,
+            files=files or [("brev.pdf", "application/pdf", PDF)],
+            created=datetime(2026, 11, 1, 12, 0, tzinfo=UTC), **options,
+        )
+
+    def submit(self, message: memo.Message | bytes, *, message_uuid: str | None = None, client: Client | None = None):
+        body = message if isinstance(message, bytes) else memo.build(message)
+        if message_uuid is None and not isinstance(message, bytes):
+            message_uuid = message.header.message_uuid
+        query = f"?memo-message-uuid={message_uuid}" if message_uuid else ""
+        return (client or self.client()).post(f"/apis/v1/memos{query}", data=body, content_type="application/xml")
+
+
+@dataclass
+class Cast:
+    nordby: Sender
+    sydby: Sender
+    anna: Contact
+    bent: Contact
+    carl: Contact
+    dorte: Contact
+
+
+def build_cast() -> Cast:
+    nordby = create_authority(cvr=NORDBY_CVR, name="Nordby Kommune", may_send_mandatory=True,
+                              may_send_legal_notification=True)
+    sydby = create_authority(cvr=SYDBY_CVR, name="Sydby Kommune")
+    nordby_system = create_sender_system(authority=nordby, name="Nordby fjernprint", is_standard=True)
+    sydby_system = create_sender_system(authority=sydby, name="Sydby fjernprint", is_standard=True)
+    return Cast(
+        nordby=Sender(nordby, nordby_system.system, nordby_system.token),
+        sydby=Sender(sydby, sydby_system.system, sydby_system.token),
+        anna=register_contact(kind=Contact.Kind.CITIZEN, number="0505851234", name="Anna Andersen",
+                              address_line="Skolevej 1", postal_code="8000", city="Aarhus C"),
+        bent=register_contact(kind=Contact.Kind.CITIZEN, number="1203702345", name="Bent Bertelsen",
+                              status=Contact.Status.EXEMPT),
+        carl=register_contact(kind=Contact.Kind.CITIZEN, number="2404603456", name="Carl Christensen",
+                              status=Contact.Status.CLOSED),
+        dorte=register_contact(kind=Contact.Kind.COMPANY, number="33770006", name="Dorte ApS"),
+    )
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())

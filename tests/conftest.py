@@ -1,0 +1,56 @@
+"""Shared fixtures: the cast, a worker that drains the outbox, and database selection.
+
+The database is SQLite by default; `tests/with_postgres.py` runs the same suite against a throwaway
+PostgreSQL server by setting DATABASE_URL before Django starts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from cast import Cast, build_cast  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return build_cast()
+
+
+@pytest.fixture
+def tx_cast(transactional_db) -> Cast:
+    """The cast in a database that other threads and processes can see (committed for real)."""
+    return build_cast()
+
+
+@pytest.fixture
+def drain():
+    """Run the delivery worker until no job is due; returns how many jobs it processed."""
+    from digitalpost.delivery.handlers import GIVE_UP, HANDLERS
+    from digitalpost.outbox.models import WorkKind
+    from digitalpost.outbox.worker import run_once
+
+    def run(kind: WorkKind = WorkKind.DELIVER) -> int:
+        done = 0
+        while run_once(kind, HANDLERS, on_give_up=GIVE_UP):
+            done += 1
+        return done
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+def _blob_dir(settings, tmp_path):
+    """Each test stores blobs in its own folder."""
+    from digitalpost.messages.blobs import blob_store
+
+    settings.DIGITALPOST_BLOB_DIR = tmp_path / "blobs"
+    blob_store.cache_clear()
+    yield
+    blob_store.cache_clear()
