@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cast import Cast, build_cast  # noqa: E402
+from cast import Cast, build_cast
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from pgserver import throwaway_postgres  # noqa: E402
+from pgserver import throwaway_postgres
 
 
 def main() -> int:
     with throwaway_postgres() as url:
         print(f"PostgreSQL test server at {url}", flush=True)
         env = {**os.environ, "DATABASE_URL": url}
-        return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)  # noqa: S603
+        return subprocess.call([sys.executable, "-m", "pytest", *sys.argv[1:]], env=env)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ def test_status_of_one_contact(cast, query, status):
     assert response.json()["status"] == status
 
 
-@pytest.mark.parametrize("query", ["cprNumber=123", "cvrNumber=12345678", "", "cprNumber=0505851234&cvrNumber=33770006"])
+@pytest.mark.parametrize(
+    "query", ["cprNumber=123", "cvrNumber=12345678", "", "cprNumber=0505851234&cvrNumber=33770006"]
+)
 def test_malformed_or_ambiguous_lookup_is_a_400_problem(cast, query):
     response = cast.nordby.client().get(f"/apis/v1/contacts?{query}")
     assert response.status_code == 400

@@ -12,7 +12,8 @@ def test_every_pair_of_party_kinds_has_a_rule():
 @pytest.mark.parametrize("recipient", [PartyKind.CITIZEN, PartyKind.COMPANY])
 def test_authority_may_write_to_citizens_and_companies_unmarked(recipient):
     rule = check_may_write(PartyKind.AUTHORITY, recipient)
-    assert rule.allowed and not rule.marked
+    assert rule.allowed
+    assert not rule.marked
 
 
 def test_authority_to_authority_is_allowed_but_marked():

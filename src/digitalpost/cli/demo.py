@@ -66,7 +66,8 @@ def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
     from digitalpost.systems.selectors import get_sender_system_by_token
 
     system = get_sender_system_by_token(token)
-    assert system is not None and str(system.pk) == system_id
+    assert system is not None
+    assert str(system.pk) == system_id
     texts = [
         ("Velkommen til Digital Post", "Kære Anna\n\nHer finder du breve fra det offentlige.\n\nNordby Kommune"),
         ("Din ansøgning om børnehaveplads", "Kære Anna\n\nVi har modtaget din ansøgning.\n\nNordby Kommune"),

@@ -121,6 +121,14 @@ def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
     raise typer.Exit(1 if failed and not stopping.is_set() else 0)
 
 
+@app.command()
+def errors() -> None:
+    """Print the error catalogue as Markdown (the source of docs/errors.md)."""
+    from digitalpost.core.errors import catalogue_markdown
+
+    typer.echo(catalogue_markdown(), nl=False)
+
+
 def main() -> None:
     app()
 

@@ -184,3 +184,21 @@ class DigitalPostError(Exception):
     @property
     def text(self) -> str:
         return f"{self.spec.text} ({self.detail})" if self.detail else self.spec.text
+
+
+def catalogue_markdown() -> str:
+    """docs/errors.md, generated from the catalogue (`digitalpost errors > docs/errors.md`)."""
+    lines = [
+        "# Error codes",
+        "",
+        "Every refusal carries one of these codes. Over HTTP a refused MeMo gets a receipt with `receiptStatus`,",
+        "`errorCode` and `errorMessage`; other API errors are `application/problem+json` with `errorCode`.",
+        "This page is generated from `src/digitalpost/core/errors.py`; a test fails when they drift apart.",
+        "",
+        "| code | outcome | HTTP | SMTP | meaning and what to do |",
+        "|---|---|---|---|---|",
+    ]
+    for code, spec in CATALOGUE.items():
+        text = spec.text.replace("|", "\\|")
+        lines.append(f"| `{code}` | {spec.outcome} | {spec.http} | {spec.smtp} | {text} |")
+    return "\n".join(lines) + "\n"

@@ -15,9 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.selectors import MailboxViewer, access_document, access_message, count_unread, list_inbox
+from digitalpost.messages.selectors import (
+    MailboxViewer,
+    access_document,
+    access_message,
+    count_unread,
+    list_inbox,
+)
 from digitalpost.messages.services.reading import record_read
-from digitalpost.registry.selectors import list_demo_identities, get_contact_by_id
+from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
 
 SESSION_KEY = "mailbox_contact_id"
 PAGE_SIZE = 20

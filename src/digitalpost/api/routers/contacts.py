@@ -20,8 +20,8 @@ UNKNOWN = "UNKNOWN"
 @router.get("/contacts", response={200: ContactOut, 400: ProblemOut}, summary="Registration status of one contact")
 def contact_status(
     request: HttpRequest,
-    cprNumber: str | None = Query(None),  # noqa: B008, N803
-    cvrNumber: str | None = Query(None),  # noqa: B008, N803
+    cprNumber: str | None = Query(None),
+    cvrNumber: str | None = Query(None),
 ) -> ContactOut:
     if (cprNumber is None) == (cvrNumber is None):
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, "give exactly one of cprNumber and cvrNumber")

@@ -9,9 +9,8 @@ from django.utils import timezone
 from ninja import Query, Router
 
 from digitalpost.api.schemas import ProblemOut, ReceiptOut
-from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
 from digitalpost.core.lifecycle import ReceiptStatus
-from digitalpost.core.errors import Outcome
 from digitalpost.messages.services.ingest import MemoRefused, accept_memo
 
 router = Router(tags=["memos"])
@@ -56,7 +55,7 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
 )
 def submit_memo(
     request: HttpRequest,
-    memo_message_uuid: str | None = Query(None, alias="memo-message-uuid"),  # noqa: B008
+    memo_message_uuid: str | None = Query(None, alias="memo-message-uuid"),
 ) -> JsonResponse:
     content_type = (request.content_type or "").lower()
     if content_type not in XML_TYPES:

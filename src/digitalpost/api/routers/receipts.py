@@ -24,8 +24,8 @@ router = Router(tags=["receipts"])
 )
 def pull_receipts(
     request: HttpRequest,
-    after: int | None = Query(None, ge=0),  # noqa: B008
-    limit: int = Query(100, ge=1, le=1000),  # noqa: B008
+    after: int | None = Query(None, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
 ) -> ReceiptPageOut:
     system = request.auth
     if after is not None:

@@ -1,0 +1,37 @@
+"""Test support for MeMo: where the official XSDs and samples are (the shared folder), and an XSD checker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from digitalpost.protocols.memo import MemoVersion
+
+SHARED_MEMO = Path(__file__).resolve().parents[3] / ".." / "shared" / "memo"
+XSD_FILES = {
+    MemoVersion.V1_1: SHARED_MEMO / "xsd" / "v1.1" / "MeMo_core.xsd",
+    MemoVersion.V1_2: SHARED_MEMO / "xsd" / "v1.2" / "Version1.2" / "MeMo_core.xsd",
+}
+SAMPLES = sorted((SHARED_MEMO / "samples").glob("memo-1.[12]/*.xml"))
+
+
+def sample_version(path: Path) -> MemoVersion:
+    return MemoVersion(path.parent.name.removeprefix("memo-"))
+
+
+class Schemas:
+    """The official XSDs, compiled once per session."""
+
+    def __init__(self) -> None:
+        self._schemas = {v: etree.XMLSchema(etree.parse(str(path))) for v, path in XSD_FILES.items()}
+
+    def errors(self, data: bytes, version: MemoVersion) -> list[str]:
+        schema = self._schemas[version]
+        if schema.validate(etree.fromstring(data)):
+            return []
+        return [f"{e.line}: {e.message}" for e in schema.error_log]
+
+
+def sample_bytes(version: str, name: str) -> bytes:
+    return (SHARED_MEMO / "samples" / f"memo-{version}" / name).read_bytes()
