@@ -36,6 +36,7 @@ setup-system:
 lint: setup-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports --no-cache
+	DIGITALPOST_TESTING=1 $(BIN)/mypy
 
 ## Everything: lint, import contracts, the suite on SQLite (browser tests included), then on PostgreSQL.
 test: setup-dev setup-system lint

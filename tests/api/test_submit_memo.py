@@ -172,3 +172,13 @@ def test_unknown_recipient_id_type_is_refused(cast):
     response = cast.nordby.submit(cast.nordby.memo("12345678", id_type="P-NUMMER"))
     assert response.status_code == 403
     assert response.json()["errorCode"] == "recipient.unknown"
+
+
+def test_declared_oversized_body_is_refused_before_it_is_read(cast, settings):
+    settings.DIGITALPOST_MAX_MEMO_BYTES = 1000
+    response = cast.nordby.client().post(
+        "/apis/v1/memos", data=b"x" * 2000, content_type="application/xml", CONTENT_LENGTH="2000"
+    )
+    assert response.status_code == 413
+    assert response.json()["errorCode"] == "memo.too.large"
+    assert stored_counts() == (0, 0, 0, 0, 0)

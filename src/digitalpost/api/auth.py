@@ -25,6 +25,12 @@ def token_from_header(header: str) -> str | None:
     return None
 
 
+class SystemRequest(HttpRequest):
+    """An API request after authentication: `auth` is the calling sender system."""
+
+    auth: SenderSystem
+
+
 class SenderSystemAuth(APIKeyHeader):
     """`Authorization: Bearer <token>` or `Authorization: Basic base64(<anything>:<token>)`."""
 

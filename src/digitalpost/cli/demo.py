@@ -83,10 +83,10 @@ def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
 
 def load_demo(*, base_url: str) -> dict[str, Any]:
     authority = get_authority_by_cvr(AUTHORITY["cvr"]) or create_authority(
-        **AUTHORITY, may_send_mandatory=True, may_send_legal_notification=True
+        cvr=AUTHORITY["cvr"], name=AUTHORITY["name"], may_send_mandatory=True, may_send_legal_notification=True
     )
     if get_authority_by_cvr(OTHER_AUTHORITY["cvr"]) is None:
-        create_authority(**OTHER_AUTHORITY)
+        create_authority(cvr=OTHER_AUTHORITY["cvr"], name=OTHER_AUTHORITY["name"])
     citizens = [_ensure_contact(Contact.Kind.CITIZEN, spec) for spec in CITIZENS]
     company = _ensure_contact(Contact.Kind.COMPANY, COMPANY)
     system_id, token = _ensure_sender_token(authority)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -30,12 +30,12 @@ PAGE_SIZE = 20
 # Documents of these types are shown inside the page; HTML only in a sandboxed frame.
 INLINE_TYPES = {"application/pdf", "text/plain", "text/html", "image/png", "image/jpeg", "image/gif"}
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def viewer_required(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         contact_id = request.session.get(SESSION_KEY)
         if not contact_id:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
@@ -97,7 +97,7 @@ def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
 
 
 @viewer_required
-def document(request: HttpRequest, message_id: uuid.UUID, position: int) -> HttpResponse:
+def document(request: HttpRequest, message_id: uuid.UUID, position: int) -> HttpResponseBase:
     found = access_document(request.viewer, message_id, position)  # type: ignore[attr-defined]
     inline = found.media_type in INLINE_TYPES and request.GET.get("download") != "1"
     response = FileResponse(

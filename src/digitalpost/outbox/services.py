@@ -41,7 +41,8 @@ def enqueue(
 
 def backoff(attempts: int) -> timedelta:
     """Exponential back-off: 2 s, 4 s, 8 s … capped at one hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+    delay: timedelta = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    return min(delay, BACKOFF_CAP)
 
 
 def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:

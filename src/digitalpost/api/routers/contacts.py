@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
 from digitalpost.api.schemas import ContactLookupIn, ContactLookupOut, ContactOut, ProblemOut
 from digitalpost.core.errors import DigitalPostError, ErrorCode

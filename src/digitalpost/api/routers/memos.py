@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.http import JsonResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
+from digitalpost.api.auth import SystemRequest
 from digitalpost.api.schemas import ProblemOut, ReceiptOut
 from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
 from digitalpost.core.lifecycle import ReceiptStatus
@@ -54,12 +57,16 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
     },
 )
 def submit_memo(
-    request: HttpRequest,
+    request: SystemRequest,
     memo_message_uuid: str | None = Query(None, alias="memo-message-uuid"),
 ) -> JsonResponse:
     content_type = (request.content_type or "").lower()
     if content_type not in XML_TYPES:
         raise DigitalPostError(ErrorCode.MEMO_CONTENT_TYPE_NOT_SUPPORTED, f"got {content_type or 'none'}")
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > settings.DIGITALPOST_MAX_MEMO_BYTES:
+        # Refused before reading the body: an oversized upload never reaches memory.
+        return refusal_receipt(MemoRefused(ErrorCode.MEMO_TOO_LARGE, f"{declared} bytes"))
     try:
         query_uuid = uuid.UUID(memo_message_uuid) if memo_message_uuid else None
     except ValueError:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest
 from ninja import Router
 
+from digitalpost.api.auth import SystemRequest
 from digitalpost.api.schemas import EventOut, ProblemOut, TimelineOut
 from digitalpost.core.lifecycle import is_final
 from digitalpost.messages.selectors import access_message_for_system, list_timeline
@@ -15,7 +15,7 @@ router = Router(tags=["messages"])
 
 
 @router.get("/messages/{message_uuid}/events", response={200: TimelineOut, 404: ProblemOut}, summary="Timeline")
-def message_events(request: HttpRequest, message_uuid: uuid.UUID) -> TimelineOut:
+def message_events(request: SystemRequest, message_uuid: uuid.UUID) -> TimelineOut:
     message = access_message_for_system(request.auth, message_uuid)
     events = list(list_timeline(message))
     return TimelineOut(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Router
+from ninja.params.functions import Query
 
+from digitalpost.api.auth import SystemRequest
 from digitalpost.api.schemas import ReceiptOut, ReceiptPageOut
 from digitalpost.messages.selectors import list_receipts_after
 from digitalpost.systems.services import acknowledge_receipts
@@ -23,7 +24,7 @@ router = Router(tags=["receipts"])
     ),
 )
 def pull_receipts(
-    request: HttpRequest,
+    request: SystemRequest,
     after: int | None = Query(None, ge=0),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReceiptPageOut:

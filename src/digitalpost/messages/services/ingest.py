@@ -154,13 +154,14 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Contact
         raise MemoRefused(exc.code, exc.detail, message_uuid=header.message_uuid) from None
     contact = get_contact(kind, recipient.recipient_id)
     where = f"{recipient.id_type} {recipient.recipient_id}"
+    if contact is None:
+        raise MemoRefused(ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
     refusal = {
-        None: ErrorCode.RECIPIENT_UNKNOWN,
         Contact.Status.CLOSED: ErrorCode.RECIPIENT_IS_CLOSED,
         Contact.Status.EXEMPT: ErrorCode.RECIPIENT_IS_EXEMPT,
-    }.get(contact.status if contact else None)
-    if refusal is not None or contact is None:
-        raise MemoRefused(refusal or ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
+    }.get(Contact.Status(contact.status))
+    if refusal is not None:
+        raise MemoRefused(refusal, where, message_uuid=header.message_uuid)
     if header.mandatory and not authority.may_send_mandatory:
         raise MemoRefused(ErrorCode.MANDATORY_NOT_ALLOWED, f"CVR {authority.cvr}", message_uuid=header.message_uuid)
     if header.legal_notification and not authority.may_send_legal_notification:
