@@ -1,0 +1,39 @@
+"""`digitalpost demo load`: the demo contract in var/demo.json, and loading twice changes nothing."""
+
+import json
+
+from digitalpost.cli.demo import demo_file, load_demo
+from digitalpost.messages.models import Message
+from digitalpost.protocols import memo
+from digitalpost.systems.models import SenderSystem
+
+
+def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    assert json.loads(demo_file().read_text()) == demo
+    assert {"base_url", "sender_system_id", "sender_token", "authority_cvr", "other_authority_cvr", "citizens",
+            "company_cvr", "curl"} <= set(demo)
+    assert set(demo["citizens"]) == {"registered", "exempt", "closed"}
+    assert demo["sender_token"] in demo["curl"]
+    assert SenderSystem.objects.get(pk=demo["sender_system_id"]).authority.cvr == demo["authority_cvr"]
+
+
+def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    first = load_demo(base_url="http://127.0.0.1:8000")
+    count = Message.objects.count()
+    second = load_demo(base_url="http://127.0.0.1:8000")
+    assert second["sender_token"] == first["sender_token"]
+    assert Message.objects.count() == count == 2
+
+
+def test_the_curl_sample_is_accepted_by_the_api(db, settings, tmp_path, client):
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    body = (tmp_path / "demo-memo.xml").read_bytes()
+    message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
+    response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
+                           content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {demo['sender_token']}")
+    assert response.status_code == 201
+    assert Message.objects.get(pk=response.json()["messageId"]).mailbox.owner.number == demo["citizens"]["registered"]
