@@ -86,7 +86,7 @@ _SQLITE = {
     "ENGINE": "django.db.backends.sqlite3",
     "NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "digitalpost.sqlite3")),
     # Tests use a file too, so a worker process started by a test sees the same database.
-    "TEST": {"NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "test.sqlite3"))},
+    "TEST": {"NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))},
     "OPTIONS": {
         # Writers queue up instead of failing; accepted mail is on disk before we answer.
         "transaction_mode": "IMMEDIATE",

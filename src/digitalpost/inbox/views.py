@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from digitalpost.core.errors import DigitalPostError
@@ -34,6 +35,7 @@ View = Callable[..., HttpResponseBase]
 
 
 def viewer_required(view: View) -> View:
+    @never_cache  # private mail: never from a cache, not even with the browser's Back button
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         contact_id = request.session.get(SESSION_KEY)

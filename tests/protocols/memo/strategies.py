@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from digitalpost.protocols.memo import MemoVersion, Message, MessageType
+from digitalpost.protocols.memo import MemoVersion, Message, MessageBody, MessageHeader, MessageType
 from digitalpost.protocols.memo.spec import Kind, SimpleType, children_of
 
 DANISH = "æøåÆØÅéü"
@@ -66,8 +66,17 @@ def simple_values(stype: SimpleType, version: MemoVersion) -> st.SearchStrategy[
     return strategies[kind]
 
 
+_MADE: dict[tuple[type, MemoVersion], st.SearchStrategy[Any]] = {}
+
+
 def instances(cls: type, version: MemoVersion) -> st.SearchStrategy[Any]:
     """Valid instances of a model class for `version`, every optional part sometimes present."""
+    if (cls, version) not in _MADE:
+        _MADE[(cls, version)] = _instances(cls, version)
+    return _MADE[(cls, version)]
+
+
+def _instances(cls: type, version: MemoVersion) -> st.SearchStrategy[Any]:
     fields: dict[str, st.SearchStrategy[Any]] = {}
     groups: dict[str, list[str]] = {}
     for child in children_of(cls):
@@ -96,10 +105,12 @@ def instances(cls: type, version: MemoVersion) -> st.SearchStrategy[Any]:
     return made.map(lambda kwargs: cls(**kwargs))
 
 
-@st.composite
-def messages(draw: st.DrawFn, version: MemoVersion | None = None) -> Message:
-    version = version if version is not None else draw(st.sampled_from(MemoVersion))
-    header = draw(instances(children_of(Message)[0].xml.type, version))  # type: ignore[arg-type]
-    body = draw(st.none() | instances(children_of(Message)[1].xml.type, version))  # type: ignore[arg-type]
-    sch_version = draw(st.just("1.1.0") | texts(256)) if version is MemoVersion.V1_1 else None
-    return Message(version=version, memo_sch_version=sch_version, header=header, body=body)
+def messages(version: MemoVersion | None = None) -> st.SearchStrategy[Message]:
+    """Valid whole messages of `version` (or of either version)."""
+    if version is None:
+        return st.one_of([messages(v) for v in MemoVersion])
+    sch_version = st.just("1.1.0") | texts(256) if version is MemoVersion.V1_1 else st.none()
+    return st.builds(
+        Message, version=st.just(version), memo_sch_version=sch_version,
+        header=instances(MessageHeader, version), body=st.none() | instances(MessageBody, version),
+    )

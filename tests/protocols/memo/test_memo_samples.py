@@ -87,7 +87,9 @@ def test_full_1_2_sample_is_read_into_the_typed_model():
 
     assert header.message_type is MessageType.DIGITALPOST
     assert header.message_uuid == "8C2EA15D-61FB-4BA9-9366-42F8B194C114"  # case kept as given
-    assert header.reply is True and header.mandatory is True and header.legal_notification is False
+    assert header.reply is True
+    assert header.mandatory is True
+    assert header.legal_notification is False
     assert header.do_not_deliver_until_date == date(2025, 9, 15)
     assert header.sender.representative is not None
     assert header.sender.representative.label == "Repræsentant Kommune"
@@ -96,8 +98,10 @@ def test_full_1_2_sample_is_read_into_the_typed_model():
     assert header.sender.attention_data.production_unit.production_unit_number == 1234567890
     assert header.forward_data is not None
     assert header.forward_data.original_representative == "Repræsentant Kommune"
-    assert len(header.reply_data) == 2 and len(header.reply_data[1].additional_reply_data) == 4
-    assert header.content_data is not None and header.content_data.kle_data is not None
+    assert len(header.reply_data) == 2
+    assert len(header.reply_data[1].additional_reply_data) == 4
+    assert header.content_data is not None
+    assert header.content_data.kle_data is not None
     assert header.content_data.kle_data.subject_key == "00.00.00"
     roles = [(where, role, file.filename) for where, role, file in iter_files(message)]
     assert roles[0] == ("/Message/MessageBody/MainDocument/File[1]", "main", "Pladsanvisning.pdf")

@@ -14,6 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from digitalpost.protocols.memo.parts import (
+    EID,
+    Address,
+    CPRData,
+    CVRData,
+    Education,
+    FORMData,
+    GlobalLocationNumber,
+    KLEData,
+    MotorVehicle,
+    ProductionUnit,
+    PropertyNumber,
+    SENumber,
+    SORData,
+    UnstructuredAddress,
+)
 from digitalpost.protocols.memo.spec import (
     BASE64,
     BOOLEAN,
@@ -23,14 +39,11 @@ from digitalpost.protocols.memo.spec import (
     DMV,
     FORM,
     GLN,
-    GLN_NUMBER,
     GRD,
     KLE,
     LANGUAGE,
-    LICENSE_NUMBER,
     MESSAGE_TYPE,
     NOTIFICATION,
-    P_NUMBER,
     SOR,
     TEXT,
     UDD,
@@ -43,7 +56,6 @@ from digitalpost.protocols.memo.spec import (
 
 V1_1_ONLY = frozenset({MemoVersion.V1_1})
 V1_2_ONLY = frozenset({MemoVersion.V1_2})
-
 
 
 # --- documents -----------------------------------------------------------------------------------
@@ -118,65 +130,6 @@ class MessageBody:
     technical_documents: tuple[TechnicalDocument, ...] = el(
         "TechnicalDocument", TechnicalDocument, min_occurs=0, max_occurs=None
     )
-
-
-# --- grd / gln / sor parts -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ProductionUnit:
-    production_unit_number: int = el("productionUnitNumber", P_NUMBER, ns=GRD)
-    production_unit_name: str | None = el("productionUnitName", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GlobalLocationNumber:
-    global_location_number: int = el("globalLocationNumber", GLN_NUMBER, ns=GLN)
-    location: str | None = el("location", TEXT, ns=GLN, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SENumber:
-    se_number: str = el("seNumber", TEXT, ns=GRD)
-    company_name: str | None = el("companyName", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EID:
-    eid: str = el("eID", TEXT, ns=GRD)
-    label: str | None = el("label", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SORData:
-    sor_identifier: str = el("sorIdentifier", TEXT, ns=SOR)
-    entry_name: str | None = el("entryName", TEXT, ns=SOR, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressPoint:
-    geographic_easting_measure: str | None = el("geographicEastingMeasure", TEXT, ns=GRD, min_occurs=0)
-    geographic_northing_measure: str | None = el("geographicNorthingMeasure", TEXT, ns=GRD, min_occurs=0)
-    geographic_height_measure: str | None = el("geographicHeightMeasure", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Address:
-    id: str | None = el("id", TEXT, ns=GRD, min_occurs=0)
-    address_label: str | None = el("addressLabel", TEXT, ns=GRD, min_occurs=0)
-    house_number: str | None = el("houseNumber", TEXT, ns=GRD, min_occurs=0)
-    door: str | None = el("door", TEXT, ns=GRD, min_occurs=0)
-    floor: str | None = el("floor", TEXT, ns=GRD, min_occurs=0)
-    co: str | None = el("co", TEXT, ns=GRD, min_occurs=0)
-    zip_code: str | None = el("zipCode", TEXT, ns=GRD, min_occurs=0)
-    city: str | None = el("city", TEXT, ns=GRD, min_occurs=0)
-    country: str | None = el("country", TEXT, ns=GRD, min_occurs=0)
-    address_point: AddressPoint | None = el("AddressPoint", AddressPoint, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UnstructuredAddress:
-    unstructured: str = el("unstructured", TEXT, ns=GRD)
 
 
 # --- parties -------------------------------------------------------------------------------------
@@ -285,54 +238,9 @@ class Recipient:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CPRData:
-    cpr_number: str = el("cprNumber", TEXT, ns=GRD)
-    name: str | None = el("name", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CVRData:
-    cvr_number: str = el("cvrNumber", TEXT, ns=GRD)
-    company_name: str | None = el("companyName", TEXT, ns=GRD, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MotorVehicle:
-    license_number: str = el("licenseNumber", LICENSE_NUMBER, ns=DMV)
-    chassis_number: str | None = el("chassisNumber", TEXT, ns=DMV, min_occurs=0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PropertyNumber:
-    property_number: str = el("propertyNumber", TEXT, ns=GRD)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class CaseID:
     case_id: str = el("caseID", TEXT)
     case_system: str = el("caseSystem", TEXT)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class KLEData:
-    subject_key: str = el("subjectKey", TEXT, ns=KLE)
-    version: str = el("version", TEXT, ns=KLE)
-    activity_facet: str | None = el("activityFacet", TEXT, ns=KLE, min_occurs=0)
-    label: str = el("label", TEXT, ns=KLE)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FORMData:
-    task_key: str = el("taskKey", TEXT, ns=FORM)
-    version: str = el("version", TEXT, ns=FORM)
-    activity_facet: str | None = el("activityFacet", TEXT, ns=FORM, min_occurs=0)
-    label: str = el("label", TEXT, ns=FORM)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Education:
-    education_code: str = el("educationCode", TEXT, ns=UDD)
-    education_name: str | None = el("educationName", TEXT, ns=UDD, min_occurs=0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -409,12 +317,14 @@ class MessageHeader:
     label: str = el("label", TEXT)
     notification: str | None = el("notification", NOTIFICATION, min_occurs=0)
     additional_notification: str | None = el("additionalNotification", TEXT, min_occurs=0)
-    reply: bool | None = el("reply", BOOLEAN, min_occurs=0)
+    reply: bool | None = el("reply", BOOLEAN, min_occurs=0, default="false")
     reply_by_date_time: datetime | None = el("replyByDateTime", DATETIME, min_occurs=0)
     do_not_deliver_until_date: date | None = el("doNotDeliverUntilDate", DATE, min_occurs=0)
     # Required in MeMo 1.1, optional from 1.2.
-    mandatory: bool | None = el("mandatory", BOOLEAN, required_in=V1_1_ONLY)
-    legal_notification: bool | None = el("legalNotification", BOOLEAN, required_in=V1_1_ONLY)
+    mandatory: bool | None = el("mandatory", BOOLEAN, required_in=V1_1_ONLY, default="false")
+    legal_notification: bool | None = el(
+        "legalNotification", BOOLEAN, required_in=V1_1_ONLY, default="false"
+    )
     post_type: str | None = el("postType", TEXT, min_occurs=0)
     sender: Sender = el("Sender", Sender)
     recipient: Recipient = el("Recipient", Recipient)

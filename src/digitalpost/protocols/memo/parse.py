@@ -210,8 +210,11 @@ class _Reader:
         if len(element):
             self.add(where, f"{spec.xml.local} must contain only text, not elements.")
             return None
+        text = element.text or ""
+        if not text and spec.xml.default is not None:
+            text = spec.xml.default  # an empty element takes the XSD default
         try:
-            return values.read(element.text or "", stype, self.version)
+            return values.read(text, stype, self.version)
         except values.BadValue as bad:
             self.add(where, f"{spec.xml.local} {bad}.")
             return None

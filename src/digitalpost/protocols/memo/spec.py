@@ -101,6 +101,7 @@ class XmlField:
     max_occurs: int | None  # None: unbounded
     only_in: frozenset[MemoVersion]
     choice: str | None
+    default: str | None  # XSD default: the value of an element present but completely empty
 
     @property
     def repeated(self) -> bool:
@@ -125,11 +126,12 @@ def el(
     required_in: frozenset[MemoVersion] | None = None,
     only_in: frozenset[MemoVersion] = ALL_VERSIONS,
     choice: str | None = None,
+    default: str | None = None,
 ) -> Any:
     """Declare a dataclass field as an XML child element (in XSD order)."""
     if required_in is None:
         required_in = ALL_VERSIONS if min_occurs >= 1 else frozenset()
-    xf = XmlField(local, ns, type_, required_in, max_occurs, only_in, choice)
+    xf = XmlField(local, ns, type_, required_in, max_occurs, only_in, choice, default)
     if xf.repeated:
         return field(default=(), metadata={"xml": xf})
     if required_in == ALL_VERSIONS:
