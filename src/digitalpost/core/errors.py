@@ -35,6 +35,28 @@ class ErrorCode(StrEnum):
     MANDATORY_NOT_ALLOWED = "mandatory.not.allowed"
     LEGAL_NOTIFICATION_NOT_ALLOWED = "legal.notification.not.allowed"
     POLICY_NOT_ALLOWED = "policy.not.allowed"
+    # Secure mail (S/MIME) and dialog threads: replies that cannot be filed are bounced with these.
+    THREAD_MISSING = "thread.missing"
+    THREAD_INVALID = "thread.invalid"
+    THREAD_NOT_YOURS = "thread.not.yours"
+    REPLY_NOT_ALLOWED = "reply.not.allowed"
+    SIGNATURE_MISSING = "signature.missing"
+    SIGNATURE_INVALID = "signature.invalid"
+    SENDER_CERTIFICATE_UNKNOWN = "sender.certificate.unknown"
+    SENDER_CERTIFICATE_EXPIRED = "sender.certificate.expired"
+    SENDER_NOT_STANDARD_SYSTEM = "sender.not.standard.system"
+    ENCRYPTION_MISSING = "encryption.missing"
+    ENCRYPTION_ALGORITHM_UNSUPPORTED = "encryption.algorithm.unsupported"
+    MESSAGE_TOO_LARGE = "message.too.large"
+    MAIL_MALFORMED = "mail.malformed"
+    # Certificates uploaded or presented.
+    CERTIFICATE_UNREADABLE = "certificate.unreadable"
+    CERTIFICATE_EXPIRED = "certificate.expired"
+    CERTIFICATE_NOT_YET_VALID = "certificate.not.yet.valid"
+    CERTIFICATE_UNTRUSTED = "certificate.untrusted"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    CERTIFICATE_KEY_USAGE = "certificate.key.usage"
+    CERTIFICATE_EMAIL_MISMATCH = "certificate.email.mismatch"
     # The API around messages.
     AUTHENTICATION_FAILED = "authentication.failed"
     MESSAGE_NOT_FOUND = "message.not.found"
@@ -69,6 +91,10 @@ def _invalid(text: str) -> ErrorSpec:
 
 def _not_allowed(text: str) -> ErrorSpec:
     return ErrorSpec(Outcome.NOT_ALLOWED, 403, "5.7.1", text)
+
+
+def _mail(smtp: str, text: str) -> ErrorSpec:
+    return ErrorSpec(Outcome.NOT_ALLOWED, 422, smtp, text)
 
 
 CATALOGUE: dict[ErrorCode, ErrorSpec] = {
@@ -147,6 +173,78 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.POLICY_NOT_ALLOWED: _not_allowed(
         "This kind of sender may not write to this kind of recipient (see who may write to whom)."
+    ),
+    ErrorCode.THREAD_MISSING: _mail(
+        "5.7.1",
+        "The reply carries no dialog thread. Reply to the message you received and keep its attachment "
+        "dkaldialogtraad.xml (and the [DP:…] tag in the subject); do not write a new mail.",
+    ),
+    ErrorCode.THREAD_INVALID: _mail(
+        "5.7.1",
+        "The reply's dialog thread has been changed or is not one we issued. Reply to the original message "
+        "without editing its dkaldialogtraad.xml attachment.",
+    ),
+    ErrorCode.THREAD_NOT_YOURS: _mail(
+        "5.7.1",
+        "The dialog thread belongs to another authority's conversation. Reply from the authority the "
+        "citizen wrote to.",
+    ),
+    ErrorCode.REPLY_NOT_ALLOWED: _mail(
+        "5.7.1", "Replies are not allowed in this conversation (the message said 'no reply')."
+    ),
+    ErrorCode.SIGNATURE_MISSING: _mail(
+        "5.7.1", "The mail is not signed. Sign it with your sender system's S/MIME certificate."
+    ),
+    ErrorCode.SIGNATURE_INVALID: _mail(
+        "5.7.1",
+        "The mail's signature does not match its content. The mail was changed after signing or the "
+        "signature is broken; send it again from your mail system.",
+    ),
+    ErrorCode.SENDER_CERTIFICATE_UNKNOWN: _mail(
+        "5.7.1",
+        "The mail is signed with a certificate that is not registered for any of your sender systems. "
+        "Upload the certificate in the administration portal under Systems.",
+    ),
+    ErrorCode.SENDER_CERTIFICATE_EXPIRED: _mail(
+        "5.7.1",
+        "The certificate the mail is signed with has expired. Renew it and upload the new certificate in "
+        "the administration portal.",
+    ),
+    ErrorCode.SENDER_NOT_STANDARD_SYSTEM: _mail(
+        "5.7.1",
+        "Simple replies are accepted only from your organisation's standard sender system. Sign with the "
+        "standard system's certificate or mark another system as standard.",
+    ),
+    ErrorCode.ENCRYPTION_MISSING: _mail(
+        "5.7.1", "The mail is not encrypted. Encrypt it to the hub's certificate before sending."
+    ),
+    ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED: _mail(
+        "5.7.1",
+        "The mail is encrypted with an algorithm we do not accept (we accept RSA key transport with "
+        "AES-CBC). Change your S/MIME settings to AES-256-CBC.",
+    ),
+    ErrorCode.MESSAGE_TOO_LARGE: ErrorSpec(
+        Outcome.INVALID, 413, "5.3.4", "The mail is larger than allowed. Send large documents in several mails."
+    ),
+    ErrorCode.MAIL_MALFORMED: _mail(
+        "5.6.0", "The mail could not be read as MIME. Send it from a standard mail program."
+    ),
+    ErrorCode.CERTIFICATE_UNREADABLE: _invalid(
+        "The certificate could not be read. Upload it as PEM, DER or PKCS#12."
+    ),
+    ErrorCode.CERTIFICATE_EXPIRED: _invalid("The certificate has expired. Upload a renewed certificate."),
+    ErrorCode.CERTIFICATE_NOT_YET_VALID: _invalid("The certificate is not valid yet. Check its start date."),
+    ErrorCode.CERTIFICATE_UNTRUSTED: _invalid(
+        "The certificate is not issued by a trusted certificate authority. Use a certificate from a "
+        "trusted issuer (or add the issuer to the trust anchors)."
+    ),
+    ErrorCode.CERTIFICATE_REVOKED: _invalid("The certificate has been revoked by its issuer. Use a new one."),
+    ErrorCode.CERTIFICATE_KEY_USAGE: _invalid(
+        "The certificate may not be used for this purpose (e-mail protection for mail, client "
+        "authentication for the REST interface). Order a certificate with the right key usage."
+    ),
+    ErrorCode.CERTIFICATE_EMAIL_MISMATCH: _invalid(
+        "The certificate's e-mail address does not match the secure address it is uploaded for."
     ),
     ErrorCode.AUTHENTICATION_FAILED: ErrorSpec(
         Outcome.UNAUTHORISED, 401, "5.7.8",
