@@ -74,6 +74,52 @@ class Counters:
         self.fsyncs, self.fsync_s, self.sql = 0, 0.0, Counter()
 
 
+class Phases:
+    """Wall time spent inside named functions of the ingest path (wrapped in place; nesting is not subtracted)."""
+
+    def __init__(self) -> None:
+        self.seconds: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+
+    def wrap(self, owner: Any, attribute: str, name: str) -> None:
+        original = getattr(owner, attribute)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - start
+                self.calls[name] += 1
+
+        setattr(owner, attribute, timed)
+
+    def reset(self) -> None:
+        self.seconds, self.calls = Counter(), Counter()
+
+
+def install_phases(phases: Phases) -> None:
+    from django.db import connections
+
+    from digitalpost.api import auth
+    from digitalpost.api.routers import memos as memos_router
+    from digitalpost.blobstore import LocalBlobStore
+    from digitalpost.messages.services import ingest
+
+    phases.wrap(auth, "get_sender_system_by_token", "auth: token lookup (SELECT)")
+    phases.wrap(memos_router, "accept_memo", "accept_memo (all of the service)")
+    phases.wrap(ingest, "_replay", "  _replay: idempotency SELECT")
+    phases.wrap(ingest, "_parse", "  _parse: memo.parse (lxml + model)")
+    phases.wrap(ingest.memo, "validate", "  memo.validate (service rules)")
+    phases.wrap(ingest, "_check_parties", "  _check_parties (contact SELECT)")
+    phases.wrap(LocalBlobStore, "put", "  blob put (write+fsync+rename)")
+    phases.wrap(ingest, "_record", "  _record: transaction incl. commit")
+    phases.wrap(type(connections["default"]), "_commit", "    sqlite COMMIT (WAL fsync)")
+    phases.wrap(ingest, "append_event", "    append_event (SELECT+INSERT)")
+    phases.wrap(ingest, "enqueue", "    enqueue (get_or_create)")
+    phases.wrap(memos_router.ReceiptOut, "of", "ReceiptOut.of (receipt JSON)")
+
+
 def run(args: argparse.Namespace) -> int:
     import django
 
@@ -92,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     auth = {"HTTP_AUTHORIZATION": f"Bearer {demo['sender_token']}"}
     counters = Counters()
     os.fsync = counters.fsync
+    phases = Phases()
 
     def health() -> int:
         return client.get("/apis/v1/health").status_code
@@ -108,41 +155,49 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.n} requests each, MeMo {len(payload.fill(template, str(uuid.uuid4())))} bytes, "
           f"unique files: {not args.same_files}, blob fsync: {not args.no_fsync}\n")
     with connection.execute_wrapper(counters.execute):
-        for name, fn, expect in (("GET  /apis/v1/health", health, 200), ("POST /apis/v1/memos", post, 201)):
-            counters.reset()
-            start = time.perf_counter()
+        if not time_loop("GET  /apis/v1/health", health, 200, args.n, counters):
+            return 1
+        install_phases(phases)
+        if not time_loop("POST /apis/v1/memos", post, 201, args.n, counters):
+            return 1
+        print("\nPOST broken down (wall ms per request, nested phases are part of their parent):")
+        for phase, seconds in phases.seconds.items():
+            print(f"  {phase:42} {seconds / args.n * 1000:7.2f} ms  ({phases.calls[phase] / args.n:.0f}x)")
+        if args.top:
+            profiler = cProfile.Profile()
+            profiler.enable()
             for _ in range(args.n):
-                status = fn()
-                if status != expect:
-                    print(f"{name}: unexpected {status}", file=sys.stderr)
-                    return 1
-            per = (time.perf_counter() - start) / args.n * 1000
-            sql = ", ".join(f"{k} {v / args.n:.1f}" for k, v in counters.sql.most_common())
-            print(f"{name}: {per:.2f} ms/request; SQL per request {sum(counters.sql.values()) / args.n:.1f} "
-                  f"({sql or 'none'}); os.fsync per request {counters.fsyncs / args.n:.1f} "
-                  f"({counters.fsync_s / args.n * 1000:.2f} ms)")
-
-        profiler = cProfile.Profile()
-        counters.reset()
-        profiler.enable()
-        for _ in range(args.n):
-            post()
-        profiler.disable()
-    stats = pstats.Stats(profiler)
-    total = stats.total_tt  # type: ignore[attr-defined]
-    print(f"\ncProfile of {args.n} POSTs: {total / args.n * 1000:.2f} ms/request (profiled)")
-    commits = [(v[3], k) for k, v in stats.stats.items()  # type: ignore[attr-defined]
-               if k[2] in ("<method 'commit' of 'sqlite3.Connection' objects>",)]
-    for cumtime, _ in commits:
-        print(f"  sqlite3 commit (WAL fsync, synchronous=FULL): {cumtime / args.n * 1000:.2f} ms/request")
-    for order in ("tottime", "cumulative"):
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
-        text = out.getvalue()
-        print(f"\n--- top {args.top} by {order} ---")
-        print(text[text.find("   ncalls"):].rstrip())
+                post()
+            profiler.disable()
+            print_profile(profiler, args.n, args.top)
     return 0
 
+
+def time_loop(name: str, fn: Callable[[], int], expect: int, n: int, counters: Counters) -> bool:
+    counters.reset()
+    start = time.perf_counter()
+    for _ in range(n):
+        status = fn()
+        if status != expect:
+            print(f"{name}: unexpected {status}", file=sys.stderr)
+            return False
+    per = (time.perf_counter() - start) / n * 1000
+    sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
+    print(f"{name}: {per:.2f} ms/request; SQL per request {sum(counters.sql.values()) / n:.1f} "
+          f"({sql or 'none'}); os.fsync per request {counters.fsyncs / n:.1f} ({counters.fsync_s / n * 1000:.2f} ms)")
+    return True
+
+
+def print_profile(profiler: cProfile.Profile, n: int, top: int) -> None:
+    stats = pstats.Stats(profiler)
+    total = stats.total_tt  # type: ignore[attr-defined]
+    print(f"\ncProfile of {n} POSTs: {total / n * 1000:.2f} ms/request (profiled; the profiler roughly doubles it)")
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        text = out.getvalue()
+        print(f"\n--- top {top} by {order} ---")
+        print(text[text.find("   ncalls"):].rstrip())
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -6,10 +6,31 @@ import uuid
 
 from django.db import models
 
-from digitalpost.authorities.models import Authority
+from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
-from digitalpost.registry.models import Mailbox
+from digitalpost.registry.models import Contact, Mailbox
 from digitalpost.systems.models import SenderSystem
+
+
+class Thread(models.Model):
+    """A conversation between one citizen or company and one authority mailbox (the dialog thread)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="threads")
+    authority_mailbox = models.ForeignKey(AuthorityMailbox, on_delete=models.PROTECT, related_name="threads")
+    topic = models.CharField(max_length=200, blank=True)
+    party = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="threads")
+    subject = models.CharField(max_length=256)
+    # The authority may close a conversation to further replies from the citizen ("no reply").
+    party_may_reply = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    last_activity_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["party", "-last_activity_at"], name="threads_of_party")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.id})"
 
 
 class Message(models.Model):
@@ -18,14 +39,24 @@ class Message(models.Model):
         DELIVERED = "DELIVERED"
         FAILED = "FAILED"
 
+    class Direction(models.TextChoices):
+        TO_PARTY = "TO_PARTY"  # authority → citizen or company
+        TO_AUTHORITY = "TO_AUTHORITY"  # citizen or company → an authority mailbox
+
     # Our messageId; the sender's own id is message_uuid.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     transmission_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     message_uuid = models.UUIDField()
     sender_message_id = models.CharField(max_length=256, blank=True)
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="messages")
-    sender_system = models.ForeignKey(SenderSystem, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=12, choices=Direction.choices, default=Direction.TO_PARTY)
+    # The system that sent it (authority → party); empty for inquiries written by a citizen or company.
+    sender_system = models.ForeignKey(
+        SenderSystem, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    # The citizen's or company's mailbox: where it is delivered, or (for inquiries) whose sent item it is.
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     sender_label = models.CharField(max_length=256)
     label = models.CharField(max_length=256)
     message_type = models.CharField(max_length=16)
@@ -107,3 +138,18 @@ class Receipt(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["sender_system", "id"], name="receipts_by_system")]
         constraints = [models.UniqueConstraint(fields=["message", "status"], name="one_receipt_per_status")]
+
+
+class RefusedReply(models.Model):
+    """A reply or mail the hub could not file, with the code it was bounced with: the doctor counts these."""
+
+    code = models.CharField(max_length=64)
+    detail = models.TextField(blank=True)
+    authority = models.ForeignKey(Authority, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.PROTECT, related_name="refusals")
+    sender_address = models.CharField(max_length=320, blank=True)
+    signer_subject = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["authority", "-received_at"], name="refusals_by_authority")]

@@ -10,10 +10,42 @@ from django.db.models import Q
 from digitalpost.authorities.models import Authority
 
 
+class Certificate(models.Model):
+    """An uploaded X.509 certificate of an authority, with what the admin portal and the doctor need."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="certificates")
+    pem = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    subject = models.CharField(max_length=500)
+    issuer = models.CharField(max_length=500)
+    # Decimal string: serials can exceed 64 bits. Signers are matched by issuer + serial, never serial alone.
+    serial = models.CharField(max_length=80)
+    emails = models.JSONField(default=list)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["authority", "sha256"], name="one_upload_per_certificate")]
+        indexes = [models.Index(fields=["issuer", "serial"], name="certificate_issuer_serial")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (until {self.not_after:%Y-%m-%d})"
+
+
 class SenderSystem(models.Model):
+    class Channel(models.TextChoices):
+        REST = "REST"
+        SECURE_MAIL = "SECURE_MAIL"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="sender_systems")
     name = models.CharField(max_length=200)
+    channel = models.CharField(max_length=12, choices=Channel.choices, default=Channel.REST)
+    certificate = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="sender_systems"
+    )
     # SHA-256 of the token: tokens are long random strings, so a fast hash suffices and lookup is exact.
     token_sha256 = models.CharField(max_length=64, unique=True)
     token_issued_at = models.DateTimeField()
@@ -33,3 +65,55 @@ class SenderSystem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.authority.cvr})"
+
+
+class SecureAddress(models.Model):
+    """An authority's e-mail endpoint with the S/MIME certificate mail to it is encrypted for."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="secure_addresses")
+    email = models.EmailField()
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="secure_addresses")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["authority", "email"], name="unique_secure_address")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ReceiverSystem(models.Model):
+    """Where messages to the authority go: a secure address (SMTP), REST push or REST pull."""
+
+    class Kind(models.TextChoices):
+        SECURE_ADDRESS = "SECURE_ADDRESS"
+        REST_PUSH = "REST_PUSH"
+        REST_PULL = "REST_PULL"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    authority = models.ForeignKey(Authority, on_delete=models.PROTECT, related_name="receiver_systems")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    secure_address = models.ForeignKey(
+        SecureAddress, null=True, blank=True, on_delete=models.PROTECT, related_name="receiver_systems"
+    )
+    endpoint_url = models.URLField(blank=True)
+    # For REST pull: the token the receiving system authenticates with (hashed like sender tokens).
+    token_sha256 = models.CharField(max_length=64, blank=True)
+    is_active = models.BooleanField(default=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="SECURE_ADDRESS") | Q(secure_address__isnull=False),
+                name="secure_address_receiver_has_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"

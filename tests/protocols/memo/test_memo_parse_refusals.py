@@ -299,3 +299,16 @@ def test_simple_element_holding_elements_is_refused():
     data = changed(MINIMUM_1_2, ">Pladsanvisning<", "><memo:b>x</memo:b><")
 
     assert refusals(data) == [(INVALID, "/Message/MessageHeader/label")]
+
+
+def test_base64_with_characters_outside_the_alphabet_is_refused_although_libxml2_would_skip_them():
+    data = changed(MINIMUM_1_2, "VGhpcyBpcyBhIHRlc3Q=", "2024-05-03")
+
+    assert refusals(data) == [(INVALID, "/Message/MessageBody/MainDocument/File[1]/content")]
+
+
+@pytest.mark.parametrize("empty", ["<memo:mandatory/>", "<memo:mandatory></memo:mandatory>"])
+def test_empty_boolean_element_takes_the_xsd_default_false(empty):
+    data = changed(MINIMUM_1_1, "<memo:mandatory>false</memo:mandatory>", empty)
+
+    assert parse(data, max_bytes=MAX_BYTES).header.mandatory is False

@@ -33,9 +33,11 @@ def deliver_to_mailbox(*, message_id: uuid.UUID | str) -> bool:
     message.delivered_at = now
     message.save(update_fields=["state", "delivered_at"])
     append_event(message, EventKind.MESSAGE_DELIVERED, at=now, data={"channel": "web-mailbox"})
-    Receipt.objects.create(
-        message=message, sender_system_id=message.sender_system_id, status=ReceiptStatus.COMPLETED, created_at=now
-    )
+    if message.sender_system_id is not None:
+        Receipt.objects.create(
+            message=message, sender_system_id=message.sender_system_id, status=ReceiptStatus.COMPLETED,
+            created_at=now,
+        )
     return True
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lxml import etree
@@ -123,11 +123,11 @@ def _read_version(raw: str | None, problems: list[Problem]) -> MemoVersion | Non
         problems.append(_invalid(where, "Message must have the attribute memoVersion (1.1 or 1.2)."))
         return None
     try:
-        number = Decimal(values.collapse(raw))
-    except InvalidOperation:
+        number: Decimal | None = values.read_decimal(raw)
+    except values.BadValue:
         number = None
     for version in MemoVersion:
-        if number is not None and number.is_finite() and number == Decimal(version.value):
+        if number == Decimal(version.value):
             return version
     problems.append(_invalid(where, f"memoVersion must be 1.1 or 1.2, not {raw!r}."))
     return None

@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from digitalpost.protocols.memo.spec import Kind, MemoVersion, MessageType, SimpleType
 
@@ -22,6 +23,22 @@ _LANGUAGE = re.compile(r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*")
 _LONG = re.compile(r"[+-]?\d+")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _XML_WS = re.compile(r"[ \t\r\n]+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+# xs:anyURI as libxml2 checks it: characters it would escape count as safe, the rest must be an RFC 3986
+# URI-reference (as in libxml2: a bracketed host may hold anything, a port needs digits, a fragment may
+# hold brackets).
+_URI_UNSAFE = re.compile(r"[\x00-\x20\x7f-\U0010ffff<>\"{}|\\^`']")
+_PCHAR = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})"
+_SEGMENT_NC = r"(?:[A-Za-z0-9\-._~!$&'()*+,;=@]|%[0-9A-Fa-f]{2})"
+_AUTHORITY = (
+    r"(?:(?:[A-Za-z0-9\-._~!$&'()*+,;=:]|%[0-9A-Fa-f]{2})*@)?"
+    r"(?:\[[^\]]*\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|%[0-9A-Fa-f]{2})*)(?::\d+)?"
+)
+_TAIL = rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?\[\]])*)?"
+_URI_REFERENCE = re.compile(
+    rf"(?:[A-Za-z][A-Za-z0-9+\-.]*:(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?){_TAIL})"
+    rf"|(?:(?://{_AUTHORITY}(?:/{_PCHAR}*)*|/(?:{_PCHAR}+(?:/{_PCHAR}*)*)?|(?:{_SEGMENT_NC}+(?:/{_PCHAR}*)*)?){_TAIL})"
+)
 # Characters XML 1.0 cannot carry at all.
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LONG_MIN = -(2**63)
@@ -64,7 +81,10 @@ def read(text: str, stype: SimpleType, version: MemoVersion) -> Value:  # noqa: 
             return False
         raise BadValue(f"must be true or false, not {_show(text)}")
     if kind is Kind.URI:
-        return _read_string(collapse(text), stype, version)
+        value = _read_string(collapse(text), stype, version)
+        if not _URI_REFERENCE.fullmatch(_URI_UNSAFE.sub("_", value)):
+            raise BadValue(f"is not a valid URI: {_show(text)}")
+        return value
     if kind is Kind.LANGUAGE:
         value = collapse(text)
         if not _LANGUAGE.fullmatch(value) or len(value) > 2:
@@ -127,6 +147,14 @@ def _read_string(text: str, stype: SimpleType, version: MemoVersion) -> str:
     if limit is not None and len(text) > limit:
         raise BadValue(f"is {len(text)} characters long; at most {limit} are allowed in MeMo {version}")
     return text
+
+
+def read_decimal(text: str) -> Decimal:
+    """An xs:decimal (no exponent, unlike Python's Decimal)."""
+    value = collapse(text)
+    if not _DECIMAL.fullmatch(value):
+        raise BadValue(f"must be a decimal number, not {_show(text)}")
+    return Decimal(value)
 
 
 def _read_datetime(text: str) -> datetime:
