@@ -35,6 +35,11 @@ class ErrorCode(StrEnum):
     MANDATORY_NOT_ALLOWED = "mandatory.not.allowed"
     LEGAL_NOTIFICATION_NOT_ALLOWED = "legal.notification.not.allowed"
     POLICY_NOT_ALLOWED = "policy.not.allowed"
+    # Inquiries written by citizens and companies to an authority mailbox.
+    MAILBOX_NOT_FOUND = "mailbox.not.found"
+    MAILBOX_CLOSED = "mailbox.closed"
+    TOPIC_REQUIRED = "topic.required"
+    METADATA_MISSING = "metadata.missing"
     # Secure mail (S/MIME) and dialog threads: replies that cannot be filed are bounced with these.
     THREAD_MISSING = "thread.missing"
     THREAD_INVALID = "thread.invalid"
@@ -174,6 +179,14 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.POLICY_NOT_ALLOWED: _not_allowed(
         "This kind of sender may not write to this kind of recipient (see who may write to whom)."
     ),
+    ErrorCode.MAILBOX_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.1", "No such mailbox is open to you. Choose a mailbox from the list."
+    ),
+    ErrorCode.MAILBOX_CLOSED: _not_allowed(
+        "This mailbox does not take new inquiries. Choose another mailbox of the authority or contact it by phone."
+    ),
+    ErrorCode.TOPIC_REQUIRED: _invalid("Choose one of the mailbox's topics."),
+    ErrorCode.METADATA_MISSING: _invalid("Fill in the fields the mailbox asks for; the authority needs them."),
     ErrorCode.THREAD_MISSING: _mail(
         "5.7.1",
         "The reply carries no dialog thread. Reply to the message you received and keep its attachment "

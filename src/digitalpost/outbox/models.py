@@ -10,6 +10,7 @@ class WorkKind(models.TextChoices):
     """One queue per kind of work, so a flood of one kind never starves another."""
 
     DELIVER = "DELIVER"
+    FORWARD = "FORWARD"  # a citizen's or company's message to the authority's receiver system
 
 
 class Job(models.Model):

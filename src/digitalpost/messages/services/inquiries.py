@@ -1,0 +1,130 @@
+"""A citizen or company writes to an authority mailbox: the message opens a dialog thread.
+
+The inquiry is stored as a MeMo the hub builds itself (sender CPR/CVR, recipient the authority with the
+mailbox as contact point, citizen-entered fields as AdditionalContentData), so every receiver system —
+secure mail, REST push, REST pull — forwards the same validated message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.authorities.models import AuthorityMailbox
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import EventKind
+from digitalpost.core.parties import PartyKind
+from digitalpost.core.policy import check_may_write
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Document, Message, Thread
+from digitalpost.messages.services.events import append_event
+from digitalpost.outbox.models import WorkKind
+from digitalpost.outbox.services import enqueue
+from digitalpost.protocols import memo
+from digitalpost.registry.models import Contact
+
+CITIZEN_RULES = memo.ServiceRules(max_attachments=10)
+TOPIC_DATA_TYPE = "digitalpost:topic"
+METADATA_DATA_TYPE = "digitalpost:metadata"
+TEXT_FILENAME = "henvendelse.txt"
+
+
+@dataclass(frozen=True)
+class Inquiry:
+    subject: str
+    text: str
+    topic: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()
+    attachments: Sequence[tuple[str, str, bytes]] = ()
+
+
+def _check_inquiry(party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry) -> None:
+    check_may_write(PartyKind(party.kind), PartyKind.AUTHORITY)
+    if not mailbox.is_open:
+        raise DigitalPostError(ErrorCode.MAILBOX_CLOSED, mailbox.name)
+    topics = [t.name for t in mailbox.topics.all()]
+    if topics and inquiry.topic not in topics:
+        raise DigitalPostError(ErrorCode.TOPIC_REQUIRED, ", ".join(topics))
+    given = dict(inquiry.metadata)
+    missing = [f.label for f in mailbox.metadata_fields.all() if f.is_required and not given.get(f.label, "").strip()]
+    if missing:
+        raise DigitalPostError(ErrorCode.METADATA_MISSING, ", ".join(missing))
+    size = len(inquiry.text.encode()) + sum(len(content) for _, _, content in inquiry.attachments)
+    if size > mailbox.max_message_bytes:
+        raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{size} bytes, mailbox allows {mailbox.max_message_bytes}")
+
+
+def build_inquiry_memo(
+    party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, *, message_uuid: str
+) -> memo.Message:
+    now = timezone.now()
+    files = [(TEXT_FILENAME, "text/plain", inquiry.text.encode()), *inquiry.attachments]
+    base = memo.simple_message(
+        sender_cvr=party.number, sender_label=party.name, recipient_id=mailbox.authority.cvr,
+        recipient_id_type="CVR", label=inquiry.subject, files=files, created=now, message_uuid=message_uuid,
+    )
+    content = [memo.AdditionalContentData(content_data_type=METADATA_DATA_TYPE, content_data_name=label,
+                                          content_data_value=value) for label, value in inquiry.metadata]
+    if inquiry.topic:
+        content.insert(0, memo.AdditionalContentData(content_data_type=TOPIC_DATA_TYPE, content_data_name="Emne",
+                                                     content_data_value=inquiry.topic))
+    id_type = "CPR" if party.kind == Contact.Kind.CITIZEN else "CVR"
+    header = replace(
+        base.header,
+        sender=memo.Sender(sender_id=party.number, id_type=id_type, label=party.name),
+        recipient=memo.Recipient(
+            recipient_id=mailbox.authority.cvr, id_type="CVR", label=mailbox.authority.name,
+            contact_point=memo.ContactPoint(contact_point_id=str(mailbox.pk), label=mailbox.name),
+        ),
+        content_data=memo.ContentData(additional_content_data=tuple(content)) if content else None,
+    )
+    return replace(base, header=header)
+
+
+def send_inquiry(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry) -> Message:
+    """Validate and store a new inquiry, open its thread, and queue forwarding to the mailbox's receiver."""
+    _check_inquiry(party, mailbox, inquiry)
+    message_uuid = str(uuid.uuid4())
+    letter = build_inquiry_memo(party, mailbox, inquiry, message_uuid=message_uuid)
+    problems = memo.validate(letter, rules=CITIZEN_RULES, today=timezone.localdate())
+    if problems:
+        raise DigitalPostError(problems[0].code, "; ".join(f"{p.where}: {p.text}" for p in problems))
+    body = memo.build(letter)
+    store = blob_store()
+    memo_key = store.put(body).key
+    documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
+    return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
+                           memo_key=memo_key, documents=documents)
+
+
+@transaction.atomic(durable=True)
+def _record_inquiry(
+    *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
+    documents: list[tuple[str, memo.File, str]],
+) -> Message:
+    now = timezone.now()
+    thread = Thread.objects.create(
+        authority=mailbox.authority, authority_mailbox=mailbox, topic=inquiry.topic, party=party,
+        subject=inquiry.subject, created_at=now, last_activity_at=now,
+    )
+    message = Message.objects.create(
+        message_uuid=message_uuid, authority=mailbox.authority, direction=Message.Direction.TO_AUTHORITY,
+        mailbox=party.mailbox, thread=thread, sender_label=party.name, label=inquiry.subject,
+        message_type="DIGITALPOST", memo_version="1.2", memo_blob=memo_key,
+        memo_sha256=hashlib.sha256(body).hexdigest(), memo_size=len(body), accepted_at=now,
+    )
+    Document.objects.bulk_create(
+        Document(message=message, position=position, role=role, label=file.filename, filename=file.filename,
+                 media_type=file.encoding_format, language=file.language, size=len(file.content), blob=key)
+        for position, (role, file, key) in enumerate(documents, start=1)
+    )
+    append_event(
+        message, EventKind.MESSAGE_RECEIVED, at=now, data={"thread": str(thread.pk), "mailbox": str(mailbox.pk)}
+    )
+    enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)})
+    return message
