@@ -1,0 +1,46 @@
+"""S/MIME and X.509 for the secure mail interface: sign, encrypt, decrypt, verify, and check certificates.
+
+Bytes in, values out: messages are whole RFC 5322 messages as bytes; certificates, keys, trust anchors, CRLs
+and the clock are parameters. Refusals raise `DigitalPostError` with a catalogue code (`signature.invalid`,
+`encryption.algorithm.unsupported`, ...); `check_certificate` returns every problem at once. Pure: never
+imports Django. Not for: SMTP, deciding which certificate belongs to which sender system, network look-ups.
+"""
+
+from digitalpost.protocols.smime.certificates import (
+    Certificate,
+    CertificateRejected,
+    PrivateKey,
+    Problem,
+    Purpose,
+    check_certificate,
+    load_certificate,
+    load_certificates,
+    load_crl,
+    load_pkcs12,
+    load_private_key,
+)
+from digitalpost.protocols.smime.devca import Issued, issue_certificate, make_crl, make_dev_ca
+from digitalpost.protocols.smime.smime import Verified, decrypt, encrypt, sign, verify
+
+__all__ = [
+    "Certificate",
+    "CertificateRejected",
+    "Issued",
+    "PrivateKey",
+    "Problem",
+    "Purpose",
+    "Verified",
+    "check_certificate",
+    "decrypt",
+    "encrypt",
+    "issue_certificate",
+    "load_certificate",
+    "load_certificates",
+    "load_crl",
+    "load_pkcs12",
+    "load_private_key",
+    "make_crl",
+    "make_dev_ca",
+    "sign",
+    "verify",
+]

@@ -1,0 +1,372 @@
+"""X.509 certificates for secure mail and the REST interface: load, inspect and check them.
+
+`load_certificate` / `load_certificates` / `load_pkcs12` / `load_private_key` / `load_crl` turn uploaded bytes
+(PEM, DER, PKCS#12) into values or refuse with `certificate.unreadable`. `Certificate` is a frozen view of the
+fields the hub shows and matches on (subject, e-mail addresses, fingerprint, validity, usages).
+`check_certificate` returns EVERY problem at once (expired, not yet valid, untrusted chain, revoked, wrong
+key usage, e-mail mismatch) so the admin portal can show them together. The clock, trust anchors and CRLs are
+parameters. Not for: fetching CRLs or OCSP over the network, or deciding which certificate is registered to
+which sender system.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import Certificate as X509Certificate
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.verification import (
+    ExtensionPolicy,
+    PolicyBuilder,
+    Store,
+    VerificationError,
+)
+
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+_E = TypeVar("_E", bound=x509.ExtensionType)
+
+_EKU_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+}
+_KEY_USAGE_NAMES = (
+    ("digital_signature", "digitalSignature"),
+    ("content_commitment", "nonRepudiation"),
+    ("key_encipherment", "keyEncipherment"),
+    ("data_encipherment", "dataEncipherment"),
+    ("key_agreement", "keyAgreement"),
+    ("key_cert_sign", "keyCertSign"),
+    ("crl_sign", "cRLSign"),
+)
+
+
+class Purpose(StrEnum):
+    """What a certificate is checked for. EMAIL means both signing and encrypting S/MIME mail."""
+
+    EMAIL = "email"
+    EMAIL_SIGNING = "email-signing"
+    EMAIL_ENCRYPTION = "email-encryption"
+    CLIENT_AUTH = "client-auth"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a certificate: a catalogue code and a sentence naming the exact cause."""
+
+    code: ErrorCode
+    text: str
+
+
+class CertificateRejected(DigitalPostError):
+    """A certificate was refused; `problems` holds every problem found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first.code, f"{first.text}{more}")
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """The fields of an X.509 certificate the hub shows and matches on; `x509` is the full object."""
+
+    x509: X509Certificate = field(repr=False)
+    subject: str
+    common_name: str | None
+    issuer: str
+    serial: int
+    fingerprint: str  # SHA-256 of the DER, lower-case hex without colons
+    not_before: datetime
+    not_after: datetime
+    key_usages: frozenset[str]  # "digitalSignature", "keyEncipherment", ... (empty: extension absent)
+    extended_key_usages: frozenset[str]  # "emailProtection", "clientAuth", ... or dotted OIDs
+    emails: tuple[str, ...]  # SAN rfc822Name, then subject emailAddress, as written, without duplicates
+    subject_key_identifier: str | None  # lower-case hex
+    is_ca: bool
+    has_key_usage: bool = False  # whether the keyUsage extension is present at all
+    has_extended_key_usage: bool = False
+
+    @classmethod
+    def from_x509(cls, cert: X509Certificate) -> Certificate:
+        key_usages, has_ku = _key_usages(cert)
+        ekus, has_eku = _extended_key_usages(cert)
+        ski = _extension(cert, x509.SubjectKeyIdentifier)
+        basic = _extension(cert, x509.BasicConstraints)
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        return cls(
+            x509=cert,
+            subject=cert.subject.rfc4514_string(),
+            common_name=str(names[0].value) if names else None,
+            issuer=cert.issuer.rfc4514_string(),
+            serial=cert.serial_number,
+            fingerprint=hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest(),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            key_usages=key_usages,
+            extended_key_usages=ekus,
+            emails=_emails(cert),
+            subject_key_identifier=ski.digest.hex() if ski is not None else None,
+            is_ca=basic is not None and basic.ca,
+            has_key_usage=has_ku,
+            has_extended_key_usage=has_eku,
+        )
+
+    @property
+    def pem(self) -> bytes:
+        return self.x509.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def der(self) -> bytes:
+        return self.x509.public_bytes(serialization.Encoding.DER)
+
+    def days_left(self, at: datetime) -> int:
+        """Whole days from `at` until the certificate expires; negative once it has expired."""
+        return math.floor((self.not_after - at).total_seconds() / 86400)
+
+
+def _extension(cert: x509.Certificate, kind: type[_E]) -> _E | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _key_usages(cert: x509.Certificate) -> tuple[frozenset[str], bool]:
+    usage = _extension(cert, x509.KeyUsage)
+    if usage is None:
+        return frozenset(), False
+    names = {name for attr, name in _KEY_USAGE_NAMES if getattr(usage, attr)}
+    if usage.key_agreement:  # encipher_only / decipher_only are only defined with keyAgreement
+        names |= {n for attr, n in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+                  if getattr(usage, attr)}
+    return frozenset(names), True
+
+
+def _extended_key_usages(cert: x509.Certificate) -> tuple[frozenset[str], bool]:
+    usage = _extension(cert, x509.ExtendedKeyUsage)
+    if usage is None:
+        return frozenset(), False
+    return frozenset(_EKU_NAMES.get(oid, oid.dotted_string) for oid in usage), True
+
+
+def _emails(cert: x509.Certificate) -> tuple[str, ...]:
+    found: list[str] = []
+    san = _extension(cert, x509.SubjectAlternativeName)
+    if san is not None:
+        found.extend(san.get_values_for_type(x509.RFC822Name))
+    found.extend(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS))
+    unique: list[str] = []
+    for email in found:
+        if email.casefold() not in {u.casefold() for u in unique}:
+            unique.append(email)
+    return tuple(unique)
+
+
+# --- loading -----------------------------------------------------------------------------------------------
+
+
+def _unreadable(detail: str) -> DigitalPostError:
+    return DigitalPostError(ErrorCode.CERTIFICATE_UNREADABLE, detail)
+
+
+def load_certificates(data: bytes) -> list[Certificate]:
+    """Every certificate in a PEM bundle, or the one certificate in DER."""
+    try:
+        if b"-----BEGIN" in data:
+            return [Certificate.from_x509(c) for c in x509.load_pem_x509_certificates(data)]
+        return [Certificate.from_x509(x509.load_der_x509_certificate(data))]
+    except (ValueError, TypeError) as error:
+        raise _unreadable(f"not a PEM or DER certificate: {error}") from None
+
+
+def load_certificate(data: bytes) -> Certificate:
+    """One certificate from PEM or DER (the first one of a PEM bundle)."""
+    return load_certificates(data)[0]
+
+
+def _password(password: bytes | str | None) -> bytes | None:
+    return password.encode() if isinstance(password, str) else password
+
+
+def _usable_key(key: object) -> PrivateKey:
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise _unreadable(f"unsupported private key type {type(key).__name__}; use RSA (or EC for signing)")
+    return key
+
+
+def load_pkcs12(
+    data: bytes, password: bytes | str | None
+) -> tuple[PrivateKey, Certificate, tuple[Certificate, ...]]:
+    """(private key, certificate, further certificates) from a PKCS#12 (.p12/.pfx) file."""
+    try:
+        bundle = pkcs12.load_pkcs12(data, _password(password))
+    except (ValueError, TypeError) as error:
+        raise _unreadable(f"not a PKCS#12 file or wrong password: {error}") from None
+    if bundle.key is None or bundle.cert is None:
+        raise _unreadable("the PKCS#12 file must hold a private key and its certificate")
+    chain = tuple(Certificate.from_x509(c.certificate) for c in bundle.additional_certs)
+    return _usable_key(bundle.key), Certificate.from_x509(bundle.cert.certificate), chain
+
+
+def load_private_key(data: bytes, password: bytes | str | None = None) -> PrivateKey:
+    """An RSA or EC private key from PEM (PKCS#8 or traditional) or DER."""
+    try:
+        if b"-----BEGIN" in data:
+            key = serialization.load_pem_private_key(data, _password(password))
+        else:
+            key = serialization.load_der_private_key(data, _password(password))
+    except (ValueError, TypeError) as error:
+        raise _unreadable(f"not a private key or wrong password: {error}") from None
+    return _usable_key(key)
+
+
+def load_crl(data: bytes) -> x509.CertificateRevocationList:
+    """A certificate revocation list from PEM or DER."""
+    try:
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_crl(data)
+        return x509.load_der_x509_crl(data)
+    except ValueError as error:
+        raise _unreadable(f"not a PEM or DER CRL: {error}") from None
+
+
+# --- checking ----------------------------------------------------------------------------------------------
+
+
+def check_certificate(
+    cert: Certificate,
+    *,
+    purpose: Purpose,
+    trust_anchors: Sequence[Certificate],
+    at: datetime,
+    intermediates: Sequence[Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    email: str | None = None,
+) -> list[Problem]:
+    """Every problem with `cert` for `purpose` at time `at`; an empty list means it is good to use.
+
+    A trust anchor equal to `cert` itself (a pinned, possibly self-signed certificate) trusts it directly.
+    CRLs count only when signed by the certificate's issuer; their nextUpdate is not enforced.
+    """
+    problems: list[Problem] = []
+    if at < cert.not_before:
+        problems.append(Problem(ErrorCode.CERTIFICATE_NOT_YET_VALID,
+                                f"valid from {cert.not_before:%Y-%m-%d %H:%M} UTC"))
+    if at > cert.not_after:
+        problems.append(Problem(ErrorCode.CERTIFICATE_EXPIRED, f"expired {cert.not_after:%Y-%m-%d %H:%M} UTC"))
+
+    # Validity is reported above on its own; the chain is judged at a moment the certificate was valid, so an
+    # expired certificate from a trusted issuer is "expired", not also "untrusted".
+    chain_time = min(max(at, cert.not_before), cert.not_after)
+    chain, why = _chain(cert, trust_anchors, intermediates, chain_time)
+    if chain is None:
+        problems.append(Problem(ErrorCode.CERTIFICATE_UNTRUSTED, why))
+        issuers = [c.x509 for c in (*intermediates, *trust_anchors)]
+        revoked = [_revoked(cert.x509, issuers, crls)]
+    else:  # the leaf and every intermediate, each against a CRL its own issuer signed
+        revoked = [_revoked(c, [issuer], crls) for c, issuer in itertools.pairwise(chain)]
+    if any(revoked):
+        problems.append(Problem(ErrorCode.CERTIFICATE_REVOKED, "; ".join(r for r in revoked if r)))
+    problems.extend(_usage_problems(cert, purpose))
+    if email is not None and email.casefold() not in {e.casefold() for e in cert.emails}:
+        held = ", ".join(cert.emails) or "no e-mail address"
+        problems.append(Problem(ErrorCode.CERTIFICATE_EMAIL_MISMATCH, f"expected {email}; the certificate has {held}"))
+    return problems
+
+
+def _chain(
+    cert: Certificate, anchors: Sequence[Certificate], intermediates: Sequence[Certificate], at: datetime
+) -> tuple[list[x509.Certificate] | None, str]:
+    if any(a.fingerprint == cert.fingerprint for a in anchors):
+        return [cert.x509], ""
+    if not anchors:
+        return None, "no trust anchors are configured"
+    # cryptography's RFC 5280 path builder. Its client verifier checks the chain (signatures, CA constraints,
+    # validity of every certificate, name chaining); the leaf's usages are checked by _usage_problems instead
+    # (permit_all for the end entity) so a wrong usage is reported as such and not as an untrusted chain.
+    verifier = (
+        PolicyBuilder()
+        .store(Store([a.x509 for a in anchors]))
+        .time(at)
+        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
+        .build_client_verifier()
+    )
+    try:
+        return verifier.verify(cert.x509, [i.x509 for i in intermediates]).chain, ""
+    except VerificationError as error:
+        return None, f"no valid chain from {cert.issuer} to a trust anchor: {error}"
+
+
+def _revoked(
+    cert: x509.Certificate, issuers: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList]
+) -> str:
+    for crl in crls:
+        if crl.issuer != cert.issuer:
+            continue
+        for issuer in issuers:
+            if issuer.subject != cert.issuer:
+                continue
+            public_key = issuer.public_key()
+            if not isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+                continue
+            if not crl.is_signature_valid(public_key):
+                continue
+            entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+            if entry is not None:
+                return (f"serial {cert.serial_number:x} revoked by {cert.issuer.rfc4514_string()} "
+                        f"on {entry.revocation_date_utc:%Y-%m-%d}")
+    return ""
+
+
+_REQUIRED_EKU = {
+    Purpose.EMAIL: "emailProtection",
+    Purpose.EMAIL_SIGNING: "emailProtection",
+    Purpose.EMAIL_ENCRYPTION: "emailProtection",
+    Purpose.CLIENT_AUTH: "clientAuth",
+}
+# Each inner tuple: at least one of these keyUsage bits must be set (when the extension is present).
+_REQUIRED_KU: dict[Purpose, tuple[tuple[str, ...], ...]] = {
+    Purpose.EMAIL: (("digitalSignature", "nonRepudiation"), ("keyEncipherment",)),
+    Purpose.EMAIL_SIGNING: (("digitalSignature", "nonRepudiation"),),
+    Purpose.EMAIL_ENCRYPTION: (("keyEncipherment",),),
+    Purpose.CLIENT_AUTH: (("digitalSignature",),),
+}
+
+
+def _usage_problems(cert: Certificate, purpose: Purpose) -> list[Problem]:
+    """RFC 5280: an absent keyUsage / extendedKeyUsage extension does not restrict the key."""
+    wrong: list[str] = []
+    if cert.is_ca:
+        wrong.append("it is a CA certificate, not an end-entity certificate")
+    eku = _REQUIRED_EKU[purpose]
+    if cert.has_extended_key_usage and not cert.extended_key_usages & {eku, "anyExtendedKeyUsage"}:
+        wrong.append(f"extended key usage {', '.join(sorted(cert.extended_key_usages))} lacks {eku}")
+    if cert.has_key_usage and (isinstance(cert.x509.public_key(), rsa.RSAPublicKey) or purpose in (
+        Purpose.EMAIL_SIGNING, Purpose.CLIENT_AUTH
+    )):
+        for needed in _REQUIRED_KU[purpose]:
+            if not cert.key_usages & set(needed):
+                wrong.append(f"key usage {', '.join(sorted(cert.key_usages)) or '(none)'} lacks {' or '.join(needed)}")
+    if not wrong:
+        return []
+    return [Problem(ErrorCode.CERTIFICATE_KEY_USAGE, f"not usable for {purpose}: " + "; ".join(wrong))]
+
