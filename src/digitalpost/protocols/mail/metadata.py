@@ -1,0 +1,251 @@
+"""The metadata file (`dkalmetadata.xml`) attached to every inquiry the hub forwards to an authority.
+
+It tells the authority's systems, in a form they can read without us, who wrote (CPR or CVR), to which
+mailbox and topic, what the citizen entered in the mailbox's metadata fields, which thread a reply must
+keep, and which attachments came with the inquiry (with size and SHA-256). Our own namespace
+`urn:digitalpost:dkalmetadata:1`, UTF-8. Not for: routing replies (that is the dialog thread's job).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from lxml import etree
+
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.protocols.mail.mime import clean_filename
+from digitalpost.protocols.threads import THREAD_FILENAME, ReplyRule
+from digitalpost.protocols.threads.xmlsafe import UnsafeXml, parse_hardened
+
+METADATA_FILENAME = "dkalmetadata.xml"
+METADATA_MEDIA_TYPE = "application/xml"
+METADATA_NAMESPACE = "urn:digitalpost:dkalmetadata:1"
+MAX_METADATA_BYTES = 1024 * 1024
+_DIGITS = {"CPR": re.compile(r"[0-9]{10}"), "CVR": re.compile(r"[0-9]{8}")}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_NOTICE = (
+    " DKAL-metadatafil fra Digital Post: oplysninger om henvendelsen. / Digital Post metadata file: facts "
+    "about the inquiry. "
+)
+
+
+class IdentityType(StrEnum):
+    CPR = "CPR"
+    CVR = "CVR"
+
+
+@dataclass(frozen=True)
+class AttachmentInfo:
+    """One of the citizen's attachments as the authority receives it."""
+
+    filename: str
+    media_type: str
+    size: int
+    sha256: str  # lower-case hex
+
+    @classmethod
+    def of(cls, filename: str, media_type: str, content: bytes) -> AttachmentInfo:
+        return cls(filename, media_type, len(content), hashlib.sha256(content).hexdigest())
+
+
+RESERVED_FILENAMES = (THREAD_FILENAME, METADATA_FILENAME)
+
+
+def attachment_filename(filename: str) -> str:
+    """The name a citizen's file gets in the mail: control characters and slashes replaced, and a name the
+    hub reserves for its own files prefixed `bilag-` (a citizen's dkaldialogtraad.xml must never pass for
+    the real one)."""
+    name = clean_filename(filename)
+    return f"bilag-{name}" if name.lower() in RESERVED_FILENAMES else name
+
+
+def describe_attachments(attachments: Sequence[tuple[str, str, bytes]]) -> tuple[AttachmentInfo, ...]:
+    """`InquiryMetadata.attachments` for the citizen's files, under the names they get in the mail."""
+    return tuple(
+        AttachmentInfo.of(attachment_filename(name), media_type, content) for name, media_type, content in attachments
+    )
+
+
+@dataclass(frozen=True)
+class InquiryMetadata:
+    """What the metadata file says. `fields` are the mailbox's metadata fields as (label, value), in order."""
+
+    message_id: UUID
+    created_at: datetime
+    sender_type: IdentityType
+    sender_number: str
+    sender_name: str
+    authority_cvr: str
+    mailbox_id: UUID
+    mailbox_name: str
+    thread_id: UUID
+    reply_rule: ReplyRule = ReplyRule.REPLY_ALLOWED
+    topic: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    attachments: tuple[AttachmentInfo, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        object.__setattr__(self, "created_at", self.created_at.astimezone(UTC))
+        if not _DIGITS[self.sender_type].fullmatch(self.sender_number):
+            raise ValueError(f"sender_number is not a {self.sender_type} number")
+        if not _DIGITS["CVR"].fullmatch(self.authority_cvr):
+            raise ValueError("authority_cvr must be 8 digits")
+        for info in self.attachments:
+            if info.size < 0 or not _SHA256.fullmatch(info.sha256):
+                raise ValueError(f"attachment {info.filename!r}: size or sha256 is not valid")
+
+
+def _q(name: str) -> str:
+    return f"{{{METADATA_NAMESPACE}}}{name}"
+
+
+def _add(parent: etree._Element, name: str, text: str) -> etree._Element:
+    element = etree.SubElement(parent, _q(name))
+    try:
+        element.text = text
+    except ValueError:
+        raise ValueError(f"{name}: the text contains characters XML cannot hold") from None
+    return element
+
+
+def render_metadata_file(meta: InquiryMetadata) -> bytes:
+    """`dkalmetadata.xml` for `meta` (UTF-8, indented, with a one-line comment saying what it is)."""
+    root = etree.Element(_q("InquiryMetadata"), nsmap={None: METADATA_NAMESPACE})
+    root.set("version", "1")
+    _add(root, "MessageId", str(meta.message_id))
+    _add(root, "CreatedAt", meta.created_at.isoformat().replace("+00:00", "Z"))
+    sender = etree.SubElement(root, _q("Sender"))
+    sender.set("type", str(meta.sender_type))
+    _add(sender, "Number", meta.sender_number)
+    _add(sender, "Name", meta.sender_name)
+    _add(root, "AuthorityCVR", meta.authority_cvr)
+    mailbox = etree.SubElement(root, _q("Mailbox"))
+    _add(mailbox, "Id", str(meta.mailbox_id))
+    _add(mailbox, "Name", meta.mailbox_name)
+    if meta.topic is not None:
+        _add(root, "Topic", meta.topic)
+    fields = etree.SubElement(root, _q("Fields"))
+    for label, value in meta.fields:
+        field = etree.SubElement(fields, _q("Field"))
+        _add(field, "Label", label)
+        _add(field, "Value", value)
+    _add(root, "ThreadId", str(meta.thread_id))
+    _add(root, "ReplyRule", str(meta.reply_rule))
+    attachments = etree.SubElement(root, _q("Attachments"))
+    for info in meta.attachments:
+        attachment = etree.SubElement(attachments, _q("Attachment"))
+        _add(attachment, "Filename", info.filename)
+        _add(attachment, "MediaType", info.media_type)
+        _add(attachment, "Size", str(info.size))
+        _add(attachment, "SHA256", info.sha256)
+    etree.indent(root, space="  ")
+    body = etree.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{_NOTICE}-->\n{body}\n'.encode()
+
+
+def read_metadata_file(data: bytes) -> InquiryMetadata:
+    """The metadata in a `dkalmetadata.xml` file, or mail.malformed naming what is wrong."""
+    try:
+        root = parse_hardened(data, max_bytes=MAX_METADATA_BYTES)
+    except UnsafeXml as error:
+        raise _malformed(str(error)) from None
+    if root.tag != _q("InquiryMetadata") or root.get("version") != "1":
+        raise _malformed(f"the root element is not InquiryMetadata version 1 in namespace {METADATA_NAMESPACE}")
+    try:
+        return _read(_Children(root))
+    except (ValueError, KeyError) as error:
+        raise _malformed(str(error)) from None
+
+
+class _Children:
+    """Walks an element's children in order; every child must be expected, every required one present."""
+
+    def __init__(self, parent: etree._Element) -> None:
+        if (parent.text or "").strip():
+            raise ValueError(f"unexpected text in {etree.QName(parent).localname}")
+        self.parent = parent
+        self.items: Iterator[etree._Element] = iter(parent)
+        self.next: etree._Element | None = next(self.items, None)
+
+    def optional(self, name: str) -> etree._Element | None:
+        found = self.next
+        if found is None or found.tag != _q(name):
+            return None
+        self.next = next(self.items, None)
+        return found
+
+    def take(self, name: str) -> etree._Element:
+        found = self.optional(name)
+        if found is None:
+            raise ValueError(f"{etree.QName(self.parent).localname} must contain {name} here")
+        return found
+
+    def text(self, name: str) -> str:
+        element = self.take(name)
+        if len(element):
+            raise ValueError(f"{name} must hold text only")
+        return element.text or ""
+
+    def many(self, name: str) -> Iterator[_Children]:
+        while (found := self.optional(name)) is not None:
+            yield _Children(found)
+
+    def done(self) -> None:
+        if self.next is not None:
+            raise ValueError(f"unexpected element {etree.QName(self.next).localname} "
+                             f"in {etree.QName(self.parent).localname}")
+
+
+def _read(top: _Children) -> InquiryMetadata:
+    message_id = UUID(top.text("MessageId"))
+    created = top.text("CreatedAt")
+    if not created.endswith("Z"):
+        raise ValueError("CreatedAt must be UTC, ending in Z")
+    sender_element = top.take("Sender")
+    sender = _Children(sender_element)
+    sender_type = IdentityType(sender_element.get("type", ""))
+    sender_number, sender_name = sender.text("Number"), sender.text("Name")
+    sender.done()
+    authority_cvr = top.text("AuthorityCVR")
+    mailbox = _Children(top.take("Mailbox"))
+    mailbox_id, mailbox_name = UUID(mailbox.text("Id")), mailbox.text("Name")
+    mailbox.done()
+    topic_element = top.optional("Topic")
+    if topic_element is not None and len(topic_element):
+        raise ValueError("Topic must hold text only")
+    fields: list[tuple[str, str]] = []
+    field_list = _Children(top.take("Fields"))
+    for field in field_list.many("Field"):
+        fields.append((field.text("Label"), field.text("Value")))
+        field.done()
+    field_list.done()
+    thread_id, reply_rule = UUID(top.text("ThreadId")), ReplyRule(top.text("ReplyRule"))
+    attachments: list[AttachmentInfo] = []
+    attachment_list = _Children(top.take("Attachments"))
+    for item in attachment_list.many("Attachment"):
+        filename, media_type, size = item.text("Filename"), item.text("MediaType"), item.text("Size")
+        if not size.isascii() or not size.isdigit():
+            raise ValueError(f"Size must be a whole number of bytes, not {size!r}")
+        attachments.append(AttachmentInfo(filename, media_type, int(size), item.text("SHA256")))
+        item.done()
+    attachment_list.done()
+    top.done()
+    return InquiryMetadata(
+        message_id=message_id, created_at=datetime.fromisoformat(created), sender_type=sender_type,
+        sender_number=sender_number, sender_name=sender_name, authority_cvr=authority_cvr,
+        mailbox_id=mailbox_id, mailbox_name=mailbox_name, thread_id=thread_id, reply_rule=reply_rule,
+        topic=None if topic_element is None else (topic_element.text or ""), fields=tuple(fields),
+        attachments=tuple(attachments),
+    )
+
+
+def _malformed(detail: str) -> DigitalPostError:
+    return DigitalPostError(ErrorCode.MAIL_MALFORMED, f"{METADATA_FILENAME}: {detail}")

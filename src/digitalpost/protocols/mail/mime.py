@@ -1,0 +1,140 @@
+"""MIME building blocks shared by the forwarded inquiry, the reply and the bounce.
+
+The split that S/MIME needs: an *entity* (a MIME part: Content-Type, body, and the `X-DigitalPost-Thread`
+header) is what gets signed and encrypted; the *envelope* (From, To, Subject, Date, Message-ID,
+MIME-Version, References) stays outside. `with_envelope` joins the two at byte level, so a signed entity is
+never re-serialised. Output uses `email.policy.SMTP`: CRLF line endings, RFC 2047 subjects, RFC 2231 file
+names, quoted-printable text and base64 files (7-bit clean, safe to sign). Not for: crypto (protocols/smime).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import Message, MIMEPart
+from email.utils import format_datetime
+from typing import NamedTuple
+from uuid import UUID
+
+from digitalpost.protocols.threads import THREAD_HEADER
+
+# refold_source="none": values we set raw (the thread token) are written exactly as given, not turned into
+# RFC 2047 encoded-words just because a 100-character token does not fit in 78 columns.
+POLICY = policy.SMTP.clone(refold_source="none")
+_MEDIA_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]*)/([a-z0-9][a-z0-9!#$&^_.+-]*)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class MailAttachment(NamedTuple):
+    filename: str
+    media_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The RFC 5322 headers that stay outside the signed and encrypted entity."""
+
+    from_addr: str
+    to_addr: str
+    subject: str
+    message_id: str  # with angle brackets, e.g. "<uuid@hub.example>"
+    date: datetime
+    thread_token: str | None = None  # copied outside too, so the hub can route before decrypting
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.date.tzinfo is None:
+            raise ValueError("date must be timezone-aware")
+
+
+def make_message_id(unique: UUID, domain: str) -> str:
+    return f"<{unique}@{domain}>"
+
+
+def render_envelope(envelope: Envelope) -> bytes:
+    """The envelope's header lines (CRLF, folded and encoded), without the blank line."""
+    lines = [
+        ("From", envelope.from_addr), ("To", envelope.to_addr), ("Subject", _one_line(envelope.subject)),
+        ("Date", format_datetime(envelope.date.astimezone(UTC))), ("Message-ID", envelope.message_id),
+    ]
+    if envelope.in_reply_to:
+        lines.append(("In-Reply-To", envelope.in_reply_to))
+    if envelope.references:
+        lines.append(("References", " ".join(envelope.references)))
+    lines.append(("MIME-Version", "1.0"))
+    text = "".join(policy.SMTP.fold(name, value) for name, value in lines)
+    if envelope.thread_token:
+        text += f"{THREAD_HEADER}: {envelope.thread_token}\r\n"
+    return text.encode("ascii")
+
+
+def with_envelope(envelope: Envelope, entity: bytes) -> bytes:
+    """A complete RFC 5322 message: the envelope headers, then `entity` byte for byte.
+
+    A header the entity already has (the thread header) is not repeated outside.
+    """
+    head = entity.split(b"\r\n\r\n", 1)[0].lower()
+    outside = render_envelope(envelope)
+    kept = [
+        line for line in re.split(rb"\r\n(?=\S)", outside.rstrip(b"\r\n"))
+        if not _has_header(head, line.split(b":", 1)[0].lower())
+    ]
+    return b"\r\n".join(kept) + b"\r\n" + entity
+
+
+def _has_header(head: bytes, name: bytes) -> bool:
+    return head.startswith(name + b":") or (b"\r\n" + name + b":") in head
+
+
+def new_text_entity(text: str) -> MIMEPart:
+    part = MIMEPart(policy=POLICY)
+    part.set_content(_text(text), subtype="plain", charset="utf-8", cte="quoted-printable")
+    return part
+
+
+def add_file(entity: MIMEPart, attachment: tuple[str, str, bytes]) -> None:
+    filename, media_type, content = attachment
+    match = _MEDIA_TYPE.fullmatch(media_type.strip().lower())
+    maintype, subtype = match.groups() if match else ("application", "octet-stream")
+    if maintype in ("multipart", "message"):  # never let a file pose as structure
+        maintype, subtype = "application", "octet-stream"
+    entity.add_attachment(content, maintype=maintype, subtype=subtype, cte="base64",
+                          filename=clean_filename(filename))
+
+
+def set_thread_header(entity: MIMEPart, token: str) -> None:
+    entity.set_raw(THREAD_HEADER, token)
+
+
+def finish(entity: MIMEPart, *, boundary_seed: str) -> bytes:
+    """The entity's bytes, with a boundary derived from `boundary_seed` so the same input gives the same bytes.
+
+    "=_" can never start a line of base64 or quoted-printable, so the boundary cannot collide with content.
+    """
+    if entity.is_multipart():
+        entity.set_boundary(f"=_dp_{boundary_seed}")
+    return entity.as_bytes(policy=POLICY)
+
+
+def clean_filename(filename: str) -> str:
+    name = _CONTROL.sub(" ", filename).replace("/", "_").replace("\\", "_").strip()
+    return name or "bilag"
+
+
+def _text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def subparts(part: Message) -> list[Message]:
+    """The parts of a multipart (or the blocks of a message/delivery-status); [] for anything else."""
+    payload = part.get_payload()
+    return [sub for sub in payload if isinstance(sub, Message)] if isinstance(payload, list) else []
