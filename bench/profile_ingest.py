@@ -115,8 +115,9 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(LocalBlobStore, "put", "  blob put (write+fsync+rename)")
     phases.wrap(ingest, "_record", "  _record: transaction incl. commit")
     phases.wrap(type(connections["default"]), "_commit", "    sqlite COMMIT (WAL fsync)")
-    phases.wrap(ingest, "append_event", "    append_event (SELECT+INSERT)")
-    phases.wrap(ingest, "enqueue", "    enqueue (get_or_create)")
+    phases.wrap(ingest, "append_event", "    append_event (INSERT)")
+    phases.wrap(ingest, "add_job", "    add_job (INSERT)")
+    phases.wrap(ingest, "commit_write", "  commit_write (transaction incl. commit)")
     phases.wrap(memos_router.ReceiptOut, "of", "ReceiptOut.of (receipt JSON)")
 
 

@@ -49,8 +49,11 @@ def drain():
 def _blob_dir(settings, tmp_path):
     """Each test stores blobs in its own folder."""
     from digitalpost.messages.blobs import blob_store
+    from digitalpost.systems.selectors import forget_cached_tokens
 
     settings.DIGITALPOST_BLOB_DIR = tmp_path / "blobs"
     blob_store.cache_clear()
+    forget_cached_tokens()
     yield
     blob_store.cache_clear()
+    forget_cached_tokens()

@@ -4,6 +4,8 @@ import uuid
 
 import pytest
 
+from cast import PDF
+from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Event, Message, Receipt
 from digitalpost.outbox.models import Job
 from digitalpost.protocols import memo
@@ -26,8 +28,30 @@ def test_valid_memo_is_received_with_201_and_a_receipt(cast):
     assert str(message.transmission_id) == receipt["transmissionId"]
     assert message.mailbox == cast.anna.mailbox
     assert message.label == "Afgørelse"
-    assert [d.filename for d in message.documents.all()] == ["brev.pdf"]
+    assert bytes(message.pending_memo) == memo.build(letter)
     assert Job.objects.filter(key=f"deliver:{message.pk}").exists()
+
+
+def test_delivery_moves_the_memo_and_its_documents_into_the_blob_store(cast, drain):
+    files = [("brev.pdf", "application/pdf", PDF), ("bilag.txt", "text/plain", b"b")]
+    letter = cast.nordby.memo(cast.anna, files=files)
+    message = Message.objects.get(pk=cast.nordby.submit(letter).json()["messageId"])
+    drain()
+    message.refresh_from_db()
+    store = blob_store()
+    assert message.pending_memo is None
+    assert store.read(message.memo_blob) == memo.build(letter)
+    assert [(d.filename, d.role, store.read(d.blob)) for d in message.documents.all()] == [
+        ("brev.pdf", "main", PDF), ("bilag.txt", "additional", b"b")
+    ]
+
+
+def test_large_memo_goes_to_the_blob_store_at_once(cast, settings):
+    settings.DIGITALPOST_JOURNAL_MAX_BYTES = 100
+    letter = cast.nordby.memo(cast.anna)
+    message = Message.objects.get(pk=cast.nordby.submit(letter).json()["messageId"])
+    assert message.pending_memo is None
+    assert blob_store().read(message.memo_blob) == memo.build(letter)
 
 
 def test_http_basic_with_the_token_as_password_is_accepted(cast):

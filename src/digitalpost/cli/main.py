@@ -50,6 +50,7 @@ def manage(ctx: typer.Context) -> None:
 def worker(
     kinds: str = typer.Option("DELIVER", help="Comma-separated work kinds this worker takes."),
     lease_seconds: float = typer.Option(300, help="How long a claimed job stays ours before others may retry it."),
+    nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
 ) -> None:
     """Run a delivery worker until interrupted (SIGINT/SIGTERM finish the current job, then stop)."""
     _django()
@@ -57,6 +58,8 @@ def worker(
     from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import run_forever
 
+    if nice:
+        os.nice(nice)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -81,20 +84,23 @@ def run(
     host: str = typer.Option("127.0.0.1", envvar="HOST"),
     port: int = typer.Option(8000, envvar="PORT"),
     web_workers: int = typer.Option(2, help="Web server processes."),
+    web_threads: int = typer.Option(8, help="Request threads per web process (their commits are batched)."),
     delivery_workers: int = typer.Option(1, help="Delivery worker processes."),
 ) -> None:
     """Start the whole hub: web + API (gunicorn, WSGI) and the delivery workers. Ctrl-C stops all."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    web_env = {"DIGITALPOST_GROUP_COMMIT": "1", **env}
     exe = Path(sys.executable).parent
     children = [
         subprocess.Popen(  # noqa: S603
             [str(exe / "gunicorn"), "digitalpost.config.wsgi:application", "--bind", f"{host}:{port}",
-             "--workers", str(web_workers), "--access-logfile", "-", "--log-level", "warning"],
-            env=env,
+             "--workers", str(web_workers), "--worker-class", "gthread", "--threads", str(web_threads),
+             "--access-logfile", "-", "--log-level", "warning"],
+            env=web_env,
         )
     ]
     children += [
-        subprocess.Popen([str(exe / "digitalpost"), "worker"], env=env)  # noqa: S603
+        subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
         for _ in range(delivery_workers)
     ]
     console.print(f"[bold green]digitalpost is running at http://{host}:{port}/[/bold green]  (Ctrl-C stops it)")

@@ -83,7 +83,7 @@ TEMPLATES = [
 ]
 
 _SQLITE = {
-    "ENGINE": "django.db.backends.sqlite3",
+    "ENGINE": "digitalpost.config.sqlite",
     "NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "digitalpost.sqlite3")),
     # Tests use a file too, so a worker process started by a test sees the same database.
     "TEST": {"NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))},
@@ -125,6 +125,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = None
 DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
 DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "blobs"))
 DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
+# MeMos up to this size wait in their database row for the worker to store them (decision 0003).
+DIGITALPOST_JOURNAL_MAX_BYTES = int(os.environ.get("DIGITALPOST_JOURNAL_MAX_BYTES", 256 * 1024))
+# Batch the commits of concurrent requests (threaded web server); see digitalpost.messages.commit.
+DIGITALPOST_GROUP_COMMIT = os.environ.get("DIGITALPOST_GROUP_COMMIT", "") == "1"
 DIGITALPOST_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DIGITALPOST_DELIVERY_MAX_ATTEMPTS", 8))
 
 LOGGING = {

@@ -10,7 +10,7 @@ from digitalpost.outbox.worker import GiveUp, Handler
 
 
 def deliver(job: Job) -> None:
-    deliver_to_mailbox(message_id=job.payload["message"])
+    deliver_to_mailbox(message_id=job.payload["message"], job=job)
 
 
 HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver}

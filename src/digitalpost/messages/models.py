@@ -66,8 +66,11 @@ class Message(models.Model):
     # Allowed by policy but marked: an authority writing to another authority as a company.
     is_to_authority_as_company = models.BooleanField(default=False)
     do_not_deliver_until = models.DateField(null=True, blank=True)
-    # The exact bytes received, for idempotent replay and forwarding.
+    # The exact bytes received, for idempotent replay and forwarding: blob key (its SHA-256).
     memo_blob = models.CharField(max_length=64)
+    # Small MeMos ride in the row until the worker moves them to the blob store, so accepting one costs a
+    # single commit (decision 0003). Empty once the blob and the documents are stored.
+    pending_memo = models.BinaryField(null=True, blank=True, editable=False)
     memo_sha256 = models.CharField(max_length=64)
     memo_size = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -69,3 +70,23 @@ def list_receipts_after(system: SenderSystem, after: int, limit: int) -> list[Re
         .select_related("message")
         .order_by("id")[:limit]
     )
+
+
+def find_accepted_digest(authority_id: uuid.UUID, message_uuid: uuid.UUID) -> tuple[uuid.UUID, str] | None:
+    """(message id, SHA-256 of its bytes) of an already accepted messageUUID, for replays and conflicts.
+
+    Raw SQL on purpose: this runs on every submission, and building the ORM query costs more than running it.
+    """
+    table = Message._meta.db_table
+    uuid_field = Message._meta.get_field("message_uuid")
+    id_field = Message._meta.get_field("id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, memo_sha256 FROM {table} WHERE authority_id = %s AND message_uuid = %s",  # noqa: S608
+            [Message._meta.get_field("authority").get_db_prep_value(authority_id, connection),
+             uuid_field.get_db_prep_value(message_uuid, connection)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return id_field.to_python(row[0]), str(row[1])

@@ -39,6 +39,20 @@ def enqueue(
     return job
 
 
+def add_job(
+    kind: WorkKind, *, key: str, payload: dict[str, Any] | None = None, run_after: datetime | None = None,
+    max_attempts: int = 8,
+) -> Job:
+    """Like `enqueue` for a key that cannot exist yet (it names a row created in this transaction)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("add_job() must run inside the transaction of the change that needs the work")
+    now = timezone.now()
+    return Job.objects.create(
+        kind=kind, key=key, payload=payload or {}, run_after=run_after or now, created_at=now,
+        max_attempts=max_attempts,
+    )
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential back-off: 2 s, 4 s, 8 s … capped at one hour."""
     delay: timedelta = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
@@ -52,8 +66,11 @@ def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
     A worker that dies leaves its lease to expire and the job is claimed again: at-least-once.
     """
     now = timezone.now()
+    due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
+    # Look before taking the write lock: an idle worker must not keep other writers waiting.
+    if not due.exists():
+        return None
     with transaction.atomic(durable=True):
-        due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True, no_key=True)
         job = due.first()
@@ -65,9 +82,17 @@ def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
         return job
 
 
-@transaction.atomic(durable=True)
-def complete(job: Job) -> None:
+def finish_job(job: Job) -> None:
+    """Mark the job done inside the caller's transaction (the one that made its effect)."""
     Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(state=Job.State.DONE, done_at=timezone.now())
+    job.state = Job.State.DONE
+
+
+def complete(job: Job) -> None:
+    """Mark the job done after its effect, unless the handler already did so in its own transaction."""
+    if job.state != Job.State.DONE:
+        with transaction.atomic(durable=True):
+            finish_job(job)
 
 
 @transaction.atomic(durable=True)

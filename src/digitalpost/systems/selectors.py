@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import time
+
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services import hash_token
+
+# Every API call authenticates; a few seconds of memory saves a query per request. A revoked or
+# deactivated token therefore stops working within TOKEN_CACHE_SECONDS in every process.
+TOKEN_CACHE_SECONDS = 5.0
+_token_cache: dict[str, tuple[float, SenderSystem | None]] = {}
 
 
 def get_sender_system_by_token(token: str) -> SenderSystem | None:
     """The active system the token was issued to, with its authority loaded; None for any other token."""
     if not token or len(token) > 200:
         return None
-    return (
-        SenderSystem.objects.select_related("authority")
-        .filter(token_sha256=hash_token(token), is_active=True)
-        .first()
-    )
+    digest = hash_token(token)
+    now = time.monotonic()
+    cached = _token_cache.get(digest)
+    if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
+    system = SenderSystem.objects.select_related("authority").filter(token_sha256=digest, is_active=True).first()
+    if len(_token_cache) > 10_000:
+        _token_cache.clear()
+    # Unknown tokens are not remembered: a token issued a moment later must work at once.
+    if system is not None:
+        _token_cache[digest] = (now, system)
+    return system
+
+
+def forget_cached_tokens() -> None:
+    _token_cache.clear()
+
+
+def get_receipt_cursor(system: SenderSystem) -> int:
+    """The stored cursor, read fresh: the system object may come from the token cache."""
+    return int(SenderSystem.objects.filter(pk=system.pk).values_list("receipt_cursor", flat=True).get())

@@ -47,4 +47,3 @@ def create_sender_system(
 def acknowledge_receipts(*, system: SenderSystem, up_to: int) -> None:
     """The system has processed every receipt up to `up_to`; it will not be shown them again."""
     SenderSystem.objects.filter(pk=system.pk, receipt_cursor__lt=up_to).update(receipt_cursor=up_to)
-    system.receipt_cursor = max(system.receipt_cursor, up_to)

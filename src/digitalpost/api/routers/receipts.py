@@ -8,6 +8,7 @@ from ninja.params.functions import Query
 from digitalpost.api.auth import SystemRequest
 from digitalpost.api.schemas import ReceiptOut, ReceiptPageOut
 from digitalpost.messages.selectors import list_receipts_after
+from digitalpost.systems.selectors import get_receipt_cursor
 from digitalpost.systems.services import acknowledge_receipts
 
 router = Router(tags=["receipts"])
@@ -31,7 +32,7 @@ def pull_receipts(
     system = request.auth
     if after is not None:
         acknowledge_receipts(system=system, up_to=after)
-    start = system.receipt_cursor if after is None else after
+    start = get_receipt_cursor(system) if after is None else after
     receipts = list_receipts_after(system, start, limit)
     cursor = receipts[-1].id if receipts else start
     return ReceiptPageOut(receipts=[ReceiptOut.of(r) for r in receipts], cursor=cursor)

@@ -12,32 +12,52 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
-from digitalpost.messages.models import Message, Receipt
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import bury
+from digitalpost.outbox.services import bury, complete, finish_job
 
 
 def _locked(message_id: uuid.UUID | str) -> Message:
     return Message.objects.select_for_update(no_key=True).get(pk=message_id)
 
 
+def deliver_to_mailbox(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
+    """Make the message visible in its mailbox and tell the sender COMPLETED; False if already done.
+
+    With `job`, the job is finished in the same transaction: one commit per delivery.
+    """
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.state != Message.State.ACCEPTED:
+        if job is not None:
+            complete(job)
+        return False
+    documents = prepare_documents(message, blob_store())
+    return _deliver(message_id=message.pk, documents=documents, job=job)
+
+
 @transaction.atomic(durable=True)
-def deliver_to_mailbox(*, message_id: uuid.UUID | str) -> bool:
-    """Make the message visible in its mailbox and tell the sender COMPLETED; False if already done."""
+def _deliver(*, message_id: uuid.UUID, documents: list[Document] | None, job: Job | None) -> bool:
     message = _locked(message_id)
     if message.state != Message.State.ACCEPTED:
         return False
     now = timezone.now()
+    if documents is not None and not message.documents.exists():
+        Document.objects.bulk_create(documents)
     message.state = Message.State.DELIVERED
     message.delivered_at = now
-    message.save(update_fields=["state", "delivered_at"])
+    message.pending_memo = None
+    message.save(update_fields=["state", "delivered_at", "pending_memo"])
     append_event(message, EventKind.MESSAGE_DELIVERED, at=now, data={"channel": "web-mailbox"})
     if message.sender_system_id is not None:
         Receipt.objects.create(
             message=message, sender_system_id=message.sender_system_id, status=ReceiptStatus.COMPLETED,
             created_at=now,
         )
+    if job is not None:
+        finish_job(job)
     return True
 
 

@@ -29,11 +29,14 @@ def event_hash(*, message_id: str, seq: int, kind: str, at: datetime, data: dict
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def append_event(message: Message, kind: EventKind, *, at: datetime, data: dict[str, Any] | None = None) -> Event:
+def append_event(
+    message: Message, kind: EventKind, *, at: datetime, data: dict[str, Any] | None = None, first: bool = False
+) -> Event:
+    """Append to the timeline; `first=True` for a message created in this transaction (nothing to look up)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event() must run inside the transaction that changes the message")
     data = data or {}
-    last = Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
+    last = None if first else Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
     return Event.objects.create(
         message=message,

@@ -14,7 +14,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from digitalpost.authorities.models import Authority
@@ -24,13 +24,15 @@ from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.parties import IdType, PartyKind
 from digitalpost.core.policy import check_may_write
 from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.commit import commit_write
+from digitalpost.messages.models import Message, Receipt
+from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
-from digitalpost.outbox.services import enqueue
+from digitalpost.outbox.services import add_job
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
-from digitalpost.registry.selectors import get_contact
+from digitalpost.registry.selectors import Addressee, find_addressee
 from digitalpost.systems.models import SenderSystem
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
@@ -77,17 +79,19 @@ def accept_memo(
     if problems:
         first = problems[0]
         raise MemoRefused(first.code, _describe(problems), message_uuid=header.message_uuid, problems=tuple(problems))
-    mailbox_owner, to_authority = _check_parties(authority, message)
+    addressee, to_authority = _check_parties(authority, message)
 
-    memo_blob = store.put(body)
-    documents = [
-        (role, where, file, store.put(file.content).key) for where, role, file in memo.iter_files(message)
-    ]
+    # Small messages ride in the row and reach the blob store through the worker (one fsync per batch
+    # instead of one per file); large ones go to the blob store now. Documents are stored by the worker.
+    pending = body if len(body) <= settings.DIGITALPOST_JOURNAL_MAX_BYTES else None
+    if pending is None:
+        store.put(body)
     try:
-        return _record(
-            system=system, message=message, message_uuid=message_uuid, owner=mailbox_owner,
-            to_authority=to_authority, memo_key=memo_blob.key, digest=digest, size=len(body),
-            documents=documents,
+        return commit_write(
+            lambda: _record(
+                system=system, message=message, message_uuid=message_uuid, addressee=addressee,
+                to_authority=to_authority, digest=digest, size=len(body), pending=pending,
+            )
         )
     except IntegrityError:
         # A concurrent submission of the same messageUUID won the race: replay or conflict with it.
@@ -115,10 +119,11 @@ def _describe(problems: tuple[memo.Problem, ...] | list[memo.Problem]) -> str:
 
 
 def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
-    existing = Message.objects.filter(authority=authority, message_uuid=message_uuid).first()
-    if existing is None:
+    found = find_accepted_digest(authority.pk, message_uuid)
+    if found is None:
         return None
-    if existing.memo_sha256 != digest:
+    existing = Message.objects.get(pk=found[0])
+    if found[1] != digest:
         raise MemoRefused(
             ErrorCode.MEMO_UUID_CONFLICT,
             f"messageUUID {message_uuid} was accepted at {existing.accepted_at.isoformat()} with other content",
@@ -128,7 +133,7 @@ def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Accep
     return Acceptance(message=existing, receipt=receipt, replayed=True)
 
 
-def _check_parties(authority: Authority, message: memo.Message) -> tuple[Contact, bool]:
+def _check_parties(authority: Authority, message: memo.Message) -> tuple[Addressee, bool]:
     """The contact whose mailbox receives the message, and whether it is an authority as a company."""
     header = message.header
     sender, recipient = header.sender, header.recipient
@@ -152,7 +157,7 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Contact
         check_may_write(PartyKind.AUTHORITY, recipient_party)
     except DigitalPostError as exc:
         raise MemoRefused(exc.code, exc.detail, message_uuid=header.message_uuid) from None
-    contact = get_contact(kind, recipient.recipient_id)
+    contact = find_addressee(kind, recipient.recipient_id)
     where = f"{recipient.id_type} {recipient.recipient_id}"
     if contact is None:
         raise MemoRefused(ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
@@ -178,23 +183,11 @@ def _delivery_time(message: memo.Message) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=COPENHAGEN)
 
 
-def _document_labels(message: memo.Message) -> dict[str, str]:
-    """The label of the document each file belongs to, keyed by the file's path as iter_files names it."""
-    if message.body is None:
-        return {}
-    documents = {"/Message/MessageBody/MainDocument": message.body.main_document.label}
-    for number, doc in enumerate(message.body.additional_documents, start=1):
-        documents[f"/Message/MessageBody/AdditionalDocument[{number}]"] = doc.label
-    for number, tech in enumerate(message.body.technical_documents, start=1):
-        documents[f"/Message/MessageBody/TechnicalDocument[{number}]"] = tech.label
-    return {where: documents.get(where.rsplit("/", 1)[0]) or "" for where, _, _ in memo.iter_files(message)}
-
-
-@transaction.atomic(durable=True)
 def _record(
-    *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, owner: Contact, to_authority: bool,
-    memo_key: str, digest: str, size: int, documents: list[tuple[str, str, memo.File, str]],
+    *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
+    to_authority: bool, digest: str, size: int, pending: bytes | None,
 ) -> Acceptance:
+    """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
     header = message.header
     row = Message.objects.create(
@@ -202,7 +195,7 @@ def _record(
         sender_message_id=header.message_id or "",
         authority=system.authority,
         sender_system=system,
-        mailbox=owner.mailbox,
+        mailbox_id=addressee.mailbox_id,
         sender_label=header.sender.label,
         label=header.label,
         message_type=header.message_type,
@@ -211,26 +204,20 @@ def _record(
         is_legal_notification=bool(header.legal_notification),
         is_to_authority_as_company=to_authority,
         do_not_deliver_until=header.do_not_deliver_until_date,
-        memo_blob=memo_key,
+        memo_blob=digest,
         memo_sha256=digest,
         memo_size=size,
+        pending_memo=pending,
         accepted_at=now,
     )
-    labels = _document_labels(message)
-    Document.objects.bulk_create(
-        Document(
-            message=row, position=position, role=role, label=labels.get(where, ""), filename=file.filename,
-            media_type=file.encoding_format, language=file.language, size=len(file.content), blob=key,
-        )
-        for position, (role, where, file, key) in enumerate(documents, start=1)
-    )
-    append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data={"transmissionId": str(row.transmission_id)})
+    append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data={"transmissionId": str(row.transmission_id)},
+                 first=True)
     receipt = Receipt.objects.create(
         message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
     )
     run_after = _delivery_time(message)
     if run_after is not None and run_after > now:
         append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
-    enqueue(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
+    add_job(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
             max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
     return Acceptance(message=row, receipt=receipt)

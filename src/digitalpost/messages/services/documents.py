@@ -1,0 +1,44 @@
+"""Moving an accepted MeMo and its documents into the blob store.
+
+Ingest keeps small MeMos in the message row (one commit for many messages); the worker calls
+`prepare_documents` before delivery, outside any transaction, and the delivery transaction then records the
+documents and empties the row. Run twice, it writes the same content-addressed blobs again: harmless.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from digitalpost.blobstore import BlobStore
+from digitalpost.messages.models import Document, Message
+from digitalpost.protocols import memo
+
+
+def document_labels(message: memo.Message) -> dict[str, str]:
+    """The label of the document each file belongs to, keyed by the file's path as iter_files names it."""
+    if message.body is None:
+        return {}
+    documents = {"/Message/MessageBody/MainDocument": message.body.main_document.label}
+    for number, doc in enumerate(message.body.additional_documents, start=1):
+        documents[f"/Message/MessageBody/AdditionalDocument[{number}]"] = doc.label
+    for number, tech in enumerate(message.body.technical_documents, start=1):
+        documents[f"/Message/MessageBody/TechnicalDocument[{number}]"] = tech.label
+    return {where: documents.get(where.rsplit("/", 1)[0]) or "" for where, _, _ in memo.iter_files(message)}
+
+
+def prepare_documents(message: Message, store: BlobStore) -> list[Document] | None:
+    """Store the MeMo and its documents as blobs; the unsaved Document rows, or None when already done."""
+    if message.pending_memo is None and message.documents.exists():
+        return None
+    raw = bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
+    store.put(raw)
+    parsed = memo.parse(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    labels = document_labels(parsed)
+    return [
+        Document(
+            message=message, position=position, role=role, label=labels.get(where, ""), filename=file.filename,
+            media_type=file.encoding_format, language=file.language, size=len(file.content),
+            blob=store.put(file.content).key,
+        )
+        for position, (where, role, file) in enumerate(memo.iter_files(parsed), start=1)
+    ]
