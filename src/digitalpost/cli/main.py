@@ -84,7 +84,9 @@ def run(
     host: str = typer.Option("127.0.0.1", envvar="HOST"),
     port: int = typer.Option(8000, envvar="PORT"),
     web_workers: int = typer.Option(2, help="Web server processes."),
-    web_threads: int = typer.Option(8, help="Request threads per web process (their commits are batched)."),
+    web_threads: int = typer.Option(
+        8, envvar="DIGITALPOST_WEB_THREADS", help="Request threads per web process (their commits are batched)."
+    ),
     delivery_workers: int = typer.Option(1, help="Delivery worker processes."),
 ) -> None:
     """Start the whole hub: web + API (gunicorn, WSGI) and the delivery workers. Ctrl-C stops all."""

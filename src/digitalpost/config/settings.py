@@ -84,6 +84,9 @@ TEMPLATES = [
 
 _SQLITE = {
     "ENGINE": "digitalpost.config.sqlite",
+    # Keep connections: opening one (and running its PRAGMAs) per request cost more than the request.
+    "CONN_MAX_AGE": 600,
+    "CONN_HEALTH_CHECKS": True,
     "NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / "digitalpost.sqlite3")),
     # Tests use a file too, so a worker process started by a test sees the same database.
     "TEST": {"NAME": os.environ.get("DIGITALPOST_SQLITE", str(VAR_DIR / f"test-{os.getpid()}.sqlite3"))},
