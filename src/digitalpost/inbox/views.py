@@ -87,7 +87,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     found = access_message(viewer, message_id)
-    record_read(message=found)
+    if found.direction == found.Direction.TO_PARTY:
+        record_read(message=found)
     documents = list(found.documents.all())
     main = next((d for d in documents if d.role == "main"), None)
     main_text = None

@@ -6,10 +6,10 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.messages.models import Document, Event, Message, Receipt
+from digitalpost.messages.models import Document, Event, Message, Receipt, Thread
 from digitalpost.systems.models import SenderSystem
 
 
@@ -21,15 +21,17 @@ class MailboxViewer:
 
 
 def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
-    return Message.objects.filter(mailbox__owner_id=viewer.contact_id, state=Message.State.DELIVERED)
+    """Mail delivered to the viewer's own mailbox, and what the viewer wrote to authorities."""
+    sent_or_delivered = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
+    return Message.objects.filter(mailbox__owner_id=viewer.contact_id).filter(sent_or_delivered)
 
 
 def list_inbox(viewer: MailboxViewer) -> QuerySet[Message]:
-    return visible_messages(viewer).order_by("-delivered_at", "-id")
+    return visible_messages(viewer).filter(direction=Message.Direction.TO_PARTY).order_by("-delivered_at", "-id")
 
 
 def count_unread(viewer: MailboxViewer) -> int:
-    return visible_messages(viewer).filter(read_at=None).count()
+    return visible_messages(viewer).filter(direction=Message.Direction.TO_PARTY, read_at=None).count()
 
 
 def access_message(viewer: MailboxViewer, message_id: uuid.UUID) -> Message:
@@ -90,3 +92,30 @@ def find_accepted_digest(authority_id: uuid.UUID, message_uuid: uuid.UUID) -> tu
     if row is None:
         return None
     return id_field.to_python(row[0]), str(row[1])
+
+
+def visible_threads(viewer: MailboxViewer) -> QuerySet[Thread]:
+    """The conversations of a signed-in citizen or company: only their own."""
+    return Thread.objects.filter(party_id=viewer.contact_id)
+
+
+def list_threads(viewer: MailboxViewer) -> QuerySet[Thread]:
+    return visible_threads(viewer).select_related("authority", "authority_mailbox").order_by("-last_activity_at")
+
+
+def access_thread(viewer: MailboxViewer, thread_id: uuid.UUID) -> Thread:
+    found = list_threads(viewer).filter(pk=thread_id).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "thread")
+    return found
+
+
+def list_thread_messages(viewer: MailboxViewer, thread: Thread) -> QuerySet[Message]:
+    """The conversation in order: what the party wrote (in any state) and what was delivered to them."""
+    own = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
+    return (
+        Message.objects.filter(thread=thread, mailbox__owner_id=viewer.contact_id)
+        .filter(own)
+        .prefetch_related("documents")
+        .order_by("accepted_at", "id")
+    )
