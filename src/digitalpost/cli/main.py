@@ -48,7 +48,7 @@ def manage(ctx: typer.Context) -> None:
 
 @app.command()
 def worker(
-    kinds: str = typer.Option("DELIVER", help="Comma-separated work kinds this worker takes."),
+    kinds: str = typer.Option("DELIVER,FORWARD", help="Comma-separated work kinds this worker takes."),
     lease_seconds: float = typer.Option(300, help="How long a claimed job stays ours before others may retry it."),
     nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
 ) -> None:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "digitalpost.registry",
     "digitalpost.outbox",
     "digitalpost.messages",
+    "digitalpost.securemail",
     "digitalpost.inbox",
 ]
 
@@ -133,6 +134,23 @@ DIGITALPOST_JOURNAL_MAX_BYTES = int(os.environ.get("DIGITALPOST_JOURNAL_MAX_BYTE
 # Batch the commits of concurrent requests (threaded web server); see digitalpost.messages.commit.
 DIGITALPOST_GROUP_COMMIT = os.environ.get("DIGITALPOST_GROUP_COMMIT", "") == "1"
 DIGITALPOST_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DIGITALPOST_DELIVERY_MAX_ATTEMPTS", 8))
+
+# Secure mail. The PKI folder is where `digitalpost dev-ca` writes the demo's certificates.
+DIGITALPOST_PKI_DIR = Path(os.environ.get("DIGITALPOST_PKI_DIR", VAR_DIR / "pki"))
+DIGITALPOST_HUB_CERT = Path(os.environ.get("DIGITALPOST_HUB_CERT", DIGITALPOST_PKI_DIR / "hub.pem"))
+DIGITALPOST_HUB_KEY = Path(os.environ.get("DIGITALPOST_HUB_KEY", DIGITALPOST_PKI_DIR / "hub-key.pem"))
+DIGITALPOST_TRUST_ANCHORS = Path(os.environ.get("DIGITALPOST_TRUST_ANCHORS", DIGITALPOST_PKI_DIR / "ca.pem"))
+# "kid:base64secret,kid2:…"; the first key signs new dialog threads, all of them verify.
+DIGITALPOST_THREAD_KEYS = os.environ.get("DIGITALPOST_THREAD_KEYS", "")
+DIGITALPOST_HUB_ADDRESS = os.environ.get("DIGITALPOST_HUB_ADDRESS", "post@digitalpost.localhost")
+DIGITALPOST_HUB_DOMAIN = DIGITALPOST_HUB_ADDRESS.rpartition("@")[2]
+# Outbound secure mail goes through this relay (the authority's mail server in the demo).
+DIGITALPOST_SMTP_RELAY_HOST = os.environ.get("DIGITALPOST_SMTP_RELAY_HOST", "127.0.0.1")
+DIGITALPOST_SMTP_RELAY_PORT = int(os.environ.get("DIGITALPOST_SMTP_RELAY_PORT", 2526))
+DIGITALPOST_SMTP_REQUIRE_TLS = os.environ.get("DIGITALPOST_SMTP_REQUIRE_TLS", "0") == "1"
+DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
+# A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
+DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
 
 LOGGING = {
     "version": 1,

@@ -7,11 +7,16 @@ from collections.abc import Mapping
 from digitalpost.messages.services.delivery import deliver_to_mailbox, give_up_delivery
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import GiveUp, Handler
+from digitalpost.securemail.services.forward import forward_inquiry
 
 
 def deliver(job: Job) -> None:
     deliver_to_mailbox(message_id=job.payload["message"], job=job)
 
 
-HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver}
+def forward(job: Job) -> None:
+    forward_inquiry(message_id=job.payload["message"], job=job)
+
+
+HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.FORWARD: forward}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery}

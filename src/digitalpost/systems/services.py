@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.authorities.models import Authority
-from digitalpost.systems.models import SenderSystem
+from digitalpost.protocols import smime
+from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
 
 
 def hash_token(token: str) -> str:
@@ -47,3 +49,57 @@ def create_sender_system(
 def acknowledge_receipts(*, system: SenderSystem, up_to: int) -> None:
     """The system has processed every receipt up to `up_to`; it will not be shown them again."""
     SenderSystem.objects.filter(pk=system.pk, receipt_cursor__lt=up_to).update(receipt_cursor=up_to)
+
+
+def _certificate_row(authority: Authority, cert: smime.Certificate) -> Certificate:
+    found = Certificate.objects.filter(authority=authority, sha256=cert.fingerprint).first()
+    if found is not None:
+        return found
+    return Certificate.objects.create(
+        authority=authority, pem=cert.pem.decode(), sha256=cert.fingerprint, subject=cert.subject,
+        issuer=cert.issuer, serial=str(cert.serial), emails=list(cert.emails), not_before=cert.not_before,
+        not_after=cert.not_after,
+    )
+
+
+def checked_certificate(
+    pem: bytes, *, purpose: smime.Purpose, trust_anchors: Sequence[smime.Certificate], email: str | None = None
+) -> smime.Certificate:
+    """Parse and check an uploaded certificate at once; every problem in one refusal."""
+    cert = smime.load_certificate(pem)
+    problems = smime.check_certificate(
+        cert, purpose=purpose, trust_anchors=trust_anchors, at=timezone.now(), email=email
+    )
+    if problems:
+        raise smime.CertificateRejected(problems)
+    return cert
+
+
+@transaction.atomic(durable=True)
+def create_secure_address(
+    *, authority: Authority, email: str, certificate_pem: bytes, trust_anchors: Sequence[smime.Certificate],
+    receiver_name: str | None = None,
+) -> ReceiverSystem:
+    """A secure address with its certificate (checked: usage, chain, expiry, e-mail) and its receiver system."""
+    cert = checked_certificate(certificate_pem, purpose=smime.Purpose.EMAIL, trust_anchors=trust_anchors, email=email)
+    address = SecureAddress.objects.create(
+        authority=authority, email=email, certificate=_certificate_row(authority, cert)
+    )
+    return ReceiverSystem.objects.create(
+        authority=authority, name=receiver_name or email, kind=ReceiverSystem.Kind.SECURE_ADDRESS,
+        secure_address=address,
+    )
+
+
+@transaction.atomic(durable=True)
+def create_secure_mail_sender(
+    *, authority: Authority, name: str, certificate_pem: bytes, trust_anchors: Sequence[smime.Certificate],
+    is_standard: bool = False,
+) -> SenderSystem:
+    """A sender system that signs secure mail (replies) with the given certificate."""
+    cert = checked_certificate(certificate_pem, purpose=smime.Purpose.EMAIL, trust_anchors=trust_anchors)
+    return SenderSystem.objects.create(
+        authority=authority, name=name, channel=SenderSystem.Channel.SECURE_MAIL, is_standard=is_standard,
+        certificate=_certificate_row(authority, cert), token_sha256=hash_token(new_token()),
+        token_issued_at=timezone.now(),
+    )

@@ -1,0 +1,1 @@
+"""The inbound SMTP gateway: SMTP session handling only (aiosmtpd), then one service call per mail."""

@@ -1,0 +1,150 @@
+"""Forwarding an inquiry to the authority mailbox's receiver system over secure mail.
+
+The mail is built (text, the citizen's files, dkalmetadata.xml, dkaldialogtraad.xml), signed with the hub's
+certificate, encrypted to the secure address's certificate and sent through the configured relay, outside
+any transaction. Only then is the message marked forwarded. A crash between the relay's 250 and that commit
+sends the mail again on retry, with the same Message-ID, so the authority's system can recognise it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import aiosmtplib
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.core.lifecycle import EventKind
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Message, Thread
+from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
+from digitalpost.outbox.models import Job
+from digitalpost.outbox.services import finish_job
+from digitalpost.protocols import mail, memo, smime
+from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
+from digitalpost.registry.models import Contact
+from digitalpost.securemail.keys import hub_identity, thread_keyring
+from digitalpost.systems.models import ReceiverSystem
+
+
+class ForwardPostponed(Exception):
+    """The mail cannot go yet (no receiver, receiver down); the job is retried later, nothing is lost."""
+
+
+@dataclass(frozen=True)
+class PreparedMail:
+    recipient: str
+    data: bytes
+
+
+def thread_token(thread: Thread) -> str:
+    rule = ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY
+    ref = ThreadRef(thread_id=thread.pk, authority_cvr=thread.authority.cvr, mailbox_id=thread.authority_mailbox_id,
+                    reply_rule=rule)
+    return encode(ref, keyring=thread_keyring(), issued_at=thread.created_at.replace(microsecond=0))
+
+
+def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> PreparedMail:
+    """The signed and encrypted mail for `message`, ready for the relay."""
+    thread = message.thread
+    assert thread is not None
+    assert receiver.secure_address is not None
+    store = blob_store()
+    raw = bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
+    letter = memo.parse(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    files = [(file.filename, file.encoding_format, file.content) for _, _, file in memo.iter_files(letter)]
+    body_text = files[0][2].decode("utf-8", errors="replace") if files else ""
+    attachments = files[1:]
+    content = letter.header.content_data.additional_content_data if letter.header.content_data else ()
+    party = thread.party
+    token = thread_token(thread)
+    meta = mail.InquiryMetadata(
+        message_id=message.pk, created_at=message.accepted_at,
+        sender_type=mail.IdentityType.CPR if party.kind == Contact.Kind.CITIZEN else mail.IdentityType.CVR,
+        sender_number=party.number, sender_name=party.name, authority_cvr=thread.authority.cvr,
+        mailbox_id=thread.authority_mailbox_id, mailbox_name=thread.authority_mailbox.name, thread_id=thread.pk,
+        reply_rule=ReplyRule.REPLY_ALLOWED, topic=thread.topic or None,
+        fields=tuple((c.content_data_name, c.content_data_value) for c in content
+                     if c.content_data_type == METADATA_DATA_TYPE),
+        attachments=mail.describe_attachments(attachments),
+    )
+    hub = hub_identity()
+    entity = mail.build_inner_entity(meta=meta, body_text=body_text, attachments=attachments, thread_token=token)
+    recipient_cert = smime.load_certificate(receiver.secure_address.certificate.pem.encode())
+    protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key),
+                              recipients=[recipient_cert])
+    envelope = mail.inquiry_envelope(
+        meta=meta, subject_text=message.label, thread_token=token, from_addr=settings.DIGITALPOST_HUB_ADDRESS,
+        to_addr=receiver.secure_address.email, message_id_domain=settings.DIGITALPOST_HUB_DOMAIN,
+        now=message.accepted_at,
+    )
+    return PreparedMail(recipient=receiver.secure_address.email, data=mail.with_envelope(envelope, protected))
+
+
+def send_mail(prepared: PreparedMail) -> str:
+    """Hand the mail to the relay; the relay's answer, or an exception naming why not."""
+    tls = None if not settings.DIGITALPOST_SMTP_REQUIRE_TLS else True
+    response = asyncio.run(
+        aiosmtplib.send(
+            prepared.data, sender=settings.DIGITALPOST_HUB_ADDRESS, recipients=[prepared.recipient],
+            hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
+            start_tls=tls, validate_certs=False, timeout=60,
+        )
+    )
+    return str(response[1])
+
+
+def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
+    """Deliver an inquiry to its mailbox's receiver system; False when it was already forwarded."""
+    message = Message.objects.select_related("thread__authority", "thread__authority_mailbox__receiver_system",
+                                             "thread__party").filter(pk=message_id).first()
+    if message is None or message.state != Message.State.ACCEPTED or message.thread is None:
+        return False
+    receiver = message.thread.authority_mailbox.receiver_system
+    if receiver is None or not receiver.is_active:
+        raise ForwardPostponed(f"mailbox {message.thread.authority_mailbox.name!r} has no active receiver system")
+    if receiver.kind != ReceiverSystem.Kind.SECURE_ADDRESS:
+        raise ForwardPostponed(f"receiver kind {receiver.kind} is not supported yet")
+    try:
+        answer = send_mail(prepare_inquiry_mail(message, receiver))
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        note_receiver_failure(receiver=receiver, reason=str(exc))
+        raise ForwardPostponed(f"{receiver.secure_address}: {exc}") from exc
+    return _mark_forwarded(message_id=message.pk, receiver=receiver, answer=answer, job=job)
+
+
+@transaction.atomic(durable=True)
+def _mark_forwarded(*, message_id: uuid.UUID, receiver: ReceiverSystem, answer: str, job: Job | None) -> bool:
+    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+    if message.state != Message.State.ACCEPTED:
+        return False
+    now = timezone.now()
+    message.state = Message.State.DELIVERED
+    message.delivered_at = now
+    message.save(update_fields=["state", "delivered_at"])
+    append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
+                 data={"channel": "secure-address", "receiver": str(receiver.pk), "relay": answer[:200]})
+    ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
+    if job is not None:
+        finish_job(job)
+    return True
+
+
+@transaction.atomic(durable=True)
+def note_receiver_failure(*, receiver: ReceiverSystem, reason: str) -> None:
+    """Remember since when the receiver fails; after the configured days it is deactivated (mail waits)."""
+    now = timezone.now()
+    locked = ReceiverSystem.objects.select_for_update(no_key=True).get(pk=receiver.pk)
+    if locked.failing_since is None:
+        locked.failing_since = now
+        locked.save(update_fields=["failing_since"])
+    limit = timedelta(days=settings.DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS)
+    if locked.is_active and now - locked.failing_since >= limit:
+        locked.is_active = False
+        locked.deactivated_at = now
+        locked.save(update_fields=["is_active", "deactivated_at"])

@@ -1,0 +1,162 @@
+"""Receiving secure mail from an authority: a reply is filed in the citizen's thread, or refused with a code.
+
+The checks run in the order a sender can fix them: size, encryption, signature, the signer's registration
+and validity, the sender system's right to reply, the dialog thread (verified, this authority's, unambiguous),
+then the reply's content as MeMo service rules. Every refusal is recorded (the doctor counts them) and
+answered at DATA time with the code and the fix, which the sending mail server turns into its bounce.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, replace
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.core.errors import CATALOGUE, DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.messages.models import Message, Receipt, RefusedReply, Thread
+from digitalpost.messages.services.events import append_event
+from digitalpost.outbox.models import WorkKind
+from digitalpost.outbox.services import add_job
+from digitalpost.protocols import mail, memo, smime
+from digitalpost.protocols.threads import ThreadRef, resolve_thread
+from digitalpost.securemail.keys import hub_identity, thread_keyring
+from digitalpost.systems.models import Certificate, SenderSystem
+
+REPLY_TEXT_FILENAME = "svar.txt"
+REPLY_RULES = memo.ServiceRules()
+
+
+@dataclass(frozen=True)
+class ReceiveOutcome:
+    """What the SMTP session answers: 250 with the filed message, or 554 with the refusal code."""
+
+    message: Message | None = None
+    code: ErrorCode | None = None
+    detail: str = ""
+
+    @property
+    def smtp_reply(self) -> str:
+        if self.code is None:
+            return f"250 2.0.0 Filed in thread as message {self.message.pk if self.message else '?'}"
+        spec = CATALOGUE[self.code]
+        text = f"{self.code}: {spec.text}".replace("\r", " ").replace("\n", " ")
+        return f"554 {spec.smtp} {text}"
+
+
+@dataclass(frozen=True)
+class _Signer:
+    system: SenderSystem
+    certificate: smime.Certificate
+
+
+def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcome:
+    """Decrypt, verify and file one mail from an authority; never raises for bad mail."""
+    thread: Thread | None = None
+    signer: _Signer | None = None
+    try:
+        if len(raw) > settings.DIGITALPOST_MAX_MAIL_BYTES:
+            raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
+        hub = hub_identity()
+        content = smime.decrypt(raw, certificate=hub.certificate, key=hub.key)
+        verified = smime.verify(content, at=timezone.now())
+        signer = _registered_signer(verified.signer)
+        reply = mail.parse_reply(verified.content, envelope=content)
+        ref = _thread_of(reply, signer.system.authority.cvr)
+        thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
+        if thread is None or thread.authority.cvr != signer.system.authority.cvr:
+            raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
+        return ReceiveOutcome(message=_file_reply(thread=thread, system=signer.system, reply=reply))
+    except DigitalPostError as refusal:
+        _record_refusal(refusal, thread=thread, signer=signer, envelope_from=envelope_from)
+        return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
+
+
+def _registered_signer(cert: smime.Certificate) -> _Signer:
+    """The sender system the signing certificate is registered for (matched by issuer and serial)."""
+    row = Certificate.objects.filter(issuer=cert.issuer, serial=str(cert.serial), sha256=cert.fingerprint).first()
+    system = (
+        SenderSystem.objects.select_related("authority").filter(certificate=row, is_active=True).order_by(
+            "-is_standard").first()
+        if row is not None else None
+    )
+    if system is None:
+        raise DigitalPostError(ErrorCode.SENDER_CERTIFICATE_UNKNOWN, cert.subject)
+    now = timezone.now()
+    if now > cert.not_after or now < cert.not_before:
+        raise DigitalPostError(ErrorCode.SENDER_CERTIFICATE_EXPIRED, f"{cert.subject} valid until {cert.not_after}")
+    if not (system.is_standard or system.channel == SenderSystem.Channel.SECURE_MAIL):
+        raise DigitalPostError(ErrorCode.SENDER_NOT_STANDARD_SYSTEM, system.name)
+    return _Signer(system=system, certificate=cert)
+
+
+def _thread_of(reply: mail.ParsedReply, authority_cvr: str) -> ThreadRef:
+    resolved = resolve_thread(reply.thread_carriers, keyring=thread_keyring(), expected_authority_cvr=authority_cvr)
+    if resolved.conflicts:
+        # Two valid threads in one reply: never guess which conversation it belongs to.
+        raise DigitalPostError(ErrorCode.THREAD_INVALID, "the reply names more than one thread")
+    return resolved.ref
+
+
+def _reply_memo(thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> memo.Message:
+    first = thread.messages.order_by("accepted_at").values_list("message_uuid", flat=True).first()
+    files = [(REPLY_TEXT_FILENAME, "text/plain", reply.text.encode()),
+             *((a.filename, a.media_type, a.content) for a in reply.attachments)]
+    subject = reply.subject or thread.subject
+    letter = memo.simple_message(
+        sender_cvr=system.authority.cvr, sender_label=system.authority.name, recipient_id=thread.party.number,
+        recipient_id_type="CPR" if thread.party.kind == "CITIZEN" else "CVR", label=subject[:256], files=files,
+        created=timezone.now(),
+    )
+    if first is not None:
+        reply_data = memo.ReplyData(message_uuid=str(first), contact_point_id=str(thread.authority_mailbox_id))
+        letter = replace(letter, header=replace(letter.header, reply_data=(reply_data,)))
+    problems = memo.validate(letter, rules=REPLY_RULES, today=timezone.localdate())
+    if problems:
+        raise DigitalPostError(problems[0].code, "; ".join(f"{p.where}: {p.text}" for p in problems))
+    return letter
+
+
+def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> Message:
+    from digitalpost.protocols.threads import untag_subject
+
+    clean = replace(reply, subject=untag_subject(reply.subject or "").strip())
+    letter = _reply_memo(thread, system, clean)
+    body = memo.build(letter)
+    return _record_reply(thread=thread, system=system, letter=letter, body=body)
+
+
+@transaction.atomic(durable=True)
+def _record_reply(*, thread: Thread, system: SenderSystem, letter: memo.Message, body: bytes) -> Message:
+    now = timezone.now()
+    digest = hashlib.sha256(body).hexdigest()
+    message = Message.objects.create(
+        message_uuid=uuid.UUID(letter.header.message_uuid), authority=thread.authority,
+        direction=Message.Direction.TO_PARTY, sender_system=system, mailbox=thread.party.mailbox, thread=thread,
+        sender_label=thread.authority.name, label=letter.header.label, message_type="DIGITALPOST",
+        memo_version=letter.version, memo_blob=digest, memo_sha256=digest, memo_size=len(body), pending_memo=body,
+        accepted_at=now,
+    )
+    append_event(message, EventKind.MESSAGE_RECEIVED, at=now, first=True,
+                 data={"channel": "secure-mail", "thread": str(thread.pk), "senderSystem": str(system.pk)})
+    Receipt.objects.create(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now)
+    Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+    add_job(WorkKind.DELIVER, key=f"deliver:{message.pk}", payload={"message": str(message.pk)},
+            max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
+    return message
+
+
+@transaction.atomic(durable=True)
+def _record_refusal(
+    refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, envelope_from: str
+) -> None:
+    authority = thread.authority if thread is not None else (signer.system.authority if signer else None)
+    RefusedReply.objects.create(
+        code=str(refusal.code), detail=refusal.detail[:2000], authority=authority, thread=thread,
+        sender_address=envelope_from[:320], signer_subject=signer.certificate.subject[:500] if signer else "",
+        received_at=timezone.now(),
+    )
