@@ -15,6 +15,8 @@ def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
     assert {"base_url", "sender_system_id", "sender_token", "authority_cvr", "other_authority_cvr", "citizens",
             "company_cvr", "curl"} <= set(demo)
     assert set(demo["citizens"]) == {"registered", "exempt", "closed"}
+    assert {"smtp_host", "smtp_port", "hub_certificate", "standard_sender", "secure_address", "mailbox_id",
+            "authority_maildir"} <= set(demo["securemail"])
     assert demo["sender_token"] in demo["curl"]
     assert SenderSystem.objects.get(pk=demo["sender_system_id"]).authority.cvr == demo["authority_cvr"]
 

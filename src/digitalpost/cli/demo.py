@@ -15,14 +15,17 @@ from typing import Any
 from django.conf import settings
 from rich.console import Console
 
+from digitalpost.authorities.models import Authority
 from digitalpost.authorities.selectors import get_authority_by_cvr
-from digitalpost.authorities.services import create_authority
+from digitalpost.authorities.services import create_authority, create_mailbox
+from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
 from digitalpost.messages.services.ingest import accept_memo
 from digitalpost.protocols import memo
+from digitalpost.protocols.smime import load_certificate
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 from digitalpost.registry.services import register_contact
-from digitalpost.systems.services import create_sender_system
+from digitalpost.systems.services import create_secure_address, create_secure_mail_sender, create_sender_system
 
 AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
 OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}
@@ -37,6 +40,7 @@ CITIZENS = [
 COMPANY = {"number": "33770006", "name": "Dorte ApS", "address_line": "Industrivej 7", "postal_code": "7100",
            "city": "Vejle"}
 # Fixed, so loading the demo twice replays instead of sending the welcome letters again.
+DEMO_MAILBOX = "Borgerservice"
 WELCOME_UUIDS = ["6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b01", "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b02"]
 
 
@@ -56,8 +60,8 @@ def _ensure_sender_token(authority: Any) -> tuple[str, str]:
     token = previous.get("sender_token", "")
     system = get_sender_system_by_token(token) if token else None
     if system is None or system.authority_id != authority.pk:
-        existing = authority.sender_systems.filter(is_standard=True).exists()
-        issued = create_sender_system(authority=authority, name="Nordby fjernprint", is_standard=not existing)
+        # The standard sender system is the secure-mail one (simple replies come from it).
+        issued = create_sender_system(authority=authority, name="Nordby fjernprint", is_standard=False)
         return str(issued.system.pk), issued.token
     return str(system.pk), token
 
@@ -81,6 +85,47 @@ def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
         accept_memo(system=system, body=memo.build(letter))
 
 
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _ensure_secure_mail(authority: Authority) -> dict[str, Any]:
+    """Borgerservice with a secure address, and the standard secure-mail sender system, on the dev PKI."""
+    pki = ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    anchors = [load_certificate(pki.ca.read_bytes())]
+    mailbox = authority.mailboxes.filter(name=DEMO_MAILBOX).first()
+    if mailbox is None:
+        receiver = create_secure_address(
+            authority=authority, email=SECURE_ADDRESS, trust_anchors=anchors,
+            certificate_pem=pki.path("nordby-secure-address.pem").read_bytes(),
+        )
+        mailbox = create_mailbox(
+            authority=authority, name=DEMO_MAILBOX, topics=["Pas og kørekort", "Parkering", "Andet"],
+            metadata_fields=[("Sagsnummer", False)], receiver_system=receiver,
+        )
+    if not authority.sender_systems.filter(channel="SECURE_MAIL").exists():
+        create_secure_mail_sender(
+            authority=authority, name="Nordby Outlook (standard)", is_standard=True, trust_anchors=anchors,
+            certificate_pem=pki.path("nordby-standard-sender.pem").read_bytes(),
+        )
+    return {
+        "smtp_host": settings.DIGITALPOST_GATEWAY_HOST,
+        "smtp_port": settings.DIGITALPOST_GATEWAY_PORT,
+        "hub_address": settings.DIGITALPOST_HUB_ADDRESS,
+        "hub_certificate": _relative(pki.path("hub.pem")),
+        "ca_certificate": _relative(pki.ca),
+        "standard_sender": {"certificate": _relative(pki.path("nordby-standard-sender.pem")),
+                            "key": _relative(pki.path("nordby-standard-sender-key.pem"))},
+        "secure_address": {"email": SECURE_ADDRESS, "certificate": _relative(pki.path("nordby-secure-address.pem")),
+                           "key": _relative(pki.path("nordby-secure-address-key.pem"))},
+        "mailbox_id": str(mailbox.pk),
+        "authority_maildir": _relative(settings.DIGITALPOST_AUTHORITY_MAILDIR),
+    }
+
+
 def load_demo(*, base_url: str) -> dict[str, Any]:
     authority = get_authority_by_cvr(AUTHORITY["cvr"]) or create_authority(
         cvr=AUTHORITY["cvr"], name=AUTHORITY["name"], may_send_mandatory=True, may_send_legal_notification=True
@@ -91,6 +136,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     company = _ensure_contact(Contact.Kind.COMPANY, COMPANY)
     system_id, token = _ensure_sender_token(authority)
     _welcome_letters(system_id, token, citizens[0])
+    securemail = _ensure_secure_mail(authority)
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -117,6 +163,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         },
         "company_cvr": company.number,
         "sample_memo": str(sample),
+        "securemail": securemail,
         "curl": (
             f"curl -sS -X POST '{base_url}/apis/v1/memos?memo-message-uuid={message_uuid}' "
             f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/xml' "
@@ -137,5 +184,8 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     console.print(f"  Authority CVR:    {demo['authority_cvr']}  (other authority {demo['other_authority_cvr']})")
     console.print(f"  Citizens:         {demo['citizens']}")
     console.print(f"  Company CVR:      {demo['company_cvr']}")
+    mail = demo["securemail"]
+    console.print(f"  Secure mail:      gateway {mail['smtp_host']}:{mail['smtp_port']}, mailbox {mail['mailbox_id']},"
+                  f" forwarded mail lands in {mail['authority_maildir']}/")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)

@@ -88,6 +88,7 @@ def run(
         8, envvar="DIGITALPOST_WEB_THREADS", help="Request threads per web process (their commits are batched)."
     ),
     delivery_workers: int = typer.Option(1, help="Delivery worker processes."),
+    with_smtp: bool = typer.Option(True, "--smtp/--no-smtp", help="Also run the secure-mail gateway."),
 ) -> None:
     """Start the whole hub: web + API (gunicorn, WSGI) and the delivery workers. Ctrl-C stops all."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
@@ -105,6 +106,10 @@ def run(
         subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
         for _ in range(delivery_workers)
     ]
+    if with_smtp:
+        children.append(subprocess.Popen([str(exe / "digitalpost"), "smtp"], env=env))  # noqa: S603
+    if os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp:
+        children.append(subprocess.Popen([str(exe / "digitalpost"), "demo", "mailserver"], env=env))  # noqa: S603
     console.print(f"[bold green]digitalpost is running at http://{host}:{port}/[/bold green]  (Ctrl-C stops it)")
     _supervise(children)
 
@@ -135,6 +140,93 @@ def errors() -> None:
     from digitalpost.core.errors import catalogue_markdown
 
     typer.echo(catalogue_markdown(), nl=False)
+
+
+@app.command("dev-ca")
+def dev_ca() -> None:
+    """Create a local test CA and the demo's certificates (hub, sender systems, secure address) in var/pki."""
+    _django()
+    from django.conf import settings
+
+    from digitalpost.cli.devca import ensure_dev_pki
+
+    pki = ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    for path in sorted(pki.folder.glob("*.pem")):
+        console.print(f"  {path}")
+
+
+@app.command()
+def smtp(
+    host: str = typer.Option("", help="Listen address (default DIGITALPOST_GATEWAY_HOST)."),
+    port: int = typer.Option(0, help="Port (default DIGITALPOST_GATEWAY_PORT)."),
+) -> None:
+    """Run the inbound secure-mail gateway (SMTP with STARTTLS required) until interrupted."""
+    _django()
+    from django.conf import settings
+
+    from digitalpost.gateway.server import Gateway
+
+    gateway = Gateway(host or settings.DIGITALPOST_GATEWAY_HOST, port or settings.DIGITALPOST_GATEWAY_PORT)
+    _serve(gateway.controller(), f"secure-mail gateway on {gateway.host}:{gateway.port}")
+
+
+def _serve(controller: object, what: str) -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    controller.start()  # type: ignore[attr-defined]
+    console.print(what)
+    try:
+        stop.wait()
+    finally:
+        controller.stop()  # type: ignore[attr-defined]
+
+
+@demo_app.command("mailserver")
+def demo_mailserver(port: int = typer.Option(0, help="Port (default DIGITALPOST_SMTP_RELAY_PORT).")) -> None:
+    """Stand in for the demo authority's mail server: store every mail as an .eml file."""
+    _django()
+    from django.conf import settings
+
+    from digitalpost.cli.mailserver import maildir_server
+
+    folder = settings.DIGITALPOST_AUTHORITY_MAILDIR
+    port = port or settings.DIGITALPOST_SMTP_RELAY_PORT
+    _serve(maildir_server(folder, host="127.0.0.1", port=port), f"demo authority mail server on :{port} → {folder}")
+
+
+@demo_app.command("inquiry")
+def demo_inquiry(
+    cpr: str = typer.Option(..., help="The citizen who writes."),
+    mailbox: str = typer.Option(..., help="The authority mailbox id (see var/demo.json)."),
+    subject: str = typer.Option(...),
+    text: str = typer.Option(...),
+    topic: str = typer.Option(""),
+) -> None:
+    """Write an inquiry exactly as the citizen would in the web mailbox; prints the thread id."""
+    _django()
+    from django.conf import settings
+
+    from digitalpost.authorities.selectors import access_open_mailbox
+    from digitalpost.core.errors import DigitalPostError
+    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+    from digitalpost.registry.models import Contact
+    from digitalpost.registry.selectors import get_contact
+
+    if not settings.DEMO_MODE:
+        raise typer.BadParameter("demo inquiry works in demo mode only (DIGITALPOST_DEMO=1)")
+    party = get_contact(Contact.Kind.CITIZEN, cpr)
+    if party is None:
+        raise typer.BadParameter(f"no citizen with CPR {cpr}")
+    try:
+        target = access_open_mailbox(mailbox)
+        fields = tuple((f.label, "demo") for f in target.metadata_fields.all() if f.is_required)
+        message = send_inquiry(party=party, mailbox=target,
+                               inquiry=Inquiry(subject=subject, text=text, topic=topic, metadata=fields))
+    except DigitalPostError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc.text}")
+        raise typer.Exit(1) from None
+    typer.echo(str(message.thread_id))
 
 
 def main() -> None:

@@ -148,6 +148,9 @@ DIGITALPOST_HUB_DOMAIN = DIGITALPOST_HUB_ADDRESS.rpartition("@")[2]
 DIGITALPOST_SMTP_RELAY_HOST = os.environ.get("DIGITALPOST_SMTP_RELAY_HOST", "127.0.0.1")
 DIGITALPOST_SMTP_RELAY_PORT = int(os.environ.get("DIGITALPOST_SMTP_RELAY_PORT", 2526))
 DIGITALPOST_SMTP_REQUIRE_TLS = os.environ.get("DIGITALPOST_SMTP_REQUIRE_TLS", "0") == "1"
+DIGITALPOST_GATEWAY_HOST = os.environ.get("DIGITALPOST_GATEWAY_HOST", "127.0.0.1")
+DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
+DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
@@ -158,6 +161,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 LOGIN_URL = "/login/"
