@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -11,18 +12,31 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from digitalpost.authorities.selectors import (
+    access_open_mailbox,
+    get_authority_by_cvr,
+    list_authorities_with_open_mailboxes,
+    list_open_mailboxes,
+)
 from digitalpost.core.errors import DigitalPostError
+from digitalpost.inbox.forms import InquiryForm
 from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Document, Message
 from digitalpost.messages.selectors import (
     MailboxViewer,
     access_document,
     access_message,
+    access_thread,
     count_unread,
     list_inbox,
+    list_thread_messages,
+    list_threads,
 )
+from digitalpost.messages.services.inquiries import send_inquiry
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
 
@@ -83,6 +97,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/inbox.html", {"page": page, "owner": owner, "unread": count_unread(viewer)})
 
 
+def main_document(documents: Iterable[Document]) -> tuple[Document | None, str | None]:
+    """A message's main document, and its text when it is plain text (shown in the page itself)."""
+    main = next((d for d in documents if d.role == "main"), None)
+    if main is None or main.media_type != "text/plain":
+        return main, None
+    return main, blob_store().read(main.blob).decode("utf-8", errors="replace")
+
+
 @viewer_required
 def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
@@ -90,10 +112,7 @@ def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     if found.direction == found.Direction.TO_PARTY:
         record_read(message=found)
     documents = list(found.documents.all())
-    main = next((d for d in documents if d.role == "main"), None)
-    main_text = None
-    if main is not None and main.media_type == "text/plain":
-        main_text = blob_store().read(main.blob).decode("utf-8", errors="replace")
+    main, main_text = main_document(documents)
     return render(
         request, "inbox/message.html", {"message": found, "documents": documents, "main": main, "main_text": main_text}
     )
@@ -113,3 +132,88 @@ def document(request: HttpRequest, message_id: uuid.UUID, position: int) -> Http
         response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# Writing to an authority: pick an authority, then one of its open mailboxes (and topic), then write.
+
+
+@viewer_required
+def write(request: HttpRequest) -> HttpResponse:
+    return render(request, "inbox/write_authority.html", {"authorities": list_authorities_with_open_mailboxes()})
+
+
+@viewer_required
+def write_to_authority(request: HttpRequest, authority_cvr: str) -> HttpResponse:
+    authority = get_authority_by_cvr(authority_cvr)
+    mailboxes = list_open_mailboxes(authority) if authority is not None else []
+    if not mailboxes:
+        raise Http404("No open mailboxes")
+    return render(request, "inbox/write_mailbox.html", {"authority": authority, "mailboxes": mailboxes})
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def write_inquiry(request: HttpRequest, mailbox_id: uuid.UUID) -> HttpResponse:
+    mailbox = access_open_mailbox(str(mailbox_id))
+    refusal: DigitalPostError | None = None
+    if request.method == "POST":
+        form = InquiryForm(mailbox, request.POST, request.FILES)
+        party = get_contact_by_id(str(request.viewer.contact_id))  # type: ignore[attr-defined]
+        if party is None:
+            raise Http404("No such party")
+        if form.is_valid():
+            try:
+                sent = send_inquiry(party=party, mailbox=mailbox, inquiry=form.to_inquiry())
+            except DigitalPostError as exc:
+                refusal = exc  # shown on the form, with everything the citizen wrote kept
+            else:
+                return redirect(f"{reverse('inbox:thread', args=[sent.thread_id])}?sent=1")
+    else:
+        form = InquiryForm(mailbox, initial={"topic": request.GET.get("topic", "")})
+    return render(request, "inbox/write_inquiry.html", {"mailbox": mailbox, "form": form, "refusal": refusal})
+
+
+# Conversations (dialog threads).
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of a conversation as the thread page shows it."""
+
+    message: Message
+    documents: list[Document]
+    main: Document | None
+    main_text: str | None
+
+    @property
+    def is_own(self) -> bool:
+        return self.message.direction == Message.Direction.TO_AUTHORITY
+
+    @property
+    def is_unread(self) -> bool:
+        return not self.is_own and self.message.read_at is None
+
+
+def thread_entry(found: Message) -> ThreadEntry:
+    documents = list(found.documents.all())
+    if found.direction == Message.Direction.TO_PARTY and found.read_at is None:
+        # Unread post is opened on its own page, which records the read for the sender.
+        return ThreadEntry(found, documents, None, None)
+    return ThreadEntry(found, documents, *main_document(documents))
+
+
+@viewer_required
+def threads(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    page = Paginator(list_threads(viewer), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inbox/threads.html", {"page": page})
+
+
+@viewer_required
+def thread(request: HttpRequest, thread_id: uuid.UUID) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    found = access_thread(viewer, thread_id)
+    entries = [thread_entry(m) for m in list_thread_messages(viewer, found)]
+    return render(
+        request, "inbox/thread.html", {"thread": found, "entries": entries, "sent": request.GET.get("sent") == "1"}
+    )
