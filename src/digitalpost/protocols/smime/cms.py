@@ -20,7 +20,7 @@ from datetime import datetime
 from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -147,8 +147,8 @@ def _check_signature(signer: Certificate, si: asn1_cms.SignerInfo, data: bytes, 
     algorithm = si["signature_algorithm"]
     kind = algorithm.signature_algo
     signature = si["signature"].native
-    key = signer.x509.public_key()
     try:
+        key = signer.x509.public_key()
         if kind == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
             key.verify(signature, data, padding.PKCS1v15(), digest)
         elif kind == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
@@ -162,6 +162,9 @@ def _check_signature(signer: Certificate, si: asn1_cms.SignerInfo, data: bytes, 
             raise _invalid(f"signature algorithm {kind} does not fit the signer's {type(key).__name__}")
     except InvalidSignature:
         raise _invalid("the signature does not match the signed attributes and the signer's key") from None
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        # A damaged or exotic algorithm identifier: as untrustworthy as a wrong signature.
+        raise _invalid(f"the signature cannot be checked ({exc})") from None
 
 
 # --- EnvelopedData -----------------------------------------------------------------------------------------
