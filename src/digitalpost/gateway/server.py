@@ -16,6 +16,7 @@ from django.conf import settings
 
 from digitalpost.securemail.services.receive import receive_secure_mail
 
+HARD_CAP_MARGIN = 16 * 1024 * 1024
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient: send secure mail to the hub's address"
 
 
@@ -46,6 +47,9 @@ class Gateway:
         context.load_cert_chain(settings.DIGITALPOST_HUB_CERT, settings.DIGITALPOST_HUB_KEY)
         return Controller(
             GatewayHandler(), hostname=self.host, port=self.port, tls_context=context,
-            require_starttls=self.require_starttls, data_size_limit=settings.DIGITALPOST_MAX_MAIL_BYTES,
+            # A margin above the limit: oversized mail reaches the service and is refused with its code
+            # (message.too.large) and counted; only runaway streams are cut off by aiosmtpd itself.
+            require_starttls=self.require_starttls,
+            data_size_limit=settings.DIGITALPOST_MAX_MAIL_BYTES + HARD_CAP_MARGIN,
             server_hostname=settings.DIGITALPOST_HUB_DOMAIN, auth_required=False, auth_require_tls=True,
         )

@@ -23,6 +23,13 @@ class PermanentFailure(Exception):
     """The work can never succeed; retrying is pointless."""
 
 
+class RetryLater(Exception):
+    """The work cannot be done yet (a receiver is down or not set up): retry with back-off, never give up.
+
+    For effects whose loss is not an option; the doctor, not the attempt counter, decides when to alert.
+    """
+
+
 Handler = Callable[[Job], None]
 GiveUp = Callable[[Job, str], None]
 
@@ -39,6 +46,9 @@ def run_once(
         handlers[kind](job)
     except PermanentFailure as exc:
         _give_up(job, f"permanent: {exc}", on_give_up)
+    except RetryLater as exc:
+        log.info("job %s postponed (attempt %s): %s", job.key, job.attempts, exc)
+        services.reschedule(job, f"postponed: {exc}")
     except Exception as exc:
         log.warning("job %s failed (attempt %s): %s", job.key, job.attempts, exc)
         if job.attempts >= job.max_attempts:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
+from digitalpost.outbox.worker import RetryLater
 from digitalpost.protocols import mail, memo, smime
 from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
 from digitalpost.registry.models import Contact
@@ -32,7 +34,7 @@ from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import ReceiverSystem
 
 
-class ForwardPostponed(Exception):
+class ForwardPostponed(RetryLater):
     """The mail cannot go yet (no receiver, receiver down); the job is retried later, nothing is lost."""
 
 
@@ -68,7 +70,8 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
         sender_type=mail.IdentityType.CPR if party.kind == Contact.Kind.CITIZEN else mail.IdentityType.CVR,
         sender_number=party.number, sender_name=party.name, authority_cvr=thread.authority.cvr,
         mailbox_id=thread.authority_mailbox_id, mailbox_name=thread.authority_mailbox.name, thread_id=thread.pk,
-        reply_rule=ReplyRule.REPLY_ALLOWED, topic=thread.topic or None,
+        reply_rule=ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY,
+        topic=thread.topic or None,
         fields=tuple((c.content_data_name, c.content_data_value) for c in content
                      if c.content_data_type == METADATA_DATA_TYPE),
         attachments=mail.describe_attachments(attachments),
@@ -89,14 +92,20 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
 def send_mail(prepared: PreparedMail) -> str:
     """Hand the mail to the relay; the relay's answer, or an exception naming why not."""
     tls = None if not settings.DIGITALPOST_SMTP_REQUIRE_TLS else True
-    response = asyncio.run(
-        aiosmtplib.send(
-            prepared.data, sender=settings.DIGITALPOST_HUB_ADDRESS, recipients=[prepared.recipient],
-            hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
-            start_tls=tls, validate_certs=False, timeout=60,
+
+    def deliver() -> str:
+        response = asyncio.run(
+            aiosmtplib.send(
+                prepared.data, sender=settings.DIGITALPOST_HUB_ADDRESS, recipients=[prepared.recipient],
+                hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
+                start_tls=tls, validate_certs=False, timeout=60,
+            )
         )
-    )
-    return str(response[1])
+        return str(response[1])
+
+    # A thread of its own: the caller may already run an event loop (an async server, a test browser).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(deliver).result()
 
 
 def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:

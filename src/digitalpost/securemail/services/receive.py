@@ -25,7 +25,7 @@ from digitalpost.outbox.services import add_job
 from digitalpost.protocols import mail, memo, smime
 from digitalpost.protocols.threads import ThreadRef, resolve_thread
 from digitalpost.securemail.keys import hub_identity, thread_keyring
-from digitalpost.systems.models import Certificate, SenderSystem
+from digitalpost.systems.models import SenderSystem
 
 REPLY_TEXT_FILENAME = "svar.txt"
 REPLY_RULES = memo.ServiceRules()
@@ -64,9 +64,10 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         hub = hub_identity()
         content = smime.decrypt(raw, certificate=hub.certificate, key=hub.key)
         verified = smime.verify(content, at=timezone.now())
-        signer = _registered_signer(verified.signer)
+        candidates = _registered_signers(verified.signer)
+        signer = candidates[0]
         reply = mail.parse_reply(verified.content, envelope=content)
-        ref = _thread_of(reply, signer.system.authority.cvr)
+        signer, ref = _thread_and_signer(reply, candidates)
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
@@ -76,22 +77,39 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
 
 
-def _registered_signer(cert: smime.Certificate) -> _Signer:
-    """The sender system the signing certificate is registered for (matched by issuer and serial)."""
-    row = Certificate.objects.filter(issuer=cert.issuer, serial=str(cert.serial), sha256=cert.fingerprint).first()
-    system = (
-        SenderSystem.objects.select_related("authority").filter(certificate=row, is_active=True).order_by(
-            "-is_standard").first()
-        if row is not None else None
+def _registered_signers(cert: smime.Certificate) -> list[_Signer]:
+    """The sender systems the signing certificate is registered for (issuer, serial and fingerprint).
+
+    Several authorities may register the same certificate (a shared provider); the dialog thread decides
+    which of them the reply comes from. Standard systems first.
+    """
+    systems = list(
+        SenderSystem.objects.select_related("authority")
+        .filter(certificate__issuer=cert.issuer, certificate__serial=str(cert.serial),
+                certificate__sha256=cert.fingerprint, is_active=True)
+        .order_by("-is_standard", "created_at")
     )
-    if system is None:
+    if not systems:
         raise DigitalPostError(ErrorCode.SENDER_CERTIFICATE_UNKNOWN, cert.subject)
     now = timezone.now()
     if now > cert.not_after or now < cert.not_before:
         raise DigitalPostError(ErrorCode.SENDER_CERTIFICATE_EXPIRED, f"{cert.subject} valid until {cert.not_after}")
-    if not (system.is_standard or system.channel == SenderSystem.Channel.SECURE_MAIL):
-        raise DigitalPostError(ErrorCode.SENDER_NOT_STANDARD_SYSTEM, system.name)
-    return _Signer(system=system, certificate=cert)
+    allowed = [s for s in systems if s.is_standard or s.channel == SenderSystem.Channel.SECURE_MAIL]
+    if not allowed:
+        raise DigitalPostError(ErrorCode.SENDER_NOT_STANDARD_SYSTEM, systems[0].name)
+    return [_Signer(system=system, certificate=cert) for system in allowed]
+
+
+def _thread_and_signer(reply: mail.ParsedReply, candidates: list[_Signer]) -> tuple[_Signer, ThreadRef]:
+    """The candidate whose authority owns the reply's thread; the first candidate's refusal otherwise."""
+    first_error: DigitalPostError | None = None
+    for candidate in candidates:
+        try:
+            return candidate, _thread_of(reply, candidate.system.authority.cvr)
+        except DigitalPostError as error:
+            first_error = first_error or error
+    assert first_error is not None
+    raise first_error
 
 
 def _thread_of(reply: mail.ParsedReply, authority_cvr: str) -> ThreadRef:

@@ -1,0 +1,279 @@
+"""Replies come back through the real gateway (SMTP, STARTTLS): a correct one is filed in Anna's thread, every
+wrong one is refused at DATA with 554 and its code, recorded, and filed nowhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+from securemail_mail import (
+    Opened,
+    free_port,
+    mutated_token,
+    open_forwarded,
+    plain_entity,
+    protect,
+    reply_entity,
+    smtp_send,
+    untagged_envelope,
+)
+from securemail_pki import SecureMailPki, openssl
+
+from digitalpost.core.errors import ErrorCode
+from digitalpost.gateway.server import Gateway
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Message, RefusedReply, Thread
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.protocols import mail, smime
+from digitalpost.systems.models import Certificate, SenderSystem
+from digitalpost.systems.services import hash_token, new_token
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+REPLY_TEXT = "Kære Anna\n\nDit pas er klar til afhentning i Borgerservice.\n\nVenlig hilsen\nNordby Kommune"
+
+
+@dataclass
+class Forwarded:
+    """Anna's inquiry as it reached Nordby's secure address, and what the test needs to answer it."""
+
+    secure: object  # conftest.NordbySecure
+    message: Message
+    thread: Thread
+    opened: Opened
+    pki: SecureMailPki
+
+    def reply(self, *, text: str = REPLY_TEXT, signer=None, **options) -> bytes:
+        entity, envelope = reply_entity(self.opened, text=text, **options)
+        return protect(entity, envelope, signer=signer or self.pki.nordby_sender, hub=self.pki.hub)
+
+
+@pytest.fixture
+def forwarded(tx_nordby_secure, authority_mail_server, drain, securemail_pki) -> Forwarded:
+    message = tx_nordby_secure.inquiry()
+    assert drain(WorkKind.FORWARD) == 1
+    opened = open_forwarded(authority_mail_server.mails[0].data, address=securemail_pki.nordby_address,
+                            at=timezone.now())
+    return Forwarded(secure=tx_nordby_secure, message=message, thread=message.thread, opened=opened,
+                     pki=securemail_pki)
+
+
+def crlf(data: bytes) -> bytes:
+    return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def replies_to_anna(thread: Thread):
+    return Message.objects.filter(thread=thread, direction=Message.Direction.TO_PARTY)
+
+
+def document_text(message: Message, filename: str) -> str:
+    document = message.documents.get(filename=filename)
+    return blob_store().read(document.blob).decode()
+
+
+def assert_filed_and_delivered(forwarded: Forwarded, drain, text: str = REPLY_TEXT) -> Message:
+    assert drain() == 1
+    reply = replies_to_anna(forwarded.thread).get()
+    assert reply.state == Message.State.DELIVERED
+    assert reply.mailbox == forwarded.secure.cast.anna.mailbox
+    assert reply.sender_system == forwarded.secure.sender
+    assert "[DP:" not in reply.label
+    assert document_text(reply, "svar.txt").replace("\r\n", "\n").strip() == text
+    assert not RefusedReply.objects.exists()
+    return reply
+
+
+def test_signed_and_encrypted_reply_is_accepted_and_delivered_into_annas_thread(forwarded, send_to_gateway, drain):
+    code, answer = send_to_gateway(forwarded.reply())
+
+    assert code == 250, answer
+    reply = assert_filed_and_delivered(forwarded, drain)
+    assert str(reply.pk) in answer
+    assert reply.label.startswith("SV:")
+    assert set(forwarded.thread.messages.values_list("direction", flat=True)) == {
+        Message.Direction.TO_AUTHORITY, Message.Direction.TO_PARTY}
+
+
+def test_reply_signed_and_encrypted_by_real_openssl_is_filed_in_annas_thread(forwarded, send_to_gateway, drain):
+    pki = forwarded.pki
+    entity, envelope = reply_entity(forwarded.opened, text=REPLY_TEXT)
+    entity_file = pki.file("openssl-reply-entity.eml", entity)
+    signed = pki.file("openssl-reply-signed.eml", openssl(
+        "smime", "-sign", "-md", "sha256", "-signer", pki.nordby_sender.cert_file, "-inkey",
+        pki.nordby_sender.key_file, "-in", entity_file))
+    encrypted = openssl("smime", "-encrypt", "-aes256", "-in", signed, pki.hub.cert_file)
+
+    # openssl would not fold the long "[DP:…]" subject, so the envelope headers are ours.
+    code, answer = send_to_gateway(mail.with_envelope(envelope, crlf(encrypted)))
+
+    assert code == 250, answer
+    assert_filed_and_delivered(forwarded, drain)
+
+
+def test_reply_that_kept_only_the_subject_tag_is_still_filed(forwarded, send_to_gateway, drain):
+    _, envelope = reply_entity(forwarded.opened, text=REPLY_TEXT)
+    data = protect(plain_entity(REPLY_TEXT), envelope, signer=forwarded.pki.nordby_sender, hub=forwarded.pki.hub)
+
+    code, answer = send_to_gateway(data)
+
+    assert code == 250, answer
+    assert_filed_and_delivered(forwarded, drain)
+
+
+def register_sender(forwarded: Forwarded, party, *, channel: str, name: str) -> SenderSystem:
+    """A Nordby sender system with `party`'s certificate, written straight to the tables (no upload checks)."""
+    cert = party.certificate
+    row = Certificate.objects.create(
+        authority=forwarded.secure.cast.nordby.authority, pem=cert.pem.decode(), sha256=cert.fingerprint,
+        subject=cert.subject, issuer=cert.issuer, serial=str(cert.serial), emails=list(cert.emails),
+        not_before=cert.not_before, not_after=cert.not_after,
+    )
+    return SenderSystem.objects.create(
+        authority=forwarded.secure.cast.nordby.authority, name=name, channel=channel, certificate=row,
+        token_sha256=hash_token(new_token()), token_issued_at=timezone.now(),
+    )
+
+
+def no_carrier(f: Forwarded) -> bytes:
+    return protect(plain_entity("Tak for din henvendelse."), untagged_envelope(), signer=f.pki.nordby_sender,
+                   hub=f.pki.hub)
+
+
+def edited_token(f: Forwarded) -> bytes:
+    bad = mutated_token(f.opened.token)
+    assert f.opened.token.encode() in f.opened.thread_file
+    return f.reply(token=bad, thread_file=f.opened.thread_file.replace(f.opened.token.encode(), bad.encode()))
+
+
+def sydby_answers(f: Forwarded) -> bytes:
+    return f.reply(signer=f.pki.sydby_sender)
+
+
+def unsigned(f: Forwarded) -> bytes:
+    entity, envelope = reply_entity(f.opened, text=REPLY_TEXT)
+    return protect(entity, envelope, signer=None, hub=f.pki.hub)
+
+
+def unencrypted(f: Forwarded) -> bytes:
+    entity, envelope = reply_entity(f.opened, text=REPLY_TEXT)
+    return protect(entity, envelope, signer=f.pki.nordby_sender, hub=None)
+
+
+def triple_des(f: Forwarded) -> bytes:
+    entity, envelope = reply_entity(f.opened, text=REPLY_TEXT)
+    signed = f.pki.file("des3-signed.eml", smime.sign(entity, certificate=f.pki.nordby_sender.certificate,
+                                                       key=f.pki.nordby_sender.key))
+    encrypted = openssl("smime", "-encrypt", "-des3", "-in", signed, f.pki.hub.cert_file)
+    return mail.with_envelope(envelope, crlf(encrypted))
+
+
+def stranger_signs(f: Forwarded) -> bytes:
+    return f.reply(signer=f.pki.stranger)
+
+
+def expired_signer(f: Forwarded) -> bytes:
+    register_sender(f, f.pki.nordby_expired, channel=SenderSystem.Channel.SECURE_MAIL, name="Nordby gammel")
+    return f.reply(signer=f.pki.nordby_expired)
+
+
+def rest_system_signs(f: Forwarded) -> bytes:
+    register_sender(f, f.pki.nordby_rest, channel=SenderSystem.Channel.REST, name="Nordby REST med certifikat")
+    return f.reply(signer=f.pki.nordby_rest)
+
+
+REFUSALS: dict[str, tuple[Callable[[Forwarded], bytes], ErrorCode]] = {
+    "no-thread-carrier": (no_carrier, ErrorCode.THREAD_MISSING),
+    "token-edited-everywhere": (edited_token, ErrorCode.THREAD_INVALID),
+    "sydby-replies-in-nordbys-thread": (sydby_answers, ErrorCode.THREAD_NOT_YOURS),
+    "encrypted-not-signed": (unsigned, ErrorCode.SIGNATURE_MISSING),
+    "signed-not-encrypted": (unencrypted, ErrorCode.ENCRYPTION_MISSING),
+    "openssl-des3": (triple_des, ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED),
+    "untrusted-unregistered-signer": (stranger_signs, ErrorCode.SENDER_CERTIFICATE_UNKNOWN),
+    "expired-signer": (expired_signer, ErrorCode.SENDER_CERTIFICATE_EXPIRED),
+    "rest-non-standard-system": (rest_system_signs, ErrorCode.SENDER_NOT_STANDARD_SYSTEM),
+}
+
+
+@pytest.mark.parametrize(("build", "code"), REFUSALS.values(), ids=REFUSALS.keys())
+def test_bad_reply_is_refused_with_554_naming_its_code_recorded_and_filed_nowhere(
+    forwarded, send_to_gateway, drain, build, code
+):
+    data = build(forwarded)
+
+    status, answer = send_to_gateway(data)
+
+    assert status == 554, answer
+    assert str(code) in answer
+    assert RefusedReply.objects.filter(code=str(code)).count() == 1
+    assert RefusedReply.objects.count() == 1
+    assert not replies_to_anna(forwarded.thread).exists()
+    assert not Job.objects.filter(kind=WorkKind.DELIVER).exists()
+    assert drain() == 0
+
+
+def test_refusal_names_the_signer_and_sender_of_a_reply_in_another_authoritys_thread(forwarded, send_to_gateway):
+    send_to_gateway(sydby_answers(forwarded), mail_from="post@sydby.localhost")
+
+    refusal = RefusedReply.objects.get()
+    assert refusal.code == ErrorCode.THREAD_NOT_YOURS
+    assert refusal.authority == forwarded.secure.cast.sydby.authority
+    assert refusal.sender_address == "post@sydby.localhost"
+    assert "Sydby sender" in refusal.signer_subject
+
+
+def test_mail_larger_than_the_limit_is_refused_with_message_too_large(forwarded, send_to_gateway, settings):
+    settings.DIGITALPOST_MAX_MAIL_BYTES = 2000  # the gateway was started with the default limit
+
+    status, answer = send_to_gateway(forwarded.reply())
+
+    assert status == 554, answer
+    assert str(ErrorCode.MESSAGE_TOO_LARGE) in answer
+    assert RefusedReply.objects.filter(code=ErrorCode.MESSAGE_TOO_LARGE).count() == 1
+    assert not replies_to_anna(forwarded.thread).exists()
+
+
+def test_gateway_configured_with_a_small_limit_still_names_message_too_large_and_counts_it(
+    forwarded, settings
+):
+    settings.DIGITALPOST_MAX_MAIL_BYTES = 2000
+    port = free_port()
+    controller = Gateway("127.0.0.1", port).controller()
+    controller.start()
+    try:
+        status, answer = smtp_send(port, forwarded.reply())
+    finally:
+        controller.stop()
+
+    assert status == 554, (status, answer)
+    assert str(ErrorCode.MESSAGE_TOO_LARGE) in answer
+    assert RefusedReply.objects.filter(code=ErrorCode.MESSAGE_TOO_LARGE).count() == 1
+
+
+def test_recipient_other_than_the_hub_is_refused_at_rcpt_with_550(forwarded, send_to_gateway):
+    status, answer = send_to_gateway(forwarded.reply(), rcpt="someone@digitalpost.localhost")
+
+    assert status == 550
+    assert "Unknown recipient" in answer
+    assert not RefusedReply.objects.exists()
+    assert not replies_to_anna(forwarded.thread).exists()
+
+
+def test_mail_without_starttls_is_refused_before_any_data(forwarded, send_to_gateway):
+    status, answer = send_to_gateway(forwarded.reply(), starttls=False)
+
+    assert status == 530
+    assert "STARTTLS" in answer
+    assert not RefusedReply.objects.exists()
+    assert not replies_to_anna(forwarded.thread).exists()
+
+
+def test_the_same_reply_sent_twice_is_filed_twice_only_as_two_messages_not_lost(forwarded, send_to_gateway, drain):
+    data = forwarded.reply()
+
+    assert send_to_gateway(data)[0] == 250
+    assert send_to_gateway(data)[0] == 250
+
+    assert drain() == 2
+    assert replies_to_anna(forwarded.thread).count() == 2
