@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -119,3 +121,27 @@ def list_thread_messages(viewer: MailboxViewer, thread: Thread) -> QuerySet[Mess
         .prefetch_related("documents")
         .order_by("accepted_at", "id")
     )
+
+
+def describe_thread(thread_id: str) -> dict[str, Any]:
+    """Operator view of one thread (no content): its messages and the refusals recorded against it."""
+    try:
+        thread = Thread.objects.select_related("authority", "authority_mailbox").get(pk=thread_id)
+    except (Thread.DoesNotExist, ValueError, ValidationError) as exc:
+        raise LookupError(thread_id) from exc
+    return {
+        "thread": str(thread.pk),
+        "subject": thread.subject,
+        "authority": thread.authority.cvr,
+        "mailbox": thread.authority_mailbox.name,
+        "topic": thread.topic,
+        "messages": [
+            {"id": str(m.pk), "direction": m.direction, "state": m.state, "label": m.label, "at": m.accepted_at,
+             "delivered_at": m.delivered_at}
+            for m in thread.messages.order_by("accepted_at")
+        ],
+        "refusals": [
+            {"code": r.code, "detail": r.detail, "sender": r.sender_address, "at": r.received_at}
+            for r in thread.refusals.order_by("received_at")
+        ],
+    }
