@@ -26,11 +26,16 @@ def document_labels(message: memo.Message) -> dict[str, str]:
     return {where: documents.get(where.rsplit("/", 1)[0]) or "" for where, _, _ in memo.iter_files(message)}
 
 
+def received_bytes(message: Message, store: BlobStore) -> bytes:
+    """The MeMo exactly as accepted: from its row while it waits there, else from the blob store."""
+    return bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
+
+
 def prepare_documents(message: Message, store: BlobStore) -> list[Document] | None:
     """Store the MeMo and its documents as blobs; the unsaved Document rows, or None when already done."""
     if message.pending_memo is None and message.documents.exists():
         return None
-    raw = bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
+    raw = received_bytes(message, store)
     store.put(raw)
     parsed = memo.parse(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
     labels = document_labels(parsed)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Message, Thread
+from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
 from digitalpost.outbox.models import Job
@@ -56,8 +57,7 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
     thread = message.thread
     assert thread is not None
     assert receiver.secure_address is not None
-    store = blob_store()
-    raw = bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
+    raw = received_bytes(message, blob_store())
     letter = memo.parse(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
     files = [(file.filename, file.encoding_format, file.content) for _, _, file in memo.iter_files(letter)]
     body_text = files[0][2].decode("utf-8", errors="replace") if files else ""
