@@ -137,3 +137,35 @@ def test_navigation_is_shown_only_when_signed_in(cast):
     assert '<a href="/post/" aria-current="page">Indbakke</a>' in header
     assert '<a href="/post/threads/">Samtaler</a>' in header
     assert '<a href="/post/write/">Skriv</a>' in header
+
+
+def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
+    from digitalpost.authorities.services import create_mailbox
+    from digitalpost.messages.models import Message
+    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+    from tests_helpers import signed_in
+
+    mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")
+    thread = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Frist", text="Hej")).thread
+    client = signed_in(cast.anna)
+    response = client.post(f"/post/threads/{thread.pk}/", {"text": "Har I set min besked?"})
+    assert response.status_code == 302
+    assert Message.objects.filter(thread=thread).count() == 2
+    assert "Har I set min besked?" in client.get(response["Location"]).content.decode()
+    # Another citizen cannot write in it.
+    assert signed_in(cast.dorte).post(f"/post/threads/{thread.pk}/", {"text": "x"}).status_code == 404
+    assert Message.objects.filter(thread=thread).count() == 2
+
+
+def test_thread_page_says_when_the_authority_takes_no_replies(cast):
+    from digitalpost.authorities.services import create_mailbox
+    from digitalpost.messages.models import Thread
+    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+    from tests_helpers import signed_in
+
+    mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")
+    thread = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Frist", text="Hej")).thread
+    Thread.objects.filter(pk=thread.pk).update(party_may_reply=False)
+    html = signed_in(cast.anna).get(f"/post/threads/{thread.pk}/").content.decode()
+    assert 'id="followup"' in html
+    assert "<textarea" not in html

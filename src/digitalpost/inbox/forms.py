@@ -80,3 +80,16 @@ class InquiryForm(forms.Form):
                 (f.name or "", f.content_type or "application/octet-stream", f.read()) for f in data["attachments"]
             ],
         )
+
+
+class FollowupForm(forms.Form):
+    """Writing again in a conversation: text and files; mailbox, topic and subject come from the thread."""
+
+    text = forms.CharField(label=_("Your message"), widget=forms.Textarea(attrs={"rows": 6}))
+    attachments = MultipleFileField(
+        label=_("Attachments"), required=False, help_text=_("You can attach up to 10 files.")
+    )
+
+    def files_sent(self) -> list[tuple[str, str, bytes]]:
+        return [(f.name or "", f.content_type or "application/octet-stream", f.read())
+                for f in self.cleaned_data["attachments"]]

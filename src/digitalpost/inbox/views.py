@@ -23,7 +23,7 @@ from digitalpost.authorities.selectors import (
     list_open_mailboxes,
 )
 from digitalpost.core.errors import DigitalPostError
-from digitalpost.inbox.forms import InquiryForm
+from digitalpost.inbox.forms import FollowupForm, InquiryForm
 from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.selectors import (
@@ -36,7 +36,7 @@ from digitalpost.messages.selectors import (
     list_thread_messages,
     list_threads,
 )
-from digitalpost.messages.services.inquiries import send_inquiry
+from digitalpost.messages.services.inquiries import send_followup, send_inquiry
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
 
@@ -210,10 +210,24 @@ def threads(request: HttpRequest) -> HttpResponse:
 
 
 @viewer_required
+@require_http_methods(["GET", "POST"])
 def thread(request: HttpRequest, thread_id: uuid.UUID) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     found = access_thread(viewer, thread_id)
+    form = FollowupForm(request.POST or None, request.FILES or None)
+    refusal: DigitalPostError | None = None
+    if request.method == "POST" and form.is_valid():
+        party = get_contact_by_id(str(viewer.contact_id))
+        try:
+            send_followup(party=party, thread=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
+                          attachments=form.files_sent())
+        except DigitalPostError as exc:
+            refusal = exc
+        else:
+            return redirect(f"{reverse('inbox:thread', args=[found.pk])}?sent=1")
     entries = [thread_entry(m) for m in list_thread_messages(viewer, found)]
     return render(
-        request, "inbox/thread.html", {"thread": found, "entries": entries, "sent": request.GET.get("sent") == "1"}
+        request, "inbox/thread.html",
+        {"thread": found, "entries": entries, "sent": request.GET.get("sent") == "1", "form": form,
+         "refusal": refusal},
     )

@@ -54,6 +54,10 @@ def _check_inquiry(party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry) 
     missing = [f.label for f in mailbox.metadata_fields.all() if f.is_required and not given.get(f.label, "").strip()]
     if missing:
         raise DigitalPostError(ErrorCode.METADATA_MISSING, ", ".join(missing))
+    _check_size(mailbox, inquiry)
+
+
+def _check_size(mailbox: AuthorityMailbox, inquiry: Inquiry) -> None:
     size = len(inquiry.text.encode()) + sum(len(content) for _, _, content in inquiry.attachments)
     if size > mailbox.max_message_bytes:
         raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{size} bytes, mailbox allows {mailbox.max_message_bytes}")
@@ -89,6 +93,25 @@ def build_inquiry_memo(
 def send_inquiry(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry) -> Message:
     """Validate and store a new inquiry, open its thread, and queue forwarding to the mailbox's receiver."""
     _check_inquiry(party, mailbox, inquiry)
+    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=None)
+
+
+def send_followup(
+    *, party: Contact, thread: Thread, text: str, attachments: Sequence[tuple[str, str, bytes]] = ()
+) -> Message:
+    """The citizen or company writes again in an existing conversation (unless the authority said no reply)."""
+    if thread.party_id != party.pk:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "thread")
+    if not thread.party_may_reply:
+        raise DigitalPostError(ErrorCode.REPLY_NOT_ALLOWED, thread.subject)
+    mailbox = thread.authority_mailbox
+    subject = thread.subject if thread.subject.lower().startswith("sv:") else f"SV: {thread.subject}"
+    inquiry = Inquiry(subject=subject[:256], text=text, topic=thread.topic, attachments=attachments)
+    _check_size(mailbox, inquiry)
+    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=thread)
+
+
+def _store(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, thread: Thread | None) -> Message:
     message_uuid = str(uuid.uuid4())
     letter = build_inquiry_memo(party, mailbox, inquiry, message_uuid=message_uuid)
     problems = memo.validate(letter, rules=CITIZEN_RULES, today=timezone.localdate())
@@ -99,19 +122,22 @@ def send_inquiry(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry)
     memo_key = store.put(body).key
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
-                           memo_key=memo_key, documents=documents)
+                           memo_key=memo_key, documents=documents, thread=thread)
 
 
 @transaction.atomic(durable=True)
 def _record_inquiry(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
-    documents: list[tuple[str, memo.File, str]],
+    documents: list[tuple[str, memo.File, str]], thread: Thread | None,
 ) -> Message:
     now = timezone.now()
-    thread = Thread.objects.create(
-        authority=mailbox.authority, authority_mailbox=mailbox, topic=inquiry.topic, party=party,
-        subject=inquiry.subject, created_at=now, last_activity_at=now,
-    )
+    if thread is None:
+        thread = Thread.objects.create(
+            authority=mailbox.authority, authority_mailbox=mailbox, topic=inquiry.topic, party=party,
+            subject=inquiry.subject, created_at=now, last_activity_at=now,
+        )
+    else:
+        Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
     message = Message.objects.create(
         message_uuid=message_uuid, authority=mailbox.authority, direction=Message.Direction.TO_AUTHORITY,
         mailbox=party.mailbox, thread=thread, sender_label=party.name, label=inquiry.subject,
