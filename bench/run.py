@@ -10,7 +10,9 @@ One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGI
 3. after each ingest load, how long the delivery backlog it left takes to drain;
 4. a paced stream below saturation (default 300 messages at 30/s on a fixed schedule, keep-alive clients):
    accepted_at → delivered_at per message, read from the hub's SQLite file;
-5. a table on stdout and the figures as JSON in var/bench/ingest.json.
+5. a table on stdout and the figures as JSON in var/bench/ingest.json;
+6. then, with the hub stopped, bench/securemail.py in its own process (secure-mail replies in and forwards
+   out, against `openssl cms`; var/bench/securemail.json), unless --skip-securemail.
 
 The bars (brief §6): ingest ≥ 1/3 of the static rate; accept → mailbox p99 < 1 s below saturation.
 """
@@ -374,6 +376,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk", help="the wrk binary")
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "ingest.json", help="figures out")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (hub.log, sqlite)")
+    parser.add_argument("--skip-securemail", action="store_true",
+                        help="do not run bench/securemail.py after the ingest benchmark")
     return parser.parse_args(argv)
 
 
@@ -608,6 +612,27 @@ def report(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    code = run_ingest(args)
+    if args.skip_securemail or code == 130:
+        return code
+    return run_securemail(args) or code
+
+
+def run_securemail(args: argparse.Namespace) -> int:
+    """bench/securemail.py in its own process (it sets up Django in-process), after the hub has stopped."""
+    print(flush=True)
+    log("secure-mail benchmark: bench/securemail.py (--skip-securemail skips it)")
+    cmd = [sys.executable, str(BENCH_DIR / "securemail.py")] + (["--keep"] if args.keep else [])
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    try:
+        return subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
+    except KeyboardInterrupt:
+        print("\nbench interrupted", file=sys.stderr)
+        return 130
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """The ingest benchmark: 0, 1 when requests failed or messages were not delivered, 2 on a setup error."""
 
     def on_term(signum: int, frame: object) -> None:
         raise KeyboardInterrupt

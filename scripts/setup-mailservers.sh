@@ -37,5 +37,5 @@ trap cleanup EXIT
 
 # A stale package list (a fresh container) cannot find the packages: update first, quietly.
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends "${need[@]}" >/dev/null
 echo "Installed: ${need[*]}"

@@ -17,3 +17,5 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+# The end-to-end test runs a throwaway Postfix and Dovecot as the authority's mail server.
+bash "$(dirname "$0")/setup-mailservers.sh"

@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from digitalpost.api.auth import SenderSystemAuth
 from digitalpost.api.errors import problem, render_error, render_unexpected
-from digitalpost.api.routers import contacts, memos, messages, receipts
+from digitalpost.api.routers import contacts, memos, messages, receipts, receivers
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 
 api = NinjaAPI(
@@ -22,6 +22,7 @@ api.add_router("", memos.router)
 api.add_router("", receipts.router)
 api.add_router("", messages.router)
 api.add_router("", contacts.router)
+api.add_router("", receivers.router)  # its own auth: ReceiverSystemAuth
 
 
 @api.get("/health", auth=None, include_in_schema=False)

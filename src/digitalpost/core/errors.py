@@ -65,6 +65,7 @@ class ErrorCode(StrEnum):
     # The API around messages.
     AUTHENTICATION_FAILED = "authentication.failed"
     MESSAGE_NOT_FOUND = "message.not.found"
+    MESSAGE_ALREADY_ACKNOWLEDGED = "message.already.acknowledged"
     CONTACT_ID_INVALID = "contact.id.invalid"
     LOOKUP_TOO_MANY = "lookup.too.many"
     REQUEST_INVALID = "request.invalid"
@@ -267,6 +268,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.MESSAGE_NOT_FOUND: ErrorSpec(
         Outcome.NOT_FOUND, 404, "5.1.0",
         "No such message is visible to you. Check the identifier.",
+    ),
+    ErrorCode.MESSAGE_ALREADY_ACKNOWLEDGED: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "The message was already acknowledged (deleted, or a business receipt with another status was given). "
+        "A business receipt can be given once, before the message is deleted.",
     ),
     ErrorCode.CONTACT_ID_INVALID: _invalid(
         "A CPR number has 10 digits and a CVR number 8 digits. Check the number you looked up."

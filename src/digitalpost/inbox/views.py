@@ -217,9 +217,9 @@ def thread(request: HttpRequest, thread_id: uuid.UUID) -> HttpResponse:
     form = FollowupForm(request.POST or None, request.FILES or None)
     refusal: DigitalPostError | None = None
     if request.method == "POST" and form.is_valid():
-        party = get_contact_by_id(str(viewer.contact_id))
         try:
-            send_followup(party=party, thread=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
+            # access_thread already proved the thread is the viewer's own.
+            send_followup(party=found.party, thread=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
                           attachments=form.files_sent())
         except DigitalPostError as exc:
             refusal = exc

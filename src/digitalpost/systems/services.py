@@ -103,3 +103,15 @@ def create_secure_mail_sender(
         certificate=_certificate_row(authority, cert), token_sha256=hash_token(new_token()),
         token_issued_at=timezone.now(),
     )
+
+
+@transaction.atomic(durable=True)
+def create_pull_receiver(
+    *, authority: Authority, name: str, token: str | None = None
+) -> tuple[ReceiverSystem, str]:
+    """A REST pull receiver system and its API token (shown once, stored hashed; `token` only for demos)."""
+    token = token or new_token()
+    receiver = ReceiverSystem.objects.create(
+        authority=authority, name=name, kind=ReceiverSystem.Kind.REST_PULL, token_sha256=hash_token(token),
+    )
+    return receiver, token

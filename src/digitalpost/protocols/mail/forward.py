@@ -61,7 +61,8 @@ Der kan ikke svares i denne tråd. / Replies are not possible in this thread.
 def inquiry_subject(meta: InquiryMetadata, subject_text: str, thread_token: str) -> str:
     """"<mailbox>[ / <topic>]: <citizen's subject> [DP:<token>]"."""
     where = f"{meta.mailbox_name} / {meta.topic}" if meta.topic else meta.mailbox_name
-    return tag_subject(f"{where}: {subject_text}", thread_token)
+    # Exotic Unicode spaces do not survive RFC 2047 encoding and folding: write them as plain spaces.
+    return tag_subject(" ".join(f"{where}: {subject_text}".split()), thread_token)
 
 
 def inquiry_envelope(

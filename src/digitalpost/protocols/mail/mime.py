@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
+from email.header import Header
 from email.message import Message, MIMEPart
 from email.utils import format_datetime
 from typing import NamedTuple
@@ -23,6 +24,7 @@ from digitalpost.protocols.threads import THREAD_HEADER
 # refold_source="none": values we set raw (the thread token) are written exactly as given, not turned into
 # RFC 2047 encoded-words just because a 100-character token does not fit in 78 columns.
 POLICY = policy.SMTP.clone(refold_source="none")
+CRLF = "\r\n"
 _MEDIA_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]*)/([a-z0-9][a-z0-9!#$&^_.+-]*)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -55,6 +57,15 @@ def make_message_id(unique: UUID, domain: str) -> str:
     return f"<{unique}@{domain}>"
 
 
+def _fold(name: str, value: str) -> str:
+    if name == "Subject" and not value.isascii():
+        # email.policy's folder drops the space at a fold between two encoded words (CPython), which changed
+        # subjects such as "ࠀࠀ ¡ [DP:…]"; the classic Header encoder keeps every character inside the words.
+        return f"{name}: {Header(value, 'utf-8', header_name=name).encode(linesep=CRLF)}{CRLF}"
+    folded: str = policy.SMTP.fold(name, value)
+    return folded
+
+
 def render_envelope(envelope: Envelope) -> bytes:
     """The envelope's header lines (CRLF, folded and encoded), without the blank line."""
     lines = [
@@ -66,7 +77,7 @@ def render_envelope(envelope: Envelope) -> bytes:
     if envelope.references:
         lines.append(("References", " ".join(envelope.references)))
     lines.append(("MIME-Version", "1.0"))
-    text = "".join(policy.SMTP.fold(name, value) for name, value in lines)
+    text = "".join(_fold(name, value) for name, value in lines)
     if envelope.thread_token:
         text += f"{THREAD_HEADER}: {envelope.thread_token}\r\n"
     return text.encode("ascii")

@@ -117,6 +117,11 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
     receiver = message.thread.authority_mailbox.receiver_system
     if receiver is None or not receiver.is_active:
         raise ForwardPostponed(f"mailbox {message.thread.authority_mailbox.name!r} has no active receiver system")
+    if receiver.kind == ReceiverSystem.Kind.REST_PULL:
+        # Imported here: pull.py uses thread_token from this module.
+        from digitalpost.securemail.services.pull import make_available
+
+        return make_available(message_id=message.pk, receiver=receiver, job=job)
     if receiver.kind != ReceiverSystem.Kind.SECURE_ADDRESS:
         raise ForwardPostponed(f"receiver kind {receiver.kind} is not supported yet")
     try:
