@@ -1,15 +1,31 @@
-"""API authentication: the sender system's token, as a Bearer token or as the password of HTTP Basic."""
+"""API authentication: the sender system's token, as a Bearer token or as the password of HTTP Basic.
+
+With mutual TLS (docs/deploy.md) a reverse proxy verifies the client certificate and forwards it; the
+token then only counts together with the certificate registered for its system.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
+from urllib.parse import unquote
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.selectors import get_sender_system_by_token
+from digitalpost.systems.selectors import get_registered_certificate_sha256, get_sender_system_by_token
+
+log = logging.getLogger(__name__)
+
+# Set by the proxy (deploy/nginx/digitalpost.conf): the verification result ("SUCCESS", "NONE",
+# "FAILED:<reason>") and the verified certificate as URL-escaped PEM.
+CLIENT_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
+CLIENT_CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"
 
 
 def token_from_header(header: str) -> str | None:
@@ -39,4 +55,43 @@ class SenderSystemAuth(APIKeyHeader):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> SenderSystem | None:
         token = token_from_header(key or "")
-        return get_sender_system_by_token(token) if token else None
+        system = get_sender_system_by_token(token) if token else None
+        if system is not None:
+            check_client_certificate(request, system)
+        return system
+
+
+def verified_client_certificate(request: HttpRequest) -> str | None:
+    """SHA-256 of the client certificate a trusted proxy verified for this request, else None.
+
+    The headers are believed only from an address in DIGITALPOST_TRUSTED_PROXIES; from anywhere else
+    they are ignored, whatever they say.
+    """
+    if request.META.get("REMOTE_ADDR") not in settings.DIGITALPOST_TRUSTED_PROXIES:
+        return None
+    if request.META.get(CLIENT_VERIFY_HEADER) != "SUCCESS":
+        return None
+    escaped = request.META.get(CLIENT_CERT_HEADER, "")
+    if not escaped:
+        return None
+    try:
+        return smime.load_certificate(unquote(escaped).encode()).fingerprint
+    except DigitalPostError:
+        log.warning("the trusted proxy forwarded an unreadable client certificate")
+        return None
+
+
+def check_client_certificate(request: HttpRequest, system: SenderSystem) -> None:
+    """Refuse a verified client certificate other than the system's, and its absence when required."""
+    presented = verified_client_certificate(request)
+    if presented is None:
+        if settings.DIGITALPOST_REQUIRE_CLIENT_CERT:
+            raise DigitalPostError(ErrorCode.CLIENT_CERTIFICATE_MISSING)
+        return
+    registered = get_registered_certificate_sha256(system)
+    if registered is None:
+        raise DigitalPostError(
+            ErrorCode.CLIENT_CERTIFICATE_MISMATCH, "no certificate is registered for this sender system"
+        )
+    if presented != registered:
+        raise DigitalPostError(ErrorCode.CLIENT_CERTIFICATE_MISMATCH, f"presented SHA-256 {presented}")

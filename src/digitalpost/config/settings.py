@@ -154,6 +154,14 @@ DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILD
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
+# Mutual TLS for the sender API (docs/deploy.md): a reverse proxy verifies the client certificate and
+# forwards it in X-SSL-Client-Verify / X-SSL-Client-Cert. Those headers count only from these addresses
+# (comma-separated IPs; empty: never). With REQUIRE_CLIENT_CERT every sender call needs a verified
+# certificate, and it must be the one registered for the system whose token is used.
+DIGITALPOST_TRUSTED_PROXIES = [
+    a.strip() for a in os.environ.get("DIGITALPOST_TRUSTED_PROXIES", "").split(",") if a.strip()
+]
+DIGITALPOST_REQUIRE_CLIENT_CERT = os.environ.get("DIGITALPOST_REQUIRE_CLIENT_CERT", "0") == "1"
 
 LOGGING = {
     "version": 1,

@@ -64,6 +64,8 @@ class ErrorCode(StrEnum):
     CERTIFICATE_EMAIL_MISMATCH = "certificate.email.mismatch"
     # The API around messages.
     AUTHENTICATION_FAILED = "authentication.failed"
+    CLIENT_CERTIFICATE_MISSING = "client.certificate.missing"
+    CLIENT_CERTIFICATE_MISMATCH = "client.certificate.mismatch"
     MESSAGE_NOT_FOUND = "message.not.found"
     MESSAGE_ALREADY_ACKNOWLEDGED = "message.already.acknowledged"
     CONTACT_ID_INVALID = "contact.id.invalid"
@@ -264,6 +266,16 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         Outcome.UNAUTHORISED, 401, "5.7.8",
         "The API token is missing, unknown or revoked. Send 'Authorization: Bearer <token>' with the "
         "token issued for your sender system.",
+    ),
+    ErrorCode.CLIENT_CERTIFICATE_MISSING: ErrorSpec(
+        Outcome.UNAUTHORISED, 401, "5.7.8",
+        "This hub requires mutual TLS: no verified client certificate came with the request. Connect "
+        "through the hub's TLS endpoint and present the certificate registered for your sender system.",
+    ),
+    ErrorCode.CLIENT_CERTIFICATE_MISMATCH: ErrorSpec(
+        Outcome.UNAUTHORISED, 401, "5.7.8",
+        "The client certificate is not the one registered for the sender system whose token was used. "
+        "Present the registered certificate, or register the new one in the administration portal.",
     ),
     ErrorCode.MESSAGE_NOT_FOUND: ErrorSpec(
         Outcome.NOT_FOUND, 404, "5.1.0",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from digitalpost.systems.models import SenderSystem
+from digitalpost.systems.models import Certificate, SenderSystem
 from digitalpost.systems.services import hash_token
 
 # Every API call authenticates; a few seconds of memory saves a query per request. A revoked or
@@ -38,3 +38,24 @@ def forget_cached_tokens() -> None:
 def get_receipt_cursor(system: SenderSystem) -> int:
     """The stored cursor, read fresh: the system object may come from the token cache."""
     return int(SenderSystem.objects.filter(pk=system.pk).values_list("receipt_cursor", flat=True).get())
+
+
+# A certificate row's fingerprint never changes, so it is remembered by id for as long as the process
+# lives; which certificate a system has comes from the (briefly cached) system itself.
+_fingerprint_cache: dict[object, str] = {}
+
+
+def get_registered_certificate_sha256(system: SenderSystem) -> str | None:
+    """SHA-256 (lower-case hex) of the certificate registered for the system; None when it has none."""
+    certificate_id = system.certificate_id
+    if certificate_id is None:
+        return None
+    found = _fingerprint_cache.get(certificate_id)
+    if found is None:
+        found = Certificate.objects.filter(pk=certificate_id).values_list("sha256", flat=True).first()
+        if found is None:
+            return None
+        if len(_fingerprint_cache) > 10_000:
+            _fingerprint_cache.clear()
+        _fingerprint_cache[certificate_id] = found
+    return found.lower()
