@@ -152,6 +152,8 @@ DIGITALPOST_GATEWAY_HOST = os.environ.get("DIGITALPOST_GATEWAY_HOST", "127.0.0.1
 DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
 DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
+# REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
+DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
 # Mutual TLS for the sender API (docs/deploy.md): a reverse proxy verifies the client certificate and

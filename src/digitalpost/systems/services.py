@@ -6,11 +6,13 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.authorities.models import Authority
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols import smime
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
 
@@ -115,3 +117,14 @@ def create_pull_receiver(
         authority=authority, name=name, kind=ReceiverSystem.Kind.REST_PULL, token_sha256=hash_token(token),
     )
     return receiver, token
+
+
+@transaction.atomic(durable=True)
+def create_push_receiver(*, authority: Authority, name: str, endpoint_url: str) -> ReceiverSystem:
+    """A REST push receiver system: the hub POSTs inquiries to `endpoint_url` (https only)."""
+    parts = urlsplit(endpoint_url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "endpointUrl: must be an https:// URL")
+    return ReceiverSystem.objects.create(
+        authority=authority, name=name, kind=ReceiverSystem.Kind.REST_PUSH, endpoint_url=endpoint_url.strip(),
+    )

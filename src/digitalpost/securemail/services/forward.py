@@ -122,6 +122,10 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
         from digitalpost.securemail.services.pull import make_available
 
         return make_available(message_id=message.pk, receiver=receiver, job=job)
+    if receiver.kind == ReceiverSystem.Kind.REST_PUSH:
+        from digitalpost.securemail.services.push import push_inquiry
+
+        return push_inquiry(message, receiver, job=job)
     if receiver.kind != ReceiverSystem.Kind.SECURE_ADDRESS:
         raise ForwardPostponed(f"receiver kind {receiver.kind} is not supported yet")
     try:
@@ -133,7 +137,9 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
 
 
 @transaction.atomic(durable=True)
-def _mark_forwarded(*, message_id: uuid.UUID, receiver: ReceiverSystem, answer: str, job: Job | None) -> bool:
+def _mark_forwarded(
+    *, message_id: uuid.UUID, receiver: ReceiverSystem, answer: str, job: Job | None, channel: str = "secure-address"
+) -> bool:
     message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
     if message.state != Message.State.ACCEPTED:
         return False
@@ -142,7 +148,7 @@ def _mark_forwarded(*, message_id: uuid.UUID, receiver: ReceiverSystem, answer: 
     message.delivered_at = now
     message.save(update_fields=["state", "delivered_at"])
     append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
-                 data={"channel": "secure-address", "receiver": str(receiver.pk), "relay": answer[:200]})
+                 data={"channel": channel, "receiver": str(receiver.pk), "relay": answer[:200]})
     ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
     if job is not None:
         finish_job(job)

@@ -1,0 +1,230 @@
+"""REST push: an inquiry is POSTed over verified HTTPS to the receiver's endpoint, signed by the hub, carrying the
+dialog-thread token; a failing or untrusted endpoint postpones the job and nothing is lost."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import ssl
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.utils import timezone
+from securemail_mail import free_port
+from securemail_pki import Party, SecureMailPki
+
+from digitalpost.authorities.services import create_mailbox
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import EventKind
+from digitalpost.messages.models import Message
+from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.protocols import memo, threads
+from digitalpost.securemail.keys import thread_keyring
+from digitalpost.securemail.services.pull import THREAD_LABEL
+from digitalpost.systems.models import ReceiverSystem
+from digitalpost.systems.services import create_push_receiver
+
+pytestmark = pytest.mark.slow
+
+
+def server_certificate(folder: Path, name: str, issuer: Party) -> tuple[Path, Path]:
+    """A TLS server certificate for 127.0.0.1 signed by `issuer`; its (cert, key) PEM files."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC) - timedelta(hours=1)
+    issuer_cert = issuer.certificate.x509
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(issuer_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                       critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key()),  # type: ignore[arg-type]
+                       critical=False)
+        .sign(issuer.key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    cert_file, key_file = folder / f"{name}.pem", folder / f"{name}-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class PushServer:
+    port: int
+    requests: list[Received] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)  # answered in turn; 200 once empty
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}/digitalpost/inbox"
+
+
+def run_server(cert_file: Path, key_file: Path) -> Iterator[PushServer]:
+    state = PushServer(port=0)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            state.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            status = state.statuses.pop(0) if state.statuses else 200
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    state.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def server_certs(securemail_pki: SecureMailPki) -> dict[str, tuple[Path, Path]]:
+    folder = securemail_pki.folder
+    return {"trusted": server_certificate(folder, "push-server", securemail_pki.ca),
+            "untrusted": server_certificate(folder, "push-server-untrusted", securemail_pki.untrusted_ca)}
+
+
+@pytest.fixture
+def push_server(server_certs) -> Iterator[PushServer]:
+    yield from run_server(*server_certs["trusted"])
+
+
+@pytest.fixture
+def untrusted_push_server(server_certs) -> Iterator[PushServer]:
+    yield from run_server(*server_certs["untrusted"])
+
+
+def push_inquiry_to(cast, url: str) -> tuple[Message, ReceiverSystem]:
+    receiver = create_push_receiver(authority=cast.nordby.authority, name="Nordby ESDH", endpoint_url=url)
+    mailbox = create_mailbox(authority=cast.nordby.authority, name="Borgerservice", receiver_system=receiver)
+    message = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Mit pas", text="Hej"))
+    return message, receiver
+
+
+def make_due(message: Message) -> None:
+    Job.objects.filter(key=f"forward:{message.pk}").update(run_after=timezone.now() - timedelta(seconds=1))
+
+
+def test_inquiry_is_pushed_once_signed_by_the_hub_with_the_thread_token(cast, push_server, drain, securemail_pki):
+    message, receiver = push_inquiry_to(cast, push_server.url)
+
+    assert drain(WorkKind.FORWARD) == 1
+    assert drain(WorkKind.FORWARD) == 0
+
+    (request,) = push_server.requests
+    assert request.path == "/digitalpost/inbox"
+    assert request.headers["content-type"] == "application/xml"
+    assert request.headers["x-digitalpost-message-id"] == str(message.pk)
+    scheme, keyid, sig = request.headers["x-digitalpost-signature"].split(" ")
+    hub = securemail_pki.hub.certificate
+    assert (scheme, keyid) == ("v1", f"keyid={hub.fingerprint}")
+    assert sig.startswith("sig=")
+    public_key = hub.x509.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    public_key.verify(base64.b64decode(sig.removeprefix("sig=")), request.body, padding.PKCS1v15(),
+                      hashes.SHA256())
+
+    letter = memo.parse(request.body, max_bytes=10**7)
+    assert letter.header.message_uuid == str(message.message_uuid)
+    (reply,) = letter.header.reply_data
+    (extra,) = reply.additional_reply_data
+    assert extra.label == THREAD_LABEL
+    assert extra.value == request.headers["x-digitalpost-thread"]
+    ref = threads.verify(extra.value, keyring=thread_keyring(), expected_authority_cvr=cast.nordby.authority.cvr)
+    assert ref.thread_id == message.thread_id
+
+    message.refresh_from_db()
+    assert message.state == Message.State.DELIVERED
+    delivered = message.events.filter(kind=EventKind.MESSAGE_DELIVERED).get()
+    assert delivered.data["channel"] == "rest-push"
+    assert delivered.data["receiver"] == str(receiver.pk)
+    assert Job.objects.get(key=f"forward:{message.pk}").state == Job.State.DONE
+
+
+def test_unavailable_endpoint_postpones_and_the_retry_delivers_once(cast, push_server, drain):
+    push_server.statuses = [503]
+    message, receiver = push_inquiry_to(cast, push_server.url)
+
+    assert drain(WorkKind.FORWARD) == 1
+    message.refresh_from_db()
+    assert message.state == Message.State.ACCEPTED
+    assert not message.events.filter(kind=EventKind.MESSAGE_DELIVERED).exists()
+    assert Job.objects.get(key=f"forward:{message.pk}").state == Job.State.PENDING
+    assert ReceiverSystem.objects.get(pk=receiver.pk).failing_since is not None
+
+    make_due(message)
+    assert drain(WorkKind.FORWARD) == 1
+    assert len(push_server.requests) == 2
+    assert push_server.requests[0].body == push_server.requests[1].body
+    message.refresh_from_db()
+    assert message.state == Message.State.DELIVERED
+    assert message.events.filter(kind=EventKind.MESSAGE_DELIVERED).count() == 1
+    assert ReceiverSystem.objects.get(pk=receiver.pk).failing_since is None
+    make_due(message)
+    assert drain(WorkKind.FORWARD) == 0
+    assert len(push_server.requests) == 2
+
+
+def test_endpoint_with_an_untrusted_certificate_is_not_pushed_to(cast, untrusted_push_server, drain):
+    message, receiver = push_inquiry_to(cast, untrusted_push_server.url)
+
+    assert drain(WorkKind.FORWARD) == 1
+    assert untrusted_push_server.requests == []
+    message.refresh_from_db()
+    assert message.state == Message.State.ACCEPTED
+    job = Job.objects.get(key=f"forward:{message.pk}")
+    assert job.state == Job.State.PENDING
+    assert "certificate" in job.last_error.lower()
+    assert ReceiverSystem.objects.get(pk=receiver.pk).failing_since is not None
+
+
+def test_unreachable_endpoint_postpones(cast, drain):
+    message, receiver = push_inquiry_to(cast, f"https://127.0.0.1:{free_port()}/inbox")
+    assert drain(WorkKind.FORWARD) == 1
+    message.refresh_from_db()
+    assert message.state == Message.State.ACCEPTED
+    assert Job.objects.get(key=f"forward:{message.pk}").state == Job.State.PENDING
+    assert ReceiverSystem.objects.get(pk=receiver.pk).failing_since is not None
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/inbox", "ftp://example.org/x", "https:///nohost", ""])
+def test_push_receiver_needs_an_https_endpoint(cast, url):
+    with pytest.raises(DigitalPostError) as refused:
+        create_push_receiver(authority=cast.nordby.authority, name="Nordby ESDH", endpoint_url=url)
+    assert refused.value.code == ErrorCode.REQUEST_INVALID
+    assert not ReceiverSystem.objects.filter(kind=ReceiverSystem.Kind.REST_PUSH).exists()
