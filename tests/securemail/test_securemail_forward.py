@@ -210,6 +210,8 @@ def test_receiver_failing_longer_than_the_limit_is_deactivated_and_the_inquiry_w
     message.refresh_from_db()
     assert message.state == Message.State.ACCEPTED
     assert Job.objects.get(kind=WorkKind.FORWARD).state == Job.State.PENDING
+    alert = message.events.get(kind="RECEIVER_DEACTIVATED")
+    assert alert.data["receiver"] == str(receiver.pk)
 
 
 def test_inquiry_survives_a_relay_outage_longer_than_the_retry_budget_and_is_delivered_once(

@@ -99,7 +99,7 @@ def test_unsigned_plain_mail_without_encryption_is_refused_as_encryption_missing
     outcome = receive_secure_mail(raw=mail.with_envelope(envelope, plain_entity("Hej")))
 
     assert outcome.code == ErrorCode.ENCRYPTION_MISSING
-    assert outcome.smtp_reply.startswith("554 ")
+    assert outcome.smtp_reply.startswith("554")
     assert "encryption.missing" in outcome.smtp_reply
 
 
@@ -107,7 +107,7 @@ def test_garbage_is_refused_and_recorded_never_raises(nordby_secure):
     for raw in (b"", b"\r\n\r\n", b"not a mail at all", b"Content-Type: application/pkcs7-mime\r\n\r\n!!!"):
         outcome = receive_secure_mail(raw=raw)
         assert outcome.code is not None
-        assert outcome.smtp_reply.startswith("554 ")
+        assert outcome.smtp_reply.startswith("554")
     assert RefusedReply.objects.count() == 4
     assert not filed_replies().exists()
 
@@ -135,3 +135,14 @@ def test_nordbys_reply_is_filed_even_when_sydby_registered_the_same_certificate(
 
     assert outcome.code is None, (outcome.code, outcome.detail)
     assert outcome.message.sender_system == nordby_secure.sender
+
+
+def test_refusal_reply_names_the_code_in_english_and_danish_in_7_bit():
+    from digitalpost.securemail.services.receive import ReceiveOutcome
+
+    reply = ReceiveOutcome(code=ErrorCode.THREAD_MISSING).smtp_reply
+    first, second = reply.split("\r\n")
+    assert first.startswith("554-5.7.1 thread.missing: The reply carries no dialog thread.")
+    assert second.startswith("554 5.7.1 Dansk: Svaret mangler dialogtraaden.")
+    assert reply.isascii()
+    assert all(len(line) <= 512 for line in (first, second))

@@ -72,7 +72,7 @@ def test_reply_with_a_mutated_token_in_every_carrier_is_never_filed(opened, secu
 
     assert outcome.message is None
     assert outcome.code in THREAD_CODES, (outcome.code, outcome.detail)
-    assert outcome.smtp_reply.startswith("554 ")
+    assert outcome.smtp_reply.startswith("554")
     assert not Message.objects.filter(direction=Message.Direction.TO_PARTY).exists()
     assert not Job.objects.filter(kind=WorkKind.DELIVER).exists()
     assert RefusedReply.objects.count() == refusals_before + 1

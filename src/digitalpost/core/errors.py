@@ -298,6 +298,61 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
 }
 
 
+# Danish wording for the refusals that reach people outside the hub's pages (bounced mail to authorities'
+# mail programs, where staff may read either language). Pages use Django's translations instead.
+DANISH: dict[ErrorCode, str] = {
+    ErrorCode.THREAD_MISSING: (
+        "Svaret mangler dialogtråden. Svar på den meddelelse, I modtog, og behold vedhæftningen "
+        "dkaldialogtraad.xml (og [DP:…] i emnefeltet); skriv ikke en ny mail."
+    ),
+    ErrorCode.THREAD_INVALID: (
+        "Svarets dialogtråd er ændret eller ikke udstedt af os. Svar på den oprindelige meddelelse uden at "
+        "ændre vedhæftningen dkaldialogtraad.xml."
+    ),
+    ErrorCode.THREAD_NOT_YOURS: (
+        "Dialogtråden hører til en anden myndigheds samtale. Svar fra den myndighed, borgeren skrev til."
+    ),
+    ErrorCode.REPLY_NOT_ALLOWED: "Der kan ikke svares i denne samtale (meddelelsen sagde 'intet svar').",
+    ErrorCode.SIGNATURE_MISSING: "Mailen er ikke signeret. Signer den med jeres afsendersystems S/MIME-certifikat.",
+    ErrorCode.SIGNATURE_INVALID: (
+        "Mailens signatur passer ikke til indholdet. Mailen er ændret efter signering; send den igen fra jeres "
+        "mailsystem."
+    ),
+    ErrorCode.SENDER_CERTIFICATE_UNKNOWN: (
+        "Mailen er signeret med et certifikat, der ikke er registreret for nogen af jeres afsendersystemer. "
+        "Upload certifikatet i administrationsportalen under Systemer."
+    ),
+    ErrorCode.SENDER_CERTIFICATE_EXPIRED: (
+        "Certifikatet, mailen er signeret med, er udløbet. Forny det og upload det nye certifikat i "
+        "administrationsportalen."
+    ),
+    ErrorCode.SENDER_NOT_STANDARD_SYSTEM: (
+        "Simple svar modtages kun fra jeres standard afsendersystem. Signer med standardsystemets certifikat "
+        "eller gør et andet system til standard."
+    ),
+    ErrorCode.ENCRYPTION_MISSING: "Mailen er ikke krypteret. Krypter den til hubbens certifikat, før den sendes.",
+    ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED: (
+        "Mailen er krypteret med en algoritme, vi ikke modtager (vi modtager RSA med AES-CBC). Skift jeres "
+        "S/MIME-indstilling til AES-256-CBC."
+    ),
+    ErrorCode.MESSAGE_TOO_LARGE: "Mailen er for stor. Send store dokumenter i flere mails.",
+    ErrorCode.MAIL_MALFORMED: "Mailen kunne ikke læses som MIME. Send den fra et almindeligt mailprogram.",
+    ErrorCode.FILE_EXTENSION_NOT_ALLOWED: (
+        "Et dokument har en filtype, modtageren ikke kan åbne sikkert. Konverter det til en tilladt type, fx PDF."
+    ),
+    ErrorCode.FILE_NAME_NOT_ALLOWED: "Et filnavn indeholder et tegn, der ikke er tilladt. Omdøb filen.",
+    ErrorCode.FILE_EMPTY_NOT_ALLOWED: "En fil er tom. Vedhæft filens indhold, eller udelad filen.",
+    ErrorCode.ATTACHMENTS_TOO_MANY: "Meddelelsen har for mange vedhæftninger. Send højst det tilladte antal.",
+}
+
+
+def bilingual_text(code: ErrorCode) -> str:
+    """English, and Danish where the catalogue has it: for bounces read in authorities' mail programs."""
+    english = CATALOGUE[code].text
+    danish = DANISH.get(code)
+    return f"{english} / Dansk: {danish}" if danish else english
+
+
 class DigitalPostError(Exception):
     """A refusal with a catalogue code; `detail` names the exact place or value."""
 
@@ -324,10 +379,11 @@ def catalogue_markdown() -> str:
         "`errorCode` and `errorMessage`; other API errors are `application/problem+json` with `errorCode`.",
         "This page is generated from `src/digitalpost/core/errors.py`; a test fails when they drift apart.",
         "",
-        "| code | outcome | HTTP | SMTP | meaning and what to do |",
-        "|---|---|---|---|---|",
+        "| code | outcome | HTTP | SMTP | meaning and what to do | dansk (bounces) |",
+        "|---|---|---|---|---|---|",
     ]
     for code, spec in CATALOGUE.items():
         text = spec.text.replace("|", "\\|")
-        lines.append(f"| `{code}` | {spec.outcome} | {spec.http} | {spec.smtp} | {text} |")
+        danish = DANISH.get(code, "").replace("|", "\\|")
+        lines.append(f"| `{code}` | {spec.outcome} | {spec.http} | {spec.smtp} | {text} | {danish} |")
     return "\n".join(lines) + "\n"

@@ -23,6 +23,8 @@ class EventKind(StrEnum):
     MESSAGE_DELIVERED = "MESSAGE_DELIVERED"
     DELIVERY_FAILED = "DELIVERY_FAILED"
     MESSAGE_READ = "MESSAGE_READ"
+    # The receiver system failed for the configured days and was switched off; the message keeps waiting.
+    RECEIVER_DEACTIVATED = "RECEIVER_DEACTIVATED"
 
 
 # After one of these nothing more happens to the delivery; later events (read) only add information.

@@ -9,6 +9,7 @@ sends the mail again on retry, with the same Message-ID, so the authority's syst
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
 from digitalpost.registry.models import Contact
 from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import ReceiverSystem
+
+log = logging.getLogger(__name__)
 
 
 class ForwardPostponed(RetryLater):
@@ -131,7 +134,7 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
     try:
         answer = send_mail(prepare_inquiry_mail(message, receiver))
     except (aiosmtplib.SMTPException, OSError) as exc:
-        note_receiver_failure(receiver=receiver, reason=str(exc))
+        note_receiver_failure(receiver=receiver, reason=str(exc), message=message)
         raise ForwardPostponed(f"{receiver.secure_address}: {exc}") from exc
     return _mark_forwarded(message_id=message.pk, receiver=receiver, answer=answer, job=job)
 
@@ -156,8 +159,11 @@ def _mark_forwarded(
 
 
 @transaction.atomic(durable=True)
-def note_receiver_failure(*, receiver: ReceiverSystem, reason: str) -> None:
-    """Remember since when the receiver fails; after the configured days it is deactivated (mail waits)."""
+def note_receiver_failure(*, receiver: ReceiverSystem, reason: str, message: Message | None = None) -> None:
+    """Remember since when the receiver fails; after the configured days it is deactivated (mail waits).
+
+    Deactivation is an alert: it is logged and put on the timeline of the message that could not go.
+    """
     now = timezone.now()
     locked = ReceiverSystem.objects.select_for_update(no_key=True).get(pk=receiver.pk)
     if locked.failing_since is None:
@@ -168,3 +174,11 @@ def note_receiver_failure(*, receiver: ReceiverSystem, reason: str) -> None:
         locked.is_active = False
         locked.deactivated_at = now
         locked.save(update_fields=["is_active", "deactivated_at"])
+        log.warning("receiver system %s (%s) deactivated after failing since %s: %s", locked.name, locked.pk,
+                    locked.failing_since.isoformat(), reason)
+        if message is not None:
+            append_event(
+                Message.objects.select_for_update(no_key=True).get(pk=message.pk), EventKind.RECEIVER_DEACTIVATED,
+                at=now, data={"receiver": str(locked.pk), "failingSince": locked.failing_since.isoformat(),
+                              "reason": reason[:500]},
+            )

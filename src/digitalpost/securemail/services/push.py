@@ -107,10 +107,10 @@ def push_inquiry(message: Message, receiver: ReceiverSystem, *, job: Job | None 
     try:
         status = send_push(request)
     except (OSError, ValueError) as exc:  # URLError, TLS and timeouts are OSErrors
-        note_receiver_failure(receiver=receiver, reason=str(exc))
+        note_receiver_failure(receiver=receiver, reason=str(exc), message=message)
         raise ForwardPostponed(f"{receiver.endpoint_url}: {exc}") from exc
     if not 200 <= status < 300:
-        note_receiver_failure(receiver=receiver, reason=f"HTTP {status}")
+        note_receiver_failure(receiver=receiver, reason=f"HTTP {status}", message=message)
         raise ForwardPostponed(f"{receiver.endpoint_url}: HTTP {status}")
     return _mark_forwarded(message_id=message.pk, receiver=receiver, answer=f"HTTP {status}", job=job,
                            channel=PUSH_CHANNEL)

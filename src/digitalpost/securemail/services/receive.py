@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from digitalpost.core.errors import CATALOGUE, DigitalPostError, ErrorCode
+from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.messages.models import Message, Receipt, RefusedReply, Thread
 from digitalpost.messages.services.events import append_event
@@ -44,8 +44,20 @@ class ReceiveOutcome:
         if self.code is None:
             return f"250 2.0.0 Filed in thread as message {self.message.pk if self.message else '?'}"
         spec = CATALOGUE[self.code]
-        text = f"{self.code}: {spec.text}".replace("\r", " ").replace("\n", " ")
-        return f"554 {spec.smtp} {text}"
+        english = _smtp_line(f"{self.code}: {spec.text}")
+        danish = DANISH.get(self.code)
+        if danish is None:
+            return f"554 {spec.smtp} {english}"
+        # Two lines (RFC 5321 multi-line reply), 7-bit: the Danish letters written out.
+        return f"554-{spec.smtp} {english}\r\n554 {spec.smtp} Dansk: {_smtp_line(danish)}"
+
+
+def _smtp_line(text: str) -> str:
+    spelled = text.translate(_SPELLED_OUT).replace("\r", " ").replace("\n", " ")
+    return spelled.encode("ascii", "replace").decode()[:480]
+
+
+_SPELLED_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa", "…": "..."})
 
 
 @dataclass(frozen=True)
