@@ -80,7 +80,7 @@ def test_forwarded_message_is_available_but_not_delivered_until_the_receiver_ack
     message = world["to_nordby"]
     message.refresh_from_db()
     assert message.state == Message.State.ACCEPTED
-    assert [e.kind for e in message.events.all()] == [EventKind.MESSAGE_RECEIVED, EventKind.DELIVERY_POSTPONED]
+    assert [e.kind for e in message.events.all()] == [EventKind.MESSAGE_RECEIVED, EventKind.MESSAGE_AVAILABLE]
     assert Job.objects.get(key=f"forward:{message.pk}").state == Job.State.DONE
 
 

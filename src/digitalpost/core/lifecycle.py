@@ -19,6 +19,8 @@ class ReceiptStatus(StrEnum):
 class EventKind(StrEnum):
     MESSAGE_RECEIVED = "MESSAGE_RECEIVED"
     DELIVERY_POSTPONED = "DELIVERY_POSTPONED"
+    # Waiting for a REST pull receiver to fetch and acknowledge it.
+    MESSAGE_AVAILABLE = "MESSAGE_AVAILABLE"
     DELIVERY_RETRY = "DELIVERY_RETRY"
     MESSAGE_DELIVERED = "MESSAGE_DELIVERED"
     DELIVERY_FAILED = "DELIVERY_FAILED"

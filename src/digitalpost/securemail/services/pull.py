@@ -3,7 +3,7 @@
 A pulled message has no table of its own; its state is `Message.state` plus its event log:
 
 - *available*: `make_available` (called by `forward_inquiry` for a REST_PULL receiver) appends
-  DELIVERY_POSTPONED {channel: "rest-pull", receiver, waiting: "pull"} and finishes the FORWARD job. The
+  MESSAGE_AVAILABLE {channel: "rest-pull", receiver, waiting: "pull"} and finishes the FORWARD job. The
   message stays ACCEPTED and is listed for that receiver — and only that one — until it is acknowledged.
   Nothing is lost if the receiver never comes back: the message simply stays available.
 - *acknowledged*: the first business receipt (RECEIVED or REJECTED) or DELETE turns it DELIVERED with
@@ -14,7 +14,7 @@ A pulled message has no table of its own; its state is `Message.state` plus its 
   its system's verdict is kept on the timeline.
 
 The reads (`get_pull_receiver_by_token`, `list_available_messages`, `access_*`) live here with the writes
-because they encode the same rule (the DELIVERY_POSTPONED event names the receiver); they are the only door
+because they encode the same rule (the MESSAGE_AVAILABLE event names the receiver); they are the only door
 the API uses to these messages. Not for: secure mail or REST push delivery (see `forward.py`).
 """
 
@@ -70,7 +70,7 @@ def get_pull_receiver_by_token(token: str) -> ReceiverSystem | None:
 def routed_messages(receiver: ReceiverSystem) -> QuerySet[Message]:
     """Every inquiry ever made available to `receiver` (acknowledged or not): the visibility rule."""
     made_available = Event.objects.filter(
-        message=OuterRef("pk"), kind=EventKind.DELIVERY_POSTPONED, data__channel=PULL_CHANNEL,
+        message=OuterRef("pk"), kind=EventKind.MESSAGE_AVAILABLE, data__channel=PULL_CHANNEL,
         data__receiver=str(receiver.pk),
     )
     return Message.objects.filter(
@@ -115,7 +115,7 @@ def make_available(*, message_id: uuid.UUID, receiver: ReceiverSystem, job: Job 
     message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
     offered = routed_messages(receiver).filter(pk=message.pk).exists()
     if message.state == Message.State.ACCEPTED and not offered:
-        append_event(message, EventKind.DELIVERY_POSTPONED, at=timezone.now(),
+        append_event(message, EventKind.MESSAGE_AVAILABLE, at=timezone.now(),
                      data={"channel": PULL_CHANNEL, "receiver": str(receiver.pk), "waiting": "pull"})
     if job is not None:
         finish_job(job)
