@@ -41,7 +41,12 @@ def pdf_bytes(ref: str) -> bytes:
     while len(out) % 3:
         out += b" "
     out += ref.encode("ascii") + b"\n"
-    text = b"BT /F1 18 Tf 72 770 Td (Digital Post benchmark letter) Tj 0 -28 Td (Nordby Kommune) Tj ET"
+    return pdf_after(out, b"BT /F1 18 Tf 72 770 Td (Digital Post benchmark letter) Tj 0 -28 Td (Nordby Kommune) Tj ET")
+
+
+def pdf_after(head: bytearray, text: bytes) -> bytes:
+    """`head` (the %PDF line and any comments) followed by one page showing `text`, with a correct xref."""
+    out = head
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -45,6 +45,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from payload import pdf_after
+from run import BenchError, percentile
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
@@ -62,19 +65,8 @@ REPLY_TEXT = ("Kaere Anna\n\nTak for din henvendelse. Dit pas er klar til afhent
 INQUIRY_TEXT = "Hej\n\nHvornaar er mit pas klar? Jeg har vedlagt kvitteringen.\n\nAnna\n"
 
 
-class BenchError(RuntimeError):
-    """A failure that ends the run with a message saying what to do."""
-
-
 def log(text: str) -> None:
     print(f"[securemail {time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(int(-(-p * len(ordered) // 100)), 1)
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def summary(per_message_ms: list[float], elapsed_s: float) -> dict[str, Any]:
@@ -98,24 +90,7 @@ def pdf_file(pad: int) -> bytes:
     filler = base64.b64encode(os.urandom(pad * 3 // 4 + 3))[:pad]
     for i in range(0, len(filler), 76):
         out += b"%" + filler[i:i + 76] + b"\n"
-    text = b"BT /F1 18 Tf 72 770 Td (Digital Post benchmark) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_after(out, b"BT /F1 18 Tf 72 770 Td (Digital Post benchmark) Tj ET")
 
 
 def calibrate(build: Callable[[int | None], int], target: int) -> int | None:
