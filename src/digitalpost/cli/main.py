@@ -292,6 +292,35 @@ def reply(
         console.print("[green]Reply accepted by the hub.[/green]")
 
 
+register_app = typer.Typer(help="The contact register of citizens and companies.", no_args_is_help=True)
+app.add_typer(register_app, name="register")
+
+
+@register_app.command("import")
+def register_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: id_type,number,name,status,…"),
+) -> None:
+    """Import citizens and companies from CSV: bad rows are listed by line and nothing is imported."""
+    from rich.progress import Progress
+
+    _django()
+    from digitalpost.registry.importing import ImportRefused, read_rows
+    from digitalpost.registry.services import import_contacts
+
+    try:
+        rows = read_rows(file.read_text(encoding="utf-8-sig"))
+    except ImportRefused as refused:
+        console.print(f"[red]{refused.text}[/red]")
+        for problem in refused.problems:
+            console.print(f"  {problem}")
+        raise typer.Exit(1) from None
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Importing contacts", total=len(rows))
+        report = import_contacts(rows, progress=lambda n: progress.advance(task, n))
+    console.print(f"[green]{len(rows)} rows:[/green] {report.created} created, {report.updated} updated, "
+                  f"{report.unchanged} unchanged")
+
+
 thread_app = typer.Typer(help="Dialog threads (operator tools).", no_args_is_help=True)
 app.add_typer(thread_app, name="thread")
 

@@ -1,0 +1,93 @@
+"""Reading a contact-register CSV file: every row checked before anything is written (see services).
+
+Columns (header row required): `id_type` (CPR or CVR), `number`, `name`, `status` (REGISTERED, EXEMPT, CLOSED;
+empty = REGISTERED), and optionally `address_line`, `postal_code`, `city`. Importing the same file again changes
+nothing; a changed row updates the contact (status changes get a new `status_changed_at`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.parties import IdType, normalise_party_id
+from digitalpost.registry.models import Contact
+
+REQUIRED_COLUMNS = ("id_type", "number", "name")
+OPTIONAL_COLUMNS = ("status", "address_line", "postal_code", "city")
+KINDS = {IdType.CPR: Contact.Kind.CITIZEN, IdType.CVR: Contact.Kind.COMPANY}
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    line: int
+    kind: Contact.Kind
+    number: str
+    name: str
+    status: Contact.Status
+    address_line: str
+    postal_code: str
+    city: str
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class ImportRefused(DigitalPostError):
+    """The file has bad rows; nothing was imported. `problems` names every bad line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(ErrorCode.REQUEST_INVALID, f"{len(problems)} bad row(s); nothing was imported")
+        self.problems = problems
+
+
+def read_rows(text: str) -> list[ContactRow]:
+    """Every row as a ContactRow, or ImportRefused naming every bad line (line 1 is the header)."""
+    reader = csv.DictReader(io.StringIO(text))
+    columns = set(reader.fieldnames or ())
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise ImportRefused([f"line 1: missing column(s) {', '.join(missing)}"])
+    rows: list[ContactRow] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, raw in enumerate(reader, start=2):
+        try:
+            row = _row(line, raw)
+        except (DigitalPostError, ValueError) as exc:
+            problems.append(f"line {line}: {getattr(exc, 'detail', '') or exc}")
+            continue
+        key = (row.kind, row.number)
+        if key in seen:
+            problems.append(f"line {line}: {row.number} is also on line {seen[key]}")
+            continue
+        seen[key] = line
+        rows.append(row)
+    if problems:
+        raise ImportRefused(problems)
+    return rows
+
+
+def _row(line: int, raw: dict[str, str | None]) -> ContactRow:
+    def value(column: str) -> str:
+        return (raw.get(column) or "").strip()
+
+    id_type = value("id_type").upper()
+    if id_type not in KINDS:
+        raise ValueError(f"id_type must be CPR or CVR, not {id_type!r}")
+    number = normalise_party_id(IdType(id_type), value("number"))
+    if not value("name"):
+        raise ValueError("name is empty")
+    status = value("status").upper() or Contact.Status.REGISTERED
+    if status not in Contact.Status.values:
+        raise ValueError(f"status must be one of {', '.join(Contact.Status.values)}, not {status!r}")
+    return ContactRow(line=line, kind=KINDS[IdType(id_type)], number=number, name=value("name"),
+                      status=Contact.Status(status), address_line=value("address_line"),
+                      postal_code=value("postal_code"), city=value("city"))
