@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "securemail"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mailservers import AuthorityMailServer, MailAccount, MailServersUnavailable, authority_mail_server
-from securemail_mail import free_port
+from securemail_mail import hub_on, running_gateway
 from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl
 
 from cast import Cast
@@ -66,35 +66,17 @@ def nordby_mail_server() -> Iterator[AuthorityMailServer]:
 @pytest.fixture(autouse=True)
 def _hub(settings, mail_pki: SecureMailPki, nordby_mail_server: AuthorityMailServer) -> Iterator[None]:
     """The hub's keys are the test PKI's; its relay is Nordby's Postfix, and it insists on STARTTLS to it."""
-    from digitalpost.securemail.keys import hub_identity, thread_keyring
-
     settings.DEMO_MODE = True
-    settings.DIGITALPOST_HUB_CERT = mail_pki.hub.cert_file
-    settings.DIGITALPOST_HUB_KEY = mail_pki.hub.key_file
-    settings.DIGITALPOST_TRUST_ANCHORS = mail_pki.ca.cert_file
-    settings.DIGITALPOST_HUB_ADDRESS = "post@digitalpost.localhost"
-    settings.DIGITALPOST_HUB_DOMAIN = "digitalpost.localhost"
-    settings.DIGITALPOST_THREAD_KEYS = THREAD_KEYS
-    settings.DIGITALPOST_SMTP_RELAY_HOST = "127.0.0.1"
-    settings.DIGITALPOST_SMTP_RELAY_PORT = nordby_mail_server.smtp_port
-    settings.DIGITALPOST_SMTP_REQUIRE_TLS = True
-    hub_identity.cache_clear()
-    thread_keyring.cache_clear()
-    yield
-    hub_identity.cache_clear()
-    thread_keyring.cache_clear()
+    with hub_on(settings, mail_pki, thread_keys=THREAD_KEYS, DIGITALPOST_SMTP_RELAY_HOST="127.0.0.1",
+                DIGITALPOST_SMTP_RELAY_PORT=nordby_mail_server.smtp_port, DIGITALPOST_SMTP_REQUIRE_TLS=True):
+        yield
 
 
 @pytest.fixture
 def gateway(_hub) -> Iterator[int]:
     """The hub's real secure-mail gateway (STARTTLS required) on a free port; yields the port."""
-    from digitalpost.gateway.server import Gateway
-
-    port = free_port()
-    controller = Gateway("127.0.0.1", port).controller()
-    controller.start()
-    yield port
-    controller.stop()
+    with running_gateway() as port:
+        yield port
 
 
 @pytest.fixture

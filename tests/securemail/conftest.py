@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
-from securemail_mail import PDF, MailSink, free_port, smtp_send
+from securemail_mail import PDF, MailSink, free_port, hub_on, running_gateway, smtp_send
 from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 from cast import Cast
@@ -17,7 +17,6 @@ from digitalpost.authorities.services import create_mailbox
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.protocols import smime
-from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
 
@@ -32,18 +31,8 @@ def securemail_pki(tmp_path_factory: pytest.TempPathFactory) -> SecureMailPki:
 @pytest.fixture(autouse=True)
 def hub_settings(settings, securemail_pki: SecureMailPki) -> Iterator[SecureMailPki]:
     """The hub uses the test PKI and a fixed thread keyring; the per-process caches are cleared around each test."""
-    settings.DIGITALPOST_HUB_CERT = securemail_pki.hub.cert_file
-    settings.DIGITALPOST_HUB_KEY = securemail_pki.hub.key_file
-    settings.DIGITALPOST_TRUST_ANCHORS = securemail_pki.ca.cert_file
-    settings.DIGITALPOST_HUB_ADDRESS = "post@digitalpost.localhost"
-    settings.DIGITALPOST_HUB_DOMAIN = "digitalpost.localhost"
-    settings.DIGITALPOST_THREAD_KEYS = THREAD_KEYS
-    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
-    hub_identity.cache_clear()
-    thread_keyring.cache_clear()
-    yield securemail_pki
-    hub_identity.cache_clear()
-    thread_keyring.cache_clear()
+    with hub_on(settings, securemail_pki, thread_keys=THREAD_KEYS, DIGITALPOST_SMTP_REQUIRE_TLS=False):
+        yield securemail_pki
 
 
 @pytest.fixture
@@ -103,13 +92,8 @@ def tx_nordby_secure(tx_cast: Cast, securemail_pki: SecureMailPki) -> NordbySecu
 @pytest.fixture
 def gateway(hub_settings) -> Iterator[int]:
     """The real gateway (STARTTLS required, the hub's certificate) on a free port; yields the port."""
-    from digitalpost.gateway.server import Gateway
-
-    port = free_port()
-    controller = Gateway("127.0.0.1", port).controller()
-    controller.start()
-    yield port
-    controller.stop()
+    with running_gateway() as port:
+        yield port
 
 
 @pytest.fixture

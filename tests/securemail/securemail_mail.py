@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import socket
 import ssl
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from securemail_pki import HUB_ADDRESS, NORDBY_ADDRESS, Party
+from securemail_pki import HUB_ADDRESS, NORDBY_ADDRESS, Party, SecureMailPki
 
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads.token import TOKEN_SHAPE
@@ -155,3 +157,39 @@ def mutated_token(token: str) -> str:
     """The token with one character of its MAC changed."""
     at = len(token) - 5
     return token[:at] + ("B" if token[at] != "B" else "C") + token[at + 1:]
+
+
+@contextlib.contextmanager
+def hub_on(settings: Any, pki: SecureMailPki, *, thread_keys: str, **more: Any) -> Iterator[None]:
+    """Point the hub at the test PKI (and `more` settings), clearing its cached keys before and after."""
+    from digitalpost.securemail.keys import hub_identity, thread_keyring
+
+    settings.DIGITALPOST_HUB_CERT = pki.hub.cert_file
+    settings.DIGITALPOST_HUB_KEY = pki.hub.key_file
+    settings.DIGITALPOST_TRUST_ANCHORS = pki.ca.cert_file
+    settings.DIGITALPOST_HUB_ADDRESS = HUB_ADDRESS
+    settings.DIGITALPOST_HUB_DOMAIN = HUB_ADDRESS.rpartition("@")[2]
+    settings.DIGITALPOST_THREAD_KEYS = thread_keys
+    for name, value in more.items():
+        setattr(settings, name, value)
+    hub_identity.cache_clear()
+    thread_keyring.cache_clear()
+    try:
+        yield
+    finally:
+        hub_identity.cache_clear()
+        thread_keyring.cache_clear()
+
+
+@contextlib.contextmanager
+def running_gateway() -> Iterator[int]:
+    """The hub's real secure-mail gateway (STARTTLS required) on a free port; yields the port."""
+    from digitalpost.gateway.server import Gateway
+
+    port = free_port()
+    controller = Gateway("127.0.0.1", port).controller()
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
