@@ -78,7 +78,8 @@ def accept_memo(
     problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
     if problems:
         first = problems[0]
-        raise MemoRefused(first.code, _describe(problems), message_uuid=header.message_uuid, problems=tuple(problems))
+        raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=header.message_uuid,
+                          problems=tuple(problems))
     addressee, to_authority = _check_parties(authority, message)
 
     # Small messages ride in the row and reach the blob store through the worker (one fsync per batch
@@ -105,17 +106,13 @@ def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
     try:
         message = memo.parse(body, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
     except memo.MemoRejected as exc:
-        raise MemoRefused(exc.problems[0].code, _describe(exc.problems), problems=exc.problems) from None
+        raise MemoRefused(exc.problems[0].code, memo.describe_problems(exc.problems), problems=exc.problems) from None
     header_uuid = message.header.message_uuid
     if query_uuid is not None and uuid.UUID(header_uuid) != query_uuid:
         raise MemoRefused(
             ErrorCode.MEMO_UUID_MISMATCH, f"query {query_uuid}, header {header_uuid}", message_uuid=header_uuid
         )
     return message
-
-
-def _describe(problems: tuple[memo.Problem, ...] | list[memo.Problem]) -> str:
-    return "; ".join(f"{p.code} at {p.where}: {p.text}" for p in problems)
 
 
 def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:

@@ -116,7 +116,7 @@ def _store(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, threa
     letter = build_inquiry_memo(party, mailbox, inquiry, message_uuid=message_uuid)
     problems = memo.validate(letter, rules=CITIZEN_RULES, today=timezone.localdate())
     if problems:
-        raise DigitalPostError(problems[0].code, "; ".join(f"{p.where}: {p.text}" for p in problems))
+        raise DigitalPostError(problems[0].code, memo.describe_problems(problems))
     body = memo.build(letter)
     store = blob_store()
     memo_key = store.put(body).key

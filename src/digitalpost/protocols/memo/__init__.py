@@ -55,7 +55,14 @@ from digitalpost.protocols.memo.parts import (
     UnstructuredAddress,
 )
 from digitalpost.protocols.memo.rules import DEFAULT_EXTENSIONS, ServiceRules, validate
-from digitalpost.protocols.memo.spec import NAMESPACE, MemoRejected, MemoVersion, MessageType, Problem
+from digitalpost.protocols.memo.spec import (
+    NAMESPACE,
+    MemoRejected,
+    MemoVersion,
+    MessageType,
+    Problem,
+    describe_problems,
+)
 
 __all__ = [
     "DEFAULT_EXTENSIONS", "EID", "NAMESPACE", "Action", "AdditionalContentData", "AdditionalDocument",
@@ -66,5 +73,5 @@ __all__ = [
     "MessageBody", "MessageHeader", "MessageType", "MotorVehicle", "Problem", "ProductionUnit",
     "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
     "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress", "build", "check",
-    "iter_files", "parse", "simple_message", "validate",
+    "describe_problems", "iter_files", "parse", "simple_message", "validate",
 ]

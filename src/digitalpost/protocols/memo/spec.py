@@ -8,7 +8,7 @@ Not for: reading or writing XML (see parse.py and build.py) or service rules (ru
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
@@ -183,6 +183,11 @@ class Problem:
     code: ErrorCode
     where: str
     text: str
+
+
+def describe_problems(problems: Sequence[Problem]) -> str:
+    """Every problem on one line, for an error detail a sender can fix in one round."""
+    return "; ".join(f"{p.code} at {p.where}: {p.text}" for p in problems)
 
 
 class MemoRejected(DigitalPostError):

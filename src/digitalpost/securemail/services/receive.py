@@ -23,7 +23,7 @@ from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import add_job
 from digitalpost.protocols import mail, memo, smime
-from digitalpost.protocols.threads import ThreadRef, resolve_thread
+from digitalpost.protocols.threads import ThreadRef, resolve_thread, untag_subject
 from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import SenderSystem
 
@@ -147,13 +147,11 @@ def _reply_memo(thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -
         letter = replace(letter, header=replace(letter.header, reply_data=(reply_data,)))
     problems = memo.validate(letter, rules=REPLY_RULES, today=timezone.localdate())
     if problems:
-        raise DigitalPostError(problems[0].code, "; ".join(f"{p.where}: {p.text}" for p in problems))
+        raise DigitalPostError(problems[0].code, memo.describe_problems(problems))
     return letter
 
 
 def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> Message:
-    from digitalpost.protocols.threads import untag_subject
-
     clean = replace(reply, subject=untag_subject(reply.subject or "").strip())
     letter = _reply_memo(thread, system, clean)
     body = memo.build(letter)
