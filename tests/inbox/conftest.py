@@ -21,7 +21,7 @@ from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, render_thread_file
 from digitalpost.securemail.keys import hub_identity
-from digitalpost.securemail.services.forward import thread_token
+from digitalpost.securemail.services.channel import thread_token
 from digitalpost.securemail.services.receive import receive_secure_mail
 from digitalpost.systems.services import create_secure_mail_sender
 

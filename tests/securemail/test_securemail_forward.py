@@ -16,7 +16,8 @@ from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail
 from digitalpost.protocols.threads import THREAD_FILENAME, ReplyRule, read_thread_file
-from digitalpost.securemail.services.forward import ForwardPostponed, forward_inquiry
+from digitalpost.securemail.services.channel import ForwardPostponed
+from digitalpost.securemail.services.forward import forward_inquiry
 from digitalpost.systems.models import ReceiverSystem
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
-"""Forwarding an inquiry to the authority mailbox's receiver system over secure mail.
+"""Forwarding an inquiry to the authority mailbox's receiver system: the dispatch, and the secure-mail channel.
 
-The mail is built (text, the citizen's files, dkalmetadata.xml, dkaldialogtraad.xml), signed with the hub's
+REST pull and push are in pull.py and push.py; what all channels share is in channel.py. For secure mail, the mail is built (text, the citizen's files, dkalmetadata.xml, dkaldialogtraad.xml), signed with the hub's
 certificate, encrypted to the secure address's certificate and sent through the configured relay, outside
 any transaction. Only then is the message marked forwarded. A crash between the relay's 250 and that commit
 sends the mail again on retry, with the same Message-ID, so the authority's system can recognise it.
@@ -9,50 +9,37 @@ sends the mail again on retry, with the same Message-ID, so the authority's syst
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
 import aiosmtplib
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 
-from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.models import Message, Thread
+from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
-from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import finish_job
-from digitalpost.outbox.worker import RetryLater
 from digitalpost.protocols import mail, memo, smime
-from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
+from digitalpost.protocols.threads import ReplyRule
 from digitalpost.registry.models import Contact
-from digitalpost.securemail.keys import hub_identity, thread_keyring
+from digitalpost.securemail.keys import hub_identity
+from digitalpost.securemail.services.channel import (
+    ForwardPostponed,
+    mark_forwarded,
+    note_receiver_failure,
+    thread_token,
+)
+from digitalpost.securemail.services.pull import make_available
+from digitalpost.securemail.services.push import push_inquiry
 from digitalpost.systems.models import ReceiverSystem
-
-log = logging.getLogger(__name__)
-
-
-class ForwardPostponed(RetryLater):
-    """The mail cannot go yet (no receiver, receiver down); the job is retried later, nothing is lost."""
 
 
 @dataclass(frozen=True)
 class PreparedMail:
     recipient: str
     data: bytes
-
-
-def thread_token(thread: Thread) -> str:
-    rule = ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY
-    ref = ThreadRef(thread_id=thread.pk, authority_cvr=thread.authority.cvr, mailbox_id=thread.authority_mailbox_id,
-                    reply_rule=rule)
-    return encode(ref, keyring=thread_keyring(), issued_at=thread.created_at.replace(microsecond=0))
 
 
 def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> PreparedMail:
@@ -121,13 +108,8 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
     if receiver is None or not receiver.is_active:
         raise ForwardPostponed(f"mailbox {message.thread.authority_mailbox.name!r} has no active receiver system")
     if receiver.kind == ReceiverSystem.Kind.REST_PULL:
-        # Imported here: pull.py uses thread_token from this module.
-        from digitalpost.securemail.services.pull import make_available
-
         return make_available(message_id=message.pk, receiver=receiver, job=job)
     if receiver.kind == ReceiverSystem.Kind.REST_PUSH:
-        from digitalpost.securemail.services.push import push_inquiry
-
         return push_inquiry(message, receiver, job=job)
     if receiver.kind != ReceiverSystem.Kind.SECURE_ADDRESS:
         raise ForwardPostponed(f"receiver kind {receiver.kind} is not supported yet")
@@ -136,49 +118,4 @@ def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> b
     except (aiosmtplib.SMTPException, OSError) as exc:
         note_receiver_failure(receiver=receiver, reason=str(exc), message=message)
         raise ForwardPostponed(f"{receiver.secure_address}: {exc}") from exc
-    return _mark_forwarded(message_id=message.pk, receiver=receiver, answer=answer, job=job)
-
-
-@transaction.atomic(durable=True)
-def _mark_forwarded(
-    *, message_id: uuid.UUID, receiver: ReceiverSystem, answer: str, job: Job | None, channel: str = "secure-address"
-) -> bool:
-    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
-    if message.state != Message.State.ACCEPTED:
-        return False
-    now = timezone.now()
-    message.state = Message.State.DELIVERED
-    message.delivered_at = now
-    message.save(update_fields=["state", "delivered_at"])
-    append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
-                 data={"channel": channel, "receiver": str(receiver.pk), "relay": answer[:200]})
-    ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
-    if job is not None:
-        finish_job(job)
-    return True
-
-
-@transaction.atomic(durable=True)
-def note_receiver_failure(*, receiver: ReceiverSystem, reason: str, message: Message | None = None) -> None:
-    """Remember since when the receiver fails; after the configured days it is deactivated (mail waits).
-
-    Deactivation is an alert: it is logged and put on the timeline of the message that could not go.
-    """
-    now = timezone.now()
-    locked = ReceiverSystem.objects.select_for_update(no_key=True).get(pk=receiver.pk)
-    if locked.failing_since is None:
-        locked.failing_since = now
-        locked.save(update_fields=["failing_since"])
-    limit = timedelta(days=settings.DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS)
-    if locked.is_active and now - locked.failing_since >= limit:
-        locked.is_active = False
-        locked.deactivated_at = now
-        locked.save(update_fields=["is_active", "deactivated_at"])
-        log.warning("receiver system %s (%s) deactivated after failing since %s: %s", locked.name, locked.pk,
-                    locked.failing_since.isoformat(), reason)
-        if message is not None:
-            append_event(
-                Message.objects.select_for_update(no_key=True).get(pk=message.pk), EventKind.RECEIVER_DEACTIVATED,
-                at=now, data={"receiver": str(locked.pk), "failingSince": locked.failing_since.isoformat(),
-                              "reason": reason[:500]},
-            )
+    return mark_forwarded(message_id=message.pk, receiver=receiver, answer=answer, job=job)

@@ -39,7 +39,7 @@ from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.protocols import memo
-from digitalpost.securemail.services.forward import thread_token
+from digitalpost.securemail.services.channel import thread_token
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import hash_token
 

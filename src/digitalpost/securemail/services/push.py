@@ -28,9 +28,9 @@ from django.conf import settings
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job
 from digitalpost.securemail.keys import hub_identity
-from digitalpost.securemail.services.forward import (
+from digitalpost.securemail.services.channel import (
     ForwardPostponed,
-    _mark_forwarded,
+    mark_forwarded,
     note_receiver_failure,
     thread_token,
 )
@@ -112,5 +112,5 @@ def push_inquiry(message: Message, receiver: ReceiverSystem, *, job: Job | None 
     if not 200 <= status < 300:
         note_receiver_failure(receiver=receiver, reason=f"HTTP {status}", message=message)
         raise ForwardPostponed(f"{receiver.endpoint_url}: HTTP {status}")
-    return _mark_forwarded(message_id=message.pk, receiver=receiver, answer=f"HTTP {status}", job=job,
+    return mark_forwarded(message_id=message.pk, receiver=receiver, answer=f"HTTP {status}", job=job,
                            channel=PUSH_CHANNEL)
