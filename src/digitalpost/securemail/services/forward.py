@@ -1,9 +1,10 @@
 """Forwarding an inquiry to the authority mailbox's receiver system: the dispatch, and the secure-mail channel.
 
-REST pull and push are in pull.py and push.py; what all channels share is in channel.py. For secure mail, the mail is built (text, the citizen's files, dkalmetadata.xml, dkaldialogtraad.xml), signed with the hub's
-certificate, encrypted to the secure address's certificate and sent through the configured relay, outside
-any transaction. Only then is the message marked forwarded. A crash between the relay's 250 and that commit
-sends the mail again on retry, with the same Message-ID, so the authority's system can recognise it.
+REST pull and push are in pull.py and push.py; what all channels share is in channel.py. For secure mail, the
+mail is built (text, the citizen's files, dkalmetadata.xml, dkaldialogtraad.xml), signed with the hub's
+certificate, encrypted to the secure address's certificate and sent through the configured relay, outside any
+transaction. Only then is the message marked forwarded. A crash between the relay's 250 and that commit sends
+the mail again on retry, with the same Message-ID, so the authority's system can recognise it.
 """
 
 from __future__ import annotations
