@@ -1,7 +1,9 @@
 """The standard cast every test can ask for (STYLE rule 12), built through the real services.
 
 Nordby Kommune is the authority under test, Sydby Kommune the intruder; Anna is registered, Bent exempt,
-Carl closed; Dorte ApS is a registered company.
+Carl closed; Dorte ApS is a registered company. Portal tests add the staff: nora / niels are Nordby's
+superadministrator / caseworker (for the mailbox "Borgerservice"), sofie is Sydby's superadministrator
+(the intruder), otto a platform operator.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.test import Client
 
-from digitalpost.authorities.models import Authority
-from digitalpost.authorities.services import create_authority
+from digitalpost.accounts.services import create_user, grant_role, make_operator
+from digitalpost.authorities.models import Authority, AuthorityMailbox
+from digitalpost.authorities.services import create_authority, create_mailbox
+from digitalpost.core.roles import Role
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
@@ -94,3 +99,40 @@ def build_cast() -> Cast:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+STAFF_PASSWORD = "test-password-not-secret"
+
+
+@dataclass
+class Staff:
+    nora: User
+    niels: User
+    sofie: User
+    otto: User
+    nordby_borgerservice: AuthorityMailbox
+    sydby_borgerservice: AuthorityMailbox
+
+    def client(self, user: User, *, language: str = "en") -> Client:
+        """Signed in as `user`; pages in English unless asked (assert on codes and data, not Danish prose)."""
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        return client
+
+
+def build_staff(cast: Cast) -> Staff:
+    nordby_box = create_mailbox(authority=cast.nordby.authority, name="Borgerservice", topics=["Pas", "Flytning"])
+    sydby_box = create_mailbox(authority=cast.sydby.authority, name="Borgerservice")
+
+    def user(username: str, name: str) -> User:
+        return create_user(username=username, full_name=name, email=f"{username}@example.org",
+                           password=STAFF_PASSWORD)
+
+    nora, niels, sofie, otto = (user("nora", "Nora Nielsen"), user("niels", "Niels Nygaard"),
+                                user("sofie", "Sofie Skov"), user("otto", "Otto Olsen"))
+    grant_role(authority=cast.nordby.authority, user=nora, role=Role.SUPERADMIN)
+    grant_role(authority=cast.nordby.authority, user=niels, role=Role.CASEWORKER, mailboxes=[nordby_box])
+    grant_role(authority=cast.sydby.authority, user=sofie, role=Role.SUPERADMIN)
+    make_operator(user=otto)
+    return Staff(nora=nora, niels=niels, sofie=sofie, otto=otto, nordby_borgerservice=nordby_box,
+                 sydby_borgerservice=sydby_box)

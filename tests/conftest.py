@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cast import Cast, build_cast
+from cast import Cast, Staff, build_cast, build_staff
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
@@ -21,6 +21,12 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 @pytest.fixture
 def cast(db) -> Cast:
     return build_cast()
+
+
+@pytest.fixture
+def staff(cast) -> Staff:
+    """Portal users on top of the cast: nora, niels (Nordby), sofie (Sydby, the intruder), otto (operator)."""
+    return build_staff(cast)
 
 
 @pytest.fixture

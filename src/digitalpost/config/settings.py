@@ -42,15 +42,19 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "digitalpost.audit",
     "digitalpost.authorities",
+    "digitalpost.accounts",
     "digitalpost.systems",
     "digitalpost.registry",
     "digitalpost.outbox",
     "digitalpost.messages",
     "digitalpost.securemail",
     "digitalpost.inbox",
+    "digitalpost.portal",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -77,7 +82,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
                 "digitalpost.inbox.context.inbox_context",
+                "digitalpost.portal.context.portal_menu",
             ],
         },
     },
@@ -174,3 +181,7 @@ LOGGING = {
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 LOGIN_URL = "/login/"
+PORTAL_LOGIN_URL = "/portal/login/"
+if TESTING:
+    # Tests create many users; the real hasher's deliberate slowness buys nothing there.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -72,6 +72,27 @@ class ErrorCode(StrEnum):
     LOOKUP_TOO_MANY = "lookup.too.many"
     REQUEST_INVALID = "request.invalid"
     INTERNAL_ERROR = "internal.error"
+    # Administration: organisations, roles and set-up (portal and admin API).
+    ORGANISATION_NOT_FOUND = "organisation.not.found"
+    ROLE_NOT_ALLOWED = "role.not.allowed"
+    SIGN_IN_REQUIRED = "sign.in.required"
+    LAST_SUPERADMINISTRATOR = "last.superadministrator"
+    USER_NOT_FOUND = "user.not.found"
+    OBJECT_NOT_FOUND = "object.not.found"
+    NAME_TAKEN = "name.taken"
+    SECURE_ADDRESS_IN_USE = "secure.address.in.use"
+    RECEIVER_SYSTEM_IN_USE = "receiver.system.in.use"
+    MAILBOX_IN_USE = "mailbox.in.use"
+    STANDARD_MAILBOX_REQUIRED = "standard.mailbox.required"
+    STANDARD_SENDER_SYSTEM_REQUIRED = "standard.sender.system.required"
+    STANDARD_SENDER_SYSTEM_REMOVAL = "standard.sender.system.removal"
+    SENDER_CERTIFICATE_REQUIRED = "sender.certificate.required"
+    IP_NOT_ALLOWED = "ip.not.allowed"
+    IP_ALLOWLIST_INVALID = "ip.allowlist.invalid"
+    RECALL_TOO_LATE = "recall.too.late"
+    RECALL_NOT_POSSIBLE = "recall.not.possible"
+    INQUIRY_NOT_FOUND = "inquiry.not.found"
+    REPLY_EMPTY = "reply.empty"
 
 
 class Outcome(StrEnum):
@@ -295,6 +316,88 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         Outcome.INTERNAL, 500, "4.3.0",
         "Something went wrong on our side. Nothing was accepted; try again later.",
     ),
+    ErrorCode.ORGANISATION_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "No such organisation is visible to you. Check the CVR number, or ask a superadministrator of the "
+        "organisation to give you a role.",
+    ),
+    ErrorCode.ROLE_NOT_ALLOWED: ErrorSpec(
+        Outcome.NOT_ALLOWED, 403, "5.7.1",
+        "Your role in this organisation does not allow this. The detail names the roles that may; ask a "
+        "superadministrator of the organisation.",
+    ),
+    ErrorCode.SIGN_IN_REQUIRED: ErrorSpec(
+        Outcome.UNAUTHORISED, 401, "5.7.8",
+        "Sign in first. For the admin API send 'Authorization: Bearer <token>' with a personal admin token "
+        "issued in the portal.",
+    ),
+    ErrorCode.LAST_SUPERADMINISTRATOR: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "An organisation must always keep at least one superadministrator (two are recommended). Give the "
+        "role to someone else first.",
+    ),
+    ErrorCode.USER_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0", "No such user in this organisation. Check the user name."
+    ),
+    ErrorCode.OBJECT_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "No such object in this organisation. It may have been deleted; reload the list.",
+    ),
+    ErrorCode.NAME_TAKEN: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0", "The name is already used in this organisation. Choose another name."
+    ),
+    ErrorCode.SECURE_ADDRESS_IN_USE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "Mailboxes still deliver to this secure address (the detail lists them). Point them at another "
+        "receiver system first, or choose one to re-point them to while deleting.",
+    ),
+    ErrorCode.RECEIVER_SYSTEM_IN_USE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "Mailboxes still deliver to this receiver system (the detail lists them). Point them elsewhere first.",
+    ),
+    ErrorCode.MAILBOX_IN_USE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "The mailbox is still used (the detail says by what: sub-mailboxes, materials or conversations). "
+        "Close it for inquiries instead, or move what uses it first.",
+    ),
+    ErrorCode.STANDARD_MAILBOX_REQUIRED: _invalid(
+        "A material with reply rule 'standard mailbox' needs a standard mailbox. Mark one mailbox as the "
+        "standard mailbox first, or choose a named mailbox."
+    ),
+    ErrorCode.STANDARD_SENDER_SYSTEM_REQUIRED: _invalid(
+        "The organisation has no standard sender system, so replies cannot be sent. Mark a sender system "
+        "as standard under Sender systems."
+    ),
+    ErrorCode.STANDARD_SENDER_SYSTEM_REMOVAL: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "This is the standard sender system: replies depend on it. Make another system the standard first.",
+    ),
+    ErrorCode.SENDER_CERTIFICATE_REQUIRED: _invalid(
+        "A secure-mail sender system signs with its certificate: upload the certificate (PEM, DER or "
+        "PKCS#12 without password) together with the system."
+    ),
+    ErrorCode.IP_NOT_ALLOWED: ErrorSpec(
+        Outcome.UNAUTHORISED, 403, "5.7.1",
+        "The request comes from an address outside the sender system's IP allow-list. Call from an allowed "
+        "address, or add this one to the allow-list in the portal.",
+    ),
+    ErrorCode.IP_ALLOWLIST_INVALID: _invalid(
+        "The IP allow-list has an entry that is not an IP address or network (e.g. 192.0.2.10 or "
+        "192.0.2.0/24). The detail names it."
+    ),
+    ErrorCode.RECALL_TOO_LATE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "The message can no longer be recalled: its delivery date has come or it has been delivered.",
+    ),
+    ErrorCode.RECALL_NOT_POSSIBLE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "Only messages sent with a later delivery date (doNotDeliverUntilDate) can be recalled, and only once.",
+    ),
+    ErrorCode.INQUIRY_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "No such inquiry in your mailboxes. It may belong to a mailbox you are not caseworker for.",
+    ),
+    ErrorCode.REPLY_EMPTY: _invalid("Write a reply text (attachments alone are not a reply)."),
 }
 
 

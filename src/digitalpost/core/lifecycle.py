@@ -27,10 +27,15 @@ class EventKind(StrEnum):
     MESSAGE_READ = "MESSAGE_READ"
     # The receiver system failed for the configured days and was switched off; the message keeps waiting.
     RECEIVER_DEACTIVATED = "RECEIVER_DEACTIVATED"
+    # Withdrawn by the authority before its delivery date; it is never delivered.
+    MESSAGE_RECALLED = "MESSAGE_RECALLED"
+    # Casework on an inquiry in the portal.
+    INQUIRY_ASSIGNED = "INQUIRY_ASSIGNED"
+    INQUIRY_HANDLED = "INQUIRY_HANDLED"
 
 
 # After one of these nothing more happens to the delivery; later events (read) only add information.
-FINAL_EVENTS = frozenset({EventKind.MESSAGE_DELIVERED, EventKind.DELIVERY_FAILED})
+FINAL_EVENTS = frozenset({EventKind.MESSAGE_DELIVERED, EventKind.DELIVERY_FAILED, EventKind.MESSAGE_RECALLED})
 
 
 def is_final(kinds: list[str]) -> bool:

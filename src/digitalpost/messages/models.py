@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
@@ -25,9 +26,18 @@ class Thread(models.Model):
     party_may_reply = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     last_activity_at = models.DateTimeField()
+    # Casework in the portal: who handles the conversation, and when it was marked handled (a new inquiry
+    # in the thread opens it again).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["party", "-last_activity_at"], name="threads_of_party")]
+        indexes = [
+            models.Index(fields=["party", "-last_activity_at"], name="threads_of_party"),
+            models.Index(fields=["authority_mailbox", "-last_activity_at"], name="threads_of_mailbox"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.id})"
@@ -38,6 +48,7 @@ class Message(models.Model):
         ACCEPTED = "ACCEPTED"
         DELIVERED = "DELIVERED"
         FAILED = "FAILED"
+        RECALLED = "RECALLED"
 
     class Direction(models.TextChoices):
         TO_PARTY = "TO_PARTY"  # authority → citizen or company

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
-from digitalpost.systems.models import Certificate, SenderSystem
+from django.db.models import QuerySet
+
+from digitalpost.authorities.models import Authority
+from digitalpost.systems.models import Certificate, ReceiverSystem, SenderSystem
 from digitalpost.systems.services import hash_token
 
 # Every API call authenticates; a few seconds of memory saves a query per request. A revoked or
@@ -59,3 +62,8 @@ def get_registered_certificate_sha256(system: SenderSystem) -> str | None:
             _fingerprint_cache.clear()
         _fingerprint_cache[certificate_id] = found
     return found.lower()
+
+
+def list_receiver_systems(authority: Authority) -> QuerySet[ReceiverSystem]:
+    """An organisation's receiver systems (for mailbox forms and lists), secure address loaded."""
+    return ReceiverSystem.objects.filter(authority=authority).select_related("secure_address").order_by("name")

@@ -1,0 +1,94 @@
+"""Who the signed-in user is in an organisation: the one guard every portal page and admin API route uses."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, Membership
+from digitalpost.authorities.models import Authority
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.roles import Action, Actor, Role, may, roles_allowed
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    """A user acting in one organisation: their roles there and, for caseworkers, their mailboxes."""
+
+    user: User
+    authority: Authority
+    roles: frozenset[Role]
+    mailbox_ids: frozenset[uuid.UUID]
+
+    def may(self, action: Action) -> bool:
+        return may(self.roles, action)
+
+    @property
+    def actor(self) -> Actor:
+        return actor_of(self.user)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(label=user.get_username(), user_id=user.pk)
+
+
+def is_operator(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return isinstance(user, User) and user.groups.filter(name=OPERATOR_GROUP).exists()
+
+
+def organisations_of(user: User) -> QuerySet[Authority]:
+    if is_operator(user):
+        return Authority.objects.all()
+    return Authority.objects.filter(memberships__user=user).distinct()
+
+
+def access_organisation(user: AbstractBaseUser | AnonymousUser, cvr: str, action: Action) -> OrgAccess:
+    """The only way a page or admin API route enters an organisation.
+
+    Not a member (or no such CVR): ORGANISATION_NOT_FOUND, the same answer for both, so nobody learns which
+    organisations exist. A member whose roles do not allow `action`: ROLE_NOT_ALLOWED naming who may.
+    """
+    if not user.is_authenticated:
+        raise DigitalPostError(ErrorCode.SIGN_IN_REQUIRED)
+    assert isinstance(user, User)
+    authority = Authority.objects.filter(cvr=cvr).first()
+    memberships = (
+        list(Membership.objects.filter(user=user, authority=authority).prefetch_related("mailboxes"))
+        if authority is not None else []
+    )
+    roles = {Role(m.role) for m in memberships}
+    if is_operator(user):
+        roles.add(Role.OPERATOR)
+    if authority is None or not roles:
+        raise DigitalPostError(ErrorCode.ORGANISATION_NOT_FOUND, f"CVR {cvr}")
+    if not may(roles, action):
+        allowed = ", ".join(role.value for role in roles_allowed(action))
+        raise DigitalPostError(ErrorCode.ROLE_NOT_ALLOWED, f"{action.value} needs one of: {allowed}")
+    mailbox_ids = frozenset(
+        mailbox.pk for m in memberships if m.role == Role.CASEWORKER for mailbox in m.mailboxes.all()
+    )
+    return OrgAccess(user=user, authority=authority, roles=frozenset(roles), mailbox_ids=mailbox_ids)
+
+
+def list_members(authority: Authority) -> QuerySet[Membership]:
+    return (Membership.objects.filter(authority=authority).select_related("user").prefetch_related("mailboxes")
+            .order_by("user__username", "role"))
+
+
+def count_superadmins(authority: Authority) -> int:
+    return Membership.objects.filter(authority=authority, role=Role.SUPERADMIN).count()
+
+
+def user_for_admin_token(token: str) -> User | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    found = (AdminToken.objects.select_related("user")
+             .filter(token_sha256=digest, revoked_at__isnull=True, user__is_active=True).first())
+    if found is None:
+        return None
+    AdminToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
+    return found.user

@@ -1,0 +1,44 @@
+"""The portal menu: the areas of the organisation the signed-in user's roles allow (base template)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from digitalpost.core.roles import Action
+
+# (url name, label, action needed); url names that do not exist yet are skipped.
+MENU = [
+    ("portal:overview", _("Overview"), Action.VIEW_ORGANISATION),
+    ("portal:profile", _("Organisation"), Action.VIEW_SETUP),
+    ("portal:users", _("Users"), Action.MANAGE_USERS),
+    ("portal:mailboxes", _("Mailboxes"), Action.VIEW_SETUP),
+    ("portal:secure_addresses", _("Secure addresses"), Action.VIEW_SETUP),
+    ("portal:sender_systems", _("Sender systems"), Action.VIEW_SETUP),
+    ("portal:receiver_systems", _("Receiver systems"), Action.VIEW_SETUP),
+    ("portal:materials", _("Materials"), Action.VIEW_SETUP),
+    ("portal:certificates", _("Certificates"), Action.VIEW_SETUP),
+    ("portal:inquiries", _("Inquiries"), Action.HANDLE_INQUIRIES),
+    ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
+    ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),
+]
+
+
+def portal_menu(request: HttpRequest) -> dict[str, Any]:
+    org = getattr(request, "org", None)
+    if org is None:
+        return {}
+    items = []
+    for name, label, action in MENU:
+        if not org.may(action):
+            continue
+        try:
+            url = reverse(name, kwargs={"cvr": org.authority.cvr})
+        except NoReverseMatch:
+            continue
+        current = request.path == url or (name != "portal:overview" and request.path.startswith(url))
+        items.append({"url": url, "label": label, "current": current})
+    return {"portal_menu": items}

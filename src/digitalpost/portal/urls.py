@@ -1,0 +1,10 @@
+"""The authority portal under /portal/: sign-in, then everything inside /portal/<cvr>/."""
+
+from digitalpost.portal.views import account, audit, casework, home, setup, systems
+
+app_name = "portal"
+# Fixed prefixes and area pages first: "<cvr>/" (the overview) must not swallow them.
+urlpatterns = (
+    account.urlpatterns + setup.urlpatterns + systems.urlpatterns + casework.urlpatterns + audit.urlpatterns
+    + home.urlpatterns
+)

@@ -1,0 +1,51 @@
+"""Sign-in, the organisation chooser and an organisation's overview page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from digitalpost.accounts.selectors import OrgAccess, organisations_of
+from digitalpost.core.roles import PUBLIC, Action, access_rule
+from digitalpost.portal.access import org_view, signed_in_view
+
+
+@signed_in_view
+def choose_organisation(request: HttpRequest) -> HttpResponse:
+    organisations = list(organisations_of(request.user))  # type: ignore[arg-type]
+    if len(organisations) == 1:
+        return redirect("portal:overview", cvr=organisations[0].cvr)
+    return render(request, "portal/choose.html", {"organisations": organisations})
+
+
+@org_view(Action.VIEW_ORGANISATION)
+def overview(request: HttpRequest, org: OrgAccess) -> HttpResponse:
+    return render(request, "portal/overview.html", {"org": org})
+
+
+sign_in = access_rule(PUBLIC)(
+    auth_views.LoginView.as_view(
+        template_name="portal/login.html", redirect_authenticated_user=True,
+        extra_context={"demo_mode": settings.DEMO_MODE},
+    )
+)
+
+
+@access_rule(PUBLIC)
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("portal:login")
+
+
+urlpatterns = [
+    path("", choose_organisation, name="choose"),
+    path("login/", sign_in, name="login"),
+    path("logout/", sign_out, name="logout"),
+    path("<str:cvr>/", overview, name="overview"),
+]
