@@ -39,3 +39,14 @@ def test_the_curl_sample_is_accepted_by_the_api(db, settings, tmp_path, client):
                            content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {demo['sender_token']}")
     assert response.status_code == 201
     assert Message.objects.get(pk=response.json()["messageId"]).mailbox.owner.number == demo["citizens"]["registered"]
+
+
+def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db, settings, tmp_path, client):
+    settings.VAR_DIR = tmp_path
+    load_demo(base_url="http://127.0.0.1:8000")
+    demo = load_demo(base_url="http://127.0.0.1:8000")  # twice: the passwords stay valid
+    users = demo["portal"]["users"]
+    assert set(users) == {"nora", "niels", "sofie", "otto"}
+    assert client.login(username="nora", password=users["nora"]["password"])
+    assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 200
+    assert client.get(f"/portal/{demo['other_authority_cvr']}/").status_code == 404

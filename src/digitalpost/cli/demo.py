@@ -7,18 +7,24 @@ system's API token is random, made when the system is created and kept in var/de
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from rich.console import Console
 
+from digitalpost.accounts.models import Membership
+from digitalpost.accounts.selectors import is_operator
+from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority
 from digitalpost.authorities.selectors import get_authority_by_cvr
 from digitalpost.authorities.services import create_authority, create_mailbox
 from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
+from digitalpost.core.roles import Actor, Role
 from digitalpost.messages.services.ingest import accept_memo
 from digitalpost.protocols import memo
 from digitalpost.protocols.smime import load_certificate
@@ -42,6 +48,16 @@ COMPANY = {"number": "33770006", "name": "Dorte ApS", "address_line": "Industriv
 # Fixed, so loading the demo twice replays instead of sending the welcome letters again.
 DEMO_MAILBOX = "Borgerservice"
 WELCOME_UUIDS = ["6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b01", "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b02"]
+
+
+# The portal's demo staff (STYLE rule 12's cast): user name, full name, organisation, role.
+STAFF = [
+    ("nora", "Nora Nielsen", AUTHORITY["cvr"], Role.SUPERADMIN),
+    ("niels", "Niels Nygaard", AUTHORITY["cvr"], Role.CASEWORKER),
+    ("sofie", "Sofie Skov", OTHER_AUTHORITY["cvr"], Role.SUPERADMIN),
+    ("otto", "Otto Olsen", "", Role.OPERATOR),
+]
+DEMO_ACTOR = Actor("demo")
 
 
 def demo_file() -> Path:
@@ -126,6 +142,34 @@ def _ensure_secure_mail(authority: Authority) -> dict[str, Any]:
     }
 
 
+def _ensure_staff(mailbox_id: str) -> dict[str, Any]:
+    """Demo portal users with random passwords, kept in demo.json (re-used while they still match)."""
+    previous = json.loads(demo_file().read_text()).get("portal", {}) if demo_file().exists() else {}
+    known = previous.get("users", {})
+    users: dict[str, Any] = {}
+    for username, full_name, cvr, role in STAFF:
+        password = known.get(username, {}).get("password", "")
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = create_user(username=username, full_name=full_name, email=f"{username}@example.org",
+                               password=password, actor=DEMO_ACTOR, organisation=cvr)
+        elif not password or not user.check_password(password):
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if role == Role.OPERATOR:
+            if not is_operator(user):
+                make_operator(user=user, actor=DEMO_ACTOR)
+        elif not Membership.objects.filter(user=user, authority__cvr=cvr, role=role).exists():
+            authority = get_authority_by_cvr(cvr)
+            assert authority is not None
+            boxes = list(authority.mailboxes.filter(pk=mailbox_id)) if role == Role.CASEWORKER else []
+            grant_role(authority=authority, user=user, role=role, mailboxes=boxes, actor=DEMO_ACTOR)
+        users[username] = {"password": password, "role": role.value, "organisation": cvr}
+    return {"users": users}
+
+
 def load_demo(*, base_url: str) -> dict[str, Any]:
     authority = get_authority_by_cvr(AUTHORITY["cvr"]) or create_authority(
         cvr=AUTHORITY["cvr"], name=AUTHORITY["name"], may_send_mandatory=True, may_send_legal_notification=True
@@ -137,6 +181,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     system_id, token = _ensure_sender_token(authority)
     _welcome_letters(system_id, token, citizens[0])
     securemail = _ensure_secure_mail(authority)
+    portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -164,6 +209,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "company_cvr": company.number,
         "sample_memo": str(sample),
         "securemail": securemail,
+        "portal": portal,
         "curl": (
             f"curl -sS -X POST '{base_url}/apis/v1/memos?memo-message-uuid={message_uuid}' "
             f"-H 'Authorization: Bearer {token}' -H 'Content-Type: application/xml' "
@@ -179,6 +225,9 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     console.print(f"[bold]Demo data loaded[/bold] — details in {demo_file()}")
     console.print(f"  Web mailbox:      {demo['base_url']}/login/  (sign in as Anna {demo['citizens']['registered']})")
     console.print(f"  API docs:         {demo['base_url']}/apis/v1/docs")
+    users = demo["portal"]["users"]
+    console.print(f"  Portal:           {demo['portal']['url']}  (nora / {users['nora']['password']}"
+                  f" superadministrator, niels / {users['niels']['password']} caseworker; all in demo.json)")
     console.print(f"  Sender system:    {demo['sender_system_id']}")
     console.print(f"  API token:        {demo['sender_token']}")
     console.print(f"  Authority CVR:    {demo['authority_cvr']}  (other authority {demo['other_authority_cvr']})")

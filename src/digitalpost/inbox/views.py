@@ -23,6 +23,7 @@ from digitalpost.authorities.selectors import (
     list_open_mailboxes,
 )
 from digitalpost.core.errors import DigitalPostError
+from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.inbox.forms import FollowupForm, InquiryForm
 from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Message
@@ -61,13 +62,15 @@ def viewer_required(view: View) -> View:
         except DigitalPostError as exc:
             raise Http404(exc.text) from None
 
-    return wrapper
+    return access_rule(CITIZEN)(wrapper)
 
 
+@access_rule(PUBLIC)
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("inbox:inbox" if request.session.get(SESSION_KEY) else "inbox:login")
 
 
+@access_rule(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def demo_login(request: HttpRequest) -> HttpResponse:
     """Demo sign-in: pick a demo identity. Production sign-in (OpenID Connect) replaces this page."""
@@ -83,6 +86,7 @@ def demo_login(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/login.html", {"identities": list_demo_identities()})
 
 
+@access_rule(PUBLIC)
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
