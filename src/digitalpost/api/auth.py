@@ -1,7 +1,9 @@
 """API authentication: the sender system's token, as a Bearer token or as the password of HTTP Basic.
 
 With mutual TLS (docs/deploy.md) a reverse proxy verifies the client certificate and forwards it; the
-token then only counts together with the certificate registered for its system.
+token then only counts together with the certificate registered for its system. A system with an IP
+allow-list is accepted only from an address in it (the proxy's X-Forwarded-For counts only from a trusted
+proxy).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from ninja.security import APIKeyHeader
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.selectors import get_registered_certificate_sha256, get_sender_system_by_token
+from digitalpost.systems.selectors import (
+    address_allowed,
+    get_registered_certificate_sha256,
+    get_sender_system_by_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +63,29 @@ class SenderSystemAuth(APIKeyHeader):
         token = token_from_header(key or "")
         system = get_sender_system_by_token(token) if token else None
         if system is not None:
+            check_client_address(request, system)
             check_client_certificate(request, system)
         return system
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's IP address: REMOTE_ADDR, or the last X-Forwarded-For entry when a trusted proxy sent it.
+
+    The last entry is the one the trusted proxy itself appended; earlier ones are whatever the client claimed.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    if remote in settings.DIGITALPOST_TRUSTED_PROXIES:
+        forwarded = [part.strip() for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
+    return remote
+
+
+def check_client_address(request: HttpRequest, system: SenderSystem) -> None:
+    """Refuse a call from outside the system's IP allow-list (an empty list allows any address)."""
+    address = client_address(request)
+    if not address_allowed(system.ip_allowlist, address):
+        raise DigitalPostError(ErrorCode.IP_NOT_ALLOWED, f"{address or 'unknown address'} for {system.name}")
 
 
 def verified_client_certificate(request: HttpRequest) -> str | None:

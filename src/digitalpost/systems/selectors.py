@@ -1,17 +1,39 @@
-"""Reads of sender systems, including authentication by API token."""
+"""Reads of sender systems, receiver systems, secure addresses and certificates.
+
+Authentication by API token (with a short per-process cache), the IP allow-list match, and the lookups the
+portal's systems pages use. Every lookup of one object takes the organisation and filters by it, so an id of
+another organisation's object answers OBJECT_NOT_FOUND, the same as an id that does not exist. Not for: writes
+(services.py).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from digitalpost.authorities.models import Authority
-from digitalpost.systems.models import Certificate, ReceiverSystem, SenderSystem
-from digitalpost.systems.services import hash_token
+from digitalpost.authorities.models import Authority, AuthorityMailbox
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
 
-# Every API call authenticates; a few seconds of memory saves a query per request. A revoked or
-# deactivated token therefore stops working within TOKEN_CACHE_SECONDS in every process.
+
+def hash_token(token: str) -> str:
+    """SHA-256 of an API token: tokens are long random strings, so a fast hash suffices and lookup is exact."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Every API call authenticates; a few seconds of memory saves a query per request. The cache is per process:
+# a service that rotates a token or deactivates a system clears that system's entries in its own process at
+# once, while every other process (other web workers, other machines) may keep accepting the old token for at
+# most TOKEN_CACHE_SECONDS. Entries are never refreshed on a hit, so that bound holds: after it the lookup goes
+# to the database, which no longer knows the old token's hash. The same bound applies to a changed IP
+# allow-list, which travels with the cached system.
 TOKEN_CACHE_SECONDS = 5.0
 _token_cache: dict[str, tuple[float, SenderSystem | None]] = {}
 
@@ -36,6 +58,32 @@ def get_sender_system_by_token(token: str) -> SenderSystem | None:
 
 def forget_cached_tokens() -> None:
     _token_cache.clear()
+
+
+def forget_cached_system(system_id: uuid.UUID) -> None:
+    """Drop this process's cached entries for one system (after its token, state or allow-list changed)."""
+    for digest, (_, system) in list(_token_cache.items()):
+        if system is not None and system.pk == system_id:
+            _token_cache.pop(digest, None)
+
+
+def address_allowed(allowlist: Sequence[str], address: str | None) -> bool:
+    """Whether a client address is in a sender system's IP allow-list; an empty list allows any address."""
+    if not allowlist:
+        return True
+    try:
+        client = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return False
+    if isinstance(client, ipaddress.IPv6Address) and client.ipv4_mapped is not None:
+        client = client.ipv4_mapped  # "::ffff:192.0.2.10" from a dual-stack socket is 192.0.2.10
+    for entry in allowlist:
+        try:
+            if client in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:  # stored lists are validated; an odd entry never allows anything
+            continue
+    return False
 
 
 def get_receipt_cursor(system: SenderSystem) -> int:
@@ -64,6 +112,124 @@ def get_registered_certificate_sha256(system: SenderSystem) -> str | None:
     return found.lower()
 
 
+# --- the organisation's systems, for the portal and the admin API ---------------------------------------------
+
+
+def _not_found(kind: str, object_id: object) -> DigitalPostError:
+    return DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, f"{kind} {object_id}")
+
+
 def list_receiver_systems(authority: Authority) -> QuerySet[ReceiverSystem]:
-    """An organisation's receiver systems (for mailbox forms and lists), secure address loaded."""
-    return ReceiverSystem.objects.filter(authority=authority).select_related("secure_address").order_by("name")
+    """An organisation's receiver systems (for mailbox forms and lists), secure address and mailboxes loaded."""
+    return (ReceiverSystem.objects.filter(authority=authority).select_related("secure_address")
+            .prefetch_related(Prefetch("mailboxes", queryset=AuthorityMailbox.objects.order_by("name")))
+            .order_by("name"))
+
+
+def get_receiver_system(authority: Authority, receiver_id: uuid.UUID | str) -> ReceiverSystem:
+    found = list_receiver_systems(authority).filter(pk=receiver_id).first()
+    if found is None:
+        raise _not_found("receiver system", receiver_id)
+    return found
+
+
+def list_sender_systems(authority: Authority) -> QuerySet[SenderSystem]:
+    return SenderSystem.objects.filter(authority=authority).select_related("certificate").order_by("name")
+
+
+def get_sender_system(authority: Authority, system_id: uuid.UUID | str) -> SenderSystem:
+    found = list_sender_systems(authority).filter(pk=system_id).first()
+    if found is None:
+        raise _not_found("sender system", system_id)
+    return found
+
+
+def list_secure_addresses(authority: Authority) -> QuerySet[SecureAddress]:
+    return (SecureAddress.objects.filter(authority=authority).select_related("certificate")
+            .prefetch_related("receiver_systems__mailboxes").order_by("email"))
+
+
+def get_secure_address(authority: Authority, address_id: uuid.UUID | str) -> SecureAddress:
+    found = list_secure_addresses(authority).filter(pk=address_id).first()
+    if found is None:
+        raise _not_found("secure address", address_id)
+    return found
+
+
+def list_mailboxes_using_address(address: SecureAddress) -> list[AuthorityMailbox]:
+    """The mailboxes whose inquiries are delivered to this secure address (through its receiver systems)."""
+    return list(AuthorityMailbox.objects.filter(receiver_system__secure_address=address).order_by("name"))
+
+
+def list_mailboxes_using_receiver(receiver: ReceiverSystem) -> list[AuthorityMailbox]:
+    return list(AuthorityMailbox.objects.filter(receiver_system=receiver).order_by("name"))
+
+
+def names(mailboxes: Iterable[AuthorityMailbox]) -> str:
+    """Mailbox names for a refusal's detail: 'Borgerservice, Byggesager'."""
+    return ", ".join(mailbox.name for mailbox in mailboxes)
+
+
+# --- certificates and their expiry ------------------------------------------------------------------------------
+
+CRITICAL_DAYS = 14  # expired or at most this many days left: replies or deliveries are about to fail
+WARNING_DAYS = 60  # the doctor starts warning here too
+
+
+def expiry_status(days_left: int) -> str:
+    """'critical' (expired or ≤14 days), 'warning' (≤60 days) or 'ok': the portal's colour for a date."""
+    if days_left <= CRITICAL_DAYS:
+        return "critical"
+    if days_left <= WARNING_DAYS:
+        return "warning"
+    return "ok"
+
+
+def days_left(not_after: datetime, at: datetime) -> int:
+    """Whole days from `at` until `not_after`; negative once it has passed."""
+    return (not_after - at).days
+
+
+@dataclass(frozen=True)
+class CertificateUse:
+    certificate: Certificate
+    used_by: tuple[tuple[str, str], ...]  # ("secure_address", "x@y"), ("sender_system", "Nordby sikker post")
+    days_left: int
+    status: str  # ok / warning / critical
+
+    @property
+    def is_expired(self) -> bool:
+        return self.days_left < 0
+
+
+def list_certificates(authority: Authority, *, at: datetime) -> list[CertificateUse]:
+    """Every certificate of the organisation with what uses it, soonest expiry first; unused ones too."""
+    rows = (Certificate.objects.filter(authority=authority)
+            .prefetch_related("secure_addresses", "sender_systems").order_by("not_after", "subject"))
+    found = []
+    for cert in rows:
+        used_by = [("secure_address", a.email) for a in cert.secure_addresses.all()]
+        used_by += [("sender_system", s.name) for s in cert.sender_systems.all()]
+        left = days_left(cert.not_after, at)
+        found.append(CertificateUse(certificate=cert, used_by=tuple(used_by), days_left=left,
+                                    status=expiry_status(left)))
+    return found
+
+
+@dataclass(frozen=True)
+class SenderSetupProblems:
+    """What is wrong with an organisation's sender systems as a whole (flagged above the list)."""
+
+    no_standard: bool
+    standard_cannot_sign: bool  # the standard system has no valid secure-mail certificate: replies unsigned
+
+
+def check_sender_setup(authority: Authority, *, at: datetime) -> SenderSetupProblems:
+    standard = (SenderSystem.objects.filter(authority=authority, is_standard=True)
+                .select_related("certificate").first())
+    if standard is None:
+        return SenderSetupProblems(no_standard=True, standard_cannot_sign=False)
+    cert = standard.certificate
+    can_sign = (standard.channel == SenderSystem.Channel.SECURE_MAIL and standard.is_active and cert is not None
+                and cert.not_before <= at <= cert.not_after)
+    return SenderSetupProblems(no_standard=False, standard_cannot_sign=not can_sign)
