@@ -80,6 +80,31 @@ def list_members(authority: Authority) -> QuerySet[Membership]:
             .order_by("user__username", "role"))
 
 
+def access_membership(authority: Authority, membership_id: int) -> Membership:
+    """One role of one person in the organisation; OBJECT_NOT_FOUND for absent and for another organisation's."""
+    found = list_members(authority).filter(pk=membership_id).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "role")
+    return found
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member of the organisation with all their roles there (the users page lists people, not rows)."""
+
+    user: User
+    memberships: list[Membership]
+
+
+def list_people(authority: Authority) -> list[Person]:
+    people: dict[int, Person] = {}
+    for membership in list_members(authority):
+        people.setdefault(membership.user_id, Person(user=membership.user, memberships=[])).memberships.append(
+            membership
+        )
+    return list(people.values())
+
+
 def count_superadmins(authority: Authority) -> int:
     return Membership.objects.filter(authority=authority, role=Role.SUPERADMIN).count()
 
