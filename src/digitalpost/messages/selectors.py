@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
+from digitalpost.accounts.selectors import OrgAccess, list_members
+from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.roles import Action, Role
+from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Event, Message, Receipt, Thread
+from digitalpost.messages.services.documents import received_bytes
+from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
+from digitalpost.protocols import memo
 from digitalpost.systems.models import SenderSystem
 
 
@@ -145,3 +157,148 @@ def describe_thread(thread_id: str) -> dict[str, Any]:
             for r in thread.refusals.order_by("received_at")
         ],
     }
+
+
+# The portal: a caseworker's inquiries (only the mailboxes named in their membership) and the organisation's
+# message log (metadata and timelines for everyone allowed to see it; content only for the thread's caseworkers).
+
+
+class InquiryStatus(StrEnum):
+    OPEN = "open"
+    HANDLED = "handled"
+    ALL = "all"
+
+
+def visible_inquiries(org: OrgAccess) -> QuerySet[Thread]:
+    """The conversations a portal user handles: threads of their organisation in their own mailboxes."""
+    return Thread.objects.filter(authority=org.authority, authority_mailbox_id__in=org.mailbox_ids)
+
+
+def list_inquiries(
+    org: OrgAccess, *, status: InquiryStatus = InquiryStatus.OPEN, assigned_to_me: bool = False,
+    mailbox_id: uuid.UUID | None = None,
+) -> QuerySet[Thread]:
+    """The inbox, newest activity first, each thread with its latest inquiry's label and time."""
+    latest = Message.objects.filter(thread=OuterRef("pk"), direction=Message.Direction.TO_AUTHORITY).order_by(
+        "-accepted_at", "-id"
+    )
+    threads = visible_inquiries(org)
+    if status == InquiryStatus.OPEN:
+        threads = threads.filter(handled_at=None)
+    elif status == InquiryStatus.HANDLED:
+        threads = threads.exclude(handled_at=None)
+    if assigned_to_me:
+        threads = threads.filter(assigned_to=org.user)
+    if mailbox_id is not None:
+        threads = threads.filter(authority_mailbox_id=mailbox_id)
+    return (
+        threads.select_related("authority_mailbox", "party", "assigned_to")
+        .annotate(latest_label=Subquery(latest.values("label")[:1]),
+                  latest_received_at=Subquery(latest.values("accepted_at")[:1]))
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+def list_inquiry_mailboxes(org: OrgAccess) -> QuerySet[AuthorityMailbox]:
+    return AuthorityMailbox.objects.filter(authority=org.authority, pk__in=org.mailbox_ids).order_by("name")
+
+
+def access_inquiry(org: OrgAccess, thread_id: uuid.UUID) -> Thread:
+    """The only way a portal page loads one conversation: another mailbox's thread is 'not found'."""
+    found = (visible_inquiries(org).select_related("authority", "authority_mailbox", "party", "assigned_to")
+             .filter(pk=thread_id).first())
+    if found is None:
+        raise DigitalPostError(ErrorCode.INQUIRY_NOT_FOUND, str(thread_id))
+    return found
+
+
+def list_inquiry_messages(thread: Thread) -> QuerySet[Message]:
+    """The whole conversation in order, replies in any state (the caseworker sees what is still on its way)."""
+    return thread.messages.prefetch_related("documents").order_by("accepted_at", "id")
+
+
+def access_inquiry_document(org: OrgAccess, thread_id: uuid.UUID, message_id: uuid.UUID, position: int) -> Document:
+    thread = access_inquiry(org, thread_id)
+    found = Document.objects.filter(message__thread=thread, message_id=message_id, position=position).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.INQUIRY_NOT_FOUND, f"document {position}")
+    return found
+
+
+def get_inquiry_fields(message: Message) -> list[tuple[str, str]]:
+    """The fields the citizen filled in, as (label, value), read from the stored MeMo (the topic is the thread's)."""
+    if message.direction != Message.Direction.TO_AUTHORITY:
+        return []
+    letter = memo.parse(received_bytes(message, blob_store()), max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    content = letter.header.content_data.additional_content_data if letter.header.content_data else ()
+    return [(c.content_data_name, c.content_data_value) for c in content
+            if c.content_data_type == METADATA_DATA_TYPE]
+
+
+def list_mailbox_caseworkers(mailbox: AuthorityMailbox) -> list[User]:
+    """The users who may be assigned a conversation of `mailbox`: its caseworkers."""
+    members = list_members(mailbox.authority).filter(role=Role.CASEWORKER, mailboxes=mailbox)
+    return sorted({m.user for m in members}, key=lambda user: user.get_username())
+
+
+def get_standard_sender_system(authority: Authority) -> SenderSystem | None:
+    return SenderSystem.objects.filter(authority=authority, is_standard=True).first()
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """The message log's search: every field optional; the party number is matched exactly."""
+
+    party_number: str = ""
+    label: str = ""
+    direction: str = ""
+    state: str = ""
+    accepted_from: date | None = None
+    accepted_to: date | None = None
+
+
+def visible_logged_messages(org: OrgAccess) -> QuerySet[Message]:
+    """Every message of the organisation, sent or received: the log shows metadata, never content."""
+    return Message.objects.filter(authority=org.authority)
+
+
+def search_message_log(org: OrgAccess, query: LogQuery) -> QuerySet[Message]:
+    found = visible_logged_messages(org)
+    if query.party_number:
+        found = found.filter(mailbox__owner__number=query.party_number)
+    if query.label:
+        found = found.filter(label__icontains=query.label)
+    if query.direction:
+        found = found.filter(direction=query.direction)
+    if query.state:
+        found = found.filter(state=query.state)
+    if query.accepted_from is not None:
+        found = found.filter(accepted_at__gte=_start_of(query.accepted_from))
+    if query.accepted_to is not None:
+        found = found.filter(accepted_at__lt=_start_of(query.accepted_to + timedelta(days=1)))
+    return found.select_related("mailbox__owner", "sender_system", "thread__authority_mailbox").order_by(
+        "-accepted_at", "-id"
+    )
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def access_logged_message(org: OrgAccess, message_id: uuid.UUID) -> Message:
+    found = (visible_logged_messages(org)
+             .select_related("mailbox__owner", "sender_system", "thread__authority_mailbox")
+             .filter(pk=message_id).first())
+    if found is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, str(message_id))
+    return found
+
+
+def may_read_content(org: OrgAccess, message: Message) -> bool:
+    """Content is for the caseworkers of the conversation's mailbox; everyone else sees metadata only."""
+    return (message.thread is not None and message.thread.authority_mailbox_id in org.mailbox_ids
+            and org.may(Action.HANDLE_INQUIRIES))
+
+
+def list_receipts(message: Message) -> QuerySet[Receipt]:
+    return message.receipts.order_by("id")

@@ -137,7 +137,8 @@ def _record_inquiry(
             subject=inquiry.subject, created_at=now, last_activity_at=now,
         )
     else:
-        Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+        # A new inquiry in a conversation marked handled opens it again in the caseworkers' inbox.
+        Thread.objects.filter(pk=thread.pk).update(last_activity_at=now, handled_at=None)
     message = Message.objects.create(
         message_uuid=message_uuid, authority=mailbox.authority, direction=Message.Direction.TO_AUTHORITY,
         mailbox=party.mailbox, thread=thread, sender_label=party.name, label=inquiry.subject,

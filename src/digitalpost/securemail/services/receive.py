@@ -8,27 +8,21 @@ answered at DATA time with the code and the fix, which the sending mail server t
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
-from digitalpost.core.lifecycle import EventKind, ReceiptStatus
-from digitalpost.messages.models import Message, Receipt, RefusedReply, Thread
-from digitalpost.messages.services.events import append_event
-from digitalpost.outbox.models import WorkKind
-from digitalpost.outbox.services import add_job
-from digitalpost.protocols import mail, memo, smime
+from digitalpost.messages.models import Message, RefusedReply, Thread
+from digitalpost.messages.services.replies import file_reply
+from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, resolve_thread, untag_subject
 from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import SenderSystem
 
-REPLY_TEXT_FILENAME = "svar.txt"
-REPLY_RULES = memo.ServiceRules()
+CHANNEL = "secure-mail"
 
 
 @dataclass(frozen=True)
@@ -132,50 +126,11 @@ def _thread_of(reply: mail.ParsedReply, authority_cvr: str) -> ThreadRef:
     return resolved.ref
 
 
-def _reply_memo(thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> memo.Message:
-    first = thread.messages.order_by("accepted_at").values_list("message_uuid", flat=True).first()
-    files = [(REPLY_TEXT_FILENAME, "text/plain", reply.text.encode()),
-             *((a.filename, a.media_type, a.content) for a in reply.attachments)]
-    subject = reply.subject or thread.subject
-    letter = memo.simple_message(
-        sender_cvr=system.authority.cvr, sender_label=system.authority.name, recipient_id=thread.party.number,
-        recipient_id_type="CPR" if thread.party.kind == "CITIZEN" else "CVR", label=subject[:256], files=files,
-        created=timezone.now(),
-    )
-    if first is not None:
-        reply_data = memo.ReplyData(message_uuid=str(first), contact_point_id=str(thread.authority_mailbox_id))
-        letter = replace(letter, header=replace(letter.header, reply_data=(reply_data,)))
-    problems = memo.validate(letter, rules=REPLY_RULES, today=timezone.localdate())
-    if problems:
-        raise DigitalPostError(problems[0].code, memo.describe_problems(problems))
-    return letter
-
-
 def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> Message:
-    clean = replace(reply, subject=untag_subject(reply.subject or "").strip())
-    letter = _reply_memo(thread, system, clean)
-    body = memo.build(letter)
-    return _record_reply(thread=thread, system=system, letter=letter, body=body)
-
-
-@transaction.atomic(durable=True)
-def _record_reply(*, thread: Thread, system: SenderSystem, letter: memo.Message, body: bytes) -> Message:
-    now = timezone.now()
-    digest = hashlib.sha256(body).hexdigest()
-    message = Message.objects.create(
-        message_uuid=uuid.UUID(letter.header.message_uuid), authority=thread.authority,
-        direction=Message.Direction.TO_PARTY, sender_system=system, mailbox=thread.party.mailbox, thread=thread,
-        sender_label=thread.authority.name, label=letter.header.label, message_type="DIGITALPOST",
-        memo_version=letter.version, memo_blob=digest, memo_sha256=digest, memo_size=len(body), pending_memo=body,
-        accepted_at=now,
+    return file_reply(
+        thread=thread, system=system, subject=untag_subject(reply.subject or "").strip(), text=reply.text,
+        attachments=[(a.filename, a.media_type, a.content) for a in reply.attachments], channel=CHANNEL,
     )
-    append_event(message, EventKind.MESSAGE_RECEIVED, at=now, first=True,
-                 data={"channel": "secure-mail", "thread": str(thread.pk), "senderSystem": str(system.pk)})
-    Receipt.objects.create(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now)
-    Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
-    add_job(WorkKind.DELIVER, key=f"deliver:{message.pk}", payload={"message": str(message.pk)},
-            max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
-    return message
 
 
 @transaction.atomic(durable=True)
