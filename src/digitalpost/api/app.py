@@ -8,13 +8,18 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from digitalpost.api.auth import SenderSystemAuth
 from digitalpost.api.errors import problem, render_error, render_unexpected
-from digitalpost.api.routers import contacts, memos, messages, receipts, receivers
+from digitalpost.api.routers import admin, contacts, memos, messages, receipts, receivers
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.roles import PUBLIC, access_rule
 
 api = NinjaAPI(
-    title="digitalpost sender API",
+    title="digitalpost sender and admin API",
     version="1",
-    description="Send MeMo messages, pull receipts, follow timelines and look up registration status.",
+    description=(
+        "Send MeMo messages, pull receipts, follow timelines and look up registration status (sender "
+        "systems); set up organisations, mailboxes, systems and roles (admin API under /admin/, personal "
+        "admin tokens)."
+    ),
     auth=SenderSystemAuth(),
     urls_namespace="api-v1",
 )
@@ -23,9 +28,11 @@ api.add_router("", receipts.router)
 api.add_router("", messages.router)
 api.add_router("", contacts.router)
 api.add_router("", receivers.router)  # its own auth: ReceiverSystemAuth
+api.add_router("/admin", admin.router)  # its own auth: AdminTokenAuth (personal admin tokens)
 
 
 @api.get("/health", auth=None, include_in_schema=False)
+@access_rule(PUBLIC)
 def health(request: HttpRequest) -> dict[str, str]:
     """A static answer: the baseline the ingest benchmark compares against."""
     return {"status": "ok"}

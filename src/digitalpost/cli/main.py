@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -346,6 +347,68 @@ def thread_show(thread_id: str, as_json: bool = typer.Option(False, "--json")) -
         console.print(f"  {item['at']}  {item['direction']:<12} {item['state']:<9} {item['label']}")
     for item in described["refusals"]:
         console.print(f"  {item['at']}  [red]REFUSED[/red]      {item['code']}  from {item['sender']}")
+
+
+audit_app = typer.Typer(help="The audit log of set-up, role and certificate changes.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain: exit 0 when intact, 1 naming the first broken entry."""
+    _django()
+    from digitalpost.audit.selectors import verify_audit_log
+
+    verdict = verify_audit_log()
+    if verdict.intact:
+        console.print(f"[green]{verdict.entries} entries checked: intact.[/green]")
+        return
+    seq = verdict.first_bad_seq
+    console.print(f"[red]{verdict.entries} entries checked: the chain is broken at entry #{seq}.[/red]")
+    console.print(
+        f"Entry #{seq} is missing or altered, or no longer follows from the entry before it (edited or deleted "
+        "outside the application), or entries from it on were cut off. Restore the audit tables from a backup "
+        "and find out who changed the database; entries before it are intact."
+    )
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    org: str = typer.Option("", "--org", help="Only this organisation's entries (CVR). Default: every entry."),
+    fmt: str = typer.Option("json", "--format", help="csv, or json: one JSON array of entries, oldest first."),
+    output: Path | None = typer.Option(None, "--output", dir_okay=False, help="Write here (default: stdout)."),
+) -> None:
+    """Export the audit log as CSV or as one JSON array, oldest entry first (the portal's export format)."""
+    from rich.progress import Progress
+
+    _django()
+    from digitalpost.audit.selectors import csv_lines, export_rows, json_array, list_entries
+    from digitalpost.authorities.selectors import get_authority_by_cvr
+
+    if fmt not in ("csv", "json"):
+        raise typer.BadParameter("choose csv or json", param_hint="--format")
+    if org and get_authority_by_cvr(org) is None:
+        console.print(f"[red]No organisation with CVR {org}.[/red] Check the number (8 digits).")
+        raise typer.Exit(1)
+    entries = list_entries(organisation=org or None)
+    formatter = csv_lines if fmt == "csv" else json_array
+    if output is None:
+        for chunk in formatter(export_rows(entries)):
+            sys.stdout.write(chunk)
+        return
+    total = entries.count()
+    with output.open("w", encoding="utf-8", newline="") as file, Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"Exporting to {output}", total=total)
+
+        def counted() -> Iterator[dict[str, object]]:
+            for row in export_rows(entries):
+                yield row
+                bar.advance(task)
+
+        for chunk in formatter(counted()):
+            file.write(chunk)
+    console.print(f"[green]{total} entries written to {output}.[/green]")
 
 
 def main() -> None:
