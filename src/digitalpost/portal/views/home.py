@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from digitalpost.accounts.selectors import OrgAccess, organisations_of
+from digitalpost.accounts.selectors import OrgAccess, is_operator, organisations_of
 from digitalpost.core.roles import PUBLIC, Action, access_rule
 from digitalpost.portal.access import org_view, signed_in_view
 
@@ -18,9 +18,10 @@ from digitalpost.portal.access import org_view, signed_in_view
 @signed_in_view
 def choose_organisation(request: HttpRequest) -> HttpResponse:
     organisations = list(organisations_of(request.user))  # type: ignore[arg-type]
-    if len(organisations) == 1:
+    operator = is_operator(request.user)
+    if len(organisations) == 1 and not operator:
         return redirect("portal:overview", cvr=organisations[0].cvr)
-    return render(request, "portal/choose.html", {"organisations": organisations})
+    return render(request, "portal/choose.html", {"organisations": organisations, "is_operator": operator})
 
 
 @org_view(Action.VIEW_ORGANISATION)
