@@ -1,0 +1,179 @@
+"""The access matrix: every route declares who may reach it, and no role reaches more than it may.
+
+Built from the live URL configuration (tests/contracts/routes.py), so a route added without a rule, or a
+new kind of object id in a URL, makes this test fail until the matrix knows about it. For every route that
+needs an organisation action, every person of the cast is tried with every method: anonymous callers are
+sent to sign in (401 on the API), members of another organisation get 404, roles without the action 403,
+roles with it are let in (GET). Then Sydby's superadministrator asks for each of Nordby's objects under
+Sydby's own CVR: always refused, and nothing lands in the audit log.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from routes import Route, all_routes
+
+from cast import STAFF_PASSWORD
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "systems"))
+from systems_pki import trusted
+
+from digitalpost.accounts.services import create_user, grant_role
+from digitalpost.audit.models import AuditEntry
+from digitalpost.authorities.services import create_material, create_subscription_group
+from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
+from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+from digitalpost.systems.services import create_pull_receiver, create_secure_address
+
+# Public routes are a conscious list: adding one means adding it here.
+PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home"}
+# URL values that are not objects of an organisation (the same for both).
+NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
+
+
+def test_every_route_declares_an_access_rule():
+    routes = all_routes()
+    undeclared = [f"{r.path} ({r.name})" for r in routes if r.rule is None]
+    assert undeclared == []
+    public = {r.name for r in routes if r.rule == PUBLIC}
+    assert public <= PUBLIC_ROUTES
+    known = {PUBLIC, CITIZEN, SENDER_SYSTEM, RECEIVER_SYSTEM, SIGNED_IN, *Action}
+    assert {r.rule for r in routes} <= known
+
+
+def _objects(cast, staff, authority, mailbox, pki, email: str, cert: bytes) -> dict[str, str]:
+    receiver = create_secure_address(authority=authority, email=email, certificate_pem=cert,
+                                     trust_anchors=[pki.base.ca.certificate])
+    pull, _ = create_pull_receiver(authority=authority, name="Fagsystem")
+    material = create_material(authority=authority, name="Afgørelse", reply_rule="MAILBOX", reply_mailbox=mailbox)
+    group = create_subscription_group(authority=authority, name="Byggeri", materials=[material])
+    topic = mailbox.topics.values_list("name", flat=True).first() or ""
+    inquiry = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Spørgsmål", text="Hej",
+                                                                            topic=topic))
+    system = cast.nordby.system if authority == cast.nordby.authority else cast.sydby.system
+    membership = authority.memberships.filter(role__in=[Role.CASEWORKER, Role.SUPERADMIN]).first()
+    return {
+        "cvr": authority.cvr, "mailbox_id": str(mailbox.pk), "address_id": str(receiver.secure_address_id),
+        "certificate_id": str(receiver.secure_address.certificate_id), "system_id": str(system.pk),
+        "receiver_id": str(pull.pk), "material_id": str(material.pk), "group_id": str(group.pk),
+        "thread_id": str(inquiry.thread_id), "message_id": str(inquiry.pk), "membership_id": str(membership.pk),
+        "username": membership.user.get_username(), **NEUTRAL,
+    }
+
+
+@pytest.fixture
+def world(cast, staff, settings):
+    pki = trusted(settings)
+    for username, role in (("ada", Role.ADMIN), ("cita", Role.CITIZEN_SERVICE)):
+        user = create_user(username=username, full_name=username.title(), password=STAFF_PASSWORD)
+        grant_role(authority=cast.nordby.authority, user=user, role=role)
+    sydby_admin = create_user(username="sydcase", full_name="Syd Case", password=STAFF_PASSWORD)
+    grant_role(authority=cast.sydby.authority, user=sydby_admin, role=Role.CASEWORKER,
+               mailboxes=[staff.sydby_borgerservice])
+    nordby = _objects(cast, staff, cast.nordby.authority, staff.nordby_borgerservice, pki,
+                      "borgerservice@nordby.localhost", pki.address.certificate.pem)
+    _objects(cast, staff, cast.sydby.authority, staff.sydby_borgerservice, pki, "post@sydby.localhost",
+             pki.sender_sydby.certificate.pem)
+    return nordby
+
+
+def _roles(username: str) -> set[Role]:
+    return {"nora": {Role.SUPERADMIN}, "ada": {Role.ADMIN}, "niels": {Role.CASEWORKER},
+            "cita": {Role.CITIZEN_SERVICE}, "otto": {Role.OPERATOR}}.get(username, set())
+
+
+def _client(username: str | None) -> Client:
+    client = Client()
+    if username is not None:
+        assert client.login(username=username, password=STAFF_PASSWORD)
+    return client
+
+
+def _call(client: Client, route: Route, method: str, url: str, token: str | None):
+    api = route.path.startswith("apis/")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if api and token else {}
+    if api:
+        client = Client()  # the admin API takes tokens only, never the session
+    handler = getattr(client, method.lower())
+    if method in {"POST", "PUT", "PATCH"}:
+        return handler(url, data="{}" if api else {}, content_type="application/json" if api else
+                       "application/x-www-form-urlencoded", **headers)
+    return handler(url, **headers)
+
+
+def _organisation_routes() -> list[Route]:
+    return [r for r in all_routes() if isinstance(r.rule, Action)]
+
+
+def _tokens() -> dict[str, str]:
+    from django.contrib.auth.models import User
+
+    from digitalpost.accounts.services import issue_admin_token
+
+    return {u.username: issue_admin_token(user=u, name="matrix").secret for u in User.objects.all()}
+
+
+def test_no_role_reaches_more_than_it_may(world):
+    tokens = _tokens()
+    routes = _organisation_routes()
+    assert len(routes) > 100  # the portal and the admin API are both here
+    unknown = {p for r in routes for p in r.params} - set(world)
+    assert unknown == set(), "a new kind of object id in a URL: teach the matrix to make one"
+    audit_before = AuditEntry.objects.count()
+    problems = []
+    for username in (None, "nora", "ada", "niels", "cita", "sofie", "otto"):
+        client = _client(username)
+        for route in routes:
+            url = route.url(world)
+            api = route.path.startswith("apis/")
+            allowed = may(_roles(username or ""), route.rule)  # type: ignore[arg-type]
+            for method in route.methods:
+                if allowed and method != "GET":
+                    continue  # allowed writes are the areas' own tests; this test must not change the world
+                response = _call(client, route, method, url, tokens.get(username or ""))
+                status = response.status_code
+                if username is None:
+                    ok = status == 401 if api else (status == 302 and "/portal/login/" in response["Location"])
+                elif "cvr" not in route.params and not allowed:
+                    ok = status == 404  # platform pages do not even admit they exist
+                elif username == "sofie":
+                    # The API validates a body before the organisation is entered: 400 reveals nothing.
+                    ok = status == 404 or (api and method in {"POST", "PUT", "PATCH"} and status == 400)
+                elif not allowed:
+                    ok = status == 403 or (api and method in {"POST", "PUT", "PATCH"} and status == 400)
+                else:
+                    ok = status not in {401, 403, 404} and status < 500
+                if not ok:
+                    problems.append(f"{username or 'anonymous'} {method} {url} -> {status}")
+    assert problems == []
+    assert AuditEntry.objects.count() == audit_before
+
+
+def test_another_organisations_objects_are_never_reached_under_ones_own_cvr(world, cast):
+    """Sofie is superadministrator of Sydby: every Nordby object id under Sydby's CVR is refused."""
+    tokens = _tokens()
+    client = _client("sofie")
+    # A user name is a person, not an organisation's object: a person may work for several organisations.
+    ids = {k: v for k, v in world.items() if k not in NEUTRAL and k != "username"} | {
+        "cvr": cast.sydby.authority.cvr, "username": "sofie"}
+    audit_before = AuditEntry.objects.count()
+    problems = []
+    checked = 0
+    for route in _organisation_routes():
+        if not set(route.params) - {"cvr", "username", *NEUTRAL}:
+            continue
+        url = route.url(ids | NEUTRAL)
+        for method in route.methods:
+            response = _call(client, route, method, url, tokens["sofie"])
+            checked += 1
+            api = route.path.startswith("apis/")
+            refused = response.status_code in {403, 404, 405}  # 405: a POST-only route asked with GET
+            if not (refused or (api and method in {"POST", "PUT", "PATCH"} and response.status_code == 400)):
+                problems.append(f"{method} {url} -> {response.status_code}")
+    assert checked > 50
+    assert problems == []
+    assert AuditEntry.objects.count() == audit_before
