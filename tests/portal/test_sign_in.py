@@ -16,6 +16,11 @@ def test_sign_in_takes_a_one_organisation_user_to_its_overview(staff, cast):
     assert "Nordby Kommune" in response.content.decode()
 
 
+def test_sign_in_without_next_goes_to_the_organisation_chooser(staff):
+    response = Client().post("/portal/login/", {"username": "nora", "password": STAFF_PASSWORD})
+    assert response["Location"] == "/portal/"
+
+
 def test_a_wrong_password_is_refused_with_a_clear_text(staff):
     response = Client().post("/portal/login/", {"username": "nora", "password": "wrong"})
     assert response.status_code == 200

@@ -31,7 +31,8 @@ def overview(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 sign_in = access_rule(PUBLIC)(
     auth_views.LoginView.as_view(
-        template_name="portal/login.html", redirect_authenticated_user=True,
+        # Without a ?next= the sign-in goes to the organisation chooser (Django's default is /accounts/profile/).
+        template_name="portal/login.html", redirect_authenticated_user=True, next_page="/portal/",
         extra_context={"demo_mode": settings.DEMO_MODE},
     )
 )
