@@ -9,7 +9,7 @@ flagged on the lists and edit pages, not only refused.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,6 +98,18 @@ def _refused(request: HttpRequest, org: OrgAccess | None, form: Any, page: Page,
     return _form_page(request, org, form, page, status=exc.spec.http)
 
 
+def _submit(request: HttpRequest, org: OrgAccess, form: Any, page: Page, write: Callable[[], object],
+            done: str, to: str) -> HttpResponse:
+    """A set-up form's one path: valid input runs the one service; its refusal shows on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            write()
+        except DigitalPostError as exc:
+            return _refused(request, org, form, page, exc)
+        return _saved(request, done, to)
+    return _form_page(request, org, form, page)
+
+
 def _confirm_delete(request: HttpRequest, org: OrgAccess, page: Page, label: str,
                     error: DigitalPostError | None = None) -> HttpResponse:
     return render(request, CONFIRM_PAGE, {"org": org, "heading": page.heading, "object_label": label,
@@ -128,13 +140,11 @@ def profile(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 def profile_edit(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = ProfileForm.for_authority(org.authority, request.POST if request.method == "POST" else None)
     page = Page(_("Edit the organisation's profile"), _url("portal:profile", org))
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_authority_profile(authority=org.authority, actor=org.actor, **form.cleaned_data)
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The profile is saved."), _url("portal:profile", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: update_authority_profile(authority=org.authority, actor=org.actor, **form.cleaned_data),
+        _("The profile is saved."), _url("portal:profile", org),
+    )
 
 
 @org_view(Action.OPERATE_PLATFORM)
@@ -145,13 +155,11 @@ def profile_permissions(request: HttpRequest, org: OrgAccess) -> HttpResponse:
         "may_send_legal_notification": authority.may_send_legal_notification,
     })
     page = Page(_("Permissions of %(name)s") % {"name": authority.name}, _url("portal:profile", org))
-    if request.method == "POST" and form.is_valid():
-        try:
-            set_authority_permissions(authority=authority, actor=org.actor, **form.cleaned_data)
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The permissions are saved."), _url("portal:profile", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: set_authority_permissions(authority=authority, actor=org.actor, **form.cleaned_data),
+        _("The permissions are saved."), _url("portal:profile", org),
+    )
 
 
 # --- people and their roles ----------------------------------------------------------------------------
@@ -303,13 +311,11 @@ def _material_values(form: MaterialForm) -> dict[str, Any]:
 def material_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = MaterialForm(org.authority, request.POST if request.method == "POST" else None)
     page = Page(_("New material"), _url("portal:materials", org))
-    if request.method == "POST" and form.is_valid():
-        try:
-            create_material(authority=org.authority, actor=org.actor, **_material_values(form))
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The material is created."), _url("portal:materials", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: create_material(authority=org.authority, actor=org.actor, **_material_values(form)),
+        _("The material is created."), _url("portal:materials", org),
+    )
 
 
 @org_view(Action.EDIT_SETUP)
@@ -320,13 +326,11 @@ def material_edit(request: HttpRequest, org: OrgAccess, material_id: uuid.UUID) 
         _("Material %(name)s") % {"name": material.name}, _url("portal:materials", org),
         delete_url=reverse("portal:material_delete", kwargs={"cvr": org.authority.cvr, "material_id": material.pk}),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_material(material=material, actor=org.actor, **_material_values(form))
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The material is saved."), _url("portal:materials", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: update_material(material=material, actor=org.actor, **_material_values(form)),
+        _("The material is saved."), _url("portal:materials", org),
+    )
 
 
 @org_view(Action.EDIT_SETUP)
@@ -358,13 +362,11 @@ def _group_values(form: SubscriptionGroupForm) -> dict[str, Any]:
 def subscription_group_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = SubscriptionGroupForm(org.authority, request.POST if request.method == "POST" else None)
     page = Page(_("New subscription group"), _url("portal:subscription_groups", org))
-    if request.method == "POST" and form.is_valid():
-        try:
-            create_subscription_group(authority=org.authority, actor=org.actor, **_group_values(form))
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The subscription group is created."), _url("portal:subscription_groups", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: create_subscription_group(authority=org.authority, actor=org.actor, **_group_values(form)),
+        _("The subscription group is created."), _url("portal:subscription_groups", org),
+    )
 
 
 @org_view(Action.EDIT_SETUP)
@@ -377,13 +379,11 @@ def subscription_group_edit(request: HttpRequest, org: OrgAccess, group_id: uuid
         _("Subscription group %(name)s") % {"name": group.name}, _url("portal:subscription_groups", org),
         delete_url=reverse("portal:subscription_group_delete", kwargs={"cvr": org.authority.cvr, "group_id": group.pk}),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_subscription_group(group=group, actor=org.actor, **_group_values(form))
-        except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The subscription group is saved."), _url("portal:subscription_groups", org))
-    return _form_page(request, org, form, page)
+    return _submit(
+        request, org, form, page,
+        lambda: update_subscription_group(group=group, actor=org.actor, **_group_values(form)),
+        _("The subscription group is saved."), _url("portal:subscription_groups", org),
+    )
 
 
 @org_view(Action.EDIT_SETUP)
