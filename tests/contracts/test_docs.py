@@ -19,3 +19,10 @@ def test_errors_page_is_the_generated_catalogue():
 def test_every_error_code_is_documented():
     page = (DOCS / "errors.md").read_text()
     assert all(f"`{code}`" in page for code in ErrorCode)
+
+
+def test_every_finding_has_a_runbook():
+    from digitalpost.doctor.checks import registered_finding_codes
+
+    missing = [code for code in registered_finding_codes() if not (DOCS / "runbooks" / f"{code}.md").exists()]
+    assert missing == []

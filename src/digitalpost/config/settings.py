@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "digitalpost.outbox",
     "digitalpost.messages",
     "digitalpost.securemail",
+    "digitalpost.doctor",
+    "digitalpost.stats",
     "digitalpost.inbox",
     "digitalpost.portal",
 ]

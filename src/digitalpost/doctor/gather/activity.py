@@ -1,0 +1,12 @@
+"""The activity half of the snapshot: refused replies, inquiries waiting for an answer, receivers' failures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from digitalpost.authorities.models import Authority
+
+
+def gather_activity(authority: Authority, now: datetime) -> dict[str, Any]:
+    return {"refusals": (), "waiting_inquiries": (), "probes": ()}

@@ -1,0 +1,80 @@
+"""A healthy organisation for the doctor tests: everything the checks look for is set up right.
+
+Nordby is given what the failure catalogue says it needs — two superadministrators, a technical contact, a
+standard secure-mail sender system with a valid certificate, a standard mailbox handed to a secure address
+with a valid certificate, a material that replies to it, a subscription group — so that a fault-injection test
+breaks exactly one thing and expects exactly that finding.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from django.utils import timezone
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
+
+from systems_pki import SystemsPki, trusted
+
+from digitalpost.accounts.services import create_user, grant_role
+from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
+from digitalpost.authorities.services import (
+    create_mailbox,
+    create_material,
+    create_subscription_group,
+    update_authority_profile,
+)
+from digitalpost.core.findings import Finding
+from digitalpost.core.roles import Role
+from digitalpost.doctor.services import examine
+from digitalpost.systems.models import ReceiverSystem, SenderSystem
+from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+
+__all__ = ["HealthyOrg", "build_healthy", "codes", "findings_of"]
+
+
+@dataclass
+class HealthyOrg:
+    authority: Authority
+    pki: SystemsPki
+    standard_sender: SenderSystem  # secure mail, signs replies, certificate valid a year
+    rest_sender: SenderSystem  # the cast's "Nordby fjernprint"
+    receiver: ReceiverSystem  # the secure address borgerservice@nordby.localhost
+    mailbox: AuthorityMailbox  # "Borgerservice", standard, open, handed to `receiver`
+    material: Material  # replies go to the standard mailbox
+    group: SubscriptionGroup
+
+
+def build_healthy(cast, settings) -> HealthyOrg:
+    pki = trusted(settings)
+    anchors = (pki.base.ca.issued.certificate,)
+    nordby = cast.nordby.authority
+    update_authority_profile(authority=nordby, name=nordby.name, kind=nordby.kind,
+                             technical_contact_name="Ida IT", technical_contact_email="it@nordby.localhost")
+    for username in ("nora", "nils"):
+        user = create_user(username=username, full_name=username.title(), email=f"{username}@nordby.localhost",
+                           password="not-used-here")
+        grant_role(authority=nordby, user=user, role=Role.SUPERADMIN)
+    sender = create_secure_mail_sender(authority=nordby, name="Nordby sikker post", is_standard=True,
+                                       certificate_pem=pki.sender_renewed.certificate.pem, trust_anchors=anchors)
+    receiver = create_secure_address(authority=nordby, email="borgerservice@nordby.localhost",
+                                     certificate_pem=pki.address.certificate.pem, trust_anchors=anchors)
+    mailbox = create_mailbox(authority=nordby, name="Borgerservice", receiver_system=receiver, is_standard=True)
+    material = create_material(authority=nordby, name="Afgørelse", reply_rule=Material.ReplyRule.STANDARD)
+    group = create_subscription_group(authority=nordby, name="Byggeri", materials=[material])
+    nordby.refresh_from_db()
+    cast.nordby.system.refresh_from_db()
+    return HealthyOrg(authority=nordby, pki=pki, standard_sender=sender, rest_sender=cast.nordby.system,
+                      receiver=receiver, mailbox=mailbox, material=material, group=group)
+
+
+def findings_of(org: HealthyOrg, *, now: datetime | None = None) -> list[Finding]:
+    """Examine the organisation (at `now`, default the real time) and return its findings."""
+    return examine(org.authority, now=now or timezone.now()).plain
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.code for f in findings]
