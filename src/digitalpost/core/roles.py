@@ -35,15 +35,17 @@ class Action(StrEnum):
     VIEW_MESSAGE_LOG = "view-message-log"  # metadata and timelines, no content
     RECALL_MESSAGE = "recall-message"
     MANAGE_REGISTER = "manage-register"
+    VIEW_DOCTOR = "view-doctor"  # the doctor's findings, probes and alert log of the organisation
+    VIEW_STATISTICS = "view-statistics"  # reply statistics of the organisation
     OPERATE_PLATFORM = "operate-platform"
 
 
 _SETUP = {Action.VIEW_ORGANISATION, Action.VIEW_SETUP, Action.EDIT_SETUP, Action.VIEW_MESSAGE_LOG,
-          Action.RECALL_MESSAGE}
+          Action.RECALL_MESSAGE, Action.VIEW_DOCTOR, Action.VIEW_STATISTICS}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.OPERATOR: frozenset({Action.OPERATE_PLATFORM, Action.VIEW_ORGANISATION, Action.VIEW_SETUP,
-                              Action.VIEW_AUDIT}),
+                              Action.VIEW_AUDIT, Action.VIEW_DOCTOR, Action.VIEW_STATISTICS}),
     Role.SUPERADMIN: frozenset(_SETUP | {Action.MANAGE_USERS, Action.VIEW_AUDIT}),
     Role.ADMIN: frozenset(_SETUP),
     Role.CASEWORKER: frozenset({Action.VIEW_ORGANISATION, Action.HANDLE_INQUIRIES, Action.VIEW_MESSAGE_LOG}),

@@ -21,6 +21,8 @@ MENU = [
     ("portal:receiver_systems", _("Receiver systems"), Action.VIEW_SETUP),
     ("portal:materials", _("Materials"), Action.VIEW_SETUP),
     ("portal:certificates", _("Certificates"), Action.VIEW_SETUP),
+    ("portal:doctor", _("Doctor"), Action.VIEW_DOCTOR),
+    ("portal:statistics", _("Reply statistics"), Action.VIEW_STATISTICS),
     ("portal:inquiries", _("Inquiries"), Action.HANDLE_INQUIRIES),
     ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
     ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),

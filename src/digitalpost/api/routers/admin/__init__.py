@@ -13,14 +13,16 @@ from digitalpost.api.admin_auth import AdminTokenAuth
 from digitalpost.api.routers.admin import (
     addresses,
     audit,
+    doctor,
     mailboxes,
     materials,
     organisations,
     receivers,
     senders,
+    statistics,
     users,
 )
 
 router = Router(auth=AdminTokenAuth())
-for module in (organisations, users, mailboxes, addresses, senders, receivers, materials, audit):
+for module in (organisations, users, mailboxes, addresses, senders, receivers, materials, audit, doctor, statistics):
     router.add_router("", module.router)
