@@ -164,6 +164,8 @@ DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 15
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
+# Where people reach the portal (links in the doctor's alert e-mails).
+DIGITALPOST_PORTAL_URL = os.environ.get("DIGITALPOST_PORTAL_URL", "http://127.0.0.1:8000")
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
 # Mutual TLS for the sender API (docs/deploy.md): a reverse proxy verifies the client certificate and
 # forwards it in X-SSL-Client-Verify / X-SSL-Client-Cert. Those headers count only from these addresses
