@@ -6,6 +6,7 @@ what happened (refused replies, waiting inquiries, receiver failures, traffic, p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from digitalpost.authorities.models import Authority
@@ -15,11 +16,16 @@ from digitalpost.doctor.gather.setup import gather_setup
 
 
 def build_snapshot(authority: Authority, now: datetime) -> OrgSnapshot:
+    setup = gather_setup(authority, now)
+    activity = gather_activity(authority, now)
+    # The receivers come from the set-up; what they did (waiting inquiries, last error) from the activity.
+    receiver_activity = activity.pop("receiver_activity", {})
+    setup["receiver_systems"] = tuple(replace(r, **receiver_activity.get(r.id, {})) for r in setup["receiver_systems"])
     return OrgSnapshot(
         cvr=authority.cvr, name=authority.name, created_at=authority.created_at,
         technical_contact_name=authority.technical_contact_name,
         technical_contact_email=authority.technical_contact_email,
         reply_deadline_days=authority.reply_deadline_days,
-        **gather_setup(authority, now),
-        **gather_activity(authority, now),
+        **setup,
+        **activity,
     )

@@ -9,4 +9,5 @@ from digitalpost.authorities.models import Authority
 
 
 def gather_activity(authority: Authority, now: datetime) -> dict[str, Any]:
-    return {"refusals": (), "waiting_inquiries": (), "probes": ()}
+    # "receiver_activity": {receiver id: {ReceiverSystemInfo field: value}} is merged into the set-up's receivers.
+    return {"refusals": (), "waiting_inquiries": (), "probes": (), "receiver_activity": {}}
