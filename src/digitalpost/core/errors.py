@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     ATTACHMENTS_TOO_MANY = "attachments.too.many"
     DO_NOT_DELIVER_UNTIL_DATE_TOO_EARLY = "do.not.deliver.until.date.too.early"
     DO_NOT_DELIVER_UNTIL_DATE_TOO_LATE = "do.not.deliver.until.date.too.late"
+    DOCUMENT_NOT_PRINTABLE = "document.not.printable"
     # Who may send what to whom: receipt status NOT_ALLOWED.
     SENDER_NOT_ALLOWED = "sender.not.allowed"
     RECIPIENT_IS_CLOSED = "recipient.is.closed"
@@ -148,6 +149,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.MEMO_CONTENT_TYPE_NOT_SUPPORTED: ErrorSpec(
         Outcome.INVALID, 415, "5.6.0",
         "Send one MeMo as application/xml.",
+    ),
+    ErrorCode.DOCUMENT_NOT_PRINTABLE: _invalid(
+        "The message must be printed (the recipient is not registered for Digital Post, or KombiPost print was "
+        "chosen), but a document cannot be printed: it is an encrypted or damaged PDF, its pages are not A4, or "
+        "its type has no paper form. Send an unencrypted A4 PDF, plain text or simple HTML instead."
     ),
     ErrorCode.FILE_EMPTY_NOT_ALLOWED: _invalid(
         "A document file is empty. Attach the file's content or leave the file out."
