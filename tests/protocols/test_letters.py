@@ -138,3 +138,41 @@ def test_any_bytes_claiming_to_be_a_pdf_are_printable_or_refused_never_a_crash(d
     except DigitalPostError as refused:
         refusal = refused.code
     assert refusal in (None, ErrorCode.DOCUMENT_NOT_PRINTABLE)
+
+
+def test_a_manifest_lists_every_letter_with_its_checksum_and_pages():
+    import hashlib
+    import json
+    from datetime import UTC, datetime
+
+    from digitalpost.protocols.letters import BatchLetter, build_manifest
+
+    letters = [BatchLetter(letter_id=f"L-{n}", message_uuid=f"m-{n}", sender_cvr="29190003",
+                           recipient_name=f"Modtager {n}", postal_code="8000", city="Aarhus C", country="DK",
+                           pdf=pdf(f"brev {n}"), pages=n) for n in (1, 2, 3)]
+    manifest = json.loads(build_manifest("B-7", datetime(2026, 11, 27, tzinfo=UTC), letters))
+    assert manifest["format"] == "digitalpost-print-batch/1"
+    assert (manifest["batchId"], manifest["count"], manifest["pages"]) == ("B-7", 3, 6)
+    assert [(e["letterId"], e["file"], e["recipient"]["name"]) for e in manifest["letters"]] == [
+        ("L-1", "L-1.pdf", "Modtager 1"), ("L-2", "L-2.pdf", "Modtager 2"), ("L-3", "L-3.pdf", "Modtager 3")]
+    assert manifest["letters"][1]["sha256"] == hashlib.sha256(letters[1].pdf).hexdigest()
+
+
+def test_print_receipts_are_read_and_bad_lines_named_without_losing_the_good_ones():
+    from digitalpost.protocols.letters import PrintStatus, read_print_receipts
+
+    found = read_print_receipts(
+        "# letter;status;reason;time\n"
+        "L-1;AFLEVERET;;2026-11-28T08:00:00+01:00\n"
+        "L-2;afvist;Adressen mangler postnummer;2026-11-28T08:00:00+01:00\n"
+        "L-3;SENDT;;2026-11-28T08:00:00+01:00\n"
+        "L-4;RETURNERET;Ubekendt på adressen;2026-12-03T10:00:00+01:00\n"
+        "L-5;RETURNERET;;2026-12-03T10:00:00+01:00\n"
+        "L-6;AFLEVERET;;2026-11-28 08:00\n"
+        "L-7;AFLEVERET\n"
+    )
+    assert [(r.letter_id, r.status, r.reason) for r in found.receipts] == [
+        ("L-1", PrintStatus.DELIVERED_TO_POST, ""), ("L-2", PrintStatus.REFUSED, "Adressen mangler postnummer"),
+        ("L-4", PrintStatus.RETURNED, "Ubekendt på adressen")]
+    assert [p.split(":")[0] for p in found.problems] == ["line 4", "line 6", "line 7", "line 8"]
+    assert "needs a reason" in found.problems[1]
