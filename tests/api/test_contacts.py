@@ -50,3 +50,32 @@ def test_bulk_lookup_of_more_than_1000_is_refused(cast):
 
 def test_contacts_need_a_token(client, cast):
     assert client.get("/apis/v1/contacts?cprNumber=0505851234").status_code == 401
+
+
+def test_the_change_feed_lists_registrations_and_exemptions_in_order_and_pages_with_next(cast):
+    from django.utils import timezone
+
+    from digitalpost.registry.models import Exemption
+    from digitalpost.registry.services import grant_exemption
+
+    client = cast.nordby.client()
+    first = client.get("/apis/v1/contacts/changes?after=0&limit=3").json()
+    assert [(c["kind"], c["id"]) for c in first["changes"]] == [
+        ("REGISTERED", cast.anna.number), ("REGISTERED", cast.bent.number), ("REGISTERED", cast.carl.number)]
+    assert first["changes"][0]["data"]["postalCode"] == "8000"
+    rest = client.get(f"/apis/v1/contacts/changes?after={first['next']}").json()
+    assert [c["id"] for c in rest["changes"]] == [cast.dorte.number]
+    assert rest["changes"][0]["idType"] == "CVR"
+    grant_exemption(contact=cast.anna, reason=Exemption.Reason.ABROAD, starts_on=timezone.localdate(), ends_on=None,
+                    organisation="29190003")
+    newer = client.get(f"/apis/v1/contacts/changes?after={rest['next']}").json()
+    assert [(c["kind"], c["id"], c["data"]["reason"]) for c in newer["changes"]] == [
+        ("EXEMPTION_GRANTED", cast.anna.number, "ABROAD")]
+    assert client.get(f"/apis/v1/contacts/changes?after={newer['next']}").json() == {
+        "changes": [], "next": newer["next"]}
+    assert client.get("/apis/v1/contacts?cprNumber=0505851234").json()["status"] == "EXEMPT"
+
+
+def test_the_change_feed_needs_a_token_and_a_sane_cursor(client, cast):
+    assert client.get("/apis/v1/contacts/changes?after=0").status_code == 401
+    assert cast.nordby.client().get("/apis/v1/contacts/changes?after=-1").status_code in (400, 422)

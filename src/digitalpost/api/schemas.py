@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 
@@ -79,3 +80,18 @@ class ContactLookupIn(Schema):
 
 class ContactLookupOut(Schema):
     contacts: list[ContactOut]
+
+
+class ContactChangeOut(Schema):
+    seq: int = Field(description="The change's position in the feed: pass the last one you read as `after`")
+    at: datetime
+    kind: str = Field(description="REGISTERED, UPDATED, EXEMPTION_GRANTED or EXEMPTION_ENDED")
+    idType: str
+    id: str
+    data: dict[str, Any] = Field(description="The contact's register data after an UPDATED/REGISTERED change, "
+                                             "or the exemption (reason, startsOn, endsOn, endedAt)")
+
+
+class ContactChangesOut(Schema):
+    changes: list[ContactChangeOut]
+    next: int = Field(description="The `after` for the next call (equal to `after` when nothing is new)")

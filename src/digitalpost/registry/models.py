@@ -28,6 +28,9 @@ class Contact(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="DK")
     status_changed_at = models.DateTimeField(auto_now_add=True)
+    # Where the notice "you have new Digital Post" goes (no content), and whether they want it.
+    notification_email = models.EmailField(blank=True)
+    notify_by_email = models.BooleanField(default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "number"], name="one_contact_per_number")]
@@ -45,3 +48,54 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return f"Mailbox of {self.owner}"
+
+
+class Exemption(models.Model):
+    """A citizen's exemption from Digital Post (fritagelse) for a period: their letters go on paper meanwhile.
+
+    Granted and ended by an organisation's citizen-service staff; the register's own status stays as imported,
+    and the recipient counts as EXEMPT on every day an active exemption covers (registry.selectors).
+    """
+
+    class Reason(models.TextChoices):
+        COGNITIVE = "COGNITIVE", "cognitive impairment"
+        PHYSICAL = "PHYSICAL", "physical disability"
+        NO_ACCESS = "NO_ACCESS", "no access to a computer or the internet"
+        NO_MITID = "NO_MITID", "cannot get MitID"
+        ABROAD = "ABROAD", "lives abroad"
+        LANGUAGE = "LANGUAGE", "language difficulties"
+        OTHER = "OTHER", "other reason (described in the note)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="exemptions")
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    note = models.TextField(blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)  # last day exempt; empty = until ended
+    granted_by = models.CharField(max_length=150)
+    granted_in = models.CharField(max_length=8)  # CVR of the organisation whose staff granted it
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["contact", "starts_on"], name="exemptions_of_contact")]
+
+    def __str__(self) -> str:
+        return f"Exemption of {self.contact} from {self.starts_on}"
+
+
+class ContactChange(models.Model):
+    """One change to the register, in order: the change feed (GET /apis/v1/contacts/changes?after=<id>)."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "REGISTERED"  # new in the register
+        UPDATED = "UPDATED"  # name, address or register status changed
+        EXEMPTION_GRANTED = "EXEMPTION_GRANTED"
+        EXEMPTION_ENDED = "EXEMPTION_ENDED"
+
+    id = models.BigAutoField(primary_key=True)
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)

@@ -1,15 +1,61 @@
-"""Reads of the contact register: single and bulk look-up of registration status."""
+"""Reads of the contact register: single and bulk look-up of registration status, exemptions, the change feed.
+
+A contact's *effective* status is what delivery uses: CLOSED and EXEMPT as the register says, and EXEMPT on
+every day an active exemption (granted by citizen-service staff, not ended) covers.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from digitalpost.registry.models import Contact, Mailbox
+from digitalpost.registry.models import Contact, ContactChange, Exemption, Mailbox
+
+
+def active_exemptions(on: date) -> QuerySet[Exemption]:
+    return Exemption.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on,
+                                    ended_at__isnull=True)
+
+
+def effective_status(contact: Contact, *, on: date | None = None) -> str:
+    """REGISTERED, EXEMPT or CLOSED for delivery on `on` (default today)."""
+    if contact.status != Contact.Status.REGISTERED:
+        return str(contact.status)
+    on = on or timezone.localdate()
+    exempt = active_exemptions(on).filter(contact=contact).exists()
+    return Contact.Status.EXEMPT if exempt else Contact.Status.REGISTERED
+
+
+def effective_statuses(contacts: Iterable[Contact], *, on: date | None = None) -> dict[str, str]:
+    """Effective status by contact number, in two queries whatever the count (bulk look-up)."""
+    found = list(contacts)
+    on = on or timezone.localdate()
+    exempt = set(active_exemptions(on).filter(contact__in=[c for c in found if c.status == Contact.Status.REGISTERED])
+                 .values_list("contact_id", flat=True))
+    return {c.number: Contact.Status.EXEMPT if c.pk in exempt else str(c.status) for c in found}
+
+
+def list_exemptions(contact: Contact) -> list[Exemption]:
+    return list(contact.exemptions.order_by("-starts_on", "-created_at"))
+
+
+def get_exemption(contact: Contact, exemption_id: uuid.UUID | str) -> Exemption | None:
+    try:
+        return contact.exemptions.filter(pk=exemption_id).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+def list_changes(*, after: int, limit: int) -> list[ContactChange]:
+    """The change feed: changes with an id above `after`, oldest first."""
+    return list(ContactChange.objects.select_related("contact").filter(id__gt=after).order_by("id")[:limit])
 
 
 def get_contact(kind: Contact.Kind, number: str) -> Contact | None:
@@ -42,12 +88,15 @@ class Addressee:
 
 def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
     """Status and mailbox of a recipient. Raw SQL on purpose: it runs on every submitted message."""
-    contact, mailbox = Contact._meta.db_table, Mailbox._meta.db_table
+    contact, mailbox, exemption = Contact._meta.db_table, Mailbox._meta.db_table, Exemption._meta.db_table
+    today = timezone.localdate()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.id, m.id, c.status FROM {contact} c JOIN {mailbox} m ON m.owner_id = c.id "  # noqa: S608
-            "WHERE c.kind = %s AND c.number = %s",
-            [str(kind), number],
+            f"SELECT c.id, m.id, CASE WHEN c.status = 'REGISTERED' AND EXISTS (SELECT 1 FROM {exemption} e "  # noqa: S608
+            "WHERE e.contact_id = c.id AND e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) "
+            "AND e.ended_at IS NULL) THEN 'EXEMPT' ELSE c.status END "
+            f"FROM {contact} c JOIN {mailbox} m ON m.owner_id = c.id WHERE c.kind = %s AND c.number = %s",
+            [today, today, str(kind), number],
         )
         row = cursor.fetchone()
     if row is None:

@@ -1,15 +1,32 @@
-"""Writes to the contact register."""
+"""Writes to the contact register: contacts, imports and exemptions; every change lands in the change feed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.audit.services import record_change
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
+from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 from digitalpost.registry.importing import ContactRow, ImportReport
-from digitalpost.registry.models import Contact, Mailbox
+from digitalpost.registry.models import Contact, ContactChange, Exemption, Mailbox
+
+MAX_EXEMPTION_YEARS = 10
+
+
+def _contact_picture(contact: Contact) -> dict[str, Any]:
+    """What the change feed says about a contact (the address is what print needs)."""
+    return {"status": contact.status, "name": contact.name, "addressLine": contact.address_line,
+            "postalCode": contact.postal_code, "city": contact.city, "country": contact.country}
+
+
+def _note_change(contact: Contact, kind: ContactChange.Kind, data: dict[str, Any]) -> None:
+    ContactChange.objects.create(contact=contact, kind=kind, at=timezone.now(), data=data)
 
 
 @transaction.atomic(durable=True)
@@ -35,6 +52,7 @@ def register_contact(
         city=city,
     )
     Mailbox.objects.create(owner=contact)
+    _note_change(contact, ContactChange.Kind.REGISTERED, _contact_picture(contact))
     return contact
 
 
@@ -50,6 +68,7 @@ def import_contacts(rows: Iterable[ContactRow], *, progress: Callable[[int], Non
         if existing is None:
             contact = Contact.objects.create(kind=row.kind, number=row.number, **wanted)
             Mailbox.objects.create(owner=contact)
+            _note_change(contact, ContactChange.Kind.REGISTERED, _contact_picture(contact))
             report.created += 1
         elif any(getattr(existing, name) != value for name, value in wanted.items()):
             changed = [name for name, value in wanted.items() if getattr(existing, name) != value]
@@ -59,9 +78,64 @@ def import_contacts(rows: Iterable[ContactRow], *, progress: Callable[[int], Non
                 existing.status_changed_at = now
                 changed.append("status_changed_at")
             existing.save(update_fields=changed)
+            _note_change(existing, ContactChange.Kind.UPDATED, _contact_picture(existing))
             report.updated += 1
         else:
             report.unchanged += 1
         if progress is not None:
             progress(1)
     return report
+
+
+def _exemption_picture(exemption: Exemption) -> dict[str, Any]:
+    return {"reason": exemption.reason, "startsOn": exemption.starts_on.isoformat(),
+            "endsOn": exemption.ends_on.isoformat() if exemption.ends_on else None,
+            "endedAt": exemption.ended_at.isoformat() if exemption.ended_at else None}
+
+
+@transaction.atomic(durable=True)
+def grant_exemption(
+    *, contact: Contact, reason: str, starts_on: date, ends_on: date | None, organisation: str, note: str = "",
+    actor: Actor = SYSTEM_ACTOR,
+) -> Exemption:
+    """Exempt a citizen from Digital Post for a period (their letters are printed meanwhile); audit-logged."""
+    if contact.kind != Contact.Kind.CITIZEN:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "only citizens can be exempted; companies cannot")
+    if contact.status == Contact.Status.CLOSED:
+        raise DigitalPostError(ErrorCode.RECIPIENT_IS_CLOSED, f"{contact.name}'s mailbox is closed")
+    if reason not in Exemption.Reason.values:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, f"unknown exemption reason {reason!r}")
+    if reason == Exemption.Reason.OTHER and not note.strip():
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "describe the reason in the note when it is 'other'")
+    if ends_on is not None and ends_on < starts_on:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "the exemption cannot end before it starts")
+    if ends_on is not None and (ends_on - starts_on).days > MAX_EXEMPTION_YEARS * 366:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, f"an exemption lasts at most {MAX_EXEMPTION_YEARS} years")
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    exemption = Exemption.objects.create(
+        contact=locked, reason=reason, note=note.strip(), starts_on=starts_on, ends_on=ends_on,
+        granted_by=actor.label, granted_in=organisation, created_at=timezone.now(),
+    )
+    after = _exemption_picture(exemption)
+    record_change(actor=actor, organisation=organisation, action="exemption.granted", target=exemption,
+                  object_label=f"{locked.name} (CPR {locked.number[:6]}-****)", after=after)
+    _note_change(locked, ContactChange.Kind.EXEMPTION_GRANTED, after)
+    return exemption
+
+
+@transaction.atomic(durable=True)
+def end_exemption(*, exemption: Exemption, organisation: str, actor: Actor = SYSTEM_ACTOR) -> Exemption:
+    """End an exemption now: from today the citizen gets Digital Post again; audit-logged."""
+    locked = Exemption.objects.select_for_update().select_related("contact").get(pk=exemption.pk)
+    if locked.ended_at is not None:
+        return locked
+    before = _exemption_picture(locked)
+    locked.ended_at = timezone.now()
+    locked.ended_by = actor.label
+    locked.save(update_fields=["ended_at", "ended_by"])
+    after = _exemption_picture(locked)
+    record_change(actor=actor, organisation=organisation, action="exemption.ended", target=locked,
+                  object_label=f"{locked.contact.name} (CPR {locked.contact.number[:6]}-****)", before=before,
+                  after=after)
+    _note_change(locked.contact, ContactChange.Kind.EXEMPTION_ENDED, after)
+    return locked

@@ -6,11 +6,24 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.schemas import ContactLookupIn, ContactLookupOut, ContactOut, ProblemOut
+from digitalpost.api.schemas import (
+    ContactChangeOut,
+    ContactChangesOut,
+    ContactLookupIn,
+    ContactLookupOut,
+    ContactOut,
+    ProblemOut,
+)
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.registry.models import Contact
-from digitalpost.registry.selectors import get_contact, list_contacts
+from digitalpost.registry.selectors import (
+    effective_status,
+    effective_statuses,
+    get_contact,
+    list_changes,
+    list_contacts,
+)
 
 router = Router(tags=["contacts"])
 
@@ -29,7 +42,7 @@ def contact_status(
     id_type = IdType.CPR if cprNumber is not None else IdType.CVR
     number = normalise_party_id(id_type, cprNumber or cvrNumber or "")
     contact = get_contact(KIND[id_type], number)
-    return ContactOut(idType=id_type, id=number, status=contact.status if contact else UNKNOWN)
+    return ContactOut(idType=id_type, id=number, status=effective_status(contact) if contact else UNKNOWN)
 
 
 @router.post(
@@ -41,8 +54,26 @@ def contact_lookup(request: HttpRequest, payload: ContactLookupIn) -> ContactLoo
     results: list[ContactOut] = []
     for id_type, raw in ((IdType.CPR, payload.cprNumbers), (IdType.CVR, payload.cvrNumbers)):
         numbers = [normalise_party_id(id_type, n) for n in raw]
-        found = list_contacts(KIND[id_type], numbers)
-        results += [
-            ContactOut(idType=id_type, id=n, status=found[n].status if n in found else UNKNOWN) for n in numbers
-        ]
+        found = effective_statuses(list_contacts(KIND[id_type], numbers).values())
+        results += [ContactOut(idType=id_type, id=n, status=found.get(n, UNKNOWN)) for n in numbers]
     return ContactLookupOut(contacts=results)
+
+
+@router.get("/contacts/changes", response={200: ContactChangesOut, 400: ProblemOut},
+            summary="Changes to the register since a position (the change feed)")
+def contact_changes(request: HttpRequest, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=1000)) \
+        -> ContactChangesOut:
+    """Registrations, updates and exemptions in the order they happened. Start with `after=0`, then pass `next`.
+
+    An exemption's period is in its data: a change at its start or end date is not a separate entry.
+    """
+    changes = list_changes(after=after, limit=limit)
+    return ContactChangesOut(
+        changes=[
+            ContactChangeOut(seq=c.id, at=c.at, kind=c.kind,
+                             idType=IdType.CPR if c.contact.kind == Contact.Kind.CITIZEN else IdType.CVR,
+                             id=c.contact.number, data=c.data)
+            for c in changes
+        ],
+        next=changes[-1].id if changes else after,
+    )
