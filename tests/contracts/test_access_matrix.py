@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from routes import Route, all_routes
 
 from cast import STAFF_PASSWORD
@@ -27,6 +28,7 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services import create_material, create_subscription_group
 from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
 from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+from digitalpost.registry.services import grant_exemption
 from digitalpost.systems.services import create_pull_receiver, create_secure_address
 
 # Public routes are a conscious list: adding one means adding it here.
@@ -78,7 +80,10 @@ def world(cast, staff, settings):
                       "borgerservice@nordby.localhost", pki.address.certificate.pem)
     _objects(cast, staff, cast.sydby.authority, staff.sydby_borgerservice, pki, "post@sydby.localhost",
              pki.sender_sydby.certificate.pem)
-    return nordby
+    # The contact register is national, not an organisation's: its ids are reached by role (citizen service).
+    exemption = grant_exemption(contact=cast.anna, reason="NO_ACCESS", starts_on=timezone.localdate(), ends_on=None,
+                                organisation=cast.nordby.authority.cvr)
+    return nordby | {"contact_id": str(cast.anna.pk), "exemption_id": str(exemption.pk)}
 
 
 def _roles(username: str) -> set[Role]:
