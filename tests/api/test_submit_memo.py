@@ -158,7 +158,10 @@ def test_sender_other_than_the_systems_authority_is_not_allowed(cast):
 )
 def test_recipient_that_cannot_receive_is_not_allowed(cast, who, code):
     recipient = getattr(cast, who) if who != "stranger" else "0101801111"
-    response = cast.nordby.submit(cast.nordby.memo(recipient))
+    message = cast.nordby.memo(recipient)
+    client = cast.nordby.client()
+    response = client.post(f"/apis/v1/memos?kombi=digital&memo-message-uuid={message.header.message_uuid}",
+                           data=memo.build(message), content_type="application/xml")
     assert response.status_code == 403
     assert response.json()["errorCode"] == code
     assert stored_counts() == (0, 0, 0, 0, 0)

@@ -19,6 +19,7 @@ class ReceiptOut(Schema):
     errorCode: str | None = None
     errorMessage: str | None = None
     timeStamp: datetime
+    channel: str | None = Field(None, description="KombiPost: DIGITAL (the digital mailbox) or PRINT (a letter)")
 
     @classmethod
     def of(cls, receipt: Receipt) -> ReceiptOut:
@@ -31,6 +32,7 @@ class ReceiptOut(Schema):
             errorCode=receipt.error_code or None,
             errorMessage=receipt.error_message or None,
             timeStamp=receipt.created_at,
+            channel=message.channel,
         )
 
 

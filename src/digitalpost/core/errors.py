@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     RECIPIENT_IS_CLOSED = "recipient.is.closed"
     RECIPIENT_IS_EXEMPT = "recipient.is.exempt"
     RECIPIENT_UNKNOWN = "recipient.unknown"
+    RECIPIENT_ADDRESS_MISSING = "recipient.address.missing"
     MANDATORY_NOT_ALLOWED = "mandatory.not.allowed"
     LEGAL_NOTIFICATION_NOT_ALLOWED = "legal.notification.not.allowed"
     POLICY_NOT_ALLOWED = "policy.not.allowed"
@@ -191,9 +192,14 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "The recipient's mailbox is closed (for example after death or emigration). The message cannot "
         "be delivered digitally; contact the recipient another way."
     ),
+    ErrorCode.RECIPIENT_ADDRESS_MISSING: _not_allowed(
+        "The message must be printed (the recipient is exempt from Digital Post, or KombiPost print was chosen), "
+        "but the register has no postal address for the recipient. Ask the recipient's municipality to correct "
+        "the address, or deliver the message another way."
+    ),
     ErrorCode.RECIPIENT_IS_EXEMPT: _not_allowed(
-        "The recipient is exempt from Digital Post and must receive letters on paper. Send the letter "
-        "by post."
+        "The recipient is exempt from Digital Post and must receive letters on paper, but the message was sent "
+        "with KombiPost digital. Send it again with kombi=automatic or kombi=print and the hub prints it."
     ),
     ErrorCode.RECIPIENT_UNKNOWN: _not_allowed(
         "The recipient is not in the contact register. Check the CPR or CVR number."

@@ -85,6 +85,7 @@ class Message(models.Model):
     memo_sha256 = models.CharField(max_length=64)
     memo_size = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)
+    channel = models.CharField(max_length=8, default="DIGITAL")  # core.kombi.Channel: DIGITAL or PRINT
     accepted_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -11,6 +11,7 @@ class WorkKind(models.TextChoices):
 
     DELIVER = "DELIVER"
     FORWARD = "FORWARD"  # a citizen's or company's message to the authority's receiver system
+    PRINT = "PRINT"  # a message that becomes a letter: rendered, then batched to the print provider
 
 
 class Job(models.Model):

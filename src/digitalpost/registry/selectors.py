@@ -84,6 +84,7 @@ class Addressee:
     contact_id: uuid.UUID
     mailbox_id: uuid.UUID
     status: str
+    has_postal_address: bool = False
 
 
 def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
@@ -94,7 +95,7 @@ def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
         cursor.execute(
             f"SELECT c.id, m.id, CASE WHEN c.status = 'REGISTERED' AND EXISTS (SELECT 1 FROM {exemption} e "  # noqa: S608
             "WHERE e.contact_id = c.id AND e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) "
-            "AND e.ended_at IS NULL) THEN 'EXEMPT' ELSE c.status END "
+            "AND e.ended_at IS NULL) THEN 'EXEMPT' ELSE c.status END, c.address_line, c.postal_code "
             f"FROM {contact} c JOIN {mailbox} m ON m.owner_id = c.id WHERE c.kind = %s AND c.number = %s",
             [today, today, str(kind), number],
         )
@@ -102,4 +103,5 @@ def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
     if row is None:
         return None
     to_uuid = Contact._meta.get_field("id").to_python
-    return Addressee(contact_id=to_uuid(row[0]), mailbox_id=to_uuid(row[1]), status=str(row[2]))
+    return Addressee(contact_id=to_uuid(row[0]), mailbox_id=to_uuid(row[1]), status=str(row[2]),
+                     has_postal_address=bool(row[3] and row[4]))

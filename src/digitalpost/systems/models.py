@@ -53,6 +53,8 @@ class SenderSystem(models.Model):
     is_standard = models.BooleanField(default=False)
     # Addresses and networks ("192.0.2.10", "192.0.2.0/24") the system may call from; empty: any.
     ip_allowlist = models.JSONField(default=list, blank=True)
+    # KombiPost when a message does not say (?kombi=): automatic, digital or print (core.kombi.Kombi).
+    default_kombi = models.CharField(max_length=10, default="automatic")
     # The receipts this system has already pulled: it sees each one once.
     receipt_cursor = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

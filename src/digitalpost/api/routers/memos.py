@@ -13,6 +13,7 @@ from ninja.params.functions import Query
 from digitalpost.api.auth import SystemRequest
 from digitalpost.api.schemas import ProblemOut, ReceiptOut
 from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
+from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.messages.services.ingest import MemoRefused, accept_memo
 
@@ -34,6 +35,7 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
         errorCode=str(exc.code),
         errorMessage=exc.text,
         timeStamp=timezone.now(),
+        channel=None,
     )
     return JsonResponse(body.model_dump(mode="json"), status=spec.http)
 
@@ -47,7 +49,9 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
         "The body is one MeMo 1.1 or 1.2 message (`application/xml`). 201 with receiptStatus RECEIVED when "
         "accepted; 200 with the original receipt when the same messageUUID is sent again with identical "
         "bytes; 409 `memo.uuid.conflict` when the bytes differ; 400 INVALID or 403 NOT_ALLOWED with an "
-        "errorCode otherwise."
+        "errorCode otherwise. KombiPost: `kombi=automatic` (digital where registered, a printed letter where "
+        "exempt), `digital` (refuse exempt recipients) or `print` (always a letter); without it the sender "
+        "system's default applies. The receipt's `channel` says which was used."
     ),
     openapi_extra={
         "requestBody": {
@@ -59,6 +63,7 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
 def submit_memo(
     request: SystemRequest,
     memo_message_uuid: str | None = Query(None, alias="memo-message-uuid"),
+    kombi: Kombi | None = Query(None, description="automatic, digital or print (default: the sender system's)"),
 ) -> JsonResponse:
     content_type = (request.content_type or "").lower()
     if content_type not in XML_TYPES:
@@ -72,7 +77,7 @@ def submit_memo(
     except ValueError:
         return refusal_receipt(MemoRefused(ErrorCode.MEMO_UUID_MISMATCH, f"not a UUID: {memo_message_uuid!r}"))
     try:
-        outcome = accept_memo(system=request.auth, body=request.body, query_uuid=query_uuid)
+        outcome = accept_memo(system=request.auth, body=request.body, query_uuid=query_uuid, kombi=kombi)
     except MemoRefused as exc:
         return refusal_receipt(exc)
     body = ReceiptOut.of(outcome.receipt).model_dump(mode="json")

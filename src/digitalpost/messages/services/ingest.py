@@ -20,6 +20,7 @@ from django.utils import timezone
 from digitalpost.authorities.models import Authority
 from digitalpost.blobstore import BlobStore
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.kombi import Channel, Kombi, choose_channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.parties import IdType, PartyKind
 from digitalpost.core.policy import check_may_write
@@ -30,7 +31,7 @@ from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import add_job
-from digitalpost.protocols import memo
+from digitalpost.protocols import letters, memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import Addressee, find_addressee
 from digitalpost.systems.models import SenderSystem
@@ -60,9 +61,13 @@ class Acceptance:
 
 
 def accept_memo(
-    *, system: SenderSystem, body: bytes, query_uuid: uuid.UUID | None = None, store: BlobStore | None = None
+    *, system: SenderSystem, body: bytes, query_uuid: uuid.UUID | None = None, store: BlobStore | None = None,
+    kombi: Kombi | None = None,
 ) -> Acceptance:
-    """Accept one MeMo sent by `system`, or raise MemoRefused saying exactly why not."""
+    """Accept one MeMo sent by `system`, or raise MemoRefused saying exactly why not.
+
+    `kombi` chooses digital or paper (core.kombi); None means the sender system's default.
+    """
     store = store or blob_store()
     digest = hashlib.sha256(body).hexdigest()
     authority = system.authority
@@ -81,6 +86,7 @@ def accept_memo(
         raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=header.message_uuid,
                           problems=tuple(problems))
     addressee, to_authority = _check_parties(authority, message)
+    channel = _channel(message, addressee, kombi or Kombi(system.default_kombi))
 
     # Small messages ride in the row and reach the blob store through the worker (one fsync per batch
     # instead of one per file); large ones go to the blob store now. Documents are stored by the worker.
@@ -91,7 +97,7 @@ def accept_memo(
         return commit_write(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
-                to_authority=to_authority, digest=digest, size=len(body), pending=pending,
+                to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
             )
         )
     except IntegrityError:
@@ -158,12 +164,8 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Address
     where = f"{recipient.id_type} {recipient.recipient_id}"
     if contact is None:
         raise MemoRefused(ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
-    refusal = {
-        Contact.Status.CLOSED: ErrorCode.RECIPIENT_IS_CLOSED,
-        Contact.Status.EXEMPT: ErrorCode.RECIPIENT_IS_EXEMPT,
-    }.get(Contact.Status(contact.status))
-    if refusal is not None:
-        raise MemoRefused(refusal, where, message_uuid=header.message_uuid)
+    if contact.status == Contact.Status.CLOSED:
+        raise MemoRefused(ErrorCode.RECIPIENT_IS_CLOSED, where, message_uuid=header.message_uuid)
     if header.mandatory and not authority.may_send_mandatory:
         raise MemoRefused(ErrorCode.MANDATORY_NOT_ALLOWED, f"CVR {authority.cvr}", message_uuid=header.message_uuid)
     if header.legal_notification and not authority.may_send_legal_notification:
@@ -171,6 +173,21 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Address
             ErrorCode.LEGAL_NOTIFICATION_NOT_ALLOWED, f"CVR {authority.cvr}", message_uuid=header.message_uuid
         )
     return contact, to_authority
+
+
+def _channel(message: memo.Message, addressee: Addressee, kombi: Kombi) -> Channel:
+    """Digital or print for this recipient; a letter's documents must be printable, checked now, not at the printer."""
+    header = message.header
+    where = f"{header.recipient.id_type} {header.recipient.recipient_id}"
+    try:
+        channel = choose_channel(kombi, addressee.status, has_postal_address=addressee.has_postal_address, who=where)
+        if channel is Channel.PRINT:
+            for _where, role, file in memo.iter_files(message):
+                if role != "technical":  # technical documents are for systems, never printed
+                    letters.check_printable(file.filename, file.encoding_format, file.content)
+    except DigitalPostError as exc:
+        raise MemoRefused(exc.code, exc.detail, message_uuid=header.message_uuid) from None
+    return channel
 
 
 def _delivery_time(message: memo.Message) -> datetime | None:
@@ -182,7 +199,7 @@ def _delivery_time(message: memo.Message) -> datetime | None:
 
 def _record(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
-    to_authority: bool, digest: str, size: int, pending: bytes | None,
+    to_authority: bool, digest: str, size: int, pending: bytes | None, channel: Channel = Channel.DIGITAL,
 ) -> Acceptance:
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
@@ -206,15 +223,20 @@ def _record(
         memo_size=size,
         pending_memo=pending,
         accepted_at=now,
+        channel=channel.value,
     )
-    append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data={"transmissionId": str(row.transmission_id)},
-                 first=True)
+    append_event(row, EventKind.MESSAGE_RECEIVED, at=now,
+                 data={"transmissionId": str(row.transmission_id), "channel": channel.value}, first=True)
     receipt = Receipt.objects.create(
         message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
     )
     run_after = _delivery_time(message)
     if run_after is not None and run_after > now:
         append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
-    add_job(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
-            max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
+    if channel is Channel.PRINT:
+        add_job(WorkKind.PRINT, key=f"print:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
+                max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
+    else:
+        add_job(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
+                max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
     return Acceptance(message=row, receipt=receipt)
