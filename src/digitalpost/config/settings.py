@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "digitalpost.outbox",
     "digitalpost.messages",
     "digitalpost.securemail",
+    "digitalpost.printing",
     "digitalpost.doctor",
     "digitalpost.stats",
     "digitalpost.inbox",
@@ -163,9 +164,13 @@ DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILD
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
-# A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
+# Print (KombiPost): batches land in the spool folder the print provider collects from; its receipts come back
+# in <spool>/receipts/.
+DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
+DIGITALPOST_PRINT_BATCH_MAX = int(os.environ.get("DIGITALPOST_PRINT_BATCH_MAX", 1000))
 # Where people reach the portal (links in the doctor's alert e-mails).
 DIGITALPOST_PORTAL_URL = os.environ.get("DIGITALPOST_PORTAL_URL", "http://127.0.0.1:8000")
+# A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
 # Mutual TLS for the sender API (docs/deploy.md): a reverse proxy verifies the client certificate and
 # forwards it in X-SSL-Client-Verify / X-SSL-Client-Cert. Those headers count only from these addresses

@@ -32,10 +32,18 @@ class EventKind(StrEnum):
     # Casework on an inquiry in the portal.
     INQUIRY_ASSIGNED = "INQUIRY_ASSIGNED"
     INQUIRY_HANDLED = "INQUIRY_HANDLED"
+    # KombiPost print: the letter PDF is made, goes to the print provider in a batch, and is handed to the post
+    # (AFLEVERET) or refused by the provider (AFVIST); returned mail comes back later.
+    LETTER_RENDERED = "LETTER_RENDERED"
+    LETTER_BATCHED = "LETTER_BATCHED"
+    PHYSICAL_LETTER_SENT = "PHYSICAL_LETTER_SENT"
+    PRINT_REFUSED = "PRINT_REFUSED"
+    PHYSICAL_LETTER_RETURNED = "PHYSICAL_LETTER_RETURNED"
 
 
 # After one of these nothing more happens to the delivery; later events (read) only add information.
-FINAL_EVENTS = frozenset({EventKind.MESSAGE_DELIVERED, EventKind.DELIVERY_FAILED, EventKind.MESSAGE_RECALLED})
+FINAL_EVENTS = frozenset({EventKind.MESSAGE_DELIVERED, EventKind.DELIVERY_FAILED, EventKind.MESSAGE_RECALLED,
+                          EventKind.PHYSICAL_LETTER_SENT, EventKind.PRINT_REFUSED})
 
 
 def is_final(kinds: list[str]) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from digitalpost.messages.services.delivery import deliver_to_mailbox, give_up_delivery
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import GiveUp, Handler
+from digitalpost.printing.services import render_print_letter
 from digitalpost.securemail.services.forward import forward_inquiry
 
 
@@ -18,5 +19,10 @@ def forward(job: Job) -> None:
     forward_inquiry(message_id=job.payload["message"], job=job)
 
 
-HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.FORWARD: forward}
-GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery}
+def print_letter(job: Job) -> None:
+    render_print_letter(message_id=job.payload["message"], job=job)
+
+
+HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.FORWARD: forward,
+                                        WorkKind.PRINT: print_letter}
+GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.PRINT: give_up_delivery}

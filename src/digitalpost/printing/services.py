@@ -1,0 +1,238 @@
+"""Print (KombiPost): rendering a message into a letter, batching letters to the provider, reading receipts.
+
+Each step is idempotent and crash-safe: a letter is rendered once per message (its row is the proof), a batch
+is assigned in one transaction and its folder appears atomically (written under a temporary name, then
+renamed) — a batch whose folder never appeared is written again on the next run — and a receipt applied twice
+changes nothing. Not for: PDF layout (protocols.letters) or the provider's side.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.core.kombi import Channel
+from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.services.documents import prepare_documents
+from digitalpost.messages.services.events import append_event
+from digitalpost.outbox.models import Job
+from digitalpost.outbox.services import complete, finish_job
+from digitalpost.printing.models import PrintBatch, PrintLetter
+from digitalpost.protocols import letters
+
+log = logging.getLogger(__name__)
+RECEIPTS_FOLDER = "receipts"
+
+
+def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
+    owner = message.mailbox.owner
+    store = blob_store()
+    return letters.Letter(
+        letter_id=str(uuid.uuid4()),
+        recipient=letters.PostalAddress(name=owner.name, lines=(owner.address_line,), postal_code=owner.postal_code,
+                                        city=owner.city, country="" if owner.country == "DK" else owner.country),
+        sender=letters.SenderBlock(name=message.authority.name, address_lines=(), cvr=message.authority.cvr),
+        title=message.label,
+        sent_on=timezone.localdate(),
+        documents=[letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
+                   for d in documents if d.role != Document.Role.TECHNICAL],
+    )
+
+
+def render_print_letter(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
+    """Make the letter PDF of an accepted print message; False when there is nothing (more) to do."""
+    message = (Message.objects.select_related("mailbox__owner", "authority").filter(pk=message_id).first())
+    if message is None or message.state != Message.State.ACCEPTED or message.channel != Channel.PRINT \
+            or PrintLetter.objects.filter(message_id=message_id).exists():
+        if job is not None:
+            complete(job)
+        return False
+    prepared = prepare_documents(message, blob_store())
+    documents = prepared if prepared is not None else list(message.documents.order_by("position"))
+    letter = _letter_for(message, documents)
+    rendered = letters.render_letter(letter)
+    pdf_key = blob_store().put(rendered.pdf).key
+    return _record_rendered(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
+                            documents=prepared, job=job)
+
+
+@transaction.atomic(durable=True)
+def _record_rendered(*, message_id: uuid.UUID, letter: letters.Letter, pdf_key: str, pages: int,
+                     documents: list[Document] | None, job: Job | None) -> bool:
+    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+    if message.state != Message.State.ACCEPTED or PrintLetter.objects.filter(message=message).exists():
+        return False
+    now = timezone.now()
+    if documents is not None and not message.documents.exists():
+        Document.objects.bulk_create(documents)
+    if message.pending_memo is not None:
+        message.pending_memo = None
+        message.save(update_fields=["pending_memo"])
+    PrintLetter.objects.create(id=letter.letter_id, message=message, pdf_blob=pdf_key, pages=pages, rendered_at=now)
+    append_event(message, EventKind.LETTER_RENDERED, at=now, data={"letter": letter.letter_id, "pages": pages})
+    if job is not None:
+        finish_job(job)
+    return True
+
+
+@dataclass
+class BatchReport:
+    batches: list[str] = field(default_factory=list)
+    letters: int = 0
+
+
+def write_batches(*, spool: Path | None = None, limit: int | None = None, now: datetime | None = None) -> BatchReport:
+    """Put every rendered letter into batches of at most `limit` in the spool folder; finish interrupted ones."""
+    spool = spool or settings.DIGITALPOST_PRINT_SPOOL
+    limit = limit or settings.DIGITALPOST_PRINT_BATCH_MAX
+    report = BatchReport()
+    for batch in PrintBatch.objects.filter(handed_over_at__isnull=True).order_by("created_at"):
+        _hand_over(batch, spool)  # written before a crash, folder never appeared: write it again
+        report.batches.append(batch.name)
+        report.letters += batch.letters
+    while (fresh := _assign_batch(limit=limit, now=now or timezone.now())) is not None:
+        _hand_over(fresh, spool)
+        report.batches.append(fresh.name)
+        report.letters += fresh.letters
+    return report
+
+
+@transaction.atomic(durable=True)
+def _assign_batch(*, limit: int, now: datetime) -> PrintBatch | None:
+    waiting = list(PrintLetter.objects.select_for_update().filter(state=PrintLetter.State.RENDERED)
+                   .order_by("rendered_at", "id")[:limit])
+    if not waiting:
+        return None
+    batch_id = uuid.uuid4()
+    batch = PrintBatch.objects.create(id=batch_id, name=f"{now:%Y%m%d-%H%M%S}-{batch_id.hex[:8]}", created_at=now,
+                                      letters=len(waiting), pages=sum(w.pages for w in waiting))
+    PrintLetter.objects.filter(pk__in=[w.pk for w in waiting]).update(state=PrintLetter.State.BATCHED, batch=batch,
+                                                                      status_at=now)
+    for item in waiting:
+        message = Message.objects.select_for_update(no_key=True).get(pk=item.message_id)
+        append_event(message, EventKind.LETTER_BATCHED, at=now, data={"letter": str(item.pk), "batch": batch.name})
+    return batch
+
+
+def _batch_letters(batch: PrintBatch) -> list[letters.BatchLetter]:
+    store = blob_store()
+    found = []
+    for item in batch.items.select_related("message__mailbox__owner", "message__authority").order_by("id"):
+        owner = item.message.mailbox.owner
+        found.append(letters.BatchLetter(
+            letter_id=str(item.pk), message_uuid=str(item.message.message_uuid), sender_cvr=item.message.authority.cvr,
+            recipient_name=owner.name, postal_code=owner.postal_code, city=owner.city, country=owner.country,
+            pdf=store.read(item.pdf_blob), pages=item.pages,
+        ))
+    return found
+
+
+def _hand_over(batch: PrintBatch, spool: Path) -> None:
+    """Write the batch folder atomically: a temporary folder, fsynced, then renamed into place."""
+    final = spool / batch.name
+    if not final.exists():
+        items = _batch_letters(batch)
+        temporary = spool / f".incoming-{batch.name}"
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        files = {item.filename: item.pdf for item in items}
+        files[letters.MANIFEST_NAME] = letters.build_manifest(batch.name, batch.created_at, items)
+        for name, data in files.items():
+            with (temporary / name).open("wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        temporary.rename(final)
+    PrintBatch.objects.filter(pk=batch.pk).update(handed_over_at=timezone.now())
+    log.info("print batch %s: %d letters, %d pages in %s", batch.name, batch.letters, batch.pages, final)
+
+
+@dataclass
+class ReceiptReport:
+    files: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+_TRANSITIONS = {
+    letters.PrintStatus.DELIVERED_TO_POST: ({PrintLetter.State.BATCHED}, PrintLetter.State.SENT,
+                                            EventKind.PHYSICAL_LETTER_SENT),
+    letters.PrintStatus.REFUSED: ({PrintLetter.State.BATCHED}, PrintLetter.State.REFUSED, EventKind.PRINT_REFUSED),
+    letters.PrintStatus.RETURNED: ({PrintLetter.State.BATCHED, PrintLetter.State.SENT}, PrintLetter.State.RETURNED,
+                                   EventKind.PHYSICAL_LETTER_RETURNED),
+}
+
+
+def read_receipts(*, spool: Path | None = None) -> ReceiptReport:
+    """Apply every receipt file in <spool>/receipts/ and move it to receipts/done/ (or receipts/rejected/)."""
+    folder = (spool or settings.DIGITALPOST_PRINT_SPOOL) / RECEIPTS_FOLDER
+    report = ReceiptReport()
+    if not folder.is_dir():
+        return report
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        report.files += 1
+        try:
+            parsed = letters.read_print_receipts(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            report.problems.append(f"{path.name}: not UTF-8 text")
+            _move(path, folder / "rejected")
+            continue
+        report.problems += [f"{path.name} {problem}" for problem in parsed.problems]
+        for receipt in parsed.receipts:
+            outcome = apply_print_receipt(receipt)
+            if outcome is None:
+                report.unchanged += 1
+            elif outcome:
+                report.applied += 1
+            else:
+                report.problems.append(f"{path.name}: letter {receipt.letter_id} is not one of ours")
+        _move(path, folder / ("rejected" if parsed.problems and not parsed.receipts else "done"))
+    return report
+
+
+def _move(path: Path, folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    path.replace(folder / path.name)
+
+
+@transaction.atomic(durable=True)
+def apply_print_receipt(receipt: letters.PrintReceipt) -> bool | None:
+    """True when applied, None when it changes nothing (already applied), False for an unknown letter."""
+    try:
+        letter_id = uuid.UUID(receipt.letter_id)
+    except ValueError:
+        return False
+    item = PrintLetter.objects.select_for_update().filter(pk=letter_id).first()
+    if item is None:
+        return False
+    allowed_from, target, event = _TRANSITIONS[receipt.status]
+    if item.state not in allowed_from:
+        return None
+    item.state, item.status_reason, item.status_at = target, receipt.reason, receipt.at
+    item.save(update_fields=["state", "status_reason", "status_at"])
+    message = Message.objects.select_for_update(no_key=True).get(pk=item.message_id)
+    append_event(message, event, at=timezone.now(),
+                 data={"letter": str(item.pk), "reason": receipt.reason, "at": receipt.at.isoformat()})
+    if target is PrintLetter.State.SENT and message.state == Message.State.ACCEPTED:
+        message.state, message.delivered_at = Message.State.DELIVERED, receipt.at
+        message.save(update_fields=["state", "delivered_at"])
+        if message.sender_system_id is not None:
+            Receipt.objects.get_or_create(message=message, status=ReceiptStatus.COMPLETED,
+                                          defaults={"sender_system_id": message.sender_system_id,
+                                                    "created_at": timezone.now()})
+    elif target is PrintLetter.State.REFUSED and message.state == Message.State.ACCEPTED:
+        message.state = Message.State.FAILED
+        message.save(update_fields=["state"])
+    return True
