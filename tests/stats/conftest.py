@@ -1,0 +1,22 @@
+"""Fixtures of the reply-statistics tests; the story itself is in stats_world.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from stats_world import Clock, Story, build_story
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock.install(monkeypatch)
+
+
+@pytest.fixture
+def story(cast, staff, clock) -> Story:
+    return build_story(cast, staff, clock)
