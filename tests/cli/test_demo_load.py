@@ -2,8 +2,10 @@
 
 import json
 
-from digitalpost.cli.demo import demo_file, load_demo
-from digitalpost.messages.models import Message
+from digitalpost.authorities.models import Authority
+from digitalpost.cli.demo import BROKEN_AUTHORITY, demo_file, load_demo
+from digitalpost.doctor.selectors import list_open_findings
+from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.protocols import memo
 from digitalpost.systems.models import SenderSystem
 
@@ -46,7 +48,30 @@ def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db
     load_demo(base_url="http://127.0.0.1:8000")
     demo = load_demo(base_url="http://127.0.0.1:8000")  # twice: the passwords stay valid
     users = demo["portal"]["users"]
-    assert set(users) == {"nora", "niels", "sofie", "otto"}
+    assert set(users) == {"nora", "niels", "sofie", "otto", "olga"}
     assert client.login(username="nora", password=users["nora"]["password"])
     assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 200
     assert client.get(f"/portal/{demo['other_authority_cvr']}/").status_code == 404
+
+
+def test_the_broken_organisation_shows_the_doctor_at_work_and_loads_once(db, settings, tmp_path, client):
+    settings.VAR_DIR = tmp_path
+    settings.DIGITALPOST_PKI_DIR = tmp_path / "pki"  # a fresh dev CA: Østby's certificate is issued now
+    settings.DIGITALPOST_TRUST_ANCHORS = tmp_path / "pki" / "ca.pem"
+    load_demo(base_url="http://127.0.0.1:8000")
+    demo = load_demo(base_url="http://127.0.0.1:8000")  # twice: nothing is created again
+    oestby = Authority.objects.get(cvr=BROKEN_AUTHORITY["cvr"])
+    assert demo["broken_organisation"]["cvr"] == oestby.cvr
+    assert RefusedReply.objects.filter(authority=oestby).count() == 2
+    assert oestby.mailboxes.count() == 2
+    found = {(row.code, row.severity, row.stage) for row in list_open_findings(oestby)}  # the load ran the doctor
+    codes = {code for code, _, _ in found}
+    assert ("certificate.expiring", "critical", "14") in found
+    assert {"mailbox.no.receiver", "material.no.standard.mailbox", "superadministrators.too.few",
+            "technical.contact.missing"} <= codes
+    assert any(code.startswith("reply.refused.") for code in codes)
+    olga = demo["portal"]["users"]["olga"]
+    assert olga["organisation"] == oestby.cvr
+    assert client.login(username="olga", password=olga["password"])
+    assert client.get(f"/portal/{oestby.cvr}/").status_code == 200
+    assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 404

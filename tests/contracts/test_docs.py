@@ -26,3 +26,30 @@ def test_every_finding_has_a_runbook():
 
     missing = [code for code in registered_finding_codes() if not (DOCS / "runbooks" / f"{code}.md").exists()]
     assert missing == []
+
+
+def _mapped_codes() -> list[list[str]]:
+    """The finding codes of each row of the failure-source table in docs/doctor.md."""
+    import re
+
+    page = (DOCS / "doctor.md").read_text()
+    section = page.split("## What the doctor checks", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and "`" in line]
+    return [re.findall(r"`([a-z.]+)`", row.split("|")[2]) for row in rows]
+
+
+def test_every_failure_source_of_the_brief_maps_to_registered_checks():
+    from digitalpost.doctor.checks import registered_finding_codes
+
+    rows = _mapped_codes()
+    assert len(rows) >= 6  # the brief's §1 names six technical failure sources and the human ones
+    assert all(rows)
+    mapped = {code for row in rows for code in row}
+    assert mapped == set(registered_finding_codes())
+
+
+def test_every_finding_code_is_proved_by_a_fault_injection_test():
+    from digitalpost.doctor.checks import registered_finding_codes
+
+    tests = "".join(p.read_text() for p in (DOCS.parent / "tests" / "doctor").glob("test_*.py"))
+    assert [code for code in registered_finding_codes() if f'"{code}"' not in tests] == []

@@ -106,7 +106,8 @@ def list_people(authority: Authority) -> list[Person]:
 
 
 def count_superadmins(authority: Authority) -> int:
-    return Membership.objects.filter(authority=authority, role=Role.SUPERADMIN).count()
+    """Superadministrators who can still sign in (a deactivated account looks after nothing)."""
+    return Membership.objects.filter(authority=authority, role=Role.SUPERADMIN, user__is_active=True).count()
 
 
 def user_for_admin_token(token: str) -> User | None:

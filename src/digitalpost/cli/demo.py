@@ -1,7 +1,8 @@
 """The deterministic demo world and var/demo.json: everything a newcomer needs to send a first message.
 
 The same numbers every time (Nordby and Sydby Kommune, Anna/Bent/Carl, Dorte ApS); only the sender
-system's API token is random, made when the system is created and kept in var/demo.json.
+system's API token is random, made when the system is created and kept in var/demo.json. Østby Kommune is the
+demo's broken organisation: set up with the mistakes the doctor exists to catch, so a newcomer sees it at work.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,17 @@ from rich.console import Console
 from digitalpost.accounts.models import Membership
 from digitalpost.accounts.selectors import is_operator
 from digitalpost.accounts.services import create_user, grant_role, make_operator
-from digitalpost.authorities.models import Authority
+from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import get_authority_by_cvr
-from digitalpost.authorities.services import create_authority, create_mailbox
+from digitalpost.authorities.services import create_authority, create_mailbox, create_material
 from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
+from digitalpost.core.errors import ErrorCode
 from digitalpost.core.roles import Actor, Role
+from digitalpost.doctor.services import examine_all
+from digitalpost.messages.models import RefusedReply
 from digitalpost.messages.services.ingest import accept_memo
 from digitalpost.protocols import memo
-from digitalpost.protocols.smime import load_certificate
+from digitalpost.protocols.smime import Issued, Purpose, issue_certificate, load_certificate
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 from digitalpost.registry.services import register_contact
@@ -35,6 +39,8 @@ from digitalpost.systems.services import create_secure_address, create_secure_ma
 
 AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
 OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}
+BROKEN_AUTHORITY = {"cvr": "44440008", "name": "Østby Kommune"}
+BROKEN_DOMAIN = "oestby.localhost"
 CITIZENS = [
     {"number": "0505851234", "name": "Anna Andersen", "status": Contact.Status.REGISTERED,
      "address_line": "Skolevej 1", "postal_code": "8000", "city": "Aarhus C"},
@@ -55,6 +61,7 @@ STAFF = [
     ("nora", "Nora Nielsen", AUTHORITY["cvr"], Role.SUPERADMIN),
     ("niels", "Niels Nygaard", AUTHORITY["cvr"], Role.CASEWORKER),
     ("sofie", "Sofie Skov", OTHER_AUTHORITY["cvr"], Role.SUPERADMIN),
+    ("olga", "Olga Østergaard", BROKEN_AUTHORITY["cvr"], Role.SUPERADMIN),  # Østby's only one: a finding
     ("otto", "Otto Olsen", "", Role.OPERATOR),
 ]
 DEMO_ACTOR = Actor("demo")
@@ -170,6 +177,64 @@ def _ensure_staff(mailbox_id: str) -> dict[str, Any]:
     return {"users": users}
 
 
+def _issue(name: str, common_name: str, email: str, *, days: int) -> Issued:
+    """A certificate from the demo's dev CA, written next to the others in the PKI folder."""
+    pki = ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    ca = Issued(certificate_pem=pki.ca.read_bytes(), key_pem=pki.path("ca-key.pem").read_bytes())
+    issued = issue_certificate(ca, common_name=common_name, emails=[email], purposes=(Purpose.EMAIL,),
+                               now=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1), days=days)
+    pki.path(f"{name}.pem").write_bytes(issued.certificate_pem)
+    key = pki.path(f"{name}-key.pem")
+    key.write_bytes(issued.key_pem)
+    key.chmod(0o600)
+    return issued
+
+
+def _ensure_broken_organisation() -> dict[str, Any]:
+    """Østby Kommune, set up with the mistakes of the brief's §1 (each created once; loading again changes nothing).
+
+    - its secure address' certificate expires in 10 days (issued fresh when the address is created);
+    - the open mailbox "Byggesager" has no receiver system;
+    - the material "Parkeringsafgørelse" sends replies to the standard mailbox, and there is none;
+    - one superadministrator (olga) and no technical contact;
+    - two replies refused in the last days (no dialog thread; an expired sender certificate).
+    """
+    authority = get_authority_by_cvr(BROKEN_AUTHORITY["cvr"]) or create_authority(
+        cvr=BROKEN_AUTHORITY["cvr"], name=BROKEN_AUTHORITY["name"], actor=DEMO_ACTOR)
+    pki = ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    anchors = [load_certificate(pki.ca.read_bytes())]
+    if not authority.sender_systems.filter(channel="SECURE_MAIL").exists():
+        sender = _issue("oestby-standard-sender", "Østby Kommune standard afsendersystem", f"post@{BROKEN_DOMAIN}",
+                        days=730)
+        create_secure_mail_sender(authority=authority, name="Østby Outlook (standard)", is_standard=True,
+                                  trust_anchors=anchors, certificate_pem=sender.certificate_pem, actor=DEMO_ACTOR)
+    if not authority.mailboxes.filter(name="Borgerservice").exists():
+        address = f"borgerservice@{BROKEN_DOMAIN}"
+        soon = _issue("oestby-secure-address", "Østby Kommune Borgerservice", address, days=10)
+        receiver = create_secure_address(authority=authority, email=address, trust_anchors=anchors,
+                                         certificate_pem=soon.certificate_pem, actor=DEMO_ACTOR)
+        create_mailbox(authority=authority, name="Borgerservice", topics=["Pas", "Andet"], receiver_system=receiver,
+                       is_standard=True, actor=DEMO_ACTOR)
+    if not authority.mailboxes.filter(name="Byggesager").exists():
+        create_mailbox(authority=authority, name="Byggesager", topics=["Byggetilladelse"], actor=DEMO_ACTOR)
+    if not authority.materials.filter(name="Parkeringsafgørelse").exists():
+        create_material(authority=authority, name="Parkeringsafgørelse", reply_rule=Material.ReplyRule.STANDARD,
+                        actor=DEMO_ACTOR)
+        # The portal refuses to take the standard flag away while a material needs it; a set-up carried over from
+        # elsewhere can still end up like this, which is the mistake the doctor is shown catching.
+        AuthorityMailbox.objects.filter(authority=authority, is_standard=True).update(is_standard=False)
+    if not RefusedReply.objects.filter(authority=authority).exists():
+        now = datetime.now(UTC)
+        for code, days_ago, detail in [
+            (ErrorCode.THREAD_MISSING, 2, "the reply carries no dialog thread"),
+            (ErrorCode.SENDER_CERTIFICATE_EXPIRED, 5, f"CN=sagsbehandler@{BROKEN_DOMAIN} valid until 2025-12-31"),
+        ]:
+            RefusedReply.objects.create(code=code.value, detail=detail, authority=authority,
+                                        sender_address=f"borgerservice@{BROKEN_DOMAIN}", received_at=now
+                                        - timedelta(days=days_ago))
+    return {"cvr": authority.cvr, "name": authority.name, "doctor": f"digitalpost doctor --org {authority.cvr}"}
+
+
 def load_demo(*, base_url: str) -> dict[str, Any]:
     authority = get_authority_by_cvr(AUTHORITY["cvr"]) or create_authority(
         cvr=AUTHORITY["cvr"], name=AUTHORITY["name"], may_send_mandatory=True, may_send_legal_notification=True
@@ -181,6 +246,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     system_id, token = _ensure_sender_token(authority)
     _welcome_letters(system_id, token, citizens[0])
     securemail = _ensure_secure_mail(authority)
+    broken = _ensure_broken_organisation()
     portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
 
     sample = settings.VAR_DIR / "demo-memo.xml"
@@ -209,6 +275,8 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "company_cvr": company.number,
         "sample_memo": str(sample),
         "securemail": securemail,
+        "broken_organisation": broken,
+        "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
         "portal": portal,
         "curl": (
             f"curl -sS -X POST '{base_url}/apis/v1/memos?memo-message-uuid={message_uuid}' "
@@ -218,6 +286,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     }
     demo_file().write_text(json.dumps(demo, indent=2) + "\n")
     demo_file().chmod(0o600)
+    examine_all()  # so the portal shows the doctor's findings at once
     return demo
 
 
@@ -233,6 +302,9 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     console.print(f"  Authority CVR:    {demo['authority_cvr']}  (other authority {demo['other_authority_cvr']})")
     console.print(f"  Citizens:         {demo['citizens']}")
     console.print(f"  Company CVR:      {demo['company_cvr']}")
+    broken = demo["broken_organisation"]
+    console.print(f"  Doctor:           {broken['name']} {broken['cvr']} is set up with mistakes: "
+                  f"`{broken['doctor']}`, or sign in as olga / {users['olga']['password']}")
     mail = demo["securemail"]
     console.print(f"  Secure mail:      gateway {mail['smtp_host']}:{mail['smtp_port']}, mailbox {mail['mailbox_id']},"
                   f" forwarded mail lands in {mail['authority_maildir']}/")

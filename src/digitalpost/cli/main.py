@@ -15,9 +15,16 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from digitalpost.cli import doctor as doctor_commands
+from digitalpost.cli.printing import print_app
+
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
+app.command("doctor")(doctor_commands.doctor)
+app.command("probe")(doctor_commands.probe)
+app.command("scheduler")(doctor_commands.scheduler)
 demo_app = typer.Typer(help="Demo data (demo mode only).", no_args_is_help=True)
 app.add_typer(demo_app, name="demo")
+app.add_typer(print_app, name="print")
 console = Console()
 
 
@@ -49,7 +56,7 @@ def manage(ctx: typer.Context) -> None:
 
 @app.command()
 def worker(
-    kinds: str = typer.Option("DELIVER,FORWARD", help="Comma-separated work kinds this worker takes."),
+    kinds: str = typer.Option("DELIVER,FORWARD,PRINT", help="Comma-separated work kinds this worker takes."),
     lease_seconds: float = typer.Option(300, help="How long a claimed job stays ours before others may retry it."),
     nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
 ) -> None:
@@ -90,8 +97,10 @@ def run(
     ),
     delivery_workers: int = typer.Option(1, help="Delivery worker processes."),
     with_smtp: bool = typer.Option(True, "--smtp/--no-smtp", help="Also run the secure-mail gateway."),
+    with_scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
+                                        help="Also run the doctor's scheduler (checks, alerts, probes)."),
 ) -> None:
-    """Start the whole hub: web + API (gunicorn, WSGI) and the delivery workers. Ctrl-C stops all."""
+    """Start the whole hub: web + API (gunicorn, WSGI), the delivery workers and the doctor. Ctrl-C stops all."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
     web_env = {"DIGITALPOST_GROUP_COMMIT": "1", **env}
     exe = Path(sys.executable).parent
@@ -109,6 +118,9 @@ def run(
     ]
     if with_smtp:
         children.append(subprocess.Popen([str(exe / "digitalpost"), "smtp"], env=env))  # noqa: S603
+    if with_scheduler:
+        children.append(subprocess.Popen([str(exe / "digitalpost"), "scheduler"], env=env))  # noqa: S603
+    children.append(subprocess.Popen([str(exe / "digitalpost"), "print", "run"], env=env))  # noqa: S603
     if os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp:
         children.append(subprocess.Popen([str(exe / "digitalpost"), "demo", "mailserver"], env=env))  # noqa: S603
     console.print(f"[bold green]digitalpost is running at http://{host}:{port}/[/bold green]  (Ctrl-C stops it)")

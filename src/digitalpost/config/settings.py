@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "digitalpost.inbox.context.inbox_context",
                 "digitalpost.portal.context.portal_menu",
+                "digitalpost.portal.context.doctor_badge",
             ],
         },
     },
@@ -168,6 +169,10 @@ DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOU
 # in <spool>/receipts/.
 DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
 DIGITALPOST_PRINT_BATCH_MAX = int(os.environ.get("DIGITALPOST_PRINT_BATCH_MAX", 1000))
+# The doctor: alerts are sent from this address (default: the hub's); a pull receiver leaving inquiries unfetched
+# this long fails its probe.
+DIGITALPOST_ALERT_FROM = os.environ.get("DIGITALPOST_ALERT_FROM", "")
+DIGITALPOST_PROBE_PULL_HOURS = float(os.environ.get("DIGITALPOST_PROBE_PULL_HOURS", 24))
 # Where people reach the portal (links in the doctor's alert e-mails).
 DIGITALPOST_PORTAL_URL = os.environ.get("DIGITALPOST_PORTAL_URL", "http://127.0.0.1:8000")
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.

@@ -27,9 +27,13 @@ _PAGES: dict[SubjectKind, tuple[str, str | None]] = {
 }
 
 
+# Findings fixed somewhere else than their object's page.
+_CODE_PAGES = {"inquiry.unanswered": ("portal:inquiries", None)}
+
+
 def fix_path(cvr: str, finding: Finding) -> str:
     """The portal path where the finding's object is fixed (the list page when the object has none)."""
-    name, id_argument = _PAGES[finding.subject.kind]
+    name, id_argument = _CODE_PAGES.get(finding.code) or _PAGES[finding.subject.kind]
     kwargs = {"cvr": cvr}
     if id_argument is not None:
         kwargs[id_argument] = finding.subject.id

@@ -1,4 +1,4 @@
-"""The portal menu: the areas of the organisation the signed-in user's roles allow (base template)."""
+"""The portal menu (the areas the signed-in user's roles allow) and the doctor's badge, for the base template."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.core.roles import Action
+from digitalpost.doctor.selectors import critical_count
 
 # (url name, label, action needed); url names that do not exist yet are skipped.
 MENU = [
@@ -26,6 +27,7 @@ MENU = [
     ("portal:inquiries", _("Inquiries"), Action.HANDLE_INQUIRIES),
     ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
     ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),
+    ("portal:register", _("Contact register"), Action.MANAGE_REGISTER),
 ]
 
 
@@ -44,3 +46,17 @@ def portal_menu(request: HttpRequest) -> dict[str, Any]:
         current = request.path == url or (name != "portal:overview" and request.path.startswith(url))
         items.append({"url": url, "label": label, "current": current})
     return {"portal_menu": items}
+
+
+def doctor_badge(request: HttpRequest) -> dict[str, Any]:
+    """The header's red badge: the organisation's open critical findings, for those who may see the doctor.
+
+    One COUNT query on organisation pages only; nothing (and no query) elsewhere or for other roles.
+    """
+    org = getattr(request, "org", None)
+    if org is None or not org.may(Action.VIEW_DOCTOR):
+        return {}
+    count = critical_count(org.authority)
+    if not count:
+        return {}
+    return {"doctor_badge": {"count": count, "url": reverse("portal:doctor", kwargs={"cvr": org.authority.cvr})}}

@@ -1,1 +1,127 @@
-"""(being written)"""
+"""Replies the hub refused in the last REFUSAL_WINDOW_DAYS, one finding per cause and sender.
+
+Every refused reply is an answer a citizen never got; the sender got a bounce, but bounces are easy to miss.
+Causes are grouped into a few classes, each with its own code and runbook: the ones where every reply from that
+sender fails (an expired or unregistered signing certificate, a system that may not reply) are critical; the
+ones that depend on the single reply (no dialog thread, bad content) are warnings. Not for: why one particular
+mail was refused — the bounce and docs/errors.md say that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from digitalpost.core.findings import Finding, Severity, Subject, SubjectKind
+from digitalpost.doctor.checks.registry import register
+from digitalpost.doctor.checks.snapshot import REFUSAL_WINDOW_DAYS, OrgSnapshot, RefusalGroup
+
+THREAD = "reply.refused.thread"
+CERTIFICATE = "reply.refused.certificate"
+NOT_STANDARD = "reply.refused.not.standard"
+SIGNER_UNKNOWN = "reply.refused.signer.unknown"
+OTHER = "reply.refused.other"
+
+# Refusal codes (core.errors catalogue) → the finding code of their class; anything else is OTHER.
+CLASS_OF: dict[str, str] = {
+    "thread.missing": THREAD,
+    "thread.invalid": THREAD,
+    "thread.not.yours": THREAD,
+    "sender.certificate.expired": CERTIFICATE,
+    "certificate.expired": CERTIFICATE,
+    "certificate.not.yet.valid": CERTIFICATE,
+    "certificate.revoked": CERTIFICATE,
+    "sender.not.standard.system": NOT_STANDARD,
+    "sender.certificate.unknown": SIGNER_UNKNOWN,
+}
+EVERY_REPLY_FAILS = {CERTIFICATE, NOT_STANDARD, SIGNER_UNKNOWN}
+
+_BECAUSE = {
+    THREAD: "no valid dialog thread, so the hub cannot tell which conversation the answer belongs to",
+    CERTIFICATE: "the signing certificate has expired or is not valid, and every reply signed with it is refused",
+    NOT_STANDARD: "signed by a system that is neither the standard sender system nor a secure-mail sender system, "
+                  "and every reply it signs is refused",
+    SIGNER_UNKNOWN: "signed with a certificate registered for no sender system, and every reply signed with it is "
+                    "refused",
+    OTHER: "the mail broke the rules for secure-mail replies (see the codes)",
+}
+_FIX = {
+    THREAD: ("Reply with the mail client's Reply function so the attachment dkaldialogtraad.xml and the [DP:…] tag "
+             "in the subject stay in the mail, or answer in Portal → Inquiries; re-send the refused answers."),
+    CERTIFICATE: ("Upload the renewed certificate on the sender system (Portal → Sender systems → Renew "
+                  "certificate) and make the mail server sign with it; then re-send the refused answers."),
+    NOT_STANDARD: ("Sign replies with the standard sender system's certificate, or register the signing "
+                   "certificate on a secure-mail sender system or make it the standard one (Portal → Sender "
+                   "systems); then re-send the refused answers."),
+    SIGNER_UNKNOWN: ("Register the certificate the mail server signs with on the standard secure-mail sender "
+                     "system (Portal → Sender systems → Renew certificate), or make the mail server sign with the "
+                     "registered one; then re-send the refused answers."),
+    OTHER: ("Look up each code in the bounce and in docs/errors.md, correct the mail client or system that "
+            "sends the replies, then re-send the refused answers (or answer in Portal → Inquiries)."),
+}
+
+
+@dataclass
+class _Bucket:
+    subject: Subject
+    senders: set[str] = field(default_factory=set)
+    codes: dict[str, int] = field(default_factory=dict)
+    count: int = 0
+    last_at: datetime | None = None
+
+    def add(self, group: RefusalGroup) -> None:
+        self.senders.add(group.sender)
+        self.codes[group.code] = self.codes.get(group.code, 0) + group.count
+        self.count += group.count
+        self.last_at = group.last_at if self.last_at is None else max(self.last_at, group.last_at)
+
+
+def class_of(code: str) -> str:
+    return CLASS_OF.get(code, OTHER)
+
+
+def _short_id(text: str) -> str:
+    """A stable subject id of at most 64 characters (the stored findings' limit) for a sender without an object."""
+    return text if 0 < len(text) <= 64 else hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def sender_subject(org: OrgSnapshot, group: RefusalGroup) -> Subject:
+    """The sender system the signer belongs to; else the secure address it came from; else the sender as named."""
+    system = next((s for s in org.sender_systems if s.id == group.sender_system_id), None)
+    if system is not None:
+        return Subject(SubjectKind.SENDER_SYSTEM, system.id, system.name)
+    address = next((a for a in org.secure_addresses if a.email.lower() == group.sender.lower()), None)
+    if address is not None:
+        return Subject(SubjectKind.SECURE_ADDRESS, address.id, address.email)
+    sender = group.sender or "unknown sender"
+    return Subject(SubjectKind.ORGANISATION, _short_id(sender), sender)
+
+
+@register(THREAD, CERTIFICATE, NOT_STANDARD, SIGNER_UNKNOWN, OTHER)
+def refused_replies(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
+    # One finding per class and sender: several codes of one class from one sender share a fingerprint.
+    buckets: dict[tuple[str, SubjectKind, str], _Bucket] = {}
+    for group in org.refusals:
+        subject = sender_subject(org, group)
+        key = (class_of(group.code), subject.kind, subject.id)
+        buckets.setdefault(key, _Bucket(subject)).add(group)
+    for (code, _, _), bucket in sorted(buckets.items()):
+        assert bucket.last_at is not None
+        codes = ", ".join(sorted(bucket.codes))
+        senders = ", ".join(sorted(s for s in bucket.senders if s))
+        sent_by = f" from {bucket.subject.name}" + (f" ({senders})" if senders and senders != bucket.subject.name
+                                                     else "")
+        plural = bucket.count != 1
+        yield Finding(
+            code=code, severity=Severity.CRITICAL if code in EVERY_REPLY_FAILS else Severity.WARNING,
+            subject=bucket.subject,
+            why=(f"{bucket.count} {'replies' if plural else 'reply'}{sent_by} {'were' if plural else 'was'} refused "
+                 f"in the last {REFUSAL_WINDOW_DAYS} days ({codes}), the last on "
+                 f"{bucket.last_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Cause: {_BECAUSE[code]}. The citizens never "
+                 f"got {'those answers' if plural else 'that answer'}."),
+            fix=_FIX[code],
+            facts={"count": bucket.count, "lastAt": bucket.last_at.isoformat(), "code": codes, "sender": senders,
+                   "windowDays": REFUSAL_WINDOW_DAYS},
+        )

@@ -56,6 +56,9 @@ class ReceiverSystemInfo:
     oldest_waiting_since: datetime | None = None
     last_error: str = ""  # the last hand-over error (e.g. the authority's mail server's "550 user unknown")
     last_error_at: datetime | None = None
+    dead_inquiries: int = 0  # inquiries whose hand-over the outbox gave up on (dead-lettered FORWARD jobs)
+    dead_since: datetime | None = None  # when the first of them was given up
+    dead_error: str = ""  # why the latest was given up
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,8 @@ class ProbeInfo:
     at: datetime
     ok: bool
     detail: str
+    outcome: str = ""  # ProbeResult.Outcome values: OK, FAILED, WAITING
+    route: str = ""  # the receiver kind probed
 
 
 @dataclass(frozen=True, slots=True)

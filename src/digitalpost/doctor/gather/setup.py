@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db.models import Max
+
 from digitalpost.accounts.selectors import count_superadmins
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
 from digitalpost.doctor.checks.snapshot import (
@@ -16,6 +18,7 @@ from digitalpost.doctor.checks.snapshot import (
     SenderSystemInfo,
     SubscriptionGroupInfo,
 )
+from digitalpost.messages.models import Message
 from digitalpost.protocols import smime
 from digitalpost.securemail.keys import trust_anchors
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
@@ -51,9 +54,20 @@ def _mailbox_paths(rows: list[AuthorityMailbox]) -> dict[Any, str]:
     return {m.pk: path(m) for m in rows}
 
 
+def _last_used(authority: Authority, now: datetime) -> dict[Any, datetime]:
+    """Per sender system: when it last sent a message or had a reply filed through it (one query).
+
+    Both are Messages carrying the system (replies are filed as messages from it), so one aggregate covers them.
+    """
+    rows = (Message.objects.filter(authority=authority, sender_system__isnull=False, accepted_at__lte=now)
+            .values("sender_system_id").annotate(last=Max("accepted_at")))
+    return {row["sender_system_id"]: row["last"] for row in rows}
+
+
 def gather_setup(authority: Authority, now: datetime) -> dict[str, Any]:
     mailboxes = list(AuthorityMailbox.objects.filter(authority=authority))
     paths = _mailbox_paths(mailboxes)
+    last_used = _last_used(authority, now)
     return {
         "superadministrators": count_superadmins(authority),
         "certificates": _certificates(authority, now),
@@ -61,7 +75,7 @@ def gather_setup(authority: Authority, now: datetime) -> dict[str, Any]:
             SenderSystemInfo(
                 id=str(s.pk), name=s.name, channel=s.channel, is_active=s.is_active, is_standard=s.is_standard,
                 certificate_id=str(s.certificate_id) if s.certificate_id else None,
-                token_issued_at=s.token_issued_at, created_at=s.created_at, last_used_at=None,
+                token_issued_at=s.token_issued_at, created_at=s.created_at, last_used_at=last_used.get(s.pk),
             )
             for s in SenderSystem.objects.filter(authority=authority).order_by("name")
         ),

@@ -64,12 +64,14 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
     """Decrypt, verify and file one mail from an authority; never raises for bad mail."""
     thread: Thread | None = None
     signer: _Signer | None = None
+    signed_by: smime.Certificate | None = None
     try:
         if len(raw) > settings.DIGITALPOST_MAX_MAIL_BYTES:
             raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
         hub = hub_identity()
         content = smime.decrypt(raw, certificate=hub.certificate, key=hub.key)
         verified = smime.verify(content, at=timezone.now())
+        signed_by = verified.signer
         candidates = _registered_signers(verified.signer)
         signer = candidates[0]
         reply = mail.parse_reply(verified.content, envelope=content)
@@ -79,7 +81,7 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
         return ReceiveOutcome(message=_file_reply(thread=thread, system=signer.system, reply=reply))
     except DigitalPostError as refusal:
-        _record_refusal(refusal, thread=thread, signer=signer, envelope_from=envelope_from)
+        _record_refusal(refusal, thread=thread, signer=signer, signed_by=signed_by, envelope_from=envelope_from)
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
 
 
@@ -135,11 +137,23 @@ def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply
 
 @transaction.atomic(durable=True)
 def _record_refusal(
-    refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, envelope_from: str
+    refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, signed_by: smime.Certificate | None,
+    envelope_from: str,
 ) -> None:
+    """Remember the refusal for the doctor, attributed to the organisation as exactly as the mail allows.
+
+    A signature by a certificate that is registered but expired, or not on a system allowed to reply, still
+    names its organisation: the doctor must tell that organisation its replies are being refused.
+    """
     authority = thread.authority if thread is not None else (signer.system.authority if signer else None)
+    if authority is None and signed_by is not None:
+        registered = (SenderSystem.objects.select_related("authority")
+                      .filter(certificate__issuer=signed_by.issuer, certificate__serial=str(signed_by.serial),
+                              certificate__sha256=signed_by.fingerprint)
+                      .order_by("-is_standard", "created_at").first())
+        authority = registered.authority if registered is not None else None
     RefusedReply.objects.create(
         code=str(refusal.code), detail=refusal.detail[:2000], authority=authority, thread=thread,
-        sender_address=envelope_from[:320], signer_subject=signer.certificate.subject[:500] if signer else "",
+        sender_address=envelope_from[:320], signer_subject=signed_by.subject[:500] if signed_by else "",
         received_at=timezone.now(),
     )
