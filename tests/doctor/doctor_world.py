@@ -26,6 +26,7 @@ from digitalpost.authorities.services import (
     create_material,
     create_subscription_group,
     update_authority_profile,
+    update_mailbox,
 )
 from digitalpost.core.findings import Finding
 from digitalpost.core.roles import Role
@@ -33,7 +34,7 @@ from digitalpost.doctor.services import examine
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
 
-__all__ = ["HealthyOrg", "build_healthy", "codes", "findings_of"]
+__all__ = ["HealthyOrg", "build_healthy", "close", "codes", "findings_of", "mine", "only"]
 
 
 @dataclass
@@ -78,3 +79,21 @@ def findings_of(org: HealthyOrg, *, now: datetime | None = None) -> list[Finding
 
 def codes(findings: list[Finding]) -> list[str]:
     return [f.code for f in findings]
+
+
+def mine(found: list[Finding], code: str) -> list[Finding]:
+    """The findings with one code."""
+    return [f for f in found if f.code == code]
+
+
+def only(found: list[Finding], code: str) -> Finding:
+    """The one finding with `code` (fails when there are none or several)."""
+    (finding,) = mine(found, code)
+    return finding
+
+
+def close(mailbox: AuthorityMailbox) -> None:
+    """Close a mailbox for new inquiries through the real service, changing nothing else."""
+    update_mailbox(mailbox=mailbox, name=mailbox.name, parent=mailbox.parent, topics=[], metadata_fields=[],
+                   receiver_system=mailbox.receiver_system, is_open=False, is_visible=mailbox.is_visible,
+                   is_standard=mailbox.is_standard, max_message_bytes=mailbox.max_message_bytes)

@@ -11,11 +11,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from doctor_world import HealthyOrg, findings_of
+from doctor_world import HealthyOrg, close, findings_of, mine, only
 
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox, update_mailbox
-from digitalpost.core.findings import Finding, Severity, SubjectKind
+from digitalpost.authorities.services import create_mailbox
+from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.mailboxes import mailbox_receivers, secure_address_certificates
 from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
@@ -31,21 +31,6 @@ from digitalpost.systems.services import create_push_receiver
 
 CODES = {"mailbox.no.receiver", "mailbox.receiver.missing", "mailbox.receiver.deactivated",
          "mailbox.secure.address.missing", "secure.address.certificate.unusable"}
-
-
-def mine(found: list[Finding], code: str) -> list[Finding]:
-    return [f for f in found if f.code == code]
-
-
-def only(found: list[Finding], code: str) -> Finding:
-    (finding,) = mine(found, code)
-    return finding
-
-
-def close(mailbox: AuthorityMailbox) -> None:
-    update_mailbox(mailbox=mailbox, name=mailbox.name, parent=mailbox.parent, topics=[], metadata_fields=[],
-                   receiver_system=mailbox.receiver_system, is_open=False, is_visible=mailbox.is_visible,
-                   is_standard=mailbox.is_standard, max_message_bytes=mailbox.max_message_bytes)
 
 
 def put_certificate(healthy: HealthyOrg, issued: Issued) -> None:

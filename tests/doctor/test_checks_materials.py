@@ -9,36 +9,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from doctor_world import HealthyOrg, findings_of
+from doctor_world import HealthyOrg, close, findings_of, only
 
 from digitalpost.authorities.models import AuthorityMailbox, Material
 from digitalpost.authorities.services import (
     create_mailbox,
     create_material,
     create_subscription_group,
-    update_mailbox,
 )
-from digitalpost.core.findings import Finding, Severity, SubjectKind
+from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.materials import material_reply_rules, subscription_groups
 from digitalpost.doctor.checks.snapshot import MailboxInfo, MaterialInfo, OrgSnapshot, SubscriptionGroupInfo
 
 CODES = {"material.reply.mailbox.missing", "material.reply.mailbox.closed", "material.no.standard.mailbox",
          "subscription.group.empty", "subscription.group.reply.broken"}
-
-
-def mine(found: list[Finding], code: str) -> list[Finding]:
-    return [f for f in found if f.code == code]
-
-
-def only(found: list[Finding], code: str) -> Finding:
-    (finding,) = mine(found, code)
-    return finding
-
-
-def close(mailbox: AuthorityMailbox) -> None:
-    update_mailbox(mailbox=mailbox, name=mailbox.name, parent=mailbox.parent, topics=[], metadata_fields=[],
-                   receiver_system=mailbox.receiver_system, is_open=False, is_visible=mailbox.is_visible,
-                   is_standard=mailbox.is_standard, max_message_bytes=mailbox.max_message_bytes)
 
 
 def test_a_healthy_organisation_has_no_material_or_group_finding(healthy: HealthyOrg):

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of
+from doctor_world import HealthyOrg, findings_of, mine
 from securemail_mail import MailSink, free_port, hub_on
 
 from digitalpost.authorities.services import create_mailbox
-from digitalpost.core.findings import Finding, Severity, SubjectKind
+from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.receivers import failed_probes, failing_receivers
 from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, ProbeInfo, ReceiverSystemInfo
 from digitalpost.doctor.models import ProbeResult
@@ -67,10 +67,6 @@ def ask(cast, healthy: HealthyOrg):
                             inquiry=Inquiry(subject=subject, text="Hvornår er mit pas klar?"))
 
     return write
-
-
-def mine(found: list[Finding], code: str) -> list[Finding]:
-    return [f for f in found if f.code == code]
 
 
 def test_a_healthy_organisation_has_no_receiver_findings(healthy: HealthyOrg):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of
+from doctor_world import HealthyOrg, findings_of, mine, only
 
-from digitalpost.core.findings import Finding, Severity, SubjectKind
+from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.sender_systems import forgotten_sender_systems, standard_sender_system
 from digitalpost.doctor.checks.snapshot import CertificateInfo, OrgSnapshot, SenderSystemInfo
 from digitalpost.systems.models import SenderSystem
@@ -19,15 +19,6 @@ from digitalpost.systems.services import create_sender_system, make_standard_sen
 
 CODES = {"sender.system.standard.missing", "sender.system.standard.cannot.sign", "sender.system.forgotten",
          "sender.system.token.old"}
-
-
-def mine(found: list[Finding], code: str) -> list[Finding]:
-    return [f for f in found if f.code == code]
-
-
-def only(found: list[Finding], code: str) -> Finding:
-    (finding,) = mine(found, code)
-    return finding
 
 
 def test_a_healthy_organisation_has_no_sender_system_finding(healthy: HealthyOrg):

@@ -11,9 +11,7 @@ storing findings (services.examine) or probing (probe.py).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -30,6 +28,7 @@ from digitalpost.core.roles import Role
 from digitalpost.doctor.links import fix_url
 from digitalpost.doctor.models import SentAlert
 from digitalpost.doctor.services import Change, Examined, examine_all
+from digitalpost.securemail.relay import send_via_relay
 
 log = logging.getLogger(__name__)
 
@@ -119,24 +118,8 @@ def _from_address() -> str:
 
 def send_alert_mail(alert: Alert, *, now: datetime) -> str:
     """Hand the alert to the relay; the relay's answer, or an exception (SMTPException, OSError) naming why not."""
-    message = render_alert(alert, now=now)
-    tls = None if not settings.DIGITALPOST_SMTP_REQUIRE_TLS else True
-
-    def deliver() -> str:
-        refused, answer = asyncio.run(aiosmtplib.send(
-            message, sender=_from_address(), recipients=list(alert.recipients),
-            hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
-            start_tls=tls, validate_certs=False, timeout=SMTP_TIMEOUT_SECONDS,
-        ))
-        if refused:
-            # Some recipients were refused (the others got it): say which, it is the log's job.
-            answer += "; refused: " + ", ".join(f"{rcpt} ({reply.code} {reply.message})"
-                                                for rcpt, reply in refused.items())
-        return answer
-
-    # A thread of its own: the caller may already run an event loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(deliver).result()
+    return send_via_relay(render_alert(alert, now=now), sender=_from_address(), recipients=alert.recipients,
+                          timeout=SMTP_TIMEOUT_SECONDS)
 
 
 def _last_attempt(authority: Authority, finding: Finding) -> SentAlert | None:

@@ -9,9 +9,7 @@ the mail again on retry, with the same Message-ID, so the authority's system can
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -26,6 +24,7 @@ from digitalpost.protocols import mail, memo, smime
 from digitalpost.protocols.threads import ReplyRule
 from digitalpost.registry.models import Contact
 from digitalpost.securemail.keys import hub_identity
+from digitalpost.securemail.relay import send_via_relay
 from digitalpost.securemail.services.channel import (
     ForwardPostponed,
     mark_forwarded,
@@ -82,21 +81,7 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
 
 def send_mail(prepared: PreparedMail) -> str:
     """Hand the mail to the relay; the relay's answer, or an exception naming why not."""
-    tls = None if not settings.DIGITALPOST_SMTP_REQUIRE_TLS else True
-
-    def deliver() -> str:
-        response = asyncio.run(
-            aiosmtplib.send(
-                prepared.data, sender=settings.DIGITALPOST_HUB_ADDRESS, recipients=[prepared.recipient],
-                hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
-                start_tls=tls, validate_certs=False, timeout=60,
-            )
-        )
-        return str(response[1])
-
-    # A thread of its own: the caller may already run an event loop (an async server, a test browser).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(deliver).result()
+    return send_via_relay(prepared.data, sender=settings.DIGITALPOST_HUB_ADDRESS, recipients=[prepared.recipient])
 
 
 def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
