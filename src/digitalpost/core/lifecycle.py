@@ -39,6 +39,11 @@ class EventKind(StrEnum):
     PHYSICAL_LETTER_SENT = "PHYSICAL_LETTER_SENT"
     PRINT_REFUSED = "PRINT_REFUSED"
     PHYSICAL_LETTER_RETURNED = "PHYSICAL_LETTER_RETURNED"
+    # Notices to the recipient outside the mailbox: the e-mail "you have new mail", the reminder of an unread
+    # legal notification, and a NemSMS handed to the SMS provider.
+    NOTICE_SENT = "NOTICE_SENT"
+    REMINDER_SENT = "REMINDER_SENT"
+    SMS_SENT = "SMS_SENT"
 
 
 # After one of these nothing more happens to the delivery; later events (read) only add information.

@@ -12,6 +12,9 @@ class WorkKind(models.TextChoices):
     DELIVER = "DELIVER"
     FORWARD = "FORWARD"  # a citizen's or company's message to the authority's receiver system
     PRINT = "PRINT"  # a message that becomes a letter: rendered, then batched to the print provider
+    NOTIFY = "NOTIFY"  # an e-mail notice "you have new Digital Post" (or a reminder) to a citizen or company
+    SMS = "SMS"  # a NemSMS message to the SMS provider
+    DELIVER_BULK = "DELIVER_BULK"  # deliveries of mass sends: their own lane, so single messages never wait
 
 
 class Job(models.Model):

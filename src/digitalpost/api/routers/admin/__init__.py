@@ -18,11 +18,13 @@ from digitalpost.api.routers.admin import (
     materials,
     organisations,
     receivers,
+    register,
     senders,
     statistics,
     users,
 )
 
 router = Router(auth=AdminTokenAuth())
-for module in (organisations, users, mailboxes, addresses, senders, receivers, materials, audit, doctor, statistics):
+for module in (organisations, users, mailboxes, addresses, senders, receivers, materials, audit, doctor, statistics,
+               register):
     router.add_router("", module.router)
