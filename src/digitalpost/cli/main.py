@@ -116,6 +116,9 @@ def run(
         subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
         for _ in range(delivery_workers)
     ]
+    # Mass sends deliver from their own queue at a lower priority, so single messages never wait behind them.
+    children.append(subprocess.Popen(  # noqa: S603
+        [str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env=env))
     if with_smtp:
         children.append(subprocess.Popen([str(exe / "digitalpost"), "smtp"], env=env))  # noqa: S603
     if with_scheduler:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "digitalpost.messages",
     "digitalpost.securemail",
     "digitalpost.printing",
+    "digitalpost.notifications",
+    "digitalpost.bulk",
     "digitalpost.doctor",
     "digitalpost.stats",
     "digitalpost.inbox",

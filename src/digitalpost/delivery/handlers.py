@@ -23,6 +23,8 @@ def print_letter(job: Job) -> None:
     render_print_letter(message_id=job.payload["message"], job=job)
 
 
-HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.FORWARD: forward,
-                                        WorkKind.PRINT: print_letter}
-GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.PRINT: give_up_delivery}
+# Mass-send items are delivered exactly like single messages, from a queue of their own (DELIVER_BULK).
+HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELIVER_BULK: deliver,
+                                        WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter}
+GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
+                                      WorkKind.PRINT: give_up_delivery}
