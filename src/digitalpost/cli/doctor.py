@@ -74,22 +74,22 @@ def doctor_document(examined: list[Examined]) -> dict[str, Any]:
 
 
 def _print_examined(examined: list[Examined]) -> None:
+    """One block per finding (a table's columns fold into unreadable slivers in an 80-column terminal)."""
     for one in examined:
         found = one.plain
         if not found:
             console.print(f"[green]✓ {one.authority.name} ({one.authority.cvr}): no findings[/green]")
             continue
-        table = Table(title=f"{one.authority.name} ({one.authority.cvr})", title_justify="left", show_lines=True)
-        table.add_column("severity", no_wrap=True)
-        table.add_column("code", no_wrap=True)
-        for column in ("object", "why", "fix"):
-            table.add_column(column, overflow="fold")
+        counts = ", ".join(f"{sum(f.severity.value == level for f in found)} {level}"
+                           for level in ("critical", "warning", "info"))
+        console.print(f"\n[bold]{one.authority.name} ({one.authority.cvr})[/bold]: {counts}")
         for finding in found:
             stage = f" ({finding.stage})" if finding.stage else ""
-            table.add_row(f"[{_STYLE[finding.severity.value]}]{finding.severity.value}[/]", finding.code + stage,
-                          f"{finding.subject.kind.value.replace('_', ' ')}: {finding.subject.name}",
-                          finding.why, finding.fix)
-        console.print(table)
+            console.print(f"[{_STYLE[finding.severity.value]}]{finding.severity.value.upper():<8}[/] "
+                          f"[bold]{finding.code}[/bold]{stage} — "
+                          f"{finding.subject.kind.value.replace('_', ' ')}: {finding.subject.name}", highlight=False)
+            console.print(f"         why: {finding.why}", highlight=False)
+            console.print(f"         fix: {finding.fix}", highlight=False)
 
 
 def doctor(
