@@ -8,7 +8,7 @@ from ninja.errors import AuthenticationError, ValidationError
 
 from digitalpost.api.auth import SenderSystemAuth
 from digitalpost.api.errors import problem, render_error, render_unexpected
-from digitalpost.api.routers import admin, contacts, memos, messages, receipts, receivers
+from digitalpost.api.routers import admin, contacts, mass_sends, memos, messages, receipts, receivers
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import PUBLIC, access_rule
 
@@ -24,6 +24,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("", memos.router)
+api.add_router("", mass_sends.router)
 api.add_router("", receipts.router)
 api.add_router("", messages.router)
 api.add_router("", contacts.router)

@@ -140,6 +140,15 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 # A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads the body itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
 DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
+# Mass sends (docs/mass-sends.md): largest item of an archive (larger ones are refused with memo.too.large,
+# unread), bytes read from the request per step, items recorded per progress commit, and after how long
+# without progress a RUNNING mass send is reported as INTERRUPTED (its process died: send the archive again).
+DIGITALPOST_BULK_MAX_ITEM_BYTES = int(os.environ.get("DIGITALPOST_BULK_MAX_ITEM_BYTES", 20 * 1024 * 1024))
+DIGITALPOST_BULK_READ_CHUNK = int(os.environ.get("DIGITALPOST_BULK_READ_CHUNK", 64 * 1024))
+DIGITALPOST_BULK_PROGRESS_ITEMS = int(os.environ.get("DIGITALPOST_BULK_PROGRESS_ITEMS", 200))
+DIGITALPOST_BULK_STALE_SECONDS = int(os.environ.get("DIGITALPOST_BULK_STALE_SECONDS", 300))
+# Items accepted at once when group commit is on (one commit then makes many items durable).
+DIGITALPOST_BULK_PARALLEL = int(os.environ.get("DIGITALPOST_BULK_PARALLEL", 16))
 DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "blobs"))
 DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
 # MeMos up to this size wait in their database row for the worker to store them (decision 0003).
@@ -165,6 +174,18 @@ DIGITALPOST_GATEWAY_HOST = os.environ.get("DIGITALPOST_GATEWAY_HOST", "127.0.0.1
 DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
 # Demo only: where the demo mail server stores the notices e-mailed to citizens and companies.
 DIGITALPOST_NOTIFICATION_MAILDIR = Path(os.environ.get("DIGITALPOST_NOTIFICATION_MAILDIR", VAR_DIR / "notifications"))
+# Notices to citizens and companies (docs/notifications.md): the e-mail "new Digital Post from <authority>" links
+# to the web mailbox; an unread legal notification gets one reminder after LEGAL_REMINDER_DAYS days.
+DIGITALPOST_MAILBOX_URL = os.environ.get("DIGITALPOST_MAILBOX_URL", "http://127.0.0.1:8000/")
+DIGITALPOST_NOTIFY_FROM = os.environ.get("DIGITALPOST_NOTIFY_FROM", f"no-reply@{DIGITALPOST_HUB_DOMAIN}")
+DIGITALPOST_NOTIFY_FROM_NAME = os.environ.get("DIGITALPOST_NOTIFY_FROM_NAME", "Digital Post")
+DIGITALPOST_LEGAL_REMINDER_DAYS = float(os.environ.get("DIGITALPOST_LEGAL_REMINDER_DAYS", 3))
+# NemSMS: "file" writes one JSON file per SMS into SMS_SINK; "http" POSTs it as JSON to SMS_HTTP_URL.
+DIGITALPOST_SMS_PROVIDER = os.environ.get("DIGITALPOST_SMS_PROVIDER", "file")
+DIGITALPOST_SMS_SINK = Path(os.environ.get("DIGITALPOST_SMS_SINK", VAR_DIR / "sms"))
+DIGITALPOST_SMS_HTTP_URL = os.environ.get("DIGITALPOST_SMS_HTTP_URL", "")
+DIGITALPOST_SMS_HTTP_TOKEN = os.environ.get("DIGITALPOST_SMS_HTTP_TOKEN", "")
+DIGITALPOST_SMS_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_SMS_TIMEOUT_SECONDS", 10))
 DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
@@ -173,6 +194,17 @@ DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOU
 # in <spool>/receipts/.
 DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
 DIGITALPOST_PRINT_BATCH_MAX = int(os.environ.get("DIGITALPOST_PRINT_BATCH_MAX", 1000))
+# How batches reach the provider: "spool" (the folder above) or "sftp" (uploaded to the provider's server; the
+# host key, an OpenSSH public key line or its SHA256 fingerprint, is required). Receipts are fetched from
+# <folder>/receipts/ there; a copy of each applied one is kept in <spool>/receipts/done/.
+DIGITALPOST_PRINT_TRANSPORT = os.environ.get("DIGITALPOST_PRINT_TRANSPORT", "spool")
+DIGITALPOST_PRINT_SFTP_HOST = os.environ.get("DIGITALPOST_PRINT_SFTP_HOST", "")
+DIGITALPOST_PRINT_SFTP_PORT = int(os.environ.get("DIGITALPOST_PRINT_SFTP_PORT", 22))
+DIGITALPOST_PRINT_SFTP_USER = os.environ.get("DIGITALPOST_PRINT_SFTP_USER", "")
+DIGITALPOST_PRINT_SFTP_KEY_FILE = os.environ.get("DIGITALPOST_PRINT_SFTP_KEY_FILE", "")
+DIGITALPOST_PRINT_SFTP_HOST_KEY = os.environ.get("DIGITALPOST_PRINT_SFTP_HOST_KEY", "")
+DIGITALPOST_PRINT_SFTP_FOLDER = os.environ.get("DIGITALPOST_PRINT_SFTP_FOLDER", ".")
+DIGITALPOST_PRINT_SFTP_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PRINT_SFTP_TIMEOUT_SECONDS", 30))
 # The doctor: alerts are sent from this address (default: the hub's); a pull receiver leaving inquiries unfetched
 # this long fails its probe.
 DIGITALPOST_ALERT_FROM = os.environ.get("DIGITALPOST_ALERT_FROM", "")

@@ -95,6 +95,11 @@ class ErrorCode(StrEnum):
     RECALL_NOT_POSSIBLE = "recall.not.possible"
     INQUIRY_NOT_FOUND = "inquiry.not.found"
     REPLY_EMPTY = "reply.empty"
+    # Mass sends (an LZMA-compressed tar of MeMo files on POST /apis/v1/memos).
+    ARCHIVE_DAMAGED = "archive.damaged"
+    MASS_SEND_NOT_FOUND = "mass.send.not.found"
+    PRINT_PROVIDER_HOST_KEY_MISMATCH = "print.provider.host.key.mismatch"
+    PRINT_PROVIDER_FAILED = "print.provider.failed"
 
 
 class Outcome(StrEnum):
@@ -149,7 +154,8 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.MEMO_CONTENT_TYPE_NOT_SUPPORTED: ErrorSpec(
         Outcome.INVALID, 415, "5.6.0",
-        "Send one MeMo as application/xml.",
+        "Send one MeMo as application/xml, or a mass send (an LZMA-compressed tar of MeMo files) as "
+        "application/x-lzma.",
     ),
     ErrorCode.DOCUMENT_NOT_PRINTABLE: _invalid(
         "The message must be printed (the recipient is not registered for Digital Post, or KombiPost print was "
@@ -410,6 +416,30 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "No such inquiry in your mailboxes. It may belong to a mailbox you are not caseworker for.",
     ),
     ErrorCode.REPLY_EMPTY: _invalid("Write a reply text (attachments alone are not a reply)."),
+    ErrorCode.ARCHIVE_DAMAGED: _invalid(
+        "The mass-send archive could not be read to its end: it is not an LZMA-compressed tar, or it is truncated "
+        "or corrupt. The items before the damage were handled and keep their receipts (the detail says how many); "
+        "send the complete archive again: items already accepted are recognised by their messageUUID and only "
+        "replay their receipts."
+    ),
+    ErrorCode.MASS_SEND_NOT_FOUND: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "No such mass send for this sender system. Use the massSendId returned when the archive was sent, with the "
+        "same system's token.",
+    ),
+    ErrorCode.PRINT_PROVIDER_HOST_KEY_MISMATCH: ErrorSpec(
+        Outcome.INTERNAL, 502, "4.4.0",
+        "The print provider's SFTP server presented a host key other than the configured one, so no letters "
+        "were uploaded. Ask the provider whether its key changed and, if so, put the new key or its SHA256 "
+        "fingerprint in DIGITALPOST_PRINT_SFTP_HOST_KEY; otherwise something is intercepting the connection.",
+    ),
+    ErrorCode.PRINT_PROVIDER_FAILED: ErrorSpec(
+        Outcome.INTERNAL, 502, "4.4.0",
+        "The print provider's SFTP server could not be reached, refused the hub's login or failed a file "
+        "operation (the detail says which); the letters wait and are uploaded on the next pass. Check "
+        "DIGITALPOST_PRINT_SFTP_HOST, _PORT, _USER, _KEY_FILE and _FOLDER, and that the provider has the hub's "
+        "public key.",
+    ),
 }
 
 

@@ -62,11 +62,13 @@ class Acceptance:
 
 def accept_memo(
     *, system: SenderSystem, body: bytes, query_uuid: uuid.UUID | None = None, store: BlobStore | None = None,
-    kombi: Kombi | None = None,
+    kombi: Kombi | None = None, deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
 ) -> Acceptance:
     """Accept one MeMo sent by `system`, or raise MemoRefused saying exactly why not.
 
-    `kombi` chooses digital or paper (core.kombi); None means the sender system's default.
+    `kombi` chooses digital or paper (core.kombi); None means the sender system's default. Mass sends pass
+    `deliver_kind=WorkKind.DELIVER_BULK` (their own queue) and `received`, extra data for the received event
+    (which mass send and item); a replay keeps the original event.
     """
     store = store or blob_store()
     digest = hashlib.sha256(body).hexdigest()
@@ -98,6 +100,7 @@ def accept_memo(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
                 to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
+                deliver_kind=deliver_kind, received=received,
             )
         )
     except IntegrityError:
@@ -200,6 +203,7 @@ def _delivery_time(message: memo.Message) -> datetime | None:
 def _record(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
     to_authority: bool, digest: str, size: int, pending: bytes | None, channel: Channel = Channel.DIGITAL,
+    deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
 ) -> Acceptance:
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
@@ -225,8 +229,8 @@ def _record(
         accepted_at=now,
         channel=channel.value,
     )
-    append_event(row, EventKind.MESSAGE_RECEIVED, at=now,
-                 data={"transmissionId": str(row.transmission_id), "channel": channel.value}, first=True)
+    data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
+    append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
     receipt = Receipt.objects.create(
         message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
     )
@@ -237,6 +241,6 @@ def _record(
         add_job(WorkKind.PRINT, key=f"print:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
                 max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
     else:
-        add_job(WorkKind.DELIVER, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
+        add_job(deliver_kind, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
                 max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
     return Acceptance(message=row, receipt=receipt)
