@@ -1,30 +1,70 @@
-"""A stand-in for the demo authority's mail server: stores every mail it receives as an .eml file.
+"""Demo stand-in for the mail servers the hub's relay reaches: stores every mail it receives as an .eml file.
 
-Demo only. It accepts any recipient and answers 250, like a working secure-address mailbox would.
+Demo only. It accepts any recipient and answers 250, like a working mailbox would. Where a mail lands is decided
+per recipient, by one rule: a recipient that is an authority's secure address (registered in the hub) is the
+authority's mail server, so the mail goes to the authority folder (DIGITALPOST_AUTHORITY_MAILDIR); every other
+recipient (a citizen's or company's notification address, a staff member's alert address) is someone's own
+e-mail, so the mail goes to the notification folder (DIGITALPOST_NOTIFICATION_MAILDIR). A mail for both kinds
+is stored once in each folder.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from asgiref.sync import sync_to_async
+
+IsAuthorityAddress = Callable[[str], bool]
+
+
+def is_secure_address(address: str) -> bool:
+    """True when `address` is a secure address some authority registered (case-insensitive)."""
+    from django.db import close_old_connections
+
+    from digitalpost.systems.models import SecureAddress
+
+    close_old_connections()
+    return SecureAddress.objects.filter(email__iexact=address.strip()).exists()
+
+
+def store(folder: Path, content: bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
+    temporary = folder / f".{name}"
+    temporary.write_bytes(content)
+    return temporary.rename(folder / name)
 
 
 class MaildirHandler:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, notification_folder: Path | None = None,
+                 is_authority_address: IsAuthorityAddress = is_secure_address) -> None:
         self.folder = folder
+        self.notification_folder = notification_folder
+        self.is_authority_address = is_authority_address
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.eml"
-        temporary = self.folder / f".{name}"
-        temporary.write_bytes(envelope.original_content)
-        temporary.rename(self.folder / name)
+        folders = {self.folder}
+        if self.notification_folder is not None:
+            check = sync_to_async(self.is_authority_address, thread_sensitive=False)
+            folders = {self.folder if await check(rcpt) else self.notification_folder for rcpt in envelope.rcpt_tos}
+        for folder in sorted(folders):
+            store(folder, envelope.original_content)
         return "250 2.0.0 Stored"
 
 
-def maildir_server(folder: Path, *, host: str, port: int) -> Controller:
-    return Controller(MaildirHandler(folder), hostname=host, port=port)
+def maildir_server(folder: Path, *, host: str, port: int, notification_folder: Path | None = None,
+                   is_authority_address: IsAuthorityAddress | None = None) -> Controller:
+    """The demo mail server; mail for non-authority recipients goes to `notification_folder`
+    (default DIGITALPOST_NOTIFICATION_MAILDIR)."""
+    if notification_folder is None:
+        from django.conf import settings
+
+        notification_folder = Path(settings.DIGITALPOST_NOTIFICATION_MAILDIR)
+    handler = MaildirHandler(folder, notification_folder=notification_folder,
+                             is_authority_address=is_authority_address or is_secure_address)
+    return Controller(handler, hostname=host, port=port)

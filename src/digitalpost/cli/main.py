@@ -56,7 +56,8 @@ def manage(ctx: typer.Context) -> None:
 
 @app.command()
 def worker(
-    kinds: str = typer.Option("DELIVER,FORWARD,PRINT", help="Comma-separated work kinds this worker takes."),
+    kinds: str = typer.Option("DELIVER,FORWARD,PRINT,NOTIFY,SMS",
+                              help="Comma-separated work kinds this worker takes."),
     lease_seconds: float = typer.Option(300, help="How long a claimed job stays ours before others may retry it."),
     nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
 ) -> None:
@@ -320,6 +321,7 @@ def register_import(
     from rich.progress import Progress
 
     _django()
+    from digitalpost.core.roles import Actor
     from digitalpost.registry.importing import ImportRefused, read_rows
     from digitalpost.registry.services import import_contacts
 
@@ -332,7 +334,8 @@ def register_import(
         raise typer.Exit(1) from None
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Importing contacts", total=len(rows))
-        report = import_contacts(rows, progress=lambda n: progress.advance(task, n))
+        report = import_contacts(rows, progress=lambda n: progress.advance(task, n), actor=Actor("cli"),
+                                 source=f"digitalpost register import {file.name}")
     console.print(f"[green]{len(rows)} rows:[/green] {report.created} created, {report.updated} updated, "
                   f"{report.unchanged} unchanged")
 

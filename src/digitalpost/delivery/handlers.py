@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from digitalpost.messages.services.delivery import deliver_to_mailbox, give_up_delivery
+from digitalpost.notifications.services import send_notice, send_sms
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import GiveUp, Handler
 from digitalpost.printing.services import render_print_letter
+from digitalpost.securemail.relay import send_via_relay
 from digitalpost.securemail.services.forward import forward_inquiry
 
 
@@ -23,8 +25,17 @@ def print_letter(job: Job) -> None:
     render_print_letter(message_id=job.payload["message"], job=job)
 
 
+def notify(job: Job) -> None:
+    send_notice(job=job, relay=send_via_relay)
+
+
+def sms(job: Job) -> None:
+    send_sms(job=job)
+
+
 # Mass-send items are delivered exactly like single messages, from a queue of their own (DELIVER_BULK).
 HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELIVER_BULK: deliver,
-                                        WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter}
+                                        WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter,
+                                        WorkKind.NOTIFY: notify, WorkKind.SMS: sms}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}

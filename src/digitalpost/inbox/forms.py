@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.messages.services.inquiries import Inquiry
+from digitalpost.registry.importing import normalise_mobile_number
 
 if TYPE_CHECKING:
     from digitalpost.authorities.models import AuthorityMailbox
@@ -93,3 +94,36 @@ class FollowupForm(forms.Form):
     def files_sent(self) -> list[tuple[str, str, bytes]]:
         return [(f.name or "", f.content_type or "application/octet-stream", f.read())
                 for f in self.cleaned_data["attachments"]]
+
+
+class NotificationSettingsForm(forms.Form):
+    """Where a citizen's or company's notices go: an e-mail address, notices on or off, a mobile for NemSMS."""
+
+    notification_email = forms.EmailField(
+        label=_("E-mail address for notices"), required=False, max_length=254,
+        help_text=_("We write to this address when new Digital Post arrives. The e-mail never contains the "
+                    "message itself, only who sent it and a link to your mailbox."),
+    )
+    notify_by_email = forms.BooleanField(label=_("Send me an e-mail when new Digital Post arrives"), required=False)
+    mobile_number = forms.CharField(
+        label=_("Mobile number for NemSMS"), required=False, max_length=20,
+        help_text=_("Authorities can send short text messages (NemSMS) to this number. Leave it empty to get none."),
+    )
+
+    def clean_mobile_number(self) -> str:
+        number = self.cleaned_data["mobile_number"].strip()
+        if not number:
+            return ""
+        try:
+            return normalise_mobile_number(number)
+        except ValueError:
+            raise forms.ValidationError(
+                _("Enter a mobile number: 8 digits, or + and the country code."), code="invalid"
+            ) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        wants = data.get("notify_by_email") and "notification_email" not in self.errors
+        if wants and not data.get("notification_email"):
+            self.add_error("notification_email", _("Enter the e-mail address the notices should go to."))
+        return data

@@ -13,6 +13,7 @@ urlpatterns = [
     path("post/threads/", views.threads, name="threads"),
     path("post/threads/<uuid:thread_id>/", views.thread, name="thread"),
     path("post/write/", views.write, name="write"),
+    path("post/settings/notifications/", views.notification_settings, name="notification_settings"),
     path("post/write/mailbox/<uuid:mailbox_id>/", views.write_inquiry, name="write_inquiry"),
     path("post/write/<str:authority_cvr>/", views.write_to_authority, name="write_to_authority"),
 ]

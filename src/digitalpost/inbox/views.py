@@ -24,7 +24,7 @@ from digitalpost.authorities.selectors import (
 )
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
-from digitalpost.inbox.forms import FollowupForm, InquiryForm
+from digitalpost.inbox.forms import FollowupForm, InquiryForm, NotificationSettingsForm
 from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.selectors import (
@@ -40,6 +40,7 @@ from digitalpost.messages.selectors import (
 from digitalpost.messages.services.inquiries import send_followup, send_inquiry
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
+from digitalpost.registry.services import set_notification_preferences
 
 SESSION_KEY = "mailbox_contact_id"
 PAGE_SIZE = 20
@@ -235,3 +236,25 @@ def thread(request: HttpRequest, thread_id: uuid.UUID) -> HttpResponse:
         {"thread": found, "entries": entries, "sent": request.GET.get("sent") == "1", "form": form,
          "refusal": refusal},
     )
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's own notice settings: no id in the address, so nobody else's can be reached."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    owner = get_contact_by_id(str(viewer.contact_id))
+    if owner is None:
+        raise Http404("No such mailbox")
+    saved = request.GET.get("saved") == "1"
+    if request.method == "POST":
+        form = NotificationSettingsForm(request.POST)
+        if form.is_valid():
+            set_notification_preferences(contact_id=owner.pk, **form.cleaned_data)
+            return redirect(reverse("inbox:notification_settings") + "?saved=1")
+        saved = False
+    else:
+        form = NotificationSettingsForm(initial={"notification_email": owner.notification_email,
+                                                 "notify_by_email": owner.notify_by_email,
+                                                 "mobile_number": owner.mobile_number})
+    return render(request, "inbox/notification_settings.html", {"form": form, "owner": owner, "saved": saved})

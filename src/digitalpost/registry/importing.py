@@ -1,22 +1,30 @@
 """Reading a contact-register CSV file: every row checked before anything is written (see services).
 
 Columns (header row required): `id_type` (CPR or CVR), `number`, `name`, `status` (REGISTERED, EXEMPT, CLOSED;
-empty = REGISTERED), and optionally `address_line`, `postal_code`, `city`. Importing the same file again changes
-nothing; a changed row updates the contact (status changes get a new `status_changed_at`).
+empty = REGISTERED), and optionally `address_line`, `postal_code`, `city`, `notification_email` (where notices of
+new mail go) and `mobile_number` (where NemSMS goes; Danish 8-digit numbers become +45…). A file without one of
+the last two columns leaves what the register holds for it as it is (None in the row). Importing the same file
+again changes nothing; a changed row updates the contact (status changes get a new `status_changed_at`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.registry.models import Contact
 
 REQUIRED_COLUMNS = ("id_type", "number", "name")
-OPTIONAL_COLUMNS = ("status", "address_line", "postal_code", "city")
+OPTIONAL_COLUMNS = ("status", "address_line", "postal_code", "city", "notification_email", "mobile_number")
+DANISH_MOBILE = re.compile(r"\d{8}")
+INTERNATIONAL_MOBILE = re.compile(r"\+[1-9]\d{7,14}")  # E.164
 KINDS = {IdType.CPR: Contact.Kind.CITIZEN, IdType.CVR: Contact.Kind.COMPANY}
 
 
@@ -30,6 +38,9 @@ class ContactRow:
     address_line: str
     postal_code: str
     city: str
+    # None: the file has no such column, so the register's value stays.
+    notification_email: str | None = None
+    mobile_number: str | None = None
 
 
 @dataclass
@@ -88,6 +99,26 @@ def _row(line: int, raw: dict[str, str | None]) -> ContactRow:
     status = value("status").upper() or Contact.Status.REGISTERED
     if status not in Contact.Status.values:
         raise ValueError(f"status must be one of {', '.join(Contact.Status.values)}, not {status!r}")
+    email = value("notification_email") if "notification_email" in raw else None
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValueError(f"notification_email {email!r} is not an e-mail address") from None
+    mobile = value("mobile_number") if "mobile_number" in raw else None
     return ContactRow(line=line, kind=KINDS[IdType(id_type)], number=number, name=value("name"),
                       status=Contact.Status(status), address_line=value("address_line"),
-                      postal_code=value("postal_code"), city=value("city"))
+                      postal_code=value("postal_code"), city=value("city"), notification_email=email,
+                      mobile_number=normalise_mobile_number(mobile) if mobile else mobile)
+
+
+def normalise_mobile_number(text: str) -> str:
+    """A mobile number in E.164 (+4520123456); Danish 8-digit numbers get +45. ValueError if it is none."""
+    compact = re.sub(r"[\s\-.()]", "", text)
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    if DANISH_MOBILE.fullmatch(compact):
+        return "+45" + compact
+    if INTERNATIONAL_MOBILE.fullmatch(compact):
+        return compact
+    raise ValueError(f"mobile_number {text!r} is not a phone number (8 digits, or + and the country code)")

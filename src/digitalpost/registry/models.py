@@ -31,6 +31,8 @@ class Contact(models.Model):
     # Where the notice "you have new Digital Post" goes (no content), and whether they want it.
     notification_email = models.EmailField(blank=True)
     notify_by_email = models.BooleanField(default=True)
+    # Where NemSMS messages go (E.164, e.g. +4520123456); empty = no SMS, the message stays in the mailbox only.
+    mobile_number = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "number"], name="one_contact_per_number")]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -13,7 +16,7 @@ from digitalpost.audit.services import record_change
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
-from digitalpost.registry.importing import ContactRow, ImportReport
+from digitalpost.registry.importing import ContactRow, ImportReport, normalise_mobile_number
 from digitalpost.registry.models import Contact, ContactChange, Exemption, Mailbox
 
 MAX_EXEMPTION_YEARS = 10
@@ -57,14 +60,23 @@ def register_contact(
 
 
 @transaction.atomic(durable=True)
-def import_contacts(rows: Iterable[ContactRow], *, progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Create or update every row in one transaction: a failure leaves the register as it was."""
+def import_contacts(
+    rows: Iterable[ContactRow], *, progress: Callable[[int], None] | None = None, actor: Actor = SYSTEM_ACTOR,
+    source: str = "",
+) -> ImportReport:
+    """Create or update every row in one transaction: a failure leaves the register as it was.
+
+    The import is audit-logged (platform-wide, no organisation) in the same transaction, naming `source`.
+    """
     report = ImportReport()
     now = timezone.now()
     for row in rows:
         existing = Contact.objects.filter(kind=row.kind, number=row.number).first()
         wanted = {"name": row.name, "status": row.status, "address_line": row.address_line,
                   "postal_code": row.postal_code, "city": row.city}
+        for optional in ("notification_email", "mobile_number"):  # None: the file has no such column, keep it
+            if getattr(row, optional) is not None:
+                wanted[optional] = getattr(row, optional)
         if existing is None:
             contact = Contact.objects.create(kind=row.kind, number=row.number, **wanted)
             Mailbox.objects.create(owner=contact)
@@ -84,6 +96,11 @@ def import_contacts(rows: Iterable[ContactRow], *, progress: Callable[[int], Non
             report.unchanged += 1
         if progress is not None:
             progress(1)
+    rows_read = report.created + report.updated + report.unchanged
+    record_change(actor=actor, organisation="", action="register.imported", object_type="register",
+                  object_label=f"contact register import: {rows_read} rows",
+                  after={"rows": rows_read, "created": report.created, "updated": report.updated,
+                         "unchanged": report.unchanged, "source": source})
     return report
 
 
@@ -139,3 +156,27 @@ def end_exemption(*, exemption: Exemption, organisation: str, actor: Actor = SYS
                   after=after)
     _note_change(locked.contact, ContactChange.Kind.EXEMPTION_ENDED, after)
     return locked
+
+
+@transaction.atomic(durable=True)
+def set_notification_preferences(
+    *, contact_id: uuid.UUID, notification_email: str, notify_by_email: bool, mobile_number: str,
+) -> Contact:
+    """A citizen or company sets where their notices and NemSMS go; a bad address or number is refused.
+
+    The recipient's own choices (the web mailbox's settings page); an import changes them only when its file
+    has those columns.
+    """
+    email, mobile = notification_email.strip(), mobile_number.strip()
+    try:
+        if email:
+            validate_email(email)
+        mobile = normalise_mobile_number(mobile) if mobile else ""
+    except (ValidationError, ValueError) as exc:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, getattr(exc, "message", None) or str(exc)) from None
+    contact = Contact.objects.select_for_update(no_key=True).get(pk=contact_id)
+    contact.notification_email = email
+    contact.notify_by_email = notify_by_email
+    contact.mobile_number = mobile
+    contact.save(update_fields=["notification_email", "notify_by_email", "mobile_number"])
+    return contact

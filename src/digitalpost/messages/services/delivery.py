@@ -7,17 +7,21 @@ change nothing the second time.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Receipt
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event
-from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import bury, complete, finish_job
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.services import add_job, bury, complete, finish_job
+from digitalpost.registry.models import Contact
 
 
 def _locked(message_id: uuid.UUID | str) -> Message:
@@ -56,9 +60,32 @@ def _deliver(*, message_id: uuid.UUID, documents: list[Document] | None, job: Jo
             message=message, sender_system_id=message.sender_system_id, status=ReceiptStatus.COMPLETED,
             created_at=now,
         )
+    queue_notices(message, now)
     if job is not None:
         finish_job(job)
     return True
+
+
+def queue_notices(message: Message, now: datetime) -> None:
+    """Queue what the recipient is told outside the mailbox (sent by the notifications app's handlers).
+
+    In the delivery's own transaction, so a delivery and its notices commit together or not at all. The notice
+    is queued only for a recipient who wants e-mail notices (one indexed look-up, so deliveries to everyone
+    else cost nothing more); its handler looks again when it runs, as do the reminder's and the SMS's.
+    """
+    if message.channel != Channel.DIGITAL or message.direction != Message.Direction.TO_PARTY:
+        return
+    payload = {"message": str(message.pk)}
+    wants_notice = (Contact.objects.filter(mailbox=message.mailbox_id, notify_by_email=True)
+                    .exclude(notification_email="").exists())
+    if wants_notice:
+        add_job(WorkKind.NOTIFY, key=f"notice:{message.pk}", payload=payload | {"notice": "NEW_MAIL"})
+    if message.is_legal_notification:
+        due = now + timedelta(days=settings.DIGITALPOST_LEGAL_REMINDER_DAYS)
+        add_job(WorkKind.NOTIFY, key=f"reminder:{message.pk}", payload=payload | {"notice": "REMINDER"},
+                run_after=due)
+    if message.message_type == "NEMSMS":
+        add_job(WorkKind.SMS, key=f"sms:{message.pk}", payload=payload)
 
 
 @transaction.atomic(durable=True)

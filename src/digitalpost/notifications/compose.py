@@ -1,0 +1,76 @@
+"""The e-mails the hub sends a citizen or company about their mail: Danish first, English below.
+
+A notice never carries the message's content (not its title, not its documents): only who sent it, that it
+arrived, and a link to the web mailbox, so a notice read by someone else reveals nothing, and a forged notice
+cannot imitate a real one by quoting its content. Not for: sending (notifications.services) or deciding who gets one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
+
+NOTICE_HEADER = "X-DigitalPost-Notice"
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    subject: str
+    body: str
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def new_mail_text(*, authority: str, mailbox_url: str) -> NoticeText:
+    who = _one_line(authority)
+    return NoticeText(
+        subject=f"Ny Digital Post fra {who} / New Digital Post from {who}",
+        body=(
+            f"Du har fået ny Digital Post fra {who}.\n\n"
+            f"Log ind og læs den i din digitale postkasse:\n{mailbox_url}\n\n"
+            "Denne e-mail indeholder ikke selve meddelelsen. Den er sendt automatisk, og du kan ikke svare på den.\n"
+            "Du kan slå e-mail-notifikationer fra under Notifikationer i din postkasse.\n\n"
+            "-- English --\n\n"
+            f"You have received new Digital Post from {who}.\n\n"
+            f"Sign in and read it in your digital mailbox:\n{mailbox_url}\n\n"
+            "This e-mail does not contain the message itself. It was sent automatically; you cannot reply to it.\n"
+            "You can turn e-mail notices off under Notifications in your mailbox.\n"
+        ),
+    )
+
+
+def reminder_text(*, authority: str, mailbox_url: str, received_on: date) -> NoticeText:
+    who = _one_line(authority)
+    day = received_on.strftime("%d.%m.%Y")
+    return NoticeText(
+        subject=f"Påmindelse: ulæst Digital Post fra {who} / Reminder: unread Digital Post from {who}",
+        body=(
+            f"Du har endnu ikke læst den Digital Post, du fik fra {who} den {day}.\n"
+            "Meddelelsen har retsvirkning: den gælder som modtaget, også selv om du ikke har læst den.\n\n"
+            f"Log ind og læs den i din digitale postkasse:\n{mailbox_url}\n\n"
+            "Denne e-mail indeholder ikke selve meddelelsen. Den er sendt automatisk, og du kan ikke svare på den.\n\n"
+            "-- English --\n\n"
+            f"You have not yet read the Digital Post you received from {who} on {day}.\n"
+            "The message has legal effect: it counts as received even if you have not read it.\n\n"
+            f"Sign in and read it in your digital mailbox:\n{mailbox_url}\n\n"
+            "This e-mail does not contain the message itself. It was sent automatically; you cannot reply to it.\n"
+        ),
+    )
+
+
+def notice_mail(text: NoticeText, *, kind: str, to: str, sender: str, sender_name: str, now: datetime) -> EmailMessage:
+    """The plain-text e-mail; `kind` (new-mail, reminder) goes in the X-DigitalPost-Notice header."""
+    mail = EmailMessage()
+    mail["From"] = formataddr((sender_name, sender))
+    mail["To"] = to
+    mail["Subject"] = text.subject
+    mail["Date"] = format_datetime(now)
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to it
+    mail[NOTICE_HEADER] = kind
+    mail.set_content(text.body, charset="utf-8")
+    return mail

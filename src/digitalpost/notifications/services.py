@@ -1,0 +1,149 @@
+"""Sending the notices, reminders and NemSMS queued with a message's delivery, and the recipient's preferences.
+
+The delivery transaction (messages.services.delivery) queues the work: NOTIFY `notice:<message>` for a recipient
+who wants e-mail notices, NOTIFY `reminder:<message>` (due DIGITALPOST_LEGAL_REMINDER_DAYS later) for a legal
+notification, SMS `sms:<message>` for a NEMSMS message. The worker runs the handlers here, outside any
+transaction: each checks whether its effect is recorded already, looks again at whether it is still wanted
+(preferences, register status, read), does it, then records it with its event and finishes the job in one
+transaction. A relay or SMS provider that is down means RetryLater: the job waits and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Protocol
+
+import aiosmtplib
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.core.kombi import Channel
+from digitalpost.core.lifecycle import EventKind
+from digitalpost.messages.blobs import blob_store
+from digitalpost.messages.models import Message
+from digitalpost.messages.services.documents import received_bytes
+from digitalpost.messages.services.events import append_event
+from digitalpost.notifications.compose import new_mail_text, notice_mail, reminder_text
+from digitalpost.notifications.models import Notice, Sms
+from digitalpost.notifications.sms import OutgoingSms, SmsRefused, SmsUnavailable, provider_from_settings, sms_text
+from digitalpost.outbox.models import Job
+from digitalpost.outbox.services import finish_job
+from digitalpost.outbox.worker import PermanentFailure, RetryLater
+from digitalpost.protocols import memo
+from digitalpost.registry.models import Contact
+from digitalpost.registry.selectors import effective_status
+
+NOTICE_EVENTS = {Notice.Kind.NEW_MAIL: EventKind.NOTICE_SENT, Notice.Kind.REMINDER: EventKind.REMINDER_SENT}
+NOTICE_HEADER_VALUES = {Notice.Kind.NEW_MAIL: "new-mail", Notice.Kind.REMINDER: "reminder"}
+
+
+class Relay(Protocol):
+    """securemail.relay.send_via_relay, passed in by the delivery app (a sibling app is not imported here)."""
+
+    def __call__(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
+
+
+def _load(message_id: str) -> Message | None:
+    return Message.objects.select_related("authority", "mailbox__owner").filter(pk=message_id).first()
+
+
+def notice_recipient(message: Message, kind: Notice.Kind) -> str | None:
+    """The address the notice goes to now, or None when none is wanted (any more)."""
+    contact: Contact = message.mailbox.owner
+    if (message.state != Message.State.DELIVERED or message.channel != Channel.DIGITAL
+            or message.direction != Message.Direction.TO_PARTY):
+        return None
+    if kind == Notice.Kind.REMINDER and (message.read_at is not None or not message.is_legal_notification):
+        return None
+    if not (contact.notify_by_email and contact.notification_email):
+        return None
+    if effective_status(contact) != Contact.Status.REGISTERED:  # exempt since: their post goes on paper
+        return None
+    return contact.notification_email
+
+
+def send_notice(*, job: Job, relay: Relay) -> None:
+    """The notice (or reminder) the job names, sent once through `relay`; ends quietly when no longer wanted."""
+    kind = Notice.Kind(job.payload.get("notice", Notice.Kind.NEW_MAIL))
+    message = _load(job.payload["message"])
+    if message is None or Notice.objects.filter(message=message, kind=kind).exists():
+        return
+    recipient = notice_recipient(message, kind)
+    if recipient is None:
+        return
+    url = settings.DIGITALPOST_MAILBOX_URL
+    if kind == Notice.Kind.REMINDER:
+        received = timezone.localtime(message.delivered_at or message.accepted_at).date()
+        text = reminder_text(authority=message.authority.name, mailbox_url=url, received_on=received)
+    else:
+        text = new_mail_text(authority=message.authority.name, mailbox_url=url)
+    mail = notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
+                       sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
+    try:
+        answer = relay(mail, sender=settings.DIGITALPOST_NOTIFY_FROM, recipients=[recipient])
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        raise PermanentFailure(f"the relay refused the notification address: {exc}") from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise RetryLater(f"SMTP relay {settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}: "
+                         f"{exc}") from exc
+    _record_notice(message_id=message.pk, kind=kind, recipient=recipient, answer=answer, job=job)
+
+
+@transaction.atomic(durable=True)
+def _record_notice(*, message_id: uuid.UUID, kind: Notice.Kind, recipient: str, answer: str, job: Job) -> None:
+    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+    now = timezone.now()
+    _, created = Notice.objects.get_or_create(
+        message=message, kind=kind, defaults={"recipient": recipient, "sent_at": now, "relay_answer": answer[:500]}
+    )
+    if created:
+        # The sender sees the timeline: it learns that a notice went out, never the citizen's address.
+        append_event(message, NOTICE_EVENTS[kind], at=now, data={"channel": "email"})
+    finish_job(job)
+
+
+def _notification_text(message: Message) -> str:
+    parsed = memo.parse(received_bytes(message, blob_store()), max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    return sms_text(parsed.header.notification)
+
+
+def send_sms(*, job: Job) -> None:
+    """Hand a delivered NEMSMS message's notification to the SMS provider, once; without a mobile number the
+    message stays in the mailbox only (recorded as NO_NUMBER, no SMS_SENT)."""
+    message = _load(job.payload["message"])
+    if message is None or Sms.objects.filter(message=message).exists():
+        return
+    text = _notification_text(message)
+    if not text:
+        raise PermanentFailure("the NEMSMS message has no notification text")
+    number = message.mailbox.owner.mobile_number
+    if not number:
+        _record_sms(message_id=message.pk, state=Sms.State.NO_NUMBER, text=text, job=job)
+        return
+    try:
+        provider = provider_from_settings()
+        reference = provider.send(OutgoingSms(reference=str(message.pk), to=number, sender=message.authority.name,
+                                              text=text))
+    except SmsUnavailable as exc:
+        raise RetryLater(str(exc)) from exc
+    except SmsRefused as exc:
+        raise PermanentFailure(str(exc)) from exc
+    _record_sms(message_id=message.pk, state=Sms.State.SENT, text=text, job=job, number=number,
+                provider=provider.name, reference=reference)
+
+
+@transaction.atomic(durable=True)
+def _record_sms(*, message_id: uuid.UUID, state: Sms.State, text: str, job: Job, number: str = "",
+                provider: str = "", reference: str = "") -> None:
+    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+    now = timezone.now()
+    _, created = Sms.objects.get_or_create(message=message, defaults={
+        "state": state, "mobile_number": number, "text": text, "provider": provider,
+        "provider_reference": reference[:200], "at": now,
+    })
+    if created and state == Sms.State.SENT:
+        append_event(message, EventKind.SMS_SENT, at=now, data={"provider": provider})
+    finish_job(job)

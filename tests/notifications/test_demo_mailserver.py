@@ -1,0 +1,54 @@
+"""The demo mail server stores mail for an authority's secure address in the authority folder and every other
+mail (citizens' notices) in the notification folder, so the demo's notices land where var/demo.json says."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from notices_world import free_port
+
+from digitalpost.cli.mailserver import maildir_server
+from digitalpost.securemail.relay import send_via_relay
+
+SECURE = "borgerservice@nordby.example"
+
+
+@pytest.fixture
+def server(settings, tmp_path):
+    port = free_port()
+    settings.DIGITALPOST_SMTP_RELAY_HOST, settings.DIGITALPOST_SMTP_RELAY_PORT = "127.0.0.1", port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    settings.DIGITALPOST_NOTIFICATION_MAILDIR = tmp_path / "notifications"
+    controller = maildir_server(tmp_path / "authority", host="127.0.0.1", port=port,
+                                is_authority_address=lambda address: address.lower() == SECURE)
+    controller.start()
+    yield tmp_path
+    controller.stop()
+
+
+def mail(to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "no-reply@digitalpost.localhost", to, f"til {to}"
+    message.set_content("hej")
+    return message
+
+
+def test_notice_to_a_citizen_lands_in_the_notification_folder(server):
+    send_via_relay(mail("anna@example.org"), sender="no-reply@digitalpost.localhost", recipients=["anna@example.org"])
+    [stored] = (server / "notifications").glob("*.eml")
+    assert b"til anna@example.org" in stored.read_bytes()
+    assert not (server / "authority").exists()
+
+
+def test_mail_for_a_secure_address_lands_in_the_authority_folder(server):
+    send_via_relay(mail(SECURE), sender="post@digitalpost.localhost", recipients=["Borgerservice@nordby.example"])
+    assert len(list((server / "authority").glob("*.eml"))) == 1
+    assert not (server / "notifications").exists()
+
+
+def test_nothing_is_refused(server):
+    answer = send_via_relay(mail("x@y.example"), sender="a@b.example", recipients=["x@y.example", SECURE])
+    assert "refused" not in answer
+    assert len(list((server / "notifications").glob("*.eml"))) == 1
+    assert len(list((server / "authority").glob("*.eml"))) == 1
