@@ -11,8 +11,10 @@ One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGI
 4. a paced stream below saturation (default 300 messages at 30/s on a fixed schedule, keep-alive clients):
    accepted_at → delivered_at per message, read from the hub's SQLite file;
 5. a table on stdout and the figures as JSON in var/bench/ingest.json;
-6. then, with the hub stopped, bench/securemail.py in its own process (secure-mail replies in and forwards
-   out, against `openssl cms`; var/bench/securemail.json), unless --skip-securemail.
+6. then, with the hub stopped, each in its own process: bench/securemail.py (secure-mail replies in and
+   forwards out, against `openssl cms`; var/bench/securemail.json), bench/print_letters.py (letters rendered per
+   second; var/bench/print.json) and bench/mass_send.py (a mass send of 10 000 and 100 000 items); `--skip
+   ingest,securemail,print,mass` leaves parts out.
 
 The bars (brief §6): ingest ≥ 1/3 of the static rate; accept → mailbox p99 < 1 s below saturation.
 """
@@ -378,6 +380,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (hub.log, sqlite)")
     parser.add_argument("--skip-securemail", action="store_true",
                         help="do not run bench/securemail.py after the ingest benchmark")
+    parser.add_argument("--skip", default="", help=f"comma-separated parts to leave out: ingest, {', '.join(AFTER)}")
     return parser.parse_args(argv)
 
 
@@ -610,19 +613,30 @@ def report(figures: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+# Benchmarks run after the ingest benchmark, each in its own process (they set up Django in-process) once the
+# hub has stopped: secure mail against `openssl cms`, print letters, mass sends.
+AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    code = run_ingest(args)
-    if args.skip_securemail or code == 130:
-        return code
-    return run_securemail(args) or code
+    skipped = {part.strip() for part in args.skip.split(",") if part.strip()}
+    if args.skip_securemail:
+        skipped.add("securemail")
+    code = 0 if "ingest" in skipped else run_ingest(args)
+    for name, script in AFTER.items():
+        if code == 130:
+            break
+        if name not in skipped and (BENCH_DIR / script).exists():
+            code = run_after(name, script, args) or code
+    return code
 
 
-def run_securemail(args: argparse.Namespace) -> int:
-    """bench/securemail.py in its own process (it sets up Django in-process), after the hub has stopped."""
+def run_after(name: str, script: str, args: argparse.Namespace) -> int:
+    """One of the AFTER benchmarks in its own process; its exit code (130 when interrupted)."""
     print(flush=True)
-    log("secure-mail benchmark: bench/securemail.py (--skip-securemail skips it)")
-    cmd = [sys.executable, str(BENCH_DIR / "securemail.py")] + (["--keep"] if args.keep else [])
+    log(f"{name} benchmark: bench/{script} (--skip {name} leaves it out)")
+    cmd = [sys.executable, str(BENCH_DIR / script)] + (["--keep"] if args.keep else [])
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
     try:
         return subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode

@@ -1,12 +1,28 @@
 """`digitalpost demo load`: the demo contract in var/demo.json, and loading twice changes nothing."""
 
+import io
 import json
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pypdf import PdfReader
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
+
+from test_letters import text_positions
 
 from digitalpost.authorities.models import Authority
-from digitalpost.cli.demo import BROKEN_AUTHORITY, demo_file, load_demo
+from digitalpost.cli.demo import ANNA_NOTIFICATION_EMAIL, AUTHORITY, BROKEN_AUTHORITY, demo_file, load_demo
 from digitalpost.doctor.selectors import list_open_findings
 from digitalpost.messages.models import Message, RefusedReply
+from digitalpost.outbox.models import WorkKind
+from digitalpost.printing.models import PrintLetter
+from digitalpost.printing.services import write_batches
 from digitalpost.protocols import memo
+from digitalpost.protocols.letters import ADDRESS_WINDOW
+from digitalpost.registry.models import Contact
 from digitalpost.systems.models import SenderSystem
 
 
@@ -15,7 +31,7 @@ def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
     demo = load_demo(base_url="http://127.0.0.1:8000")
     assert json.loads(demo_file().read_text()) == demo
     assert {"base_url", "sender_system_id", "sender_token", "authority_cvr", "other_authority_cvr", "citizens",
-            "company_cvr", "curl"} <= set(demo)
+            "company_cvr", "curl", "print_spool", "notification_maildir"} <= set(demo)
     assert set(demo["citizens"]) == {"registered", "exempt", "closed"}
     assert {"smtp_host", "smtp_port", "hub_certificate", "standard_sender", "secure_address", "mailbox_id",
             "authority_maildir"} <= set(demo["securemail"])
@@ -29,7 +45,7 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     count = Message.objects.count()
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
-    assert Message.objects.count() == count == 2
+    assert Message.objects.count() == count == 3  # two welcome letters to Anna, one paper letter to Bent
 
 
 def test_the_curl_sample_is_accepted_by_the_api(db, settings, tmp_path, client):
@@ -48,7 +64,7 @@ def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db
     load_demo(base_url="http://127.0.0.1:8000")
     demo = load_demo(base_url="http://127.0.0.1:8000")  # twice: the passwords stay valid
     users = demo["portal"]["users"]
-    assert set(users) == {"nora", "niels", "sofie", "otto", "olga"}
+    assert set(users) == {"nora", "naja", "niels", "sofie", "otto", "olga"}
     assert client.login(username="nora", password=users["nora"]["password"])
     assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 200
     assert client.get(f"/portal/{demo['other_authority_cvr']}/").status_code == 404
@@ -75,3 +91,47 @@ def test_the_broken_organisation_shows_the_doctor_at_work_and_loads_once(db, set
     assert client.login(username="olga", password=olga["password"])
     assert client.get(f"/portal/{oestby.cvr}/").status_code == 200
     assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 404
+
+
+def _send(client, token: str, recipient: str):
+    message = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=recipient, label="Orientering",
+        files=[("brev.txt", "text/plain", b"Hej")], message_uuid=str(uuid.uuid4()), created=datetime.now(UTC))
+    return client.post(f"/apis/v1/memos?memo-message-uuid={message.header.message_uuid}", data=memo.build(message),
+                       content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_the_demo_prints_bents_letter_refuses_carl_and_mails_anna_digitally(db, settings, tmp_path, client, drain):
+    settings.VAR_DIR = tmp_path
+    settings.DIGITALPOST_PRINT_SPOOL = tmp_path / "print-spool"
+    settings.DIGITALPOST_NOTIFICATION_MAILDIR = tmp_path / "notifications"
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    assert Path(demo["print_spool"]).resolve() == (tmp_path / "print-spool").resolve()
+    assert Path(demo["notification_maildir"]).resolve() == (tmp_path / "notifications").resolve()
+    # Bent (exempt) gets paper: what `make run`'s workers and print loop do, done here in one go
+    assert drain(WorkKind.PRINT) == 1
+    assert write_batches().letters == 1
+    letter = PrintLetter.objects.get(message__mailbox__owner__number=demo["citizens"]["exempt"])
+    (pdf,) = (tmp_path / "print-spool").glob(f"*/{letter.pk}.pdf")
+    pages = PdfReader(io.BytesIO(pdf.read_bytes())).pages
+    cover = {text: (x, y) for text, x, y in text_positions(pages[0])}
+    for line in ("Bent Bertelsen", "Havnegade 12, 2. th.", "5000 Odense C"):
+        assert ADDRESS_WINDOW.contains(*cover[line]), line
+    assert "Afgørelse om boligstøtte" in cover
+    assert "bevilger 1.850 kr." in pages[1].extract_text()
+    # Carl (closed) is refused; Anna (registered) gets digital post and has a notification address
+    refused = _send(client, demo["sender_token"], demo["citizens"]["closed"])
+    assert (refused.status_code, refused.json()["errorCode"]) == (403, "recipient.is.closed")
+    accepted = _send(client, demo["sender_token"], demo["citizens"]["registered"])
+    assert accepted.status_code == 201
+    assert Message.objects.get(pk=accepted.json()["messageId"]).channel == "DIGITAL"
+    anna = Contact.objects.get(number=demo["citizens"]["registered"])
+    assert (anna.notification_email, anna.notify_by_email) == (ANNA_NOTIFICATION_EMAIL, True)
+    assert set(Message.objects.filter(mailbox__owner=anna).values_list("channel", flat=True)) == {"DIGITAL"}
+
+
+def test_the_well_kept_demo_organisation_gives_the_doctor_nothing_to_say(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    nordby = Authority.objects.get(cvr=demo["authority_cvr"])
+    assert [(f.code, f.subject_name) for f in list_open_findings(nordby)] == []

@@ -23,7 +23,12 @@ from digitalpost.accounts.selectors import is_operator
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import get_authority_by_cvr
-from digitalpost.authorities.services import create_authority, create_mailbox, create_material
+from digitalpost.authorities.services import (
+    create_authority,
+    create_mailbox,
+    create_material,
+    update_authority_profile,
+)
 from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.roles import Actor, Role
@@ -54,11 +59,23 @@ COMPANY = {"number": "33770006", "name": "Dorte ApS", "address_line": "Industriv
 # Fixed, so loading the demo twice replays instead of sending the welcome letters again.
 DEMO_MAILBOX = "Borgerservice"
 WELCOME_UUIDS = ["6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b01", "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b02"]
+# Bent is exempt: his letter goes to print (the workers render it, the print loop puts it in the spool).
+PAPER_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b03"
+PAPER_LETTER_TEXT = (
+    "Kære Bent Bertelsen\n\n"
+    "Nordby Kommune har behandlet din ansøgning om boligstøtte og bevilger 1.850 kr. om måneden fra 1. februar "
+    "2026. Beløbet udbetales den første bankdag i hver måned til din NemKonto.\n\n"
+    "Du skal give os besked, hvis din husstand, din indkomst eller din husleje ændrer sig.\n\n"
+    "Med venlig hilsen\nNordby Kommune, Borgerservice"
+)
+# Anna's notices (new mail, reminders) are e-mailed here; in demo mode they land in notification_maildir.
+ANNA_NOTIFICATION_EMAIL = "anna@borger.localhost"
 
 
 # The portal's demo staff (STYLE rule 12's cast): user name, full name, organisation, role.
 STAFF = [
     ("nora", "Nora Nielsen", AUTHORITY["cvr"], Role.SUPERADMIN),
+    ("naja", "Naja Nørgaard", AUTHORITY["cvr"], Role.SUPERADMIN),  # Nordby is looked after by two
     ("niels", "Niels Nygaard", AUTHORITY["cvr"], Role.CASEWORKER),
     ("sofie", "Sofie Skov", OTHER_AUTHORITY["cvr"], Role.SUPERADMIN),
     ("olga", "Olga Østergaard", BROKEN_AUTHORITY["cvr"], Role.SUPERADMIN),  # Østby's only one: a finding
@@ -108,6 +125,28 @@ def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
         accept_memo(system=system, body=memo.build(letter))
 
 
+def _paper_letter(token: str, bent: Contact) -> None:
+    """One letter to the exempt citizen, sent like any other: the hub chooses print for him (KombiPost)."""
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    letter = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=bent.number,
+        label="Afgørelse om boligstøtte", files=[("afgoerelse.txt", "text/plain", PAPER_LETTER_TEXT.encode())],
+        message_uuid=PAPER_LETTER_UUID, created=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+    )
+    accept_memo(system=system, body=memo.build(letter))
+
+
+def _ensure_notification_email(anna: Contact) -> None:
+    from digitalpost.registry.services import set_notification_preferences
+
+    if not anna.notification_email:
+        set_notification_preferences(contact_id=anna.pk, notification_email=ANNA_NOTIFICATION_EMAIL,
+                                     notify_by_email=True, mobile_number=anna.mobile_number)
+
+
 def _relative(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
@@ -147,6 +186,15 @@ def _ensure_secure_mail(authority: Authority) -> dict[str, Any]:
         "mailbox_id": str(mailbox.pk),
         "authority_maildir": _relative(settings.DIGITALPOST_AUTHORITY_MAILDIR),
     }
+
+
+def _ensure_technical_contact(authority: Authority) -> None:
+    """Nordby is the well-kept demo organisation: the doctor finds nothing to say about its upkeep."""
+    if not authority.technical_contact_email:
+        update_authority_profile(authority=authority, name=authority.name, kind=authority.kind,
+                                 technical_contact_name="Nordby IT-drift",
+                                 technical_contact_email="it-drift@nordby.localhost",
+                                 reply_deadline_days=authority.reply_deadline_days, actor=DEMO_ACTOR)
 
 
 def _ensure_staff(mailbox_id: str) -> dict[str, Any]:
@@ -244,8 +292,11 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     citizens = [_ensure_contact(Contact.Kind.CITIZEN, spec) for spec in CITIZENS]
     company = _ensure_contact(Contact.Kind.COMPANY, COMPANY)
     system_id, token = _ensure_sender_token(authority)
+    _ensure_notification_email(citizens[0])  # before the welcome letters, so their notices have an address
     _welcome_letters(system_id, token, citizens[0])
+    _paper_letter(token, citizens[1])
     securemail = _ensure_secure_mail(authority)
+    _ensure_technical_contact(authority)
     broken = _ensure_broken_organisation()
     portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
 
@@ -277,6 +328,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "securemail": securemail,
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
+        "notification_maildir": _relative(settings.DIGITALPOST_NOTIFICATION_MAILDIR),
         "portal": portal,
         "curl": (
             f"curl -sS -X POST '{base_url}/apis/v1/memos?memo-message-uuid={message_uuid}' "
@@ -308,5 +360,9 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     mail = demo["securemail"]
     console.print(f"  Secure mail:      gateway {mail['smtp_host']}:{mail['smtp_port']}, mailbox {mail['mailbox_id']},"
                   f" forwarded mail lands in {mail['authority_maildir']}/")
+    console.print(f"  Paper letters:    Bent's letter is printed: batches land in {demo['print_spool']}/ "
+                  "(the print loop of `make run` writes them every few minutes)")
+    console.print(f"  E-mail notices:   Anna's notices ({ANNA_NOTIFICATION_EMAIL}) land in "
+                  f"{demo['notification_maildir']}/ as .eml files")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)

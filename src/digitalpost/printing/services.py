@@ -1,16 +1,15 @@
 """Print (KombiPost): rendering a message into a letter, batching letters to the provider, reading receipts.
 
 Each step is idempotent and crash-safe: a letter is rendered once per message (its row is the proof), a batch
-is assigned in one transaction and its folder appears atomically (written under a temporary name, then
-renamed) — a batch whose folder never appeared is written again on the next run — and a receipt applied twice
-changes nothing. Not for: PDF layout (protocols.letters) or the provider's side.
+is assigned in one transaction and its folder appears atomically with the provider (written under a temporary
+name, then renamed; spool folder or SFTP, see transports) — a batch whose folder never appeared is written again
+on the next run — and a receipt applied twice changes nothing. Not for: PDF layout (protocols.letters) or how
+files travel (transports, sftp).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,10 +28,10 @@ from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import complete, finish_job
 from digitalpost.printing.models import PrintBatch, PrintLetter
+from digitalpost.printing.transports import Transport, open_transport
 from digitalpost.protocols import letters
 
 log = logging.getLogger(__name__)
-RECEIPTS_FOLDER = "receipts"
 
 
 def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
@@ -93,18 +92,21 @@ class BatchReport:
 
 
 def write_batches(*, spool: Path | None = None, limit: int | None = None, now: datetime | None = None) -> BatchReport:
-    """Put every rendered letter into batches of at most `limit` in the spool folder; finish interrupted ones."""
-    spool = spool or settings.DIGITALPOST_PRINT_SPOOL
+    """Put every rendered letter into batches of at most `limit` with the provider; finish interrupted ones.
+
+    The transport is DIGITALPOST_PRINT_TRANSPORT (spool folder or SFTP); an explicit `spool` means that folder.
+    """
     limit = limit or settings.DIGITALPOST_PRINT_BATCH_MAX
     report = BatchReport()
-    for batch in PrintBatch.objects.filter(handed_over_at__isnull=True).order_by("created_at"):
-        _hand_over(batch, spool)  # written before a crash, folder never appeared: write it again
-        report.batches.append(batch.name)
-        report.letters += batch.letters
-    while (fresh := _assign_batch(limit=limit, now=now or timezone.now())) is not None:
-        _hand_over(fresh, spool)
-        report.batches.append(fresh.name)
-        report.letters += fresh.letters
+    with open_transport(spool=spool) as transport:
+        for batch in PrintBatch.objects.filter(handed_over_at__isnull=True).order_by("created_at"):
+            _hand_over(batch, transport)  # assigned before a crash, never (completely) handed over: again
+            report.batches.append(batch.name)
+            report.letters += batch.letters
+        while (fresh := _assign_batch(limit=limit, now=now or timezone.now())) is not None:
+            _hand_over(fresh, transport)
+            report.batches.append(fresh.name)
+            report.letters += fresh.letters
     return report
 
 
@@ -138,24 +140,16 @@ def _batch_letters(batch: PrintBatch) -> list[letters.BatchLetter]:
     return found
 
 
-def _hand_over(batch: PrintBatch, spool: Path) -> None:
-    """Write the batch folder atomically: a temporary folder, fsynced, then renamed into place."""
-    final = spool / batch.name
-    if not final.exists():
+def _hand_over(batch: PrintBatch, transport: Transport) -> None:
+    """Put the batch folder in place (atomically: see transports), then mark it handed over."""
+    if not transport.has_batch(batch.name):  # in place already: a crash came between the rename and the mark
         items = _batch_letters(batch)
-        temporary = spool / f".incoming-{batch.name}"
-        shutil.rmtree(temporary, ignore_errors=True)
-        temporary.mkdir(parents=True)
-        files = {item.filename: item.pdf for item in items}
-        files[letters.MANIFEST_NAME] = letters.build_manifest(batch.name, batch.created_at, items)
-        for name, data in files.items():
-            with (temporary / name).open("wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-        temporary.rename(final)
-    PrintBatch.objects.filter(pk=batch.pk).update(handed_over_at=timezone.now())
-    log.info("print batch %s: %d letters, %d pages in %s", batch.name, batch.letters, batch.pages, final)
+        files = [(item.filename, item.pdf) for item in items]
+        files.append((letters.MANIFEST_NAME, letters.build_manifest(batch.name, batch.created_at, items)))
+        transport.put_batch(batch.name, files)
+    PrintBatch.objects.filter(pk=batch.pk).update(handed_over_at=timezone.now(), transport=transport.name)
+    log.info("print batch %s: %d letters, %d pages in %s", batch.name, batch.letters, batch.pages,
+             transport.where(batch.name))
 
 
 @dataclass
@@ -176,35 +170,33 @@ _TRANSITIONS = {
 
 
 def read_receipts(*, spool: Path | None = None) -> ReceiptReport:
-    """Apply every receipt file in <spool>/receipts/ and move it to receipts/done/ (or receipts/rejected/)."""
-    folder = (spool or settings.DIGITALPOST_PRINT_SPOOL) / RECEIPTS_FOLDER
+    """Apply every receipt file from the provider's receipts folder, then settle it (done, or rejected).
+
+    A file is settled only after its receipts were applied: a crash in between applies it again, which changes
+    nothing (apply_print_receipt is idempotent).
+    """
     report = ReceiptReport()
-    if not folder.is_dir():
-        return report
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-        report.files += 1
-        try:
-            parsed = letters.read_print_receipts(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            report.problems.append(f"{path.name}: not UTF-8 text")
-            _move(path, folder / "rejected")
-            continue
-        report.problems += [f"{path.name} {problem}" for problem in parsed.problems]
-        for receipt in parsed.receipts:
-            outcome = apply_print_receipt(receipt)
-            if outcome is None:
-                report.unchanged += 1
-            elif outcome:
-                report.applied += 1
-            else:
-                report.problems.append(f"{path.name}: letter {receipt.letter_id} is not one of ours")
-        _move(path, folder / ("rejected" if parsed.problems and not parsed.receipts else "done"))
+    with open_transport(spool=spool) as transport:
+        for name in transport.list_receipts():
+            report.files += 1
+            data = transport.read_receipt(name)
+            try:
+                parsed = letters.read_print_receipts(data.decode("utf-8"))
+            except UnicodeDecodeError:
+                report.problems.append(f"{name}: not UTF-8 text")
+                transport.settle_receipt(name, data, rejected=True)
+                continue
+            report.problems += [f"{name} {problem}" for problem in parsed.problems]
+            for receipt in parsed.receipts:
+                outcome = apply_print_receipt(receipt)
+                if outcome is None:
+                    report.unchanged += 1
+                elif outcome:
+                    report.applied += 1
+                else:
+                    report.problems.append(f"{name}: letter {receipt.letter_id} is not one of ours")
+            transport.settle_receipt(name, data, rejected=bool(parsed.problems) and not parsed.receipts)
     return report
-
-
-def _move(path: Path, folder: Path) -> None:
-    folder.mkdir(exist_ok=True)
-    path.replace(folder / path.name)
 
 
 @transaction.atomic(durable=True)

@@ -1,0 +1,257 @@
+"""Print benchmark: letters rendered per second, for the PDF alone and for the whole PRINT job path.
+
+One run, in-process, on the embedded default (SQLite + blob folder in a fresh temporary DIGITALPOST_VAR, demo
+mode, the demo authority from `digitalpost.cli.demo.load_demo`):
+
+1. `protocols.letters.render_letter` on a typical 2-page letter (the cover with the address in the window, and
+   a one-page A4 PDF decision passed through): letters/s and per-letter p50/p99;
+2. the PRINT job path: messages to exempt citizens accepted through `accept_memo` (not timed), then the worker
+   (`outbox.worker.run_once` with the real handlers, i.e. `printing.services.render_print_letter`: load the
+   message, read its documents from the blob store, render, store the PDF, record the letter and its event)
+   until no PRINT job is due: letters/s and per-job p50/p99; every message must end with exactly one letter;
+3. `printing.services.write_batches` into the spool folder (PDFs + manifest, fsynced): letters/s;
+4. a table on stdout and the figures as JSON in var/bench/print.json.
+
+No bar in the brief; the figure goes into the issue's closing note.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
+                "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE", "DIGITALPOST_DEBUG", "DIGITALPOST_PRINT_SPOOL",
+                "DIGITALPOST_PRINT_TRANSPORT")
+DECISION = ("Afgørelse om boligstøtte\n\nNordby Kommune har behandlet din ansøgning om boligstøtte. Du får "
+            "1.850 kr. om måneden fra 1. februar 2026. Beløbet udbetales den første bankdag i hver måned.\n")
+
+
+class BenchError(RuntimeError):
+    """A failure that ends the run with a message saying what to do."""
+
+
+def log(text: str) -> None:
+    print(f"[print {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(int(-(-p * len(ordered) // 100)), 1)
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(per_letter_ms: list[float], elapsed_s: float) -> dict[str, Any]:
+    return {"letters": len(per_letter_ms), "seconds": elapsed_s,
+            "per_s": len(per_letter_ms) / elapsed_s if elapsed_s else 0.0,
+            "mean_ms": statistics.fmean(per_letter_ms), "p50_ms": percentile(per_letter_ms, 50),
+            "p99_ms": percentile(per_letter_ms, 99), "max_ms": max(per_letter_ms)}
+
+
+def decision_pdf() -> bytes:
+    """A one-page A4 decision with a few paragraphs of text, as an authority's case system makes them."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    page = Canvas(out, pagesize=A4)
+    page.setFont("Helvetica", 11)
+    y = 780.0
+    for paragraph in range(12):
+        for line in range(4):
+            page.drawString(72, y, f"Afsnit {paragraph + 1}, linje {line + 1}: " + DECISION[:70])
+            y -= 14
+        y -= 8
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def setup_django(var: Path) -> None:
+    for name in SCRUBBED_ENV:
+        os.environ.pop(name, None)
+    os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
+                   "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    import django
+    from django.core.management import call_command
+
+    tz = os.environ.get("TZ")
+    django.setup()  # sets TZ to settings.TIME_ZONE for the process: keep the log's clock the machine's
+    if tz is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = tz
+    time.tzset()
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def measure_render(count: int, pdf: bytes) -> dict[str, Any]:
+    from digitalpost.protocols import letters
+
+    def letter(n: int) -> letters.Letter:
+        return letters.Letter(
+            letter_id=str(uuid.uuid4()),
+            recipient=letters.PostalAddress(name=f"Modtager {n}", lines=(f"Havnegade {n % 90 + 1}, 2. th.",),
+                                            postal_code="5000", city="Odense C"),
+            sender=letters.SenderBlock(name="Nordby Kommune", address_lines=("Rådhuspladsen 1",), cvr="29190003"),
+            title="Afgørelse om boligstøtte", sent_on=date(2026, 1, 5),
+            documents=[letters.LetterDocument("afgoerelse.pdf", "application/pdf", pdf)],
+        )
+
+    pages = letters.render_letter(letter(0)).pages  # warm-up (fonts, imports)
+    if pages != 2:
+        raise BenchError(f"the typical letter has {pages} pages, expected 2")
+    times: list[float] = []
+    started = time.perf_counter()
+    for n in range(count):
+        t0 = time.perf_counter()
+        letters.render_letter(letter(n))
+        times.append((time.perf_counter() - t0) * 1000)
+    return summary(times, time.perf_counter() - started) | {"pages": pages}
+
+
+def queue_print_messages(count: int, pdf: bytes) -> None:
+    """`count` exempt citizens, one message each through the real ingest (which queues the PRINT jobs)."""
+    from digitalpost.cli.demo import AUTHORITY, load_demo
+    from digitalpost.messages.services.ingest import accept_memo
+    from digitalpost.protocols import memo
+    from digitalpost.registry.models import Contact
+    from digitalpost.registry.services import register_contact
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    system = get_sender_system_by_token(demo["sender_token"])
+    if system is None:
+        raise BenchError("the demo sender system is missing")
+    for n in range(count):
+        number = f"{1 + n % 28:02d}{1 + n // 28 % 12:02d}{60 + n // 336 % 40:02d}{n % 10000:04d}"
+        person = register_contact(kind=Contact.Kind.CITIZEN, number=number, name=f"Modtager {n}",
+                                  status=Contact.Status.EXEMPT, address_line=f"Havnegade {n % 90 + 1}, 2. th.",
+                                  postal_code="5000", city="Odense C")
+        message = memo.simple_message(
+            sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=person.number,
+            label="Afgørelse om boligstøtte", files=[("afgoerelse.pdf", "application/pdf", pdf)],
+            message_uuid=str(uuid.uuid4()), created=datetime.now(UTC))
+        accept_memo(system=system, body=memo.build(message))
+
+
+def measure_jobs(count: int) -> dict[str, Any]:
+    from digitalpost.delivery.handlers import GIVE_UP, HANDLERS
+    from digitalpost.outbox.models import WorkKind
+    from digitalpost.outbox.worker import run_once
+    from digitalpost.printing.models import PrintLetter
+
+    times: list[float] = []
+    started = time.perf_counter()
+    while True:
+        t0 = time.perf_counter()
+        if not run_once(WorkKind.PRINT, HANDLERS, on_give_up=GIVE_UP):
+            break
+        times.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - started
+    made = PrintLetter.objects.count()
+    if made != count + 1 or len(times) != count + 1:  # + the demo's own letter to Bent
+        raise BenchError(f"{len(times)} PRINT jobs made {made} letters for {count + 1} messages")
+    return summary(times, elapsed)
+
+
+def measure_batches(spool: Path) -> dict[str, Any]:
+    from digitalpost.printing.services import write_batches
+
+    started = time.perf_counter()
+    report = write_batches(spool=spool)
+    elapsed = time.perf_counter() - started
+    return {"letters": report.letters, "batches": len(report.batches), "seconds": elapsed,
+            "per_s": report.letters / elapsed if elapsed else 0.0}
+
+
+def report(figures: dict[str, Any]) -> str:
+    rows = [("render_letter (2 pages, in memory)", figures["render"]),
+            ("PRINT job (render_print_letter, SQLite)", figures["jobs"])]
+    lines = [f"{'print letters':<42} {'letters':>8} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"]
+    for name, row in rows:
+        lines.append(f"{name:<42} {row['letters']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} "
+                     f"{row['p99_ms']:>8.1f}")
+    batches = figures["batches"]
+    lines.append(f"{'write_batches (spool, fsynced)':<42} {batches['letters']:>8} {batches['per_s']:>8.1f} "
+                 f"{'':>8} {'':>8}  ({batches['batches']} batches)")
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--render", type=int, default=200, help="letters rendered in memory (default 200)")
+    parser.add_argument("--jobs", type=int, default=200, help="PRINT jobs run through the worker (default 200)")
+    parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "print.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary var folder")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    var = Path(tempfile.mkdtemp(prefix="digitalpost-bench-print-"))
+    started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    try:
+        log(f"fresh var folder {var}: migrate + demo load (in-process)")
+        setup_django(var)
+        pdf = decision_pdf()
+        figures: dict[str, Any] = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "setup": {"database": "sqlite (embedded default)", "cpus": os.cpu_count(),
+                      "python": platform.python_version(), "machine": platform.machine(),
+                      "decision_pdf_bytes": len(pdf)},
+        }
+        log(f"render_letter × {args.render}")
+        figures["render"] = measure_render(args.render, pdf)
+        log(f"accepting {args.jobs} messages to exempt citizens (not timed)")
+        queue_print_messages(args.jobs, pdf)
+        log("running the PRINT jobs")
+        figures["jobs"] = measure_jobs(args.jobs)
+        log("writing the batches to the spool folder")
+        figures["batches"] = measure_batches(var / "print-spool")
+        figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
+        figures["total_s"] = time.monotonic() - started
+        print()
+        print(report(figures))
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nfigures written to {args.json}  (whole run {figures['total_s']:.0f} s)")
+        return 0
+    except BenchError as exc:
+        print(f"\nprint bench failed: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nprint bench interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if args.keep:
+            print(f"kept {var}", file=sys.stderr)
+        else:
+            shutil.rmtree(var, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
