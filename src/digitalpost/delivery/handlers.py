@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from digitalpost.messages.services.delivery import deliver_to_mailbox, give_up_delivery
+from digitalpost.messages.services.delivery import deliver_batch, deliver_to_mailbox, give_up_delivery
 from digitalpost.notifications.services import send_notice, send_sms
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.outbox.worker import GiveUp, Handler
+from digitalpost.outbox.worker import BatchHandler, GiveUp, Handler
 from digitalpost.printing.services import render_print_letter
 from digitalpost.securemail.relay import send_via_relay
 from digitalpost.securemail.services.forward import forward_inquiry
@@ -33,9 +33,10 @@ def sms(job: Job) -> None:
     send_sms(job=job)
 
 
-# Mass-send items are delivered exactly like single messages, from a queue of their own (DELIVER_BULK).
+# Mass-send items are delivered like single messages, from a queue of their own (DELIVER_BULK), many per commit.
 HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELIVER_BULK: deliver,
                                         WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter,
                                         WorkKind.NOTIFY: notify, WorkKind.SMS: sms}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}
+BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER_BULK: deliver_batch}

@@ -32,6 +32,9 @@ class RetryLater(Exception):
 
 Handler = Callable[[Job], None]
 GiveUp = Callable[[Job, str], None]
+# Does the work of many claimed jobs of one kind at once and finishes them (all in one transaction, or raises).
+BatchHandler = Callable[[list[Job]], None]
+BATCH_SIZE = 25  # small enough that one batch's transaction never keeps other writers waiting long
 
 
 def run_once(
@@ -42,8 +45,34 @@ def run_once(
     job = services.claim_next(kind, lease=lease)
     if job is None:
         return False
+    _run_claimed(job, handlers[kind], on_give_up)
+    return True
+
+
+def run_batch(
+    kind: WorkKind, batch_handler: BatchHandler, handlers: Mapping[WorkKind, Handler], *,
+    on_give_up: Mapping[WorkKind, GiveUp] | None = None, lease: timedelta = timedelta(minutes=5),
+    limit: int = BATCH_SIZE,
+) -> bool:
+    """Process up to `limit` due jobs of `kind` together; False when there were none.
+
+    If the batch fails as a whole, each job is run on its own, so one bad job never holds the others back.
+    """
+    jobs = services.claim_batch(kind, lease=lease, limit=limit)
+    if not jobs:
+        return False
     try:
-        handlers[kind](job)
+        batch_handler(jobs)
+    except Exception as exc:
+        log.warning("batch of %d %s jobs failed (%s); running them one by one", len(jobs), kind, exc)
+        for job in jobs:
+            _run_claimed(job, handlers[kind], on_give_up)
+    return True
+
+
+def _run_claimed(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    try:
+        handler(job)
     except PermanentFailure as exc:
         _give_up(job, f"permanent: {exc}", on_give_up)
     except RetryLater as exc:
@@ -57,7 +86,6 @@ def run_once(
             services.reschedule(job, repr(exc))
     else:
         services.complete(job)
-    return True
 
 
 def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
@@ -71,14 +99,21 @@ def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None
 def run_forever(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
-    lease: timedelta = timedelta(minutes=5),
+    lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
 ) -> None:
-    """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty."""
+    """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
+
+    Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one.
+    """
+    batch_handlers = batch_handlers or {}
     while not stop.is_set():
         did_work = False
         for kind in kinds:
             try:
-                did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease)
+                if kind in batch_handlers:
+                    did_work |= run_batch(kind, batch_handlers[kind], handlers, on_give_up=on_give_up, lease=lease)
+                else:
+                    did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease)
             except Exception:
                 log.exception("worker loop error on %s", kind)
                 close_old_connections()

@@ -42,8 +42,35 @@ def deliver_to_mailbox(*, message_id: uuid.UUID | str, job: Job | None = None) -
     return _deliver(message_id=message.pk, documents=documents, job=job)
 
 
+def deliver_batch(jobs: list[Job]) -> None:
+    """Deliver many messages (mass-send items) with one blob sync and one commit, finishing their jobs.
+
+    The same effects as deliver_to_mailbox for each; the blobs of the whole batch are made durable by one
+    sync before the transaction that records the deliveries commits.
+    """
+    store = blob_store()
+    unsynced = store.unsynced()
+    prepared: list[tuple[Job, uuid.UUID | None, list[Document] | None]] = []
+    for job in jobs:
+        message = Message.objects.filter(pk=job.payload["message"]).first()
+        if message is None or message.state != Message.State.ACCEPTED:
+            prepared.append((job, None, None))
+            continue
+        prepared.append((job, message.pk, prepare_documents(message, unsynced)))
+    store.sync()
+    with transaction.atomic(durable=True):
+        for job, message_id, documents in prepared:
+            if message_id is None or not _record_delivery(message_id=message_id, documents=documents, job=job):
+                finish_job(job)
+
+
 @transaction.atomic(durable=True)
 def _deliver(*, message_id: uuid.UUID, documents: list[Document] | None, job: Job | None) -> bool:
+    return _record_delivery(message_id=message_id, documents=documents, job=job)
+
+
+def _record_delivery(*, message_id: uuid.UUID, documents: list[Document] | None, job: Job | None) -> bool:
+    """The writes of one delivery, inside the caller's transaction; False when it was already delivered."""
     message = _locked(message_id)
     if message.state != Message.State.ACCEPTED:
         return False
