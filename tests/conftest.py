@@ -51,6 +51,23 @@ def drain():
     return run
 
 
+@pytest.fixture
+def smtp_relay(settings):
+    """A real SMTP relay on 127.0.0.1 that records every mail; the hub's relay settings point at it."""
+    from aiosmtpd.controller import Controller
+
+    from smtp_relay import RecordingRelay, free_port
+
+    sink = RecordingRelay(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    settings.DIGITALPOST_SMTP_RELAY_HOST = "127.0.0.1"
+    settings.DIGITALPOST_SMTP_RELAY_PORT = sink.port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    yield sink
+    controller.stop()
+
+
 @pytest.fixture(autouse=True)
 def _blob_dir(settings, tmp_path):
     """Each test stores blobs in its own folder."""

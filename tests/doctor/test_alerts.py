@@ -3,15 +3,10 @@ real SMTP relay (aiosmtpd on 127.0.0.1), never twice in 24 hours, and a relay th
 
 from __future__ import annotations
 
-import socket
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 from doctor_world import HealthyOrg
 
@@ -22,37 +17,12 @@ from digitalpost.doctor.links import fix_url
 from digitalpost.doctor.models import SentAlert
 from digitalpost.doctor.selectors import as_finding, open_findings
 from digitalpost.doctor.services import examine
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@dataclass
-class Relay:
-    """The SMTP relay: keeps every mail with its envelope."""
-
-    port: int
-    mails: list[tuple[list[str], Any]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)
-        self.mails.append((sorted(envelope.rcpt_tos), parsed))
-        return "250 2.0.0 Queued"
+from smtp_relay import RecordingRelay, free_port
 
 
 @pytest.fixture
-def relay(settings):
-    sink = Relay(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    settings.DIGITALPOST_SMTP_RELAY_HOST = "127.0.0.1"
-    settings.DIGITALPOST_SMTP_RELAY_PORT = sink.port
-    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
-    yield sink
-    controller.stop()
+def relay(smtp_relay):
+    return smtp_relay
 
 
 PEOPLE = ["it@nordby.localhost", "nils@nordby.localhost", "nora@nordby.localhost"]
@@ -74,7 +44,7 @@ def run(org: HealthyOrg, *, days_before_expiry: float):
     return examined, [a for a in send_alerts(examined) if a.fingerprint in fingerprints]
 
 
-def mails_about(relay: Relay, org: HealthyOrg) -> list[tuple[list[str], Any]]:
+def mails_about(relay: RecordingRelay, org: HealthyOrg) -> list[tuple[list[str], Any]]:
     name = org.standard_sender.certificate.subject
     return [(rcpts, mail) for rcpts, mail in relay.mails if name in mail["Subject"]]
 

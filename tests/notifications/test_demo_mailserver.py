@@ -6,10 +6,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import pytest
-from notices_world import free_port
 
 from digitalpost.cli.mailserver import maildir_server
 from digitalpost.securemail.relay import send_via_relay
+from smtp_relay import free_port
 
 SECURE = "borgerservice@nordby.example"
 
