@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import threading
 from datetime import timedelta
@@ -20,11 +19,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from digitalpost.cli.common import console
+from digitalpost.cli.common import django_setup as _django
+
 if TYPE_CHECKING:
     from digitalpost.authorities.models import Authority
     from digitalpost.doctor.services import Examined
 
-console = Console()
 errors = Console(stderr=True)
 log = logging.getLogger("digitalpost.scheduler")
 
@@ -32,11 +33,6 @@ EXIT_UNKNOWN = 3  # the organisation or mailbox asked for does not exist
 _STYLE = {"critical": "bold red", "warning": "yellow", "info": "cyan"}
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitalpost.config.settings")
-    import django
-
-    django.setup()
 
 
 def _authority(cvr: str) -> Authority:

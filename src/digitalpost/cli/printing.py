@@ -9,26 +9,21 @@ unreachable, wrong host key) is one line with its code, and exit status 1.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from digitalpost.cli.common import console
+from digitalpost.cli.common import django_setup as _django
 
 print_app = typer.Typer(help="Print (KombiPost): batches to the print provider and its receipts.",
                         no_args_is_help=True)
-console = Console()
 log = logging.getLogger(__name__)
 SPOOL_HELP = "Use this spool folder (default: the configured transport, DIGITALPOST_PRINT_TRANSPORT)."
 
 
-def _django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitalpost.config.settings")
-    import django
-
-    django.setup()
 
 
 def _where(spool: Path | None) -> str:
