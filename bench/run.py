@@ -200,8 +200,10 @@ class Db:
         return int(row[0])
 
     def states(self, after_rowid: int = 0) -> dict[str, int]:
+        """Digital messages by state (a letter stays ACCEPTED until the print provider hands it to the post)."""
         rows = self.conn.execute(
-            "SELECT state, count(*) FROM messaging_message WHERE rowid > ? GROUP BY state", (after_rowid,)
+            "SELECT state, count(*) FROM messaging_message WHERE rowid > ? AND channel = 'DIGITAL' GROUP BY state",
+            (after_rowid,),
         ).fetchall()
         return {state: int(count) for state, count in rows}
 
