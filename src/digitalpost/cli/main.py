@@ -54,8 +54,7 @@ def manage(ctx: typer.Context) -> None:
 
 @app.command()
 def worker(
-    kinds: str = typer.Option("DELIVER,FORWARD,PRINT,NOTIFY,SMS",
-                              help="Comma-separated work kinds this worker takes."),
+    kinds: str = typer.Option("DELIVER,FORWARD,PRINT", help="Comma-separated work kinds this worker takes."),
     lease_seconds: float = typer.Option(300, help="How long a claimed job stays ours before others may retry it."),
     nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
 ) -> None:
@@ -116,7 +115,10 @@ def run(
         subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
         for _ in range(delivery_workers)
     ]
-    # Mass sends deliver from their own queue at a lower priority, so single messages never wait behind them.
+    # Notices and NemSMS, and mass sends, have workers of their own (mass sends at a lower priority), so
+    # deliveries, forwards and letters never wait behind them.
+    children.append(subprocess.Popen(  # noqa: S603
+        [str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS", "--nice", "5"], env=env))
     children.append(subprocess.Popen(  # noqa: S603
         [str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env=env))
     if with_smtp:
