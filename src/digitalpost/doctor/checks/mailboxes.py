@@ -13,7 +13,7 @@ from datetime import datetime
 
 from digitalpost.core.findings import Finding, Severity, Subject, SubjectKind
 from digitalpost.doctor.checks.registry import register
-from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, ReceiverSystemInfo, SecureAddressInfo
+from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, SecureAddressInfo
 
 SECURE_ADDRESS = "SECURE_ADDRESS"
 EXPIRED = "certificate.expired"  # reported by certificates.py with its stages; not repeated here
@@ -33,8 +33,9 @@ def mailbox_subject(mailbox: MailboxInfo) -> Subject:
     return Subject(SubjectKind.MAILBOX, mailbox.id, mailbox.name)
 
 
-@register("mailbox.no.receiver", "mailbox.receiver.missing", "mailbox.receiver.deactivated",
-          "mailbox.secure.address.missing")
+# A deactivated receiver is reported once, by receivers.py (receiver.deactivated names its mailboxes): one alert
+# for one cause, however many mailboxes use it.
+@register("mailbox.no.receiver", "mailbox.receiver.missing", "mailbox.secure.address.missing")
 def mailbox_receivers(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
     for mailbox in org.mailboxes:
         if not mailbox.is_open:
@@ -52,8 +53,6 @@ def mailbox_receivers(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
         if receiver is None:
             yield _receiver_missing(mailbox)
             continue
-        if not receiver.is_active or receiver.deactivated_at is not None:
-            yield _receiver_deactivated(mailbox, receiver)
         if receiver.kind == SECURE_ADDRESS and org.secure_address(receiver.secure_address_id) is None:
             yield Finding(
                 code="mailbox.secure.address.missing", severity=Severity.CRITICAL, subject=mailbox_subject(mailbox),
@@ -73,19 +72,6 @@ def _receiver_missing(mailbox: MailboxInfo) -> Finding:
              "inquiries to it reach nobody."),
         fix="Portal → Mailboxes → this mailbox: choose an existing receiver system, or close the mailbox.",
         facts={"receiverId": mailbox.receiver_system_id or ""},
-    )
-
-
-def _receiver_deactivated(mailbox: MailboxInfo, receiver: ReceiverSystemInfo) -> Finding:
-    since = f" on {receiver.deactivated_at:%Y-%m-%d}" if receiver.deactivated_at else ""
-    return Finding(
-        code="mailbox.receiver.deactivated", severity=Severity.CRITICAL, subject=mailbox_subject(mailbox),
-        why=(f"The mailbox {mailbox.name} is open, but its receiver system {receiver.name} was deactivated{since}: "
-             "new inquiries are accepted and wait, undelivered, until it works again."),
-        fix=("Portal → Receiver systems: fix what made it fail (see its last error) and choose Reactivate; or "
-             "Portal → Mailboxes → this mailbox: choose another receiver system."),
-        facts={"receiverId": receiver.id, "receiverName": receiver.name,
-               "deactivatedAt": receiver.deactivated_at.isoformat() if receiver.deactivated_at else ""},
     )
 
 
