@@ -131,3 +131,13 @@ def test_an_organisation_nobody_can_be_told_about_is_logged_once_not_every_run(h
     again = send_alerts(examine(healthy.authority, now=timezone.now() + timedelta(hours=1)))
     assert again == []
     assert {as_finding(row).fingerprint for row in open_findings(healthy.authority)} == {a.fingerprint for a in sent}
+
+
+def test_a_finding_first_stored_by_an_examination_without_alerts_is_mailed_at_the_next_run(healthy, relay):
+    at = healthy.standard_sender.certificate.not_after - timedelta(days=25)
+    examine(healthy.authority, now=at)  # e.g. "Examine now" in the portal: stores, does not mail
+    _, sent = run(healthy, days_before_expiry=25)  # the scheduler: nothing NEW or ESCALATED, yet never told
+    assert [(a.code, a.stage, a.delivered) for a in sent] == [("certificate.expiring", "30", True)]
+    _, again = run(healthy, days_before_expiry=24.5)
+    assert again == []
+    assert len(mails_about(relay, healthy)) == 1

@@ -145,10 +145,13 @@ def is_alert_due(authority: Authority, finding: Finding, change: Change, now: da
     if change in (Change.NEW, Change.ESCALATED):
         return True
     last = _last_attempt(authority, finding)
+    if last is None:
+        # Found by an examination that sent no alerts (the portal's "Examine now", the demo's load): it is new to
+        # the people who must act on it.
+        return True
     # The relay failed last time: try again. With nobody to tell, wait for an escalation instead of logging
     # the same "no recipients" line every run.
-    return (last is not None and not last.delivered and last.stage == finding.stage
-            and last.error != NO_RECIPIENTS)
+    return not last.delivered and last.stage == finding.stage and last.error != NO_RECIPIENTS
 
 
 def record_alert(*, authority: Authority, finding: Finding, recipients: list[str], now: datetime, delivered: bool,
