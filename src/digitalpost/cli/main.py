@@ -100,7 +100,10 @@ def run(
                                         help="Also run the doctor's scheduler (checks, alerts, probes)."),
 ) -> None:
     """Start the whole hub: web + API (gunicorn, WSGI), the delivery workers and the doctor. Ctrl-C stops all."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    # Links in alerts and notices point where this hub listens, unless configured otherwise.
+    here = f"http://{host}:{port}"
+    env = {"DIGITALPOST_PORTAL_URL": here, "DIGITALPOST_MAILBOX_URL": f"{here}/", **os.environ,
+           "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
     web_env = {"DIGITALPOST_GROUP_COMMIT": "1", **env}
     exe = Path(sys.executable).parent
     children = [
