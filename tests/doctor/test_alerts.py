@@ -141,3 +141,14 @@ def test_a_finding_first_stored_by_an_examination_without_alerts_is_mailed_at_th
     _, again = run(healthy, days_before_expiry=24.5)
     assert again == []
     assert len(mails_about(relay, healthy)) == 1
+
+
+def test_an_escalation_first_seen_by_examine_now_is_still_mailed_by_the_scheduler(healthy, relay):
+    _, first = run(healthy, days_before_expiry=25)
+    assert [(a.stage, a.delivered) for a in first] == [("30", True)]
+    at = healthy.standard_sender.certificate.not_after - timedelta(days=6)
+    examine(healthy.authority, now=at)  # "Examine now": stores the 7-day stage, mails nothing
+    _, escalated = run(healthy, days_before_expiry=5.9)
+    assert [(a.stage, a.severity, a.delivered) for a in escalated] == [("7", "critical", True)]
+    assert run(healthy, days_before_expiry=5.8)[1] == []
+    assert len(mails_about(relay, healthy)) == 2

@@ -91,7 +91,7 @@ class ContactChangeOut(Schema):
     idType: str
     id: str
     data: dict[str, Any] = Field(description="The contact's register data after an UPDATED/REGISTERED change, "
-                                             "or the exemption (reason, startsOn, endsOn, endedAt)")
+                                             "or the exemption's period (startsOn, endsOn, endedAt; never its reason)")
 
 
 class ContactChangesOut(Schema):

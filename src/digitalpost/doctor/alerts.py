@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from digitalpost.accounts.selectors import list_members
@@ -27,7 +28,7 @@ from digitalpost.core.findings import Finding, Severity
 from digitalpost.core.roles import Role
 from digitalpost.doctor.links import fix_url
 from digitalpost.doctor.models import SentAlert
-from digitalpost.doctor.services import Change, Examined, examine_all
+from digitalpost.doctor.services import Change, Examined, examine_all, stage_urgency
 from digitalpost.securemail.relay import send_via_relay
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,17 @@ def _last_attempt(authority: Authority, finding: Finding) -> SentAlert | None:
             .order_by("-sent_at", "-pk").first())
 
 
+def _last_told(authority: Authority, finding: Finding) -> SentAlert | None:
+    """The last alert about this finding that reached someone, or found nobody to reach (nothing more to do)."""
+    return (SentAlert.objects.filter(authority=authority, fingerprint=finding.fingerprint)
+            .filter(Q(delivered=True) | Q(error=NO_RECIPIENTS)).order_by("-sent_at", "-pk").first())
+
+
+def _more_urgent(finding: Finding, alert: SentAlert) -> bool:
+    return (finding.severity.rank > Severity(alert.severity).rank
+            or stage_urgency(finding.stage) > stage_urgency(alert.stage))
+
+
 def _delivered_recently(authority: Authority, finding: Finding, now: datetime) -> bool:
     return SentAlert.objects.filter(
         authority=authority, fingerprint=finding.fingerprint, stage=finding.stage,
@@ -145,10 +157,11 @@ def is_alert_due(authority: Authority, finding: Finding, change: Change, now: da
     if change in (Change.NEW, Change.ESCALATED):
         return True
     last = _last_attempt(authority, finding)
-    if last is None:
-        # Found by an examination that sent no alerts (the portal's "Examine now", the demo's load): it is new to
-        # the people who must act on it.
-        return True
+    told = _last_told(authority, finding)
+    if last is None or told is None or _more_urgent(finding, told):
+        # Found, or found worse, by an examination that sent no alerts (the portal's "Examine now", the demo's
+        # load): the people who must act have not been told this yet.
+        return last is None or last.delivered or last.error != NO_RECIPIENTS or _more_urgent(finding, last)
     # The relay failed last time: try again. With nobody to tell, wait for an escalation instead of logging
     # the same "no recipients" line every run.
     return not last.delivered and last.stage == finding.stage and last.error != NO_RECIPIENTS

@@ -66,6 +66,7 @@ def run_batch(
     except Exception as exc:
         log.warning("batch of %d %s jobs failed (%s); running them one by one", len(jobs), kind, exc)
         for job in jobs:
+            job.state = Job.State.PENDING  # the batch's transaction rolled back: none of them is done
             _run_claimed(job, handlers[kind], on_give_up)
     return True
 

@@ -9,8 +9,11 @@ files travel (transports, sftp).
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -85,6 +88,17 @@ def _record_rendered(*, message_id: uuid.UUID, letter: letters.Letter, pdf_key: 
     return True
 
 
+@contextmanager
+def _one_pass_at_a_time(spool: Path | None) -> Iterator[None]:
+    """Print passes on this host wait for each other (a lock file in the spool folder): two overlapping passes
+    could otherwise both write the same batch's temporary folder and hand the provider an incomplete batch."""
+    folder = spool or settings.DIGITALPOST_PRINT_SPOOL
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".print.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @dataclass
 class BatchReport:
     batches: list[str] = field(default_factory=list)
@@ -98,7 +112,7 @@ def write_batches(*, spool: Path | None = None, limit: int | None = None, now: d
     """
     limit = limit or settings.DIGITALPOST_PRINT_BATCH_MAX
     report = BatchReport()
-    with open_transport(spool=spool) as transport:
+    with _one_pass_at_a_time(spool), open_transport(spool=spool) as transport:
         for batch in PrintBatch.objects.filter(handed_over_at__isnull=True).order_by("created_at"):
             _hand_over(batch, transport)  # assigned before a crash, never (completely) handed over: again
             report.batches.append(batch.name)
@@ -175,28 +189,29 @@ def read_receipts(*, spool: Path | None = None) -> ReceiptReport:
     A file is settled only after its receipts were applied: a crash in between applies it again, which changes
     nothing (apply_print_receipt is idempotent).
     """
-    report = ReceiptReport()
-    with open_transport(spool=spool) as transport:
-        for name in transport.list_receipts():
-            report.files += 1
-            data = transport.read_receipt(name)
-            try:
-                parsed = letters.read_print_receipts(data.decode("utf-8"))
-            except UnicodeDecodeError:
-                report.problems.append(f"{name}: not UTF-8 text")
-                transport.settle_receipt(name, data, rejected=True)
-                continue
-            report.problems += [f"{name} {problem}" for problem in parsed.problems]
-            for receipt in parsed.receipts:
-                outcome = apply_print_receipt(receipt)
-                if outcome is None:
-                    report.unchanged += 1
-                elif outcome:
-                    report.applied += 1
-                else:
-                    report.problems.append(f"{name}: letter {receipt.letter_id} is not one of ours")
-            transport.settle_receipt(name, data, rejected=bool(parsed.problems) and not parsed.receipts)
-    return report
+    with _one_pass_at_a_time(spool):
+        report = ReceiptReport()
+        with open_transport(spool=spool) as transport:
+            for name in transport.list_receipts():
+                report.files += 1
+                data = transport.read_receipt(name)
+                try:
+                    parsed = letters.read_print_receipts(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    report.problems.append(f"{name}: not UTF-8 text")
+                    transport.settle_receipt(name, data, rejected=True)
+                    continue
+                report.problems += [f"{name} {problem}" for problem in parsed.problems]
+                for receipt in parsed.receipts:
+                    outcome = apply_print_receipt(receipt)
+                    if outcome is None:
+                        report.unchanged += 1
+                    elif outcome:
+                        report.applied += 1
+                    else:
+                        report.problems.append(f"{name}: letter {receipt.letter_id} is not one of ours")
+                transport.settle_receipt(name, data, rejected=bool(parsed.problems) and not parsed.receipts)
+        return report
 
 
 @transaction.atomic(durable=True)

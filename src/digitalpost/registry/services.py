@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from digitalpost.audit.services import record_change
@@ -28,8 +28,23 @@ def _contact_picture(contact: Contact) -> dict[str, Any]:
             "postalCode": contact.postal_code, "city": contact.city, "country": contact.country}
 
 
+# Any constant: the lock that makes change-feed writers take turns on PostgreSQL (see _note_change).
+FEED_LOCK = 0x64704643
+
+
 def _note_change(contact: Contact, kind: ContactChange.Kind, data: dict[str, Any]) -> None:
-    ContactChange.objects.create(contact=contact, kind=kind, at=timezone.now(), data=data)
+    """Append to the change feed, inside the caller's transaction.
+
+    Readers page by id, so ids must become visible in order: on PostgreSQL a transaction could otherwise commit
+    a later id while an earlier one (a long import) is still open, and a reader past it would never see the
+    earlier. The transaction-scoped advisory lock makes feed writers commit one after another (SQLite writers
+    already do). The exemption's reason is never in the feed: it is health data senders do not need.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK])
+    public = {key: value for key, value in data.items() if key != "reason"}
+    ContactChange.objects.create(contact=contact, kind=kind, at=timezone.now(), data=public)
 
 
 @transaction.atomic(durable=True)

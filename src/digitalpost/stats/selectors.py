@@ -95,7 +95,7 @@ def _read_rows(period: Period, now: datetime, authority: Authority | None) -> _R
     replies = Message.objects.filter(
         direction=Message.Direction.TO_PARTY, accepted_at__gte=start, accepted_at__lte=now,
         thread_id__in=inquiries.values("thread_id"),
-    )
+    ).exclude(state=Message.State.RECALLED)  # a recalled reply never reached the citizen: not an answer
     by_authority: dict[str, list[InquiryRow]] = defaultdict(list)
     for thread_id, mailbox_id, authority_id, accepted_at in inquiries.values_list(
             "thread_id", "thread__authority_mailbox_id", "thread__authority_id", "accepted_at").iterator():

@@ -51,13 +51,17 @@ def deliver_batch(jobs: list[Job]) -> None:
     store = blob_store()
     unsynced = store.unsynced()
     prepared: list[tuple[Job, uuid.UUID | None, list[Document] | None]] = []
-    for job in jobs:
-        message = Message.objects.filter(pk=job.payload["message"]).first()
-        if message is None or message.state != Message.State.ACCEPTED:
-            prepared.append((job, None, None))
-            continue
-        prepared.append((job, message.pk, prepare_documents(message, unsynced)))
-    store.sync()
+    try:
+        for job in jobs:
+            message = Message.objects.filter(pk=job.payload["message"]).first()
+            if message is None or message.state != Message.State.ACCEPTED:
+                prepared.append((job, None, None))
+                continue
+            prepared.append((job, message.pk, prepare_documents(message, unsynced)))
+    finally:
+        # Also when preparing fails: the one-by-one fallback finds these blobs present and does not write them
+        # again, so they must be durable before any delivery that relies on them commits.
+        store.sync()
     with transaction.atomic(durable=True):
         for job, message_id, documents in prepared:
             if message_id is None or not _record_delivery(message_id=message_id, documents=documents, job=job):

@@ -17,7 +17,6 @@ from datetime import date, datetime
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.params.functions import Query
 
 from digitalpost.accounts.selectors import actor_of, is_operator
 from digitalpost.api.admin_auth import AdminRequest
@@ -103,12 +102,19 @@ def import_register(request: AdminRequest) -> HttpResponse | RegisterImportOut:
                              unchanged=report.unchanged)
 
 
-@router.get("/register/contacts", response={200: RegisterContactOut, 400: ProblemOut, **ERRORS},
-            summary="One contact in the register (platform operators)")
+class RegisterLookupIn(Schema):
+    """Exactly one number; sent in the body so that a CPR number never appears in a URL or an access log."""
+
+    cprNumber: str | None = None
+    cvrNumber: str | None = None
+
+
+@router.post("/register/contacts/lookup", response={200: RegisterContactOut, 400: ProblemOut, **ERRORS},
+             summary="One contact in the register (platform operators)")
 @access_rule(Action.OPERATE_PLATFORM)
-def get_register_contact(request: AdminRequest, cprNumber: str | None = Query(None),
-                         cvrNumber: str | None = Query(None)) -> HttpResponse | RegisterContactOut:
+def get_register_contact(request: AdminRequest, payload: RegisterLookupIn) -> HttpResponse | RegisterContactOut:
     _operator(request)
+    cprNumber, cvrNumber = payload.cprNumber, payload.cvrNumber
     if (cprNumber is None) == (cvrNumber is None):
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, "give exactly one of cprNumber and cvrNumber")
     id_type = IdType.CPR if cprNumber is not None else IdType.CVR
