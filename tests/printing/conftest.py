@@ -71,8 +71,11 @@ def provider(tmp_path) -> Iterator[Provider]:
         yield Provider(root=root, port=server.sockets[0].getsockname()[1], host_key=host_key,
                        client_key_file=key_file, fail_once=fail_once)
     finally:
-        server.close()
-        asyncio.run_coroutine_threadsafe(server.wait_closed(), loop).result(timeout=30)
+        async def stop() -> None:  # in the server's own loop: asyncio servers are not thread-safe
+            server.close()
+            await server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=30)
         loop.close()
