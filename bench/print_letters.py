@@ -33,28 +33,17 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from run import BenchError, percentile
+from securemail import setup_django as setup_hub
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
-                "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE", "DIGITALPOST_DEBUG", "DIGITALPOST_PRINT_SPOOL",
-                "DIGITALPOST_PRINT_TRANSPORT")
 DECISION = ("Afgørelse om boligstøtte\n\nNordby Kommune har behandlet din ansøgning om boligstøtte. Du får "
             "1.850 kr. om måneden fra 1. februar 2026. Beløbet udbetales den første bankdag i hver måned.\n")
 
 
-class BenchError(RuntimeError):
-    """A failure that ends the run with a message saying what to do."""
-
-
 def log(text: str) -> None:
     print(f"[print {time.strftime('%H:%M:%S')}] {text}", flush=True)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(int(-(-p * len(ordered) // 100)), 1)
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 def summary(per_letter_ms: list[float], elapsed_s: float) -> dict[str, Any]:
@@ -84,21 +73,10 @@ def decision_pdf() -> bytes:
 
 
 def setup_django(var: Path) -> None:
-    for name in SCRUBBED_ENV:
+    """securemail.py's in-process hub set-up, with the print settings also left at their defaults."""
+    for name in ("DIGITALPOST_PRINT_SPOOL", "DIGITALPOST_PRINT_TRANSPORT"):
         os.environ.pop(name, None)
-    os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
-                   "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
-    import django
-    from django.core.management import call_command
-
-    tz = os.environ.get("TZ")
-    django.setup()  # sets TZ to settings.TIME_ZONE for the process: keep the log's clock the machine's
-    if tz is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = tz
-    time.tzset()
-    call_command("migrate", verbosity=0, interactive=False)
+    setup_hub(var)
 
 
 def measure_render(count: int, pdf: bytes) -> dict[str, Any]:
