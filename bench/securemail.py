@@ -307,7 +307,7 @@ def load_world(var: Path) -> World:
 
 
 def make_inquiry(world: World, pad: int | None) -> Any:
-    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 
     inquiry = Inquiry(subject="Mit pas", text=INQUIRY_TEXT, topic="Pas og kørekort",
                       metadata=(("Sagsnummer", f"S-{uuid.uuid4().hex[:8]}"),),
@@ -369,9 +369,9 @@ def build_reply(world: World, original: Opened, pad: int | None) -> bytes:
 def outbound(args: argparse.Namespace, world: World, work: Path, label: str, target: int) -> tuple[
         dict[str, Any], list[Opened]]:
     """Forwards of ~`target`-byte mails: ours alone (throughput), then ours / openssl CLI / libcrypto interleaved."""
+    from digitalpost.delivery.channels.secure_address import prepare_inquiry_mail
+    from digitalpost.hub.keys import hub_identity
     from digitalpost.protocols import smime
-    from digitalpost.securemail.keys import hub_identity
-    from digitalpost.securemail.services.forward import prepare_inquiry_mail
 
     def forward_size(pad: int | None) -> int:
         return len(prepare_inquiry_mail(load_message(make_inquiry(world, pad).pk), world.receiver).data)
@@ -458,7 +458,7 @@ def replies_for(world: World, opened: list[Opened], count: int, target: int) -> 
 
 def inbound_in_process(replies: list[bytes]) -> dict[str, Any]:
     from digitalpost.cli.devca import STANDARD_SENDER_ADDRESS
-    from digitalpost.securemail.services.receive import receive_secure_mail
+    from digitalpost.conversations.services.receive import receive_secure_mail
 
     before, refused_before = filed_counts()
     times, failures = [], []

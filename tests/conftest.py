@@ -71,7 +71,7 @@ def smtp_relay(settings):
 @pytest.fixture(autouse=True)
 def _blob_dir(settings, tmp_path):
     """Each test stores blobs in its own folder."""
-    from digitalpost.messages.blobs import blob_store
+    from digitalpost.hub.blobs import blob_store
     from digitalpost.systems.selectors import forget_cached_tokens
 
     settings.DIGITALPOST_BLOB_DIR = tmp_path / "blobs"

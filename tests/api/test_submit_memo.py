@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from cast import PDF
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Event, Message, Receipt
 from digitalpost.outbox.models import Job
 from digitalpost.protocols import memo

@@ -9,9 +9,9 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox, Material
 from digitalpost.authorities.selectors import SetupProblem, list_mailbox_tree, mailbox_problems
 from digitalpost.authorities.services import create_mailbox, create_material, delete_mailbox, update_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import create_pull_receiver
 

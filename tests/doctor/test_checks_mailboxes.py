@@ -16,6 +16,7 @@ from doctor_world import HealthyOrg, close, findings_of, mine, only
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.core.findings import Severity, SubjectKind
+from digitalpost.delivery.channels.receivers import note_receiver_failure
 from digitalpost.doctor.checks.mailboxes import mailbox_receivers, secure_address_certificates
 from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
@@ -25,7 +26,6 @@ from digitalpost.doctor.checks.snapshot import (
     SecureAddressInfo,
 )
 from digitalpost.protocols.smime import Issued
-from digitalpost.securemail.services.channel import note_receiver_failure
 from digitalpost.systems.models import Certificate, SecureAddress
 from digitalpost.systems.services import create_push_receiver
 

@@ -15,15 +15,15 @@ from doctor_world import HealthyOrg, findings_of, mine
 from securemail_mail import MailSink, free_port, hub_on
 
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.findings import Severity, SubjectKind
+from digitalpost.delivery.channels.rest_pull import acknowledge_message
 from digitalpost.doctor.checks.receivers import failed_probes, failing_receivers
 from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, ProbeInfo, ReceiverSystemInfo
 from digitalpost.doctor.models import ProbeResult
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import bury
-from digitalpost.securemail.services.pull import acknowledge_message
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import create_pull_receiver
 

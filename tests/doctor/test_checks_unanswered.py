@@ -10,14 +10,14 @@ import pytest
 from doctor_world import HealthyOrg, findings_of
 
 from digitalpost.authorities.services import create_mailbox, update_authority_profile
+from digitalpost.conversations.services.casework import mark_inquiry_handled, reply_to_inquiry
+from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.core.findings import Finding, Severity, SubjectKind
 from digitalpost.core.roles import SYSTEM_ACTOR
 from digitalpost.core.workdays import add_working_days
 from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, WaitingInquiry
 from digitalpost.doctor.checks.unanswered import unanswered_inquiries
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.casework import mark_inquiry_handled, reply_to_inquiry
-from digitalpost.messages.services.inquiries import Inquiry, send_followup, send_inquiry
 
 DENMARK = ZoneInfo("Europe/Copenhagen")
 

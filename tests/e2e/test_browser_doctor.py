@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cast import Cast, build_staff
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_browser_portal import _sign_in

@@ -13,9 +13,9 @@ from playwright.sync_api import Page, expect
 from cast import STAFF_PASSWORD, Cast, build_staff
 from digitalpost.accounts.services import grant_role
 from digitalpost.authorities.models import AuthorityMailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import Role
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.systems.models import ReceiverSystem
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "systems"))

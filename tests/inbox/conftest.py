@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.receive import receive_secure_mail
+from digitalpost.delivery.channels.receivers import thread_token
+from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, render_thread_file
-from digitalpost.securemail.keys import hub_identity
-from digitalpost.securemail.services.channel import thread_token
-from digitalpost.securemail.services.receive import receive_secure_mail
 from digitalpost.systems.services import create_secure_mail_sender
 
 NORDBY_REPLY_ADDRESS = "svar@nordby.example"

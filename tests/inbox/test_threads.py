@@ -11,8 +11,8 @@ import re
 import pytest
 from django.test import Client
 
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from tests_helpers import deliver_letter, signed_in
 
 
@@ -141,8 +141,8 @@ def test_navigation_is_shown_only_when_signed_in(cast):
 
 def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
     from digitalpost.authorities.services import create_mailbox
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Message
-    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
     from tests_helpers import signed_in
 
     mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")
@@ -159,8 +159,8 @@ def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
 
 def test_thread_page_says_when_the_authority_takes_no_replies(cast):
     from digitalpost.authorities.services import create_mailbox
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Thread
-    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
     from tests_helpers import signed_in
 
     mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")

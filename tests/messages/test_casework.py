@@ -4,12 +4,12 @@ import pytest
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
+from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Actor, Role
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
-from digitalpost.messages.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.systems.models import SenderSystem
 
 NIELS = Actor("niels", 2)

@@ -7,13 +7,13 @@ The gateway (secure mail, tests/securemail) and the portal (tests/portal/test_ca
 import pytest
 
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
+from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.roles import Actor
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
-from digitalpost.messages.services.replies import file_reply
 from digitalpost.outbox.models import Job
 from digitalpost.protocols import memo
 

@@ -3,10 +3,10 @@
 import pytest
 
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.outbox.models import Job
 from digitalpost.protocols import memo
 

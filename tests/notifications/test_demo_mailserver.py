@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 
 from digitalpost.cli.mailserver import maildir_server
-from digitalpost.securemail.relay import send_via_relay
+from digitalpost.hub.relay import send_via_relay
 from smtp_relay import free_port
 
 SECURE = "borgerservice@nordby.example"

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from digitalpost.delivery.channels.web_mailbox import deliver_to_mailbox
 from digitalpost.delivery.handlers import GIVE_UP
 from digitalpost.messages.models import Message, Receipt
-from digitalpost.messages.services.delivery import deliver_to_mailbox
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import backoff
 from digitalpost.outbox.worker import PermanentFailure, run_once

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Role
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.systems.models import SenderSystem
 from tests_helpers import signed_in
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.audit.models import AuditEntry
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Role
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 
 
 def letter(cast, recipient, label="Afgørelse", days_ahead: int | None = None, sender=None) -> Message:

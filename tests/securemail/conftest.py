@@ -14,8 +14,8 @@ from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender

@@ -162,7 +162,7 @@ def mutated_token(token: str) -> str:
 @contextlib.contextmanager
 def hub_on(settings: Any, pki: SecureMailPki, *, thread_keys: str, **more: Any) -> Iterator[None]:
     """Point the hub at the test PKI (and `more` settings), clearing its cached keys before and after."""
-    from digitalpost.securemail.keys import hub_identity, thread_keyring
+    from digitalpost.hub.keys import hub_identity, thread_keyring
 
     settings.DIGITALPOST_HUB_CERT = pki.hub.cert_file
     settings.DIGITALPOST_HUB_KEY = pki.hub.key_file

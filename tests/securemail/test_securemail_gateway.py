@@ -23,7 +23,7 @@ from securemail_pki import SecureMailPki, openssl
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.gateway.server import Gateway
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message, RefusedReply, Thread
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail, smime

@@ -23,14 +23,14 @@ from securemail_mail import free_port
 from securemail_pki import Party, SecureMailPki
 
 from digitalpost.authorities.services import create_mailbox
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
+from digitalpost.delivery.channels.rest_pull import THREAD_LABEL
+from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
-from digitalpost.securemail.keys import thread_keyring
-from digitalpost.securemail.services.pull import THREAD_LABEL
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import create_push_receiver
 

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 from securemail_mail import open_forwarded, plain_entity, protect, reply_entity
 
+from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import mail, smime
-from digitalpost.securemail.services.receive import receive_secure_mail
 from digitalpost.systems.models import Certificate, SenderSystem
 from digitalpost.systems.services import hash_token, new_token
 
@@ -138,7 +138,7 @@ def test_nordbys_reply_is_filed_even_when_sydby_registered_the_same_certificate(
 
 
 def test_refusal_reply_names_the_code_in_english_and_danish_in_7_bit():
-    from digitalpost.securemail.services.receive import ReceiveOutcome
+    from digitalpost.conversations.services.receive import ReceiveOutcome
 
     reply = ReceiveOutcome(code=ErrorCode.THREAD_MISSING).smtp_reply
     first, second = reply.split("\r\n")

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from securemail_mail import open_forwarded, protect, reply_entity
 
+from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.securemail.services.receive import receive_secure_mail
 
 pytestmark = pytest.mark.slow
 

@@ -34,9 +34,9 @@ from django.utils import timezone
 from digitalpost.accounts.selectors import actor_of
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox, update_authority_profile
+from digitalpost.conversations.services.casework import reply_to_inquiry
+from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.messages.models import Message, RefusedReply, Thread
-from digitalpost.messages.services.casework import reply_to_inquiry
-from digitalpost.messages.services.inquiries import Inquiry, send_followup, send_inquiry
 
 LOCAL = ZoneInfo("Europe/Copenhagen")
 PERIOD = {"from": "2025-04-07", "to": "2025-04-27"}

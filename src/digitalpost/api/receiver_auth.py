@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
 from digitalpost.api.auth import token_from_header
-from digitalpost.securemail.services.pull import get_pull_receiver_by_token
+from digitalpost.delivery.channels.rest_pull import get_pull_receiver_by_token
 from digitalpost.systems.models import ReceiverSystem
 
 

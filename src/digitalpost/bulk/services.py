@@ -27,7 +27,7 @@ from digitalpost.bulk.models import MassSend, MassSendItem
 from digitalpost.core.errors import ErrorCode, Outcome
 from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
-from digitalpost.messages.commit import commit_write
+from digitalpost.hub.group_commit import commit_write
 from digitalpost.messages.services.ingest import MemoRefused, accept_memo
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import archive

@@ -229,8 +229,8 @@ def demo_inquiry(
     from django.conf import settings
 
     from digitalpost.authorities.selectors import access_open_mailbox
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.core.errors import DigitalPostError
-    from digitalpost.messages.services.inquiries import Inquiry, send_inquiry
     from digitalpost.registry.models import Contact
     from digitalpost.registry.selectors import get_contact
 

@@ -50,7 +50,7 @@ def thread_show(thread_id: str, as_json: bool = typer.Option(False, "--json")) -
     """A thread's messages with direction, time and state, and the refusal codes of rejected replies."""
 
     _django()
-    from digitalpost.messages.selectors import describe_thread
+    from digitalpost.conversations.selectors import describe_thread
 
     try:
         described = describe_thread(thread_id)

@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "digitalpost.registry",
     "digitalpost.outbox",
     "digitalpost.messages",
-    "digitalpost.securemail",
+    "digitalpost.conversations",
     "digitalpost.printing",
     "digitalpost.notifications",
     "digitalpost.bulk",
@@ -153,7 +153,7 @@ DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "bl
 DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
 # MeMos up to this size wait in their database row for the worker to store them (decision 0003).
 DIGITALPOST_JOURNAL_MAX_BYTES = int(os.environ.get("DIGITALPOST_JOURNAL_MAX_BYTES", 256 * 1024))
-# Batch the commits of concurrent requests (threaded web server); see digitalpost.messages.commit.
+# Batch the commits of concurrent requests (threaded web server); see digitalpost.hub.group_commit.
 DIGITALPOST_GROUP_COMMIT = os.environ.get("DIGITALPOST_GROUP_COMMIT", "") == "1"
 DIGITALPOST_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DIGITALPOST_DELIVERY_MAX_ATTEMPTS", 8))
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from digitalpost.messages.services.delivery import deliver_batch, deliver_to_mailbox, give_up_delivery
+from digitalpost.delivery.channels.secure_address import forward_inquiry
+from digitalpost.delivery.channels.web_mailbox import deliver_batch, deliver_to_mailbox, give_up_delivery
+from digitalpost.hub.relay import send_via_relay
 from digitalpost.notifications.services import send_notice, send_sms
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import BatchHandler, GiveUp, Handler
 from digitalpost.printing.services import render_print_letter
-from digitalpost.securemail.relay import send_via_relay
-from digitalpost.securemail.services.forward import forward_inquiry
 
 
 def deliver(job: Job) -> None:

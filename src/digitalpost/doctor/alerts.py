@@ -29,7 +29,7 @@ from digitalpost.core.roles import Role
 from digitalpost.doctor.links import fix_url
 from digitalpost.doctor.models import SentAlert
 from digitalpost.doctor.services import Change, Examined, examine_all, stage_urgency
-from digitalpost.securemail.relay import send_via_relay
+from digitalpost.hub.relay import send_via_relay
 
 log = logging.getLogger(__name__)
 

@@ -33,13 +33,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
+from digitalpost.delivery.channels.rest_pull import list_available_messages
+from digitalpost.delivery.channels.rest_push import SIGNATURE_HEADER, PushRequest, send_push, sign_body
+from digitalpost.delivery.channels.secure_address import PreparedMail, send_mail
 from digitalpost.doctor.models import ProbeResult
+from digitalpost.hub.keys import hub_identity, thread_keyring, trust_anchors
 from digitalpost.protocols import mail, memo, smime
 from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
-from digitalpost.securemail.keys import hub_identity, thread_keyring, trust_anchors
-from digitalpost.securemail.services.forward import PreparedMail, send_mail
-from digitalpost.securemail.services.pull import list_available_messages
-from digitalpost.securemail.services.push import SIGNATURE_HEADER, PushRequest, send_push, sign_body
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 
 PROBE_TAG = "[digitalpost probe]"

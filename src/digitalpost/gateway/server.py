@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from digitalpost.securemail.services.receive import receive_secure_mail
+from digitalpost.conversations.services.receive import receive_secure_mail
 
 HARD_CAP_MARGIN = 16 * 1024 * 1024
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient: send secure mail to the hub's address"

@@ -13,7 +13,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from digitalpost.messages.services.inquiries import Inquiry
+from digitalpost.conversations.services.inquiries import Inquiry
 from digitalpost.registry.importing import normalise_mobile_number
 
 if TYPE_CHECKING:

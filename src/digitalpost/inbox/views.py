@@ -22,22 +22,14 @@ from digitalpost.authorities.selectors import (
     list_authorities_with_open_mailboxes,
     list_open_mailboxes,
 )
+from digitalpost.conversations.selectors import access_thread, list_thread_messages, list_threads
+from digitalpost.conversations.services.inquiries import send_followup, send_inquiry
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
+from digitalpost.hub.blobs import blob_store
 from digitalpost.inbox.forms import FollowupForm, InquiryForm, NotificationSettingsForm
-from digitalpost.messages.blobs import blob_store
 from digitalpost.messages.models import Document, Message
-from digitalpost.messages.selectors import (
-    MailboxViewer,
-    access_document,
-    access_message,
-    access_thread,
-    count_unread,
-    list_inbox,
-    list_thread_messages,
-    list_threads,
-)
-from digitalpost.messages.services.inquiries import send_followup, send_inquiry
+from digitalpost.messages.selectors import MailboxViewer, access_document, access_message, count_unread, list_inbox
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
 from digitalpost.registry.services import set_notification_preferences

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event

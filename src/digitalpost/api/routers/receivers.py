@@ -18,8 +18,7 @@ from ninja.params.functions import Query
 
 from digitalpost.api.receiver_auth import ReceiverRequest, ReceiverSystemAuth
 from digitalpost.api.schemas import ProblemOut
-from digitalpost.messages.models import Message
-from digitalpost.securemail.services.pull import (
+from digitalpost.delivery.channels.rest_pull import (
     MAX_PAGE,
     BusinessReceipt,
     access_available_message,
@@ -28,6 +27,7 @@ from digitalpost.securemail.services.pull import (
     pulled_memo,
     record_business_receipt,
 )
+from digitalpost.messages.models import Message
 
 router = Router(tags=["receiving"], auth=ReceiverSystemAuth())
 

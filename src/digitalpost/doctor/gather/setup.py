@@ -18,9 +18,9 @@ from digitalpost.doctor.checks.snapshot import (
     SenderSystemInfo,
     SubscriptionGroupInfo,
 )
+from digitalpost.hub.keys import trust_anchors
 from digitalpost.messages.models import Message
 from digitalpost.protocols import smime
-from digitalpost.securemail.keys import trust_anchors
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
 
 

@@ -24,8 +24,8 @@ from digitalpost.core.kombi import Channel, Kombi, choose_channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.parties import IdType, PartyKind
 from digitalpost.core.policy import check_may_write
-from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.commit import commit_write
+from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.group_commit import commit_write
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.events import append_event

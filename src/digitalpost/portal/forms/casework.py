@@ -17,8 +17,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.authorities.models import AuthorityMailbox
+from digitalpost.conversations.selectors import InquiryStatus
 from digitalpost.messages.models import Message
-from digitalpost.messages.selectors import InquiryStatus, LogQuery
+from digitalpost.messages.selectors import LogQuery
 
 PARTY_NUMBER = re.compile(r"^(\d{10}|\d{8})$")
 

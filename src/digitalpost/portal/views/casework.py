@@ -21,25 +21,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from digitalpost.accounts.selectors import OrgAccess
-from digitalpost.core.errors import DigitalPostError
-from digitalpost.core.roles import Action
-from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.models import Document, Message, Thread
-from digitalpost.messages.selectors import (
+from digitalpost.conversations.selectors import (
     access_inquiry,
     access_inquiry_document,
-    access_logged_message,
     get_inquiry_fields,
     list_inquiries,
     list_inquiry_mailboxes,
     list_inquiry_messages,
     list_mailbox_caseworkers,
+)
+from digitalpost.conversations.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
+from digitalpost.core.errors import DigitalPostError
+from digitalpost.core.roles import Action
+from digitalpost.hub.blobs import blob_store
+from digitalpost.messages.models import Document, Message, Thread
+from digitalpost.messages.selectors import (
+    access_logged_message,
     list_receipts,
     list_timeline,
     may_read_content,
     search_message_log,
 )
-from digitalpost.messages.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
 from digitalpost.messages.services.recall import may_recall, recall_message
 from digitalpost.portal.access import form_error, org_view
 from digitalpost.portal.forms.casework import AssignForm, InquiryFilterForm, MessageLogForm, ReplyForm

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
+from digitalpost.hub.keys import trust_anchors
 from digitalpost.portal.access import org_view
 from digitalpost.portal.forms.systems import (
     REFUSAL_STATUS,
@@ -35,7 +36,6 @@ from digitalpost.portal.forms.systems import (
     show_refusal,
 )
 from digitalpost.protocols import smime
-from digitalpost.securemail.keys import trust_anchors
 from digitalpost.systems import selectors, services
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 

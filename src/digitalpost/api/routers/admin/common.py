@@ -8,8 +8,8 @@ from digitalpost.api.admin_auth import AdminRequest
 from digitalpost.api.schemas import ProblemOut
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
+from digitalpost.hub.keys import trust_anchors
 from digitalpost.protocols import smime
-from digitalpost.securemail.keys import trust_anchors
 
 # Documented on every operation: a malformed request, token problems, role too low, not a member (or no such
 # object); writes add conflicts with the set-up (in use, last superadministrator, …).

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Receipt
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event

@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
+from digitalpost.conversations.fields import METADATA_DATA_TYPE, TOPIC_DATA_TYPE
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.parties import PartyKind
 from digitalpost.core.policy import check_may_write
-from digitalpost.messages.blobs import blob_store
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Thread
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
@@ -29,8 +30,6 @@ from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 
 CITIZEN_RULES = memo.ServiceRules(max_attachments=10)
-TOPIC_DATA_TYPE = "digitalpost:topic"
-METADATA_DATA_TYPE = "digitalpost:metadata"
 TEXT_FILENAME = "henvendelse.txt"
 
 

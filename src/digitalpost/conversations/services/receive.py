@@ -14,12 +14,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
+from digitalpost.hub.keys import hub_identity, thread_keyring
 from digitalpost.messages.models import Message, RefusedReply, Thread
-from digitalpost.messages.services.replies import file_reply
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, resolve_thread, untag_subject
-from digitalpost.securemail.keys import hub_identity, thread_keyring
 from digitalpost.systems.models import SenderSystem
 
 CHANNEL = "secure-mail"

@@ -15,13 +15,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.conversations.selectors import get_standard_sender_system, list_mailbox_caseworkers
+from digitalpost.conversations.services.replies import Attachment, file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Actor
 from digitalpost.messages.models import Message, Thread
-from digitalpost.messages.selectors import get_standard_sender_system, list_mailbox_caseworkers
 from digitalpost.messages.services.events import append_event
-from digitalpost.messages.services.replies import Attachment, file_reply
 
 PORTAL_CHANNEL = "portal"
 

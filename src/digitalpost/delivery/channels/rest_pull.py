@@ -32,14 +32,14 @@ from django.utils import timezone
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.messages.blobs import blob_store
+from digitalpost.delivery.channels.receivers import thread_token
+from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.protocols import memo
-from digitalpost.securemail.services.channel import thread_token
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import hash_token
 

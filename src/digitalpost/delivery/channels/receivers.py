@@ -15,13 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.core.lifecycle import EventKind
+from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Message, Thread
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.outbox.worker import RetryLater
 from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
-from digitalpost.securemail.keys import thread_keyring
 from digitalpost.systems.models import ReceiverSystem
 
 log = logging.getLogger(__name__)

@@ -25,16 +25,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 
-from digitalpost.messages.models import Message
-from digitalpost.outbox.models import Job
-from digitalpost.securemail.keys import hub_identity
-from digitalpost.securemail.services.channel import (
+from digitalpost.delivery.channels.receivers import (
     ForwardPostponed,
     mark_forwarded,
     note_receiver_failure,
     thread_token,
 )
-from digitalpost.securemail.services.pull import pulled_memo
+from digitalpost.delivery.channels.rest_pull import pulled_memo
+from digitalpost.hub.keys import hub_identity
+from digitalpost.messages.models import Message
+from digitalpost.outbox.models import Job
 from digitalpost.systems.models import ReceiverSystem
 
 PUSH_CHANNEL = "rest-push"

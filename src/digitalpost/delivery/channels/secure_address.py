@@ -15,24 +15,24 @@ from dataclasses import dataclass
 import aiosmtplib
 from django.conf import settings
 
-from digitalpost.messages.blobs import blob_store
-from digitalpost.messages.models import Message
-from digitalpost.messages.services.documents import received_bytes
-from digitalpost.messages.services.inquiries import METADATA_DATA_TYPE
-from digitalpost.outbox.models import Job
-from digitalpost.protocols import mail, memo, smime
-from digitalpost.protocols.threads import ReplyRule
-from digitalpost.registry.models import Contact
-from digitalpost.securemail.keys import hub_identity
-from digitalpost.securemail.relay import send_via_relay
-from digitalpost.securemail.services.channel import (
+from digitalpost.conversations.fields import entered_fields
+from digitalpost.delivery.channels.receivers import (
     ForwardPostponed,
     mark_forwarded,
     note_receiver_failure,
     thread_token,
 )
-from digitalpost.securemail.services.pull import make_available
-from digitalpost.securemail.services.push import push_inquiry
+from digitalpost.delivery.channels.rest_pull import make_available
+from digitalpost.delivery.channels.rest_push import push_inquiry
+from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.keys import hub_identity
+from digitalpost.hub.relay import send_via_relay
+from digitalpost.messages.models import Message
+from digitalpost.messages.services.documents import received_bytes
+from digitalpost.outbox.models import Job
+from digitalpost.protocols import mail, memo, smime
+from digitalpost.protocols.threads import ReplyRule
+from digitalpost.registry.models import Contact
 from digitalpost.systems.models import ReceiverSystem
 
 
@@ -52,7 +52,6 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
     files = [(file.filename, file.encoding_format, file.content) for _, _, file in memo.iter_files(letter)]
     body_text = files[0][2].decode("utf-8", errors="replace") if files else ""
     attachments = files[1:]
-    content = letter.header.content_data.additional_content_data if letter.header.content_data else ()
     party = thread.party
     token = thread_token(thread)
     meta = mail.InquiryMetadata(
@@ -62,8 +61,7 @@ def prepare_inquiry_mail(message: Message, receiver: ReceiverSystem) -> Prepared
         mailbox_id=thread.authority_mailbox_id, mailbox_name=thread.authority_mailbox.name, thread_id=thread.pk,
         reply_rule=ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY,
         topic=thread.topic or None,
-        fields=tuple((c.content_data_name, c.content_data_value) for c in content
-                     if c.content_data_type == METADATA_DATA_TYPE),
+        fields=tuple(entered_fields(letter)),
         attachments=mail.describe_attachments(attachments),
     )
     hub = hub_identity()

@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class SecuremailConfig(AppConfig):
-    name = "digitalpost.securemail"
-    label = "securemail"
-    verbose_name = "Secure mail"
