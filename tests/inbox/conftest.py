@@ -19,6 +19,7 @@ from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.delivery.channels.receivers import thread_token
+from digitalpost.gateway.answers import smtp_answer
 from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
@@ -78,7 +79,7 @@ def nordby_replies(cast, drain, settings, dev_pki: DevPki) -> Iterator[Callable[
             date=timezone.now(), thread_token=token,
         )
         outcome = receive_secure_mail(raw=mail.with_envelope(envelope, encrypted))
-        assert outcome.message is not None, outcome.smtp_reply
+        assert outcome.message is not None, smtp_answer(outcome)
         drain()
         outcome.message.refresh_from_db()
         assert outcome.message.state == Message.State.DELIVERED

@@ -11,6 +11,7 @@ from securemail_mail import open_forwarded, plain_entity, protect, reply_entity
 
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
+from digitalpost.gateway.answers import smtp_answer
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import mail, smime
@@ -99,15 +100,15 @@ def test_unsigned_plain_mail_without_encryption_is_refused_as_encryption_missing
     outcome = receive_secure_mail(raw=mail.with_envelope(envelope, plain_entity("Hej")))
 
     assert outcome.code == ErrorCode.ENCRYPTION_MISSING
-    assert outcome.smtp_reply.startswith("554")
-    assert "encryption.missing" in outcome.smtp_reply
+    assert smtp_answer(outcome).startswith("554")
+    assert "encryption.missing" in smtp_answer(outcome)
 
 
 def test_garbage_is_refused_and_recorded_never_raises(nordby_secure):
     for raw in (b"", b"\r\n\r\n", b"not a mail at all", b"Content-Type: application/pkcs7-mime\r\n\r\n!!!"):
         outcome = receive_secure_mail(raw=raw)
         assert outcome.code is not None
-        assert outcome.smtp_reply.startswith("554")
+        assert smtp_answer(outcome).startswith("554")
     assert RefusedReply.objects.count() == 4
     assert not filed_replies().exists()
 
@@ -140,7 +141,7 @@ def test_nordbys_reply_is_filed_even_when_sydby_registered_the_same_certificate(
 def test_refusal_reply_names_the_code_in_english_and_danish_in_7_bit():
     from digitalpost.conversations.services.receive import ReceiveOutcome
 
-    reply = ReceiveOutcome(code=ErrorCode.THREAD_MISSING).smtp_reply
+    reply = smtp_answer(ReceiveOutcome(code=ErrorCode.THREAD_MISSING))
     first, second = reply.split("\r\n")
     assert first.startswith("554-5.7.1 thread.missing: The reply carries no dialog thread.")
     assert second.startswith("554 5.7.1 Dansk: Svaret mangler dialogtraaden.")

@@ -3,7 +3,8 @@
 The checks run in the order a sender can fix them: size, encryption, signature, the signer's registration
 and validity, the sender system's right to reply, the dialog thread (verified, this authority's, unambiguous),
 then the reply's content as MeMo service rules. Every refusal is recorded (the doctor counts them) and
-answered at DATA time with the code and the fix, which the sending mail server turns into its bounce.
+returned with its code; the gateway answers it at DATA time with the code and the fix, which the sending
+mail server turns into its bounce.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.conversations.services.replies import file_reply
-from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity, thread_keyring
 from digitalpost.messages.models import Message, RefusedReply, Thread
 from digitalpost.protocols import mail, smime
@@ -27,31 +28,11 @@ CHANNEL = "secure-mail"
 
 @dataclass(frozen=True)
 class ReceiveOutcome:
-    """What the SMTP session answers: 250 with the filed message, or 554 with the refusal code."""
+    """The filed reply, or the refusal code and its detail; the gateway turns it into its SMTP answer."""
 
     message: Message | None = None
     code: ErrorCode | None = None
     detail: str = ""
-
-    @property
-    def smtp_reply(self) -> str:
-        if self.code is None:
-            return f"250 2.0.0 Filed in thread as message {self.message.pk if self.message else '?'}"
-        spec = CATALOGUE[self.code]
-        english = _smtp_line(f"{self.code}: {spec.text}")
-        danish = DANISH.get(self.code)
-        if danish is None:
-            return f"554 {spec.smtp} {english}"
-        # Two lines (RFC 5321 multi-line reply), 7-bit: the Danish letters written out.
-        return f"554-{spec.smtp} {english}\r\n554 {spec.smtp} Dansk: {_smtp_line(danish)}"
-
-
-def _smtp_line(text: str) -> str:
-    spelled = text.translate(_SPELLED_OUT).replace("\r", " ").replace("\n", " ")
-    return spelled.encode("ascii", "replace").decode()[:480]
-
-
-_SPELLED_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa", "…": "..."})
 
 
 @dataclass(frozen=True)
