@@ -277,3 +277,13 @@ def test_the_same_reply_sent_twice_is_filed_twice_only_as_two_messages_not_lost(
 
     assert drain() == 2
     assert replies_to_anna(forwarded.thread).count() == 2
+
+
+def test_reply_sent_with_bare_lf_line_endings_is_filed_not_refused_as_a_long_line(forwarded, send_to_gateway, drain):
+    bare_lf = forwarded.reply().replace(b"\r\n", b"\n")
+    assert b"\r" not in bare_lf  # smtplib sends bytes as given: the DATA stream ends in the only CRLFs
+
+    code, answer = send_to_gateway(bare_lf)
+
+    assert code == 250, answer
+    assert_filed_and_delivered(forwarded, drain)
