@@ -47,6 +47,7 @@ test-fast: setup-dev
 	bash scripts/pytest.sh $(BIN)/pytest -n 2 -m "not slow and not browser"
 
 bench: setup-dev setup-system
+	bash scripts/setup-bench.sh
 	$(BIN)/python bench/run.py
 
 clean:
