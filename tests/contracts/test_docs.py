@@ -35,7 +35,7 @@ def _mapped_codes() -> list[list[str]]:
     page = (DOCS / "doctor.md").read_text()
     section = page.split("## What the doctor checks", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "`" in line]
-    return [re.findall(r"`([a-z.]+)`", row.split("|")[2]) for row in rows]
+    return [re.findall(r"`([a-z0-9.]+)`", row.split("|")[2]) for row in rows]
 
 
 def test_every_failure_source_of_the_brief_maps_to_registered_checks():

@@ -6,6 +6,7 @@ the snapshot and `doctor.services` stores what they find. Importing this package
 
 from digitalpost.doctor.checks import (  # noqa: F401  (imported to register their checks)
     certificates,
+    legacy_crypto,
     mailboxes,
     materials,
     receivers,

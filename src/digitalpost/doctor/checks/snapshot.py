@@ -98,6 +98,17 @@ class RefusalGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class LegacyCryptoGroup:
+    """Replies filed in the look-back period whose sender used one retiring algorithm ("cipher.3des", ...)."""
+
+    kind: str
+    sender: str  # the address the replies came from
+    count: int
+    last_at: datetime
+    sender_system_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WaitingInquiry:
     """A conversation whose latest message from the citizen or company has no answer yet and is not handled."""
 
@@ -135,6 +146,7 @@ class OrgSnapshot:
     materials: tuple[MaterialInfo, ...] = ()
     subscription_groups: tuple[SubscriptionGroupInfo, ...] = ()
     refusals: tuple[RefusalGroup, ...] = ()  # the last REFUSAL_WINDOW_DAYS
+    legacy_crypto: tuple[LegacyCryptoGroup, ...] = ()  # the last REFUSAL_WINDOW_DAYS
     waiting_inquiries: tuple[WaitingInquiry, ...] = ()
     probes: tuple[ProbeInfo, ...] = ()
     created_at: datetime | None = None

@@ -13,12 +13,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import DateTimeField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from digitalpost.authorities.models import Authority
+from digitalpost.conversations.models import LegacyCryptoReply
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.doctor.checks.snapshot import REFUSAL_WINDOW_DAYS, ProbeInfo, RefusalGroup, WaitingInquiry
+from digitalpost.doctor.checks.snapshot import (
+    REFUSAL_WINDOW_DAYS,
+    LegacyCryptoGroup,
+    ProbeInfo,
+    RefusalGroup,
+    WaitingInquiry,
+)
 from digitalpost.doctor.models import ProbeResult
 from digitalpost.messages.models import Event, Message, RefusedReply, Thread
 from digitalpost.outbox.models import Job, WorkKind
@@ -170,6 +177,19 @@ def _refusals(authority: Authority, now: datetime) -> tuple[RefusalGroup, ...]:
     )
 
 
+def _legacy_crypto(authority: Authority, now: datetime) -> tuple[LegacyCryptoGroup, ...]:
+    since = now - timedelta(days=REFUSAL_WINDOW_DAYS)
+    rows = (LegacyCryptoReply.objects.filter(authority=authority, received_at__gte=since, received_at__lte=now)
+            .values("kind", "sender_address", "sender_system_id")
+            .annotate(count=Count("id"), last_at=Max("received_at"))
+            .order_by("kind", "sender_address", "sender_system_id"))
+    return tuple(
+        LegacyCryptoGroup(kind=row["kind"], sender=row["sender_address"], count=row["count"], last_at=row["last_at"],
+                          sender_system_id=str(row["sender_system_id"]) if row["sender_system_id"] else None)
+        for row in rows
+    )
+
+
 def _waiting_inquiries(authority: Authority) -> tuple[WaitingInquiry, ...]:
     """Open conversations whose latest inquiries have no later reply: since the first inquiry after it."""
     last_reply = (Message.objects.filter(thread=OuterRef("pk"), direction=Message.Direction.TO_PARTY)
@@ -201,6 +221,7 @@ def gather_activity(authority: Authority, now: datetime) -> dict[str, Any]:
     # "receiver_activity": {receiver id: {ReceiverSystemInfo field: value}} is merged into the set-up's receivers.
     return {
         "refusals": _refusals(authority, now),
+        "legacy_crypto": _legacy_crypto(authority, now),
         "waiting_inquiries": _waiting_inquiries(authority),
         "probes": _probes(authority),
         "receiver_activity": _receiver_activity(authority),
