@@ -87,7 +87,8 @@ def test_a_sender_without_a_registered_system_is_named_by_its_address():
     group = LegacyCryptoGroup(kind="cipher.3des", sender="mail@nordby.dk", count=1, last_at=NOW)
     (finding,) = legacy_crypto_replies(snapshot(group), NOW)
     assert (finding.subject.kind, finding.subject.name) == (SubjectKind.ORGANISATION, "mail@nordby.dk")
-    assert "1 reply (from mail@nordby.dk)" in finding.why and " was encrypted with 3DES" in finding.why
+    assert "1 reply (from mail@nordby.dk)" in finding.why
+    assert " was encrypted with 3DES" in finding.why
 
 
 def test_an_unknown_kind_yields_nothing():
