@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
-
-from systems_pki import NORDBY_ADDRESS, SystemsPki, p12, trusted
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.systems.models import SecureAddress
 from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from helpers.systems_pki import NORDBY_ADDRESS, SystemsPki, p12, trusted
 
 
 @pytest.fixture

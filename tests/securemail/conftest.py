@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
-from securemail_mail import PDF, MailSink, free_port, hub_on, running_gateway, smtp_send
-from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
@@ -19,6 +17,8 @@ from digitalpost.messages.models import Message
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from helpers.secure_mail import PDF, MailSink, free_port, hub_on, running_gateway, smtp_send
+from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 THREAD_KEYS = "k1:c2VjdXJlbWFpbCB0ZXN0IGtleSwgMzIgYnl0ZXMgbG9uZyE="
 

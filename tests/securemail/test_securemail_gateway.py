@@ -8,7 +8,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
-from securemail_mail import (
+
+from digitalpost.core.errors import ErrorCode
+from digitalpost.gateway.server import Gateway
+from digitalpost.hub.blobs import blob_store
+from digitalpost.messages.models import Message, RefusedReply, Thread
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.protocols import mail, smime
+from digitalpost.systems.models import Certificate, SenderSystem
+from digitalpost.systems.services import hash_token, new_token
+from helpers.secure_mail import (
     Opened,
     free_port,
     mutated_token,
@@ -19,16 +28,7 @@ from securemail_mail import (
     smtp_send,
     untagged_envelope,
 )
-from securemail_pki import SecureMailPki, openssl
-
-from digitalpost.core.errors import ErrorCode
-from digitalpost.gateway.server import Gateway
-from digitalpost.hub.blobs import blob_store
-from digitalpost.messages.models import Message, RefusedReply, Thread
-from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.protocols import mail, smime
-from digitalpost.systems.models import Certificate, SenderSystem
-from digitalpost.systems.services import hash_token, new_token
+from helpers.secure_mail_pki import SecureMailPki, openssl
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -9,12 +9,12 @@ import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from securemail_mail import open_forwarded, protect, reply_entity
 
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
+from helpers.secure_mail import open_forwarded, protect, reply_entity
 
 pytestmark = pytest.mark.slow
 
