@@ -10,6 +10,9 @@ import pytest
 
 from cast import Cast, Staff, build_cast, build_staff
 
+# The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.
+pytest_plugins = ["helpers.secure_mail_world"]
+
 
 @pytest.fixture
 def cast(db) -> Cast:

@@ -20,7 +20,7 @@ from digitalpost.systems.models import ReceiverSystem
 from helpers.secure_mail import PDF, free_port, open_forwarded
 from helpers.secure_mail_pki import HUB_ADDRESS, NORDBY_ADDRESS, openssl
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 PDF_NAME = "pas.pdf"
 

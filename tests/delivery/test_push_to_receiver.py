@@ -34,7 +34,7 @@ from digitalpost.systems.services import create_push_receiver
 from helpers.secure_mail import free_port
 from helpers.secure_mail_pki import Party, SecureMailPki
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 
 def server_certificate(folder: Path, name: str, issuer: Party) -> tuple[Path, Path]:

@@ -17,7 +17,7 @@ from digitalpost.systems.models import Certificate, SenderSystem
 from digitalpost.systems.services import hash_token, new_token
 from helpers.secure_mail import open_forwarded, plain_entity, protect, reply_entity
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 
 def forward_all(nordby_secure, authority_mail_server, drain, pki, count: int):

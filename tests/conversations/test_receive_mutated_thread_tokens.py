@@ -16,7 +16,7 @@ from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
 from helpers.secure_mail import open_forwarded, protect, reply_entity
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_."
 THREAD_CODES = {ErrorCode.THREAD_INVALID, ErrorCode.THREAD_MISSING, ErrorCode.THREAD_NOT_YOURS}
