@@ -1,0 +1,118 @@
+"""One room per concept: every package of src/digitalpost is on the maps a reader uses, and no map names a room
+that is gone.
+
+The maps are the README's tour of the folders, the layers diagram of docs/architecture.md and the layout in the
+house style (`../shared/STYLE.md`, read where it lies: it is shared between checkouts, never copied here).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SRC = REPO / "src" / "digitalpost"
+STYLE = REPO.parent / "shared" / "STYLE.md"
+
+# Apps with models whose move is not part of issue 12 ("One room per concept"): STYLE's target layout folds mass
+# sends into messages/outbox and notices into delivery, but moving a model is a migration of its own. Any other
+# package missing from STYLE's layout fails the test; so does an entry here that STYLE has come to list.
+NOT_YET_IN_STYLE = {"bulk", "notifications"}
+
+
+def packages(folder: Path = SRC) -> set[str]:
+    return {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
+
+
+def tour_paths() -> list[str]:
+    """The folders the README's tour names, spelled out: `src/digitalpost/x/`, `y/` → src/digitalpost/x, …/y."""
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## A tour of the folders", 1)[1].split("\n## ", 1)[0]
+    paths = []
+    for row in section.splitlines():
+        if not row.startswith("| `"):
+            continue
+        parent = ""
+        for name in re.findall(r"`([\w./-]+/)`", row.split("|")[1]):
+            if "/" in name.rstrip("/"):  # a full path: its parent is where the short names that follow it live
+                parent = str(Path(name).parent)
+                paths.append(name.rstrip("/"))
+            else:
+                paths.append(str(Path(parent) / name.rstrip("/")))
+    return paths
+
+
+def tour_packages() -> set[str]:
+    prefix = "src/digitalpost/"
+    return {p.removeprefix(prefix).split("/")[0] for p in tour_paths() if p.startswith(prefix)}
+
+
+def architecture_layers() -> list[str]:
+    """The package names in the left column of the layers diagram of docs/architecture.md."""
+    page = (REPO / "docs" / "architecture.md").read_text()
+    diagram = page.split("## Layers", 1)[1].split("```", 2)[1]
+    names = []
+    for line in diagram.splitlines():
+        left = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
+        names += [name.strip() for name in left.split("·") if name.strip()]
+    return names
+
+
+def architecture_mentions() -> set[str]:
+    """The first part of every package path the page names in backticks: `conversations.services.receive`,
+    `doctor/checks/` (file names such as `dkalmetadata.xml` are not packages)."""
+    page = (REPO / "docs" / "architecture.md").read_text()
+    found = set()
+    for ref in re.findall(r"`([a-z_]+(?:[./][a-z_]+)*/?)`", page):
+        if "." in ref and ref.rsplit(".", 1)[1] in {"xml", "md", "json", "py", "toml", "pem", "eml"}:
+            continue
+        if "." in ref or "/" in ref:
+            found.add(re.split(r"[./]", ref)[0])
+    return found
+
+
+def style_layout() -> set[str]:
+    """The packages STYLE's layout lists directly under src/digitalpost/."""
+    assert STYLE.is_file(), f"the house style is read from {STYLE}; it is missing"
+    lines = STYLE.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("├── src/digitalpost/"))
+    names = set()
+    for line in lines[start + 1:]:
+        if not line.startswith("│"):  # the next entry of the repository root ends src/digitalpost/
+            break
+        if match := re.match(r"│   [├└]── (\w+)/", line):
+            names.add(match.group(1))
+    return names
+
+
+def test_every_package_is_in_the_readme_tour():
+    assert packages() - tour_packages() == set()
+
+
+def test_the_readme_tour_names_only_folders_that_exist():
+    assert [path for path in tour_paths() if not (REPO / path).is_dir()] == []
+
+
+def test_every_package_is_in_the_architecture_layers():
+    assert packages() - set(architecture_layers()) == set()
+
+
+def test_the_architecture_layers_name_only_packages_that_exist():
+    assert [name for name in architecture_layers() if name not in packages()] == []
+
+
+def test_the_architecture_page_mentions_only_packages_that_exist():
+    known = packages() | packages(SRC / "protocols") | {"deploy", "docs"}
+    assert architecture_mentions() - known == set()
+
+
+def test_every_package_is_in_the_style_layout_but_the_named_exceptions():
+    assert packages() - style_layout() - NOT_YET_IN_STYLE == set()
+
+
+@pytest.mark.parametrize("name", sorted(NOT_YET_IN_STYLE))
+def test_each_exception_is_a_package_the_style_layout_still_lacks(name):
+    assert name in packages()
+    assert name not in style_layout()
