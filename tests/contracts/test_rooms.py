@@ -8,6 +8,8 @@ house style (`../shared/STYLE.md`, read where it lies: it is shared between chec
 from __future__ import annotations
 
 import re
+import tomllib
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -49,15 +51,36 @@ def tour_packages() -> set[str]:
     return {p.removeprefix(prefix).split("/")[0] for p in tour_paths() if p.startswith(prefix)}
 
 
-def architecture_layers() -> list[str]:
-    """The package names in the left column of the layers diagram of docs/architecture.md."""
+def architecture_layers_by_row() -> list[list[str]]:
+    """The package names in the left column of the layers diagram of docs/architecture.md, row by row."""
     page = (REPO / "docs" / "architecture.md").read_text()
     diagram = page.split("## Layers", 1)[1].split("```", 2)[1]
-    names = []
+    rows = []
     for line in diagram.splitlines():
-        left = re.split(r"\s{2,}", line.strip(), maxsplit=1)[0]
-        names += [name.strip() for name in left.split("·") if name.strip()]
-    return names
+        if not line.strip() or line.startswith(" "):  # a description carried over to the next line
+            continue
+        left = re.split(r"\s{2,}", line, maxsplit=1)[0]
+        rows.append([name.strip() for name in left.split("·") if name.strip()])
+    return rows
+
+
+def architecture_layers() -> list[str]:
+    return [name for row in architecture_layers_by_row() for name in row]
+
+
+def architecture_rows() -> dict[str, int]:
+    """Each package of the layers diagram and its row, counted from the top."""
+    rows: dict[str, int] = {}
+    for number, names in enumerate(architecture_layers_by_row()):
+        rows.update(dict.fromkeys(names, number))
+    return rows
+
+
+def contract_layers() -> list[set[str]]:
+    """The layers of the import contract in pyproject.toml, top first."""
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    return [{name.strip().removeprefix("digitalpost.") for name in layer.split("|")} for layer in contract["layers"]]
 
 
 def architecture_mentions() -> set[str]:
@@ -101,6 +124,13 @@ def test_every_package_is_in_the_architecture_layers():
 
 def test_the_architecture_layers_name_only_packages_that_exist():
     assert [name for name in architecture_layers() if name not in packages()] == []
+
+
+def test_the_architecture_layers_are_in_the_order_the_import_contract_enforces():
+    rows = architecture_rows()
+    contract = [[rows[name] for name in sorted(layer)] for layer in contract_layers()]
+    # A lower layer of the contract never sits above a higher one in the diagram.
+    assert all(max(upper) <= min(lower) for upper, lower in pairwise(contract))
 
 
 def test_the_architecture_page_mentions_only_packages_that_exist():
