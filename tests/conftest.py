@@ -6,16 +6,12 @@ PostgreSQL server by setting DATABASE_URL before Django starts.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 from cast import Cast, Staff, build_cast, build_staff
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.
+pytest_plugins = ["helpers.secure_mail_world"]
 
 
 @pytest.fixture
@@ -56,7 +52,7 @@ def smtp_relay(settings):
     """A real SMTP relay on 127.0.0.1 that records every mail; the hub's relay settings point at it."""
     from aiosmtpd.controller import Controller
 
-    from smtp_relay import RecordingRelay, free_port
+    from helpers.smtp_relay import RecordingRelay, free_port
 
     sink = RecordingRelay(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)

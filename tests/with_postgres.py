@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from pgserver import throwaway_postgres
+from helpers.pgserver import throwaway_postgres
 
 
 def main() -> int:

@@ -1,22 +1,16 @@
 """GET /apis/v1/admin/organisations/{cvr}/doctor: the organisation's open findings in the shared JSON shape.
 
-Nordby starts healthy (tests/doctor/doctor_world.py); a fault is made through the real services (the standard
+Nordby starts healthy (tests/helpers/doctor_world.py); a fault is made through the real services (the standard
 mailbox's secure address gets a certificate with 10 days left) and examined.
 """
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "doctor"))
-
-from doctor_world import HealthyOrg, build_healthy
 
 from digitalpost.accounts.services import create_user, grant_role, issue_admin_token, make_operator
 from digitalpost.core.roles import Role
@@ -25,6 +19,7 @@ from digitalpost.doctor.models import DoctorRun
 from digitalpost.doctor.selectors import as_finding, latest_run, list_open_findings
 from digitalpost.doctor.services import examine
 from digitalpost.systems.services import renew_secure_address_certificate
+from helpers.doctor_world import HealthyOrg, build_healthy
 
 ADMIN = "/apis/v1/admin/organisations"
 

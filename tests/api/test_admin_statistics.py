@@ -3,16 +3,11 @@ for a chosen period — and refused to other organisations and to roles without 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "stats"))
-from stats_world import PERIOD, Clock, build_story
-
 from digitalpost.accounts.services import issue_admin_token
+from helpers.stats_world import PERIOD, Clock, build_story
 
 ADMIN = "/apis/v1/admin/organisations"
 

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.utils import timezone
-from reportlab.lib.pagesizes import A4, LETTER
-from reportlab.pdfgen.canvas import Canvas
+from reportlab.lib.pagesizes import LETTER
 
 from digitalpost.messages.models import Event, Message
 from digitalpost.outbox.models import Job
-from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import grant_exemption, register_contact
-
-
-def a4_pdf(text: str = "Afgørelse", *, pagesize=A4) -> bytes:
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=pagesize)
-    canvas.drawString(100, 700, text)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
-
-
-def send(cast, recipient, *, kombi: str | None = None, files=None):
-    message = cast.nordby.memo(recipient, files=files or [("brev.pdf", "application/pdf", a4_pdf())])
-    query = f"?memo-message-uuid={message.header.message_uuid}" + (f"&kombi={kombi}" if kombi else "")
-    return cast.nordby.client().post(f"/apis/v1/memos{query}", data=memo.build(message),
-                                     content_type="application/xml")
+from helpers.kombipost import a4_pdf, send
 
 
 def _stored(response) -> tuple[str, list[str], dict]:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 from digitalpost.bulk.models import MassSend
 from digitalpost.messages.models import Event, Message
 from digitalpost.outbox.models import Job, WorkKind
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bulk"))
-from bulk_archives import memo_files, post_archive, tar_lzma
-from test_kombipost import a4_pdf
+from helpers.bulk_archives import memo_files, post_archive, tar_lzma
+from helpers.kombipost import a4_pdf
 
 
 def items_of(sender, mass_send_id: str, *, after: int = 0, limit: int = 500) -> dict:

@@ -9,9 +9,9 @@ import tarfile
 import tracemalloc
 
 import pytest
-from bulk_archives import tar_lzma
 
 from digitalpost.protocols.archive import ArchiveDamaged, iter_members
+from helpers.bulk_archives import tar_lzma
 
 ITEM = 4096
 CHUNK = 16 * 1024

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bulk_archives import memo_files, post_archive, tar_lzma
-
 from digitalpost.bulk.models import MassSendItem
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
+from helpers.bulk_archives import memo_files, post_archive, tar_lzma
 
 
 def test_items_accepted_in_parallel_keep_archive_order_and_one_message_each(tx_cast, settings):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 
 import pytest
-from bulk_archives import memo_files, post_archive, tar_lzma
 
 from digitalpost.bulk.models import MassSend, MassSendItem
 from digitalpost.bulk.services import send_mass
 from digitalpost.messages.models import Event, Message
 from digitalpost.outbox.models import Job, WorkKind
+from helpers.bulk_archives import memo_files, post_archive, tar_lzma
 
 
 class Crash(BaseException):

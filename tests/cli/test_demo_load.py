@@ -2,16 +2,11 @@
 
 import io
 import json
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
-
-from test_letters import text_positions
 
 from digitalpost.authorities.models import Authority
 from digitalpost.cli.demo import ANNA_NOTIFICATION_EMAIL, AUTHORITY, BROKEN_AUTHORITY, demo_file, load_demo
@@ -24,6 +19,7 @@ from digitalpost.protocols import memo
 from digitalpost.protocols.letters import ADDRESS_WINDOW
 from digitalpost.registry.models import Contact
 from digitalpost.systems.models import SenderSystem
+from helpers.letters import text_positions
 
 
 def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):

@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "doctor"))
-
-from doctor_world import HealthyOrg, build_healthy
-
 from digitalpost.cli.main import app
 from digitalpost.doctor.models import DoctorRun, SentAlert
 from digitalpost.systems.services import renew_secure_address_certificate, renew_sender_certificate
+from helpers.doctor_world import HealthyOrg, build_healthy
 
 NORDBY = "29190003"
 

@@ -1,6 +1,6 @@
 """The access matrix: every route declares who may reach it, and no role reaches more than it may.
 
-Built from the live URL configuration (tests/contracts/routes.py), so a route added without a rule, or a
+Built from the live URL configuration (tests/helpers/routes.py), so a route added without a rule, or a
 new kind of object id in a URL, makes this test fail until the matrix knows about it. For every route that
 needs an organisation action, every person of the cast is tried with every method: anonymous callers are
 sent to sign in (401 on the API), members of another organisation get 404, roles without the action 403,
@@ -10,19 +10,11 @@ Sydby's own CVR: always refused, and nothing lands in the audit log.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.utils import timezone
-from routes import Route, all_routes
 
 from cast import STAFF_PASSWORD
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "systems"))
-from systems_pki import trusted
-
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services import create_material, create_subscription_group
@@ -30,6 +22,8 @@ from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
 from digitalpost.registry.services import grant_exemption
 from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from helpers.routes import Route, all_routes
+from helpers.systems_pki import trusted
 
 # Public routes are a conscious list: adding one means adding it here.
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home"}

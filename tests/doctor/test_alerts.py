@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from doctor_world import HealthyOrg
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.core.roles import Role
@@ -17,7 +16,8 @@ from digitalpost.doctor.links import fix_url
 from digitalpost.doctor.models import SentAlert
 from digitalpost.doctor.selectors import as_finding, open_findings
 from digitalpost.doctor.services import examine
-from smtp_relay import RecordingRelay, free_port
+from helpers.doctor_world import HealthyOrg
+from helpers.smtp_relay import RecordingRelay, free_port
 
 
 @pytest.fixture

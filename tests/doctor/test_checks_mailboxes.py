@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from doctor_world import HealthyOrg, close, findings_of, mine, only
 
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
@@ -28,6 +27,7 @@ from digitalpost.doctor.checks.snapshot import (
 from digitalpost.protocols.smime import Issued
 from digitalpost.systems.models import Certificate, SecureAddress
 from digitalpost.systems.services import create_push_receiver
+from helpers.doctor_world import HealthyOrg, close, findings_of, mine, only
 
 CODES = {"mailbox.no.receiver", "mailbox.receiver.missing",
          "mailbox.secure.address.missing", "secure.address.certificate.unusable"}

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from doctor_world import HealthyOrg, close, findings_of, only
-
 from digitalpost.authorities.models import AuthorityMailbox, Material
 from digitalpost.authorities.services import (
     create_mailbox,
@@ -20,6 +18,7 @@ from digitalpost.authorities.services import (
 from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.materials import material_reply_rules, subscription_groups
 from digitalpost.doctor.checks.snapshot import MailboxInfo, MaterialInfo, OrgSnapshot, SubscriptionGroupInfo
+from helpers.doctor_world import HealthyOrg, close, findings_of, only
 
 CODES = {"material.reply.mailbox.missing", "material.reply.mailbox.closed", "material.no.standard.mailbox",
          "subscription.group.empty", "subscription.group.reply.broken"}

@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of, mine
-from securemail_mail import MailSink, free_port, hub_on
 
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
@@ -26,6 +24,8 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import bury
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import create_pull_receiver
+from helpers.doctor_world import HealthyOrg, findings_of, mine
+from helpers.secure_mail import MailSink, free_port, hub_on
 
 THREAD_KEYS = "k1:ZG9jdG9yIHRlc3Qga2V5LCB0aGlydHktdHdvIGJ5dGVzIQ=="
 CODES = {"receiver.failing", "receiver.deactivated", "receiver.pull.unfetched", "receiver.dead.letters",

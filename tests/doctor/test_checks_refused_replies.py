@@ -10,9 +10,6 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of
-from securemail_mail import hub_on, plain_entity, protect, untagged_envelope
-from securemail_pki import NORDBY_ADDRESS
 
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
@@ -21,6 +18,9 @@ from digitalpost.doctor.checks.refused_replies import refused_replies
 from digitalpost.doctor.checks.snapshot import OrgSnapshot, RefusalGroup, SecureAddressInfo, SenderSystemInfo
 from digitalpost.doctor.services import examine
 from digitalpost.messages.models import RefusedReply
+from helpers.doctor_world import HealthyOrg, findings_of
+from helpers.secure_mail import hub_on, plain_entity, protect, untagged_envelope
+from helpers.secure_mail_pki import NORDBY_ADDRESS
 
 THREAD_KEYS = "k1:ZG9jdG9yIHRlc3Qga2V5LCB0aGlydHktdHdvIGJ5dGVzIQ=="
 CODES = {"reply.refused.thread", "reply.refused.certificate", "reply.refused.not.standard",

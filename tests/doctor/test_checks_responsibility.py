@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of
 
 from digitalpost.accounts.services import revoke_role
 from digitalpost.authorities.services import update_authority_profile
@@ -17,6 +16,7 @@ from digitalpost.core.roles import Role
 from digitalpost.doctor.checks.responsibility import missing_technical_contact, too_few_superadministrators
 from digitalpost.doctor.checks.snapshot import OrgSnapshot
 from digitalpost.doctor.services import examine
+from helpers.doctor_world import HealthyOrg, findings_of
 
 CODES = {"superadministrators.too.few", "technical.contact.missing"}
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from doctor_world import HealthyOrg, findings_of
 
 from digitalpost.authorities.services import create_mailbox, update_authority_profile
 from digitalpost.conversations.services.casework import mark_inquiry_handled, reply_to_inquiry
@@ -18,6 +17,7 @@ from digitalpost.core.workdays import add_working_days
 from digitalpost.doctor.checks.snapshot import MailboxInfo, OrgSnapshot, WaitingInquiry
 from digitalpost.doctor.checks.unanswered import unanswered_inquiries
 from digitalpost.messages.models import Message
+from helpers.doctor_world import HealthyOrg, findings_of
 
 DENMARK = ZoneInfo("Europe/Copenhagen")
 

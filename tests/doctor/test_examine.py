@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from doctor_world import HealthyOrg, codes, findings_of
 
 from digitalpost.core.findings import Severity, exit_code
 from digitalpost.doctor.models import DoctorRun, StoredFinding
 from digitalpost.doctor.selectors import critical_count, list_open_findings
 from digitalpost.doctor.services import Change, examine
+from helpers.doctor_world import HealthyOrg, codes, findings_of
 
 
 def test_a_healthy_organisation_has_no_findings(healthy: HealthyOrg):

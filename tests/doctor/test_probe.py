@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
-from doctor_world import HealthyOrg
-from securemail_mail import hub_on
 
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.doctor.models import ProbeResult
@@ -26,6 +24,8 @@ from digitalpost.doctor.probe import PROBE_HEADER, PROBE_TAG, is_probe_due, prob
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
 from digitalpost.systems.services import create_pull_receiver, renew_sender_certificate
+from helpers.doctor_world import HealthyOrg
+from helpers.secure_mail import hub_on
 
 THREAD_KEYS = "k1:cHJvYmUgdGVzdCBrZXksIHRoaXJ0eS10d28gYnl0ZXMhIQ=="
 

@@ -5,17 +5,12 @@ var/screenshots/ (doctor-*.png, statistics-*.png).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from cast import Cast, build_staff
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_browser_portal import _sign_in
+from helpers.browser import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,7 +24,7 @@ def test_examine_see_the_badge_and_follow_a_fix_link(page: Page, live_server, tx
     staff = build_staff(tx_cast)
     cvr = tx_cast.nordby.authority.cvr
     base = live_server.url
-    _sign_in(page, base, "nora")
+    sign_in(page, base, "nora")
     page.goto(f"{base}/portal/{cvr}/doctor/")
     expect(page.locator("a.doctor-badge")).to_have_count(0)  # never examined: nothing to show yet
     page.locator('form[action$="/doctor/examine/"] button').click()
@@ -55,7 +50,7 @@ def test_the_statistics_page_draws_its_chart(page: Page, live_server, tx_cast: C
     for n in range(3):
         send_inquiry(party=tx_cast.anna, mailbox=staff.nordby_borgerservice,
                      inquiry=Inquiry(subject=f"Spørgsmål {n}", text="Hej", topic="Pas"))
-    _sign_in(page, live_server.url, "nora")
+    sign_in(page, live_server.url, "nora")
     page.goto(f"{live_server.url}/portal/{cvr}/statistics/")
     expect(page.locator('[data-figure="received"]').first).to_have_text("3")
     svg = page.locator("main svg").first

@@ -17,7 +17,7 @@ from cast import PDF, Cast
 from digitalpost.messages.models import Message
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
-from tests_helpers import deliver_letter
+from helpers.pages import deliver_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PDF_VIEWER = "chrome-extension://mhjfbmdgcfjbbpaeojofohoefgiehjai/"  # Chromium's built-in PDF viewer

@@ -4,22 +4,18 @@ the citizen reads the answer. Screenshots of the main pages land in var/screensh
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from cast import STAFF_PASSWORD, Cast, build_staff
+from cast import Cast, build_staff
 from digitalpost.accounts.services import grant_role
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import Role
 from digitalpost.messages.models import Message
 from digitalpost.systems.models import ReceiverSystem
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "systems"))
-from systems_pki import NORDBY_ADDRESS, trusted
+from helpers.browser import sign_in
+from helpers.systems_pki import NORDBY_ADDRESS, trusted
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,14 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def _demo(settings):
     settings.DEMO_MODE = True
-
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/portal/login/")
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(STAFF_PASSWORD)
-    page.locator("main form button[type=submit]").click()
 
 
 def test_superadmin_sets_up_caseworker_answers_citizen_reads(
@@ -45,7 +33,7 @@ def test_superadmin_sets_up_caseworker_answers_citizen_reads(
     cvr = tx_cast.nordby.authority.cvr
     base = live_server.url
 
-    _sign_in(page, base, "nora")
+    sign_in(page, base, "nora")
     expect(page).to_have_url(f"{base}/portal/{cvr}/")
     screenshot("portal-overview")
 
@@ -82,7 +70,7 @@ def test_superadmin_sets_up_caseworker_answers_citizen_reads(
     asked = send_inquiry(party=tx_cast.anna, mailbox=byggesag, inquiry=Inquiry(
         subject="Carport", text="Må jeg bygge en carport på 30 m²?", topic="Byggetilladelse"))
 
-    _sign_in(page, base, "niels")
+    sign_in(page, base, "niels")
     page.goto(f"{base}/portal/{cvr}/inquiries/")
     expect(page.locator("main")).to_contain_text("Carport")
     screenshot("portal-inquiries")

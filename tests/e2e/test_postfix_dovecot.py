@@ -20,13 +20,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "securemail"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from mailservers import AuthorityMailServer, MailAccount, MailServersUnavailable, authority_mail_server
-from securemail_mail import hub_on, running_gateway
-from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl
-
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
@@ -35,6 +28,9 @@ from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from helpers.mailservers import AuthorityMailServer, MailAccount, MailServersUnavailable, authority_mail_server
+from helpers.secure_mail import hub_on, running_gateway
+from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,6 +1,6 @@
 """The mailbox speaks Danish by default, English on request."""
 
-from tests_helpers import signed_in
+from helpers.pages import signed_in
 
 
 def test_mailbox_is_danish_by_default(cast):

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from digitalpost.messages.models import Message
-from tests_helpers import deliver_letter, signed_in
+from helpers.pages import deliver_letter, signed_in
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from django.test import Client
 
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.registry.models import Contact
-from tests_helpers import deliver_letter, signed_in
+from helpers.pages import deliver_letter, signed_in
 
 PAGE = "/post/settings/notifications/"
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.messages.models import Message, Thread
-from tests_helpers import deliver_letter, signed_in
+from helpers.pages import deliver_letter, signed_in
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +143,7 @@ def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
     from digitalpost.authorities.services import create_mailbox
     from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Message
-    from tests_helpers import signed_in
+    from helpers.pages import signed_in
 
     mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")
     thread = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Frist", text="Hej")).thread
@@ -161,7 +161,7 @@ def test_thread_page_says_when_the_authority_takes_no_replies(cast):
     from digitalpost.authorities.services import create_mailbox
     from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Thread
-    from tests_helpers import signed_in
+    from helpers.pages import signed_in
 
     mailbox = create_mailbox(authority=cast.nordby.authority, name="Skat")
     thread = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Frist", text="Hej")).thread

@@ -15,7 +15,7 @@ from django.test import Client
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import Job
-from tests_helpers import signed_in
+from helpers.pages import signed_in
 
 ANNAS_TEXT = "Hej\nHvornår er mit pas klar? Jeg skal rejse på fredag."
 

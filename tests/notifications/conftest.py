@@ -1,9 +1,10 @@
-"""Fixtures for notices: the shared real SMTP relay (tests/smtp_relay.py) and the web mailbox's address."""
+"""Fixtures for notices: the shared real SMTP relay (tests/helpers/smtp_relay.py) and the web mailbox's address."""
 
 from __future__ import annotations
 
 import pytest
-from notices_world import MAILBOX_URL
+
+from helpers.notices_world import MAILBOX_URL
 
 
 @pytest.fixture

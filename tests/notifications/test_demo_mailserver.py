@@ -9,7 +9,7 @@ import pytest
 
 from digitalpost.cli.mailserver import maildir_server
 from digitalpost.hub.relay import send_via_relay
-from smtp_relay import free_port
+from helpers.smtp_relay import free_port
 
 SECURE = "borgerservice@nordby.example"
 

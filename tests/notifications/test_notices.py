@@ -4,13 +4,13 @@ real SMTP relay, naming the sender and linking to the mailbox but carrying nothi
 from __future__ import annotations
 
 from django.utils import timezone
-from notices_world import MAILBOX_URL, kinds, submit, wants_notices
 
 from digitalpost.delivery.handlers import HANDLERS
 from digitalpost.notifications.models import Notice
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.registry.services import grant_exemption
-from smtp_relay import free_port
+from helpers.notices_world import MAILBOX_URL, kinds, submit, wants_notices
+from helpers.smtp_relay import free_port
 
 
 def test_registered_recipient_gets_a_notice_with_sender_and_link_but_no_content(cast, drain, relay):

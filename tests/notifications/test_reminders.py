@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from notices_world import MAILBOX_URL, kinds, submit, wants_notices
 
 from digitalpost.messages.models import Message
 from digitalpost.notifications.models import Notice
 from digitalpost.outbox.models import Job, WorkKind
-from tests_helpers import signed_in
+from helpers.notices_world import MAILBOX_URL, kinds, submit, wants_notices
+from helpers.pages import signed_in
 
 
 @pytest.fixture

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from notices_world import kinds, wants_notices
 
 from digitalpost.messages.models import Message
 from digitalpost.notifications.models import Sms
 from digitalpost.notifications.sms import sms_text
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo
+from helpers.notices_world import kinds, wants_notices
 
 TEXT = "Husk din tid hos Borgerservice i morgen kl. 10. Mvh Nordby Kommune"
 
@@ -155,7 +155,7 @@ def test_without_a_mobile_number_the_message_stays_in_the_mailbox_only(cast, dra
 
 
 def test_digital_post_messages_send_no_sms(cast, drain, sink):
-    from notices_world import submit
+    from helpers.notices_world import submit
 
     wants_notices(cast.anna, "", on=False, mobile="+4520123456")
     message = submit(cast, cast.anna)

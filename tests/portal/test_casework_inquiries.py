@@ -15,7 +15,7 @@ from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Role
 from digitalpost.messages.models import Message, Thread
 from digitalpost.systems.models import SenderSystem
-from tests_helpers import signed_in
+from helpers.pages import signed_in
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 

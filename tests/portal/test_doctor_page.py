@@ -1,26 +1,20 @@
 """The doctor's portal page and header badge: traffic light, findings from real faults, examine now, intruders.
 
-Nordby starts healthy (tests/doctor/doctor_world.py); each test breaks one thing through the real services
+Nordby starts healthy (tests/helpers/doctor_world.py); each test breaks one thing through the real services
 (a certificate renewed with one that expires soon) and lets the doctor examine it.
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "doctor"))
-
-from doctor_world import HealthyOrg, build_healthy
 
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.core.roles import Role
@@ -29,6 +23,7 @@ from digitalpost.doctor.models import DoctorRun, ProbeResult, SentAlert
 from digitalpost.doctor.selectors import as_finding, list_open_findings
 from digitalpost.doctor.services import examine
 from digitalpost.systems.services import renew_secure_address_certificate, renew_sender_certificate
+from helpers.doctor_world import HealthyOrg, build_healthy
 
 
 @dataclass

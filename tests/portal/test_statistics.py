@@ -1,21 +1,17 @@
 """The reply-statistics pages: an organisation's figures per mailbox, charts and CSV for a chosen period; the
-operator's table of every organisation; and every intruder refused. The story is tests/stats/stats_world.py."""
+operator's table of every organisation; and every intruder refused. The story is tests/helpers/stats_world.py."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "stats"))
-from stats_world import PERIOD, Clock, build_story
-
 from digitalpost.authorities.services import create_mailbox
+from helpers.stats_world import PERIOD, Clock, build_story
 
 
 @pytest.fixture

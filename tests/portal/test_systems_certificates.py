@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
-
-from systems_pki import NORDBY_ADDRESS, SystemsPki, trusted
 
 from digitalpost.systems.services import (
     create_secure_address,
     create_secure_mail_sender,
     renew_secure_address_certificate,
 )
+from helpers.systems_pki import NORDBY_ADDRESS, SystemsPki, trusted
 
 
 @pytest.fixture

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
-
-from systems_pki import SystemsPki, trusted
-
 from digitalpost.audit.models import AuditEntry
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services import create_secure_mail_sender, create_sender_system
+from helpers.systems_pki import SystemsPki, trusted
 
 
 @pytest.fixture

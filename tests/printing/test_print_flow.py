@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
-
-from test_kombipost import a4_pdf, send
-from test_letters import text_positions
 
 from digitalpost.messages.models import Event, Message, Receipt
 from digitalpost.outbox.models import WorkKind
@@ -23,6 +16,8 @@ from digitalpost.printing.services import _assign_batch, read_receipts, write_ba
 from digitalpost.protocols.letters import ADDRESS_WINDOW
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
+from helpers.kombipost import a4_pdf, send
+from helpers.letters import text_positions
 
 
 @pytest.fixture

@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import io
 import json
-import sys
-from pathlib import Path
 
 import asyncssh
 import pytest
 from pypdf import PdfReader
 from typer.testing import CliRunner
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "protocols"))
-
-from test_kombipost import send
-from test_letters import text_positions
 
 from digitalpost.cli.main import app
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -29,6 +21,8 @@ from digitalpost.outbox.models import WorkKind
 from digitalpost.printing.models import PrintBatch, PrintLetter
 from digitalpost.printing.services import read_receipts, write_batches
 from digitalpost.protocols.letters import ADDRESS_WINDOW
+from helpers.kombipost import send
+from helpers.letters import text_positions
 
 
 def letters_for(cast, drain, *people) -> list[PrintLetter]:

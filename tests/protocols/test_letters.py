@@ -21,9 +21,8 @@ from digitalpost.protocols.letters import (
     SenderBlock,
     check_printable,
     render_letter,
-    top_mm,
 )
-from digitalpost.protocols.letters.window import MM_TO_PT
+from helpers.letters import text_positions
 
 BENT = PostalAddress(name="Bent Bertelsen", lines=("Åboulevarden 12, 3. tv.",), postal_code="8000", city="Aarhus C")
 NORDBY = SenderBlock(name="Nordby Kommune", address_lines=("Rådhuspladsen 1", "9999 Nordby"), cvr="29190003")
@@ -42,20 +41,6 @@ def pdf(text: str, *, pagesize=A4, pages: int = 1) -> bytes:
 def letter(*documents: LetterDocument, recipient: PostalAddress = BENT) -> Letter:
     return Letter(letter_id="L-0001", recipient=recipient, sender=NORDBY, title="Afgørelse om byggetilladelse",
                   sent_on=date(2026, 11, 27), documents=documents)
-
-
-def text_positions(page) -> list[tuple[str, float, float]]:
-    """Each text run on the page with its position in mm from the left and from the top edge."""
-    found = []
-
-    def visit(text, cm, tm, font, size):
-        if text.strip():
-            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
-            found.append((text.strip(), x / MM_TO_PT, top_mm(y)))
-
-    page.extract_text(visitor_text=visit)
-    return found
 
 
 def test_the_recipients_name_and_address_sit_inside_the_envelope_window():

@@ -1,15 +1,10 @@
-"""Fixtures of the reply-statistics tests; the story itself is in stats_world.py."""
+"""Fixtures of the reply-statistics tests; the story itself is in helpers/stats_world.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from stats_world import Clock, Story, build_story
+from helpers.stats_world import Clock, Story, build_story
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """Reply statistics read from inquiries and replies made through the real services at known times
-(stats_world.py tells the story and works out every expected number), for one organisation and for all."""
+(helpers/stats_world.py tells the story and works out every expected number), for one organisation and for all."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
-from stats_world import END, NOW, START, answer, ask, local
 
 from digitalpost.authorities.models import Authority
 from digitalpost.authorities.services import create_authority
@@ -16,6 +15,7 @@ from digitalpost.stats.selectors import (
     list_platform_statistics,
     sort_platform_statistics,
 )
+from helpers.stats_world import END, NOW, START, answer, ask, local
 
 PERIOD = Period(start=START, end=END)
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from systems_pki import SystemsPki, trusted
 
 from digitalpost.protocols import smime
+from helpers.systems_pki import SystemsPki, trusted
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from systems_pki import NORDBY_ADDRESS
 
 from digitalpost.systems.selectors import expiry_status, list_certificates
 from digitalpost.systems.services import (
@@ -14,6 +13,7 @@ from digitalpost.systems.services import (
     create_secure_mail_sender,
     renew_secure_address_certificate,
 )
+from helpers.systems_pki import NORDBY_ADDRESS
 
 
 @pytest.mark.parametrize(("days", "status"), [(-1, "critical"), (0, "critical"), (14, "critical"), (15, "warning"),

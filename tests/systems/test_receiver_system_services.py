@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.utils import timezone
-from systems_pki import NORDBY_ADDRESS
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services import create_mailbox
@@ -19,6 +18,7 @@ from digitalpost.systems.services import (
     reactivate_receiver_system,
     rotate_receiver_token,
 )
+from helpers.systems_pki import NORDBY_ADDRESS
 
 PULL = "/apis/v1/receiving/memos"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from systems_pki import NORDBY_ADDRESS, der, p12
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.audit.selectors import verify_audit_log
@@ -21,6 +20,7 @@ from digitalpost.systems.services import (
     delete_secure_address,
     renew_secure_address_certificate,
 )
+from helpers.systems_pki import NORDBY_ADDRESS, der, p12
 
 NORA = Actor("nora", user_id=None)
 

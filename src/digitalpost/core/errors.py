@@ -491,13 +491,6 @@ DANISH: dict[ErrorCode, str] = {
 }
 
 
-def bilingual_text(code: ErrorCode) -> str:
-    """English, and Danish where the catalogue has it: for bounces read in authorities' mail programs."""
-    english = CATALOGUE[code].text
-    danish = DANISH.get(code)
-    return f"{english} / Dansk: {danish}" if danish else english
-
-
 class DigitalPostError(Exception):
     """A refusal with a catalogue code; `detail` names the exact place or value."""
 

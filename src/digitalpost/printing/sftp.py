@@ -6,7 +6,7 @@ The hub logs in with a private key file and trusts exactly one host key, given a
 <folder>/.incoming-<batch>/, manifest last, then renamed); receipts are read from <folder>/receipts/, a copy
 is kept locally and the file is removed on the server only after it was applied (set-aside files go to
 <folder>/receipts/rejected/). The synchronous methods run asyncssh on a private event loop. Not for: what a
-batch holds (services) or the spool folder (transports).
+batch holds (services), the spool folder or choosing a transport (transports.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import asyncssh
 from django.conf import settings
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.printing.transports import INCOMING_PREFIX, RECEIPTS_FOLDER, archive_receipt
+from digitalpost.printing.layout import INCOMING_PREFIX, RECEIPTS_FOLDER, archive_receipt
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

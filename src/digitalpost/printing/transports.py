@@ -19,9 +19,7 @@ from typing import Protocol
 from django.conf import settings
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-
-RECEIPTS_FOLDER = "receipts"
-INCOMING_PREFIX = ".incoming-"  # providers ignore dot-names: a batch being written is invisible
+from digitalpost.printing.layout import INCOMING_PREFIX, RECEIPTS_FOLDER
 
 
 class Transport(Protocol):
@@ -47,14 +45,6 @@ class Transport(Protocol):
 
     def where(self, batch: str) -> str:
         ...
-
-
-def archive_receipt(spool: Path, name: str, data: bytes, *, rejected: bool) -> Path:
-    folder = spool / RECEIPTS_FOLDER / ("rejected" if rejected else "done")
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    target.write_bytes(data)
-    return target
 
 
 class SpoolTransport:
@@ -107,6 +97,8 @@ def open_transport(*, spool: Path | None = None) -> Iterator[Transport]:
     if kind != "sftp":
         raise DigitalPostError(ErrorCode.PRINT_PROVIDER_FAILED,
                                f"DIGITALPOST_PRINT_TRANSPORT is {kind!r}; use 'spool' or 'sftp'")
+    # Imported here, not at the top: asyncssh takes about half a second to import, which a hub printing to a
+    # spool folder need not pay.
     from digitalpost.printing.sftp import SftpTransport, sftp_settings
 
     with SftpTransport.connect(sftp_settings(), archive=settings.DIGITALPOST_PRINT_SPOOL) as transport:

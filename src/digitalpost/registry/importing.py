@@ -22,7 +22,6 @@ from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.registry.models import Contact
 
 REQUIRED_COLUMNS = ("id_type", "number", "name")
-OPTIONAL_COLUMNS = ("status", "address_line", "postal_code", "city", "notification_email", "mobile_number")
 DANISH_MOBILE = re.compile(r"\d{8}")
 INTERNATIONAL_MOBILE = re.compile(r"\+[1-9]\d{7,14}")  # E.164
 KINDS = {IdType.CPR: Contact.Kind.CITIZEN, IdType.CVR: Contact.Kind.COMPANY}

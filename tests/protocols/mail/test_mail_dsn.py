@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from mailcast import NOW, TOKEN, assert_crlf_only, parsed
 
 from digitalpost.core.errors import CATALOGUE, ErrorCode
 from digitalpost.protocols.mail import CODE_HEADER, build_bounce, parse_reply, read_bounce
+from helpers.mailcast import NOW, TOKEN, assert_crlf_only, parsed
 
 REFUSED = (
     b"From: Niels <niels@nordby.example>\r\nTo: svar@hub.example\r\nSubject: SV: =?utf-8?q?Ans=C3=B8gning?=\r\n"

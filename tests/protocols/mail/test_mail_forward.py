@@ -7,21 +7,6 @@ import dataclasses
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mailcast import (
-    ATTACHMENTS,
-    AUTHORITY,
-    BODY,
-    HUB,
-    META,
-    NOW,
-    REF,
-    RING,
-    SUBJECT,
-    TOKEN,
-    assert_crlf_only,
-    inquiry_mail,
-    parsed,
-)
 
 from digitalpost.protocols.mail import (
     build_inner_entity,
@@ -37,6 +22,21 @@ from digitalpost.protocols.threads import (
     find_in_subject,
     read_thread_file,
     verify,
+)
+from helpers.mailcast import (
+    ATTACHMENTS,
+    AUTHORITY,
+    BODY,
+    HUB,
+    META,
+    NOW,
+    REF,
+    RING,
+    SUBJECT,
+    TOKEN,
+    assert_crlf_only,
+    inquiry_mail,
+    parsed,
 )
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from mailcast import META
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.mail import (
@@ -20,6 +19,7 @@ from digitalpost.protocols.mail import (
     render_metadata_file,
 )
 from digitalpost.protocols.threads import ReplyRule
+from helpers.mailcast import META
 
 # Text XML 1.0 can hold (no control characters other than tab/newline/CR, no surrogates, no U+FFFE/FFFF).
 xml_text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")

@@ -7,7 +7,6 @@ import base64
 from email.header import Header
 
 import pytest
-from mailcast import ATTACHMENTS, AUTHORITY, META, NORDBY, NOW, REF, RING, TOKEN, assert_crlf_only, inquiry_mail
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.mail import (
@@ -23,6 +22,7 @@ from digitalpost.protocols.threads import (
     render_thread_file,
     resolve_thread,
 )
+from helpers.mailcast import ATTACHMENTS, AUTHORITY, META, NORDBY, NOW, REF, RING, TOKEN, assert_crlf_only, inquiry_mail
 
 THREAD_FILE = render_thread_file(REF, TOKEN)
 

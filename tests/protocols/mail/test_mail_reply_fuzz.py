@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mailcast import inquiry_mail
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.mail import ParsedReply, parse_reply
+from helpers.mailcast import inquiry_mail
 
 MAIL = inquiry_mail()
 

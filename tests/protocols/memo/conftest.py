@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from memo_support import Schemas
+
+from helpers.memo_support import Schemas
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from memo_support import Schemas, sample_bytes
-from strategies import messages
 
 from digitalpost.protocols.memo import MemoRejected, MemoVersion, build, parse
+from helpers.memo_strategies import messages
+from helpers.memo_support import Schemas, sample_bytes
 
 MUTATIONS = ("delete", "duplicate", "swap", "text", "empty")
 ODD_TEXTS = ("", " ", "x", "true", "0", "2024-05-03", "2024-05-03T12:00:00Z", "8c2ea15d-61fb-4ba9-9366-42f8b194c114",

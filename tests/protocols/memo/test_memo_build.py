@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from strategies import messages
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols.memo import (
@@ -21,6 +20,7 @@ from digitalpost.protocols.memo import (
     build,
     parse,
 )
+from helpers.memo_strategies import messages
 
 MAX_BYTES = 50 * 1024 * 1024
 HYPOTHESIS = settings(

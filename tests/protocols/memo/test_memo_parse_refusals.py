@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from memo_support import sample_bytes
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.memo import MemoRejected, parse
+from helpers.memo_support import sample_bytes
 
 MAX_BYTES = 1024 * 1024
 MINIMUM_1_2 = sample_bytes("1.2", "MeMo_Minimum_Example.xml").decode()

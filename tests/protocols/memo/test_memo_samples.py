@@ -6,7 +6,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from memo_support import SAMPLES, sample_version
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols.memo import (
@@ -20,6 +19,7 @@ from digitalpost.protocols.memo import (
     parse,
     validate,
 )
+from helpers.memo_support import SAMPLES, sample_version
 
 MAX_BYTES = 10 * 1024 * 1024
 # NemSMS samples have no body and so no createdDateTime: any fixed day will do.

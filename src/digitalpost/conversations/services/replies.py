@@ -1,6 +1,6 @@
 """Filing an authority's reply in a citizen's or company's conversation: the one reply path.
 
-Both ways an authority answers end here: secure mail through the gateway (securemail/services/receive.py)
+Both ways an authority answers end here: secure mail through the gateway (services/receive.py)
 and a caseworker writing in the portal (services/casework.py). The reply is built as a MeMo that names the
 thread's first message in ReplyData, is validated with the authority's service rules, and is recorded with
 its MESSAGE_RECEIVED event, the RECEIVED receipt for the sender system and the DELIVER job; the worker then

@@ -32,8 +32,8 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import backoff
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
 
-PULL_CHANNEL = "rest-pull"  # securemail.services.pull.PULL_CHANNEL (the doctor reads its events)
-NOT_TRIED = "has no active receiver system"  # securemail.services.forward: postponed, nothing was sent
+PULL_CHANNEL = "rest-pull"  # delivery.channels.rest_pull.PULL_CHANNEL (the doctor reads its events)
+NOT_TRIED = "has no active receiver system"  # delivery.channels.secure_address: postponed, nothing was sent
 _SMTP_REFUSAL = re.compile(r"\((\d{3}), '([^']*)'(?:, '([^']*)')?\)")
 _NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -8,8 +8,6 @@ from email.parser import BytesParser
 
 import pytest
 from django.utils import timezone
-from securemail_mail import PDF, free_port, open_forwarded
-from securemail_pki import HUB_ADDRESS, NORDBY_ADDRESS, openssl
 
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.receivers import ForwardPostponed
@@ -19,8 +17,10 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail
 from digitalpost.protocols.threads import THREAD_FILENAME, ReplyRule, read_thread_file
 from digitalpost.systems.models import ReceiverSystem
+from helpers.secure_mail import PDF, free_port, open_forwarded
+from helpers.secure_mail_pki import HUB_ADDRESS, NORDBY_ADDRESS, openssl
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 PDF_NAME = "pas.pdf"
 

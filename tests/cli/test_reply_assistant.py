@@ -7,16 +7,16 @@ import json
 
 import pytest
 from django.utils import timezone
-from test_securemail_gateway import REPLY_TEXT, assert_filed_and_delivered, forwarded  # noqa: F401
 from typer.testing import CliRunner
 
 from digitalpost.cli.main import app
 from digitalpost.protocols.mail.assistant import build_reply, read_received
+from helpers.secure_mail_world import REPLY_TEXT, assert_filed_and_delivered
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
 
 
-def test_reply_built_by_the_assistant_is_filed_in_the_citizens_thread(forwarded, authority_mail_server,  # noqa: F811
+def test_reply_built_by_the_assistant_is_filed_in_the_citizens_thread(forwarded, authority_mail_server,
                                                                        send_to_gateway, drain):
     pki = forwarded.pki
     received = read_received(authority_mail_server.mails[0].data, certificate=pki.nordby_address.certificate,
@@ -35,7 +35,7 @@ def test_reply_built_by_the_assistant_is_filed_in_the_citizens_thread(forwarded,
     assert sorted(reply.documents.values_list("filename", flat=True)) == ["kvittering.pdf", "svar.txt"]
 
 
-def test_digitalpost_reply_writes_a_reply_the_gateway_files(forwarded, authority_mail_server, send_to_gateway,  # noqa: F811
+def test_digitalpost_reply_writes_a_reply_the_gateway_files(forwarded, authority_mail_server, send_to_gateway,
                                                             drain, tmp_path):
     pki = forwarded.pki
     received = tmp_path / "received.eml"
@@ -54,7 +54,7 @@ def test_digitalpost_reply_writes_a_reply_the_gateway_files(forwarded, authority
     assert_filed_and_delivered(forwarded, drain)
 
 
-def test_digitalpost_reply_explains_a_mail_it_cannot_open(forwarded, tmp_path):  # noqa: F811
+def test_digitalpost_reply_explains_a_mail_it_cannot_open(forwarded, tmp_path):
     pki = forwarded.pki
     bogus = tmp_path / "not-for-us.eml"
     bogus.write_bytes(b"From: a@b\r\nSubject: x\r\n\r\nplain text\r\n")
@@ -66,7 +66,7 @@ def test_digitalpost_reply_explains_a_mail_it_cannot_open(forwarded, tmp_path): 
     assert "encryption.missing" in result.output
 
 
-def test_thread_show_lists_messages_and_refusal_codes(forwarded, send_to_gateway, drain):  # noqa: F811
+def test_thread_show_lists_messages_and_refusal_codes(forwarded, send_to_gateway, drain):
     status, _ = send_to_gateway(forwarded.reply(attachments=(("virus.exe", "application/octet-stream", b"MZ"),)))
     assert status == 554
     send_to_gateway(forwarded.reply())

@@ -8,16 +8,10 @@ breaks exactly one thing and expects exactly that finding.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from django.utils import timezone
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
-
-from systems_pki import SystemsPki, trusted
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
@@ -33,6 +27,7 @@ from digitalpost.core.roles import Role
 from digitalpost.doctor.services import examine
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from helpers.systems_pki import SystemsPki, trusted
 
 __all__ = ["HealthyOrg", "build_healthy", "close", "codes", "findings_of", "mine", "only"]
 

@@ -2,7 +2,7 @@
 
 The clock is the only thing faked: `Clock` replaces django.utils.timezone.now, so each inquiry and reply is
 accepted at a chosen moment by the same services the portal and the gateway use. Refused replies are
-recorded rows (the securemail tests prove how they are made); here only their code, time and thread matter.
+recorded rows (the gateway tests prove how they are made); here only their code, time and thread matter.
 
 The story (Nordby, deadline 3 working days, period 7–27 April 2025, Easter: 17, 18 and 21 April are public
 holidays; local time Europe/Copenhagen, summer time):

@@ -1,5 +1,8 @@
 """Fixtures for the secure-mail loop: a dev PKI on disk, the authority's mail server, Nordby's secure address
-and sender systems, and the real gateway (STARTTLS) on a free port."""
+and sender systems, the real gateway (STARTTLS) on a free port, and Anna's inquiry as it reached Nordby.
+
+A pytest plugin (`tests/conftest.py` loads it), so the gateway, delivery, conversation and CLI tests share it.
+A test module that needs the hub on the test PKI says so with `pytest.mark.usefixtures("hub_settings")`."""
 
 from __future__ import annotations
 
@@ -8,17 +11,31 @@ from dataclasses import dataclass
 
 import pytest
 from aiosmtpd.controller import Controller
-from securemail_mail import PDF, MailSink, free_port, hub_on, running_gateway, smtp_send
-from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
+from django.utils import timezone
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
-from digitalpost.messages.models import Message
+from digitalpost.hub.blobs import blob_store
+from digitalpost.messages.models import Message, RefusedReply, Thread
+from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from helpers.secure_mail import (
+    PDF,
+    MailSink,
+    Opened,
+    free_port,
+    hub_on,
+    open_forwarded,
+    protect,
+    reply_entity,
+    running_gateway,
+    smtp_send,
+)
+from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 THREAD_KEYS = "k1:c2VjdXJlbWFpbCB0ZXN0IGtleSwgMzIgYnl0ZXMgbG9uZyE="
 
@@ -28,7 +45,7 @@ def securemail_pki(tmp_path_factory: pytest.TempPathFactory) -> SecureMailPki:
     return build_pki(tmp_path_factory.mktemp("securemail-pki"))
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def hub_settings(settings, securemail_pki: SecureMailPki) -> Iterator[SecureMailPki]:
     """The hub uses the test PKI and a fixed thread keyring; the per-process caches are cleared around each test."""
     with hub_on(settings, securemail_pki, thread_keys=THREAD_KEYS, DIGITALPOST_SMTP_REQUIRE_TLS=False):
@@ -104,3 +121,52 @@ def send_to_gateway(gateway: int) -> Callable[..., tuple[int, str]]:
         return smtp_send(gateway, data, **options)
 
     return send
+
+
+REPLY_TEXT = "Kære Anna\n\nDit pas er klar til afhentning i Borgerservice.\n\nVenlig hilsen\nNordby Kommune"
+
+
+@dataclass
+class Forwarded:
+    """Anna's inquiry as it reached Nordby's secure address, and what the test needs to answer it."""
+
+    secure: NordbySecure
+    message: Message
+    thread: Thread
+    opened: Opened
+    pki: SecureMailPki
+
+    def reply(self, *, text: str = REPLY_TEXT, signer=None, **options) -> bytes:
+        entity, envelope = reply_entity(self.opened, text=text, **options)
+        return protect(entity, envelope, signer=signer or self.pki.nordby_sender, hub=self.pki.hub)
+
+
+@pytest.fixture
+def forwarded(tx_nordby_secure, authority_mail_server, drain, securemail_pki) -> Forwarded:
+    message = tx_nordby_secure.inquiry()
+    assert drain(WorkKind.FORWARD) == 1
+    opened = open_forwarded(authority_mail_server.mails[0].data, address=securemail_pki.nordby_address,
+                            at=timezone.now())
+    return Forwarded(secure=tx_nordby_secure, message=message, thread=message.thread, opened=opened,
+                     pki=securemail_pki)
+
+
+def replies_to_anna(thread: Thread):
+    return Message.objects.filter(thread=thread, direction=Message.Direction.TO_PARTY)
+
+
+def document_text(message: Message, filename: str) -> str:
+    document = message.documents.get(filename=filename)
+    return blob_store().read(document.blob).decode()
+
+
+def assert_filed_and_delivered(forwarded: Forwarded, drain, text: str = REPLY_TEXT) -> Message:
+    assert drain() == 1
+    reply = replies_to_anna(forwarded.thread).get()
+    assert reply.state == Message.State.DELIVERED
+    assert reply.mailbox == forwarded.secure.cast.anna.mailbox
+    assert reply.sender_system == forwarded.secure.sender
+    assert "[DP:" not in reply.label
+    assert document_text(reply, "svar.txt").replace("\r\n", "\n").strip() == text
+    assert not RefusedReply.objects.exists()
+    return reply

@@ -9,15 +9,15 @@ import pytest
 from django.utils import timezone
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from securemail_mail import open_forwarded, protect, reply_entity
 
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.gateway.answers import smtp_answer
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
+from helpers.secure_mail import open_forwarded, protect, reply_entity
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "-_."
 THREAD_CODES = {ErrorCode.THREAD_INVALID, ErrorCode.THREAD_MISSING, ErrorCode.THREAD_NOT_YOURS}

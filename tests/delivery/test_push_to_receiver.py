@@ -19,8 +19,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
-from securemail_mail import free_port
-from securemail_pki import Party, SecureMailPki
 
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
@@ -33,8 +31,10 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import create_push_receiver
+from helpers.secure_mail import free_port
+from helpers.secure_mail_pki import Party, SecureMailPki
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 
 def server_certificate(folder: Path, name: str, issuer: Party) -> tuple[Path, Path]:

@@ -1,12 +1,11 @@
 """Certificates for the systems tests: the secure-mail test PKI plus the wrong ones an administrator uploads.
 
-Built once per test process (RSA keys are slow) on top of tests/securemail/securemail_pki.py; `trusted(settings)`
+Built once per test process (RSA keys are slow) on top of tests/helpers/secure_mail_pki.py; `trusted(settings)`
 points the hub's trust anchors at its CA. Every certificate is available as PEM, DER and PKCS#12 (no password).
 """
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,11 +15,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import NoEncryption, pkcs12
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "securemail"))
-
-from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
-
 from digitalpost.protocols.smime import Issued, Purpose, issue_certificate
+from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 __all__ = ["NORDBY_ADDRESS", "SystemsPki", "der", "p12", "systems_pki", "trusted"]
 

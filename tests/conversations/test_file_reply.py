@@ -1,6 +1,6 @@
 """The one reply path: a reply filed in a conversation is a valid MeMo answering the thread, delivered by the worker.
 
-The gateway (secure mail, tests/securemail) and the portal (tests/portal/test_casework_*) both call
+The gateway (secure mail, tests/gateway) and the portal (tests/portal/test_casework_*) both call
 `file_reply`; these tests pin down what it files, whichever way the reply came.
 """
 

@@ -4,85 +4,34 @@ wrong one is refused at DATA with 554 and its code, recorded, and filed nowhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
-from securemail_mail import (
-    Opened,
+
+from digitalpost.core.errors import ErrorCode
+from digitalpost.gateway.server import Gateway
+from digitalpost.messages.models import Message, RefusedReply
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.protocols import mail, smime
+from digitalpost.systems.models import Certificate, SenderSystem
+from digitalpost.systems.services import hash_token, new_token
+from helpers.secure_mail import (
     free_port,
     mutated_token,
-    open_forwarded,
     plain_entity,
     protect,
     reply_entity,
     smtp_send,
     untagged_envelope,
 )
-from securemail_pki import SecureMailPki, openssl
+from helpers.secure_mail_pki import openssl
+from helpers.secure_mail_world import REPLY_TEXT, Forwarded, assert_filed_and_delivered, replies_to_anna
 
-from digitalpost.core.errors import ErrorCode
-from digitalpost.gateway.server import Gateway
-from digitalpost.hub.blobs import blob_store
-from digitalpost.messages.models import Message, RefusedReply, Thread
-from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.protocols import mail, smime
-from digitalpost.systems.models import Certificate, SenderSystem
-from digitalpost.systems.services import hash_token, new_token
-
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-REPLY_TEXT = "Kære Anna\n\nDit pas er klar til afhentning i Borgerservice.\n\nVenlig hilsen\nNordby Kommune"
-
-
-@dataclass
-class Forwarded:
-    """Anna's inquiry as it reached Nordby's secure address, and what the test needs to answer it."""
-
-    secure: object  # conftest.NordbySecure
-    message: Message
-    thread: Thread
-    opened: Opened
-    pki: SecureMailPki
-
-    def reply(self, *, text: str = REPLY_TEXT, signer=None, **options) -> bytes:
-        entity, envelope = reply_entity(self.opened, text=text, **options)
-        return protect(entity, envelope, signer=signer or self.pki.nordby_sender, hub=self.pki.hub)
-
-
-@pytest.fixture
-def forwarded(tx_nordby_secure, authority_mail_server, drain, securemail_pki) -> Forwarded:
-    message = tx_nordby_secure.inquiry()
-    assert drain(WorkKind.FORWARD) == 1
-    opened = open_forwarded(authority_mail_server.mails[0].data, address=securemail_pki.nordby_address,
-                            at=timezone.now())
-    return Forwarded(secure=tx_nordby_secure, message=message, thread=message.thread, opened=opened,
-                     pki=securemail_pki)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
 
 
 def crlf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-
-
-def replies_to_anna(thread: Thread):
-    return Message.objects.filter(thread=thread, direction=Message.Direction.TO_PARTY)
-
-
-def document_text(message: Message, filename: str) -> str:
-    document = message.documents.get(filename=filename)
-    return blob_store().read(document.blob).decode()
-
-
-def assert_filed_and_delivered(forwarded: Forwarded, drain, text: str = REPLY_TEXT) -> Message:
-    assert drain() == 1
-    reply = replies_to_anna(forwarded.thread).get()
-    assert reply.state == Message.State.DELIVERED
-    assert reply.mailbox == forwarded.secure.cast.anna.mailbox
-    assert reply.sender_system == forwarded.secure.sender
-    assert "[DP:" not in reply.label
-    assert document_text(reply, "svar.txt").replace("\r\n", "\n").strip() == text
-    assert not RefusedReply.objects.exists()
-    return reply
 
 
 def test_signed_and_encrypted_reply_is_accepted_and_delivered_into_annas_thread(forwarded, send_to_gateway, drain):

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from django.utils import timezone
-from securemail_mail import open_forwarded, plain_entity, protect, reply_entity
 
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
@@ -17,8 +16,9 @@ from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import mail, smime
 from digitalpost.systems.models import Certificate, SenderSystem
 from digitalpost.systems.services import hash_token, new_token
+from helpers.secure_mail import open_forwarded, plain_entity, protect, reply_entity
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]
 
 
 def forward_all(nordby_secure, authority_mail_server, drain, pki, count: int):

@@ -14,10 +14,9 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from securemail_pki import HUB_ADDRESS, NORDBY_ADDRESS, Party, SecureMailPki
-
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads.token import TOKEN_SHAPE
+from helpers.secure_mail_pki import HUB_ADDRESS, NORDBY_ADDRESS, Party, SecureMailPki
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 

@@ -8,7 +8,7 @@ from lxml import etree
 
 from digitalpost.protocols.memo import MemoVersion
 
-SHARED_MEMO = Path(__file__).resolve().parents[3] / ".." / "shared" / "memo"
+SHARED_MEMO = Path(__file__).resolve().parents[2] / ".." / "shared" / "memo"
 XSD_FILES = {
     MemoVersion.V1_1: SHARED_MEMO / "xsd" / "v1.1" / "MeMo_core.xsd",
     MemoVersion.V1_2: SHARED_MEMO / "xsd" / "v1.2" / "Version1.2" / "MeMo_core.xsd",
