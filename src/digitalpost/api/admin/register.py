@@ -19,7 +19,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from digitalpost.accounts.selectors import actor_of, is_operator
-from digitalpost.api.admin_auth import AdminRequest
+from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.errors import problem
 from digitalpost.api.schemas import ProblemOut
 from digitalpost.core.errors import DigitalPostError, ErrorCode

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.auth import SystemRequest
-from digitalpost.api.schemas import ReceiptOut, ReceiptPageOut
+from digitalpost.api.sender.auth import SystemRequest
+from digitalpost.api.sender.schemas import ReceiptOut, ReceiptPageOut
 from digitalpost.messages.selectors import list_receipts_after
 from digitalpost.systems.selectors import get_receipt_cursor
 from digitalpost.systems.services import acknowledge_receipts

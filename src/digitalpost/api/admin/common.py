@@ -4,7 +4,7 @@ uploads, and the error responses it documents. Objects are loaded with the apps'
 from __future__ import annotations
 
 from digitalpost.accounts.selectors import OrgAccess, access_organisation
-from digitalpost.api.admin_auth import AdminRequest
+from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.schemas import ProblemOut
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action

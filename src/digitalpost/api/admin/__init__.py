@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from digitalpost.api.admin_auth import AdminTokenAuth
-from digitalpost.api.routers.admin import (
+from digitalpost.api.admin import (
     addresses,
     audit,
     doctor,
@@ -23,6 +22,7 @@ from digitalpost.api.routers.admin import (
     statistics,
     users,
 )
+from digitalpost.api.admin.auth import AdminTokenAuth
 
 router = Router(auth=AdminTokenAuth())
 for module in (organisations, users, mailboxes, addresses, senders, receivers, materials, audit, doctor, statistics,

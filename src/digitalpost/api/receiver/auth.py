@@ -1,7 +1,7 @@
 """API authentication for REST pull receiver systems: the receiver's own token as a Bearer token.
 
 Kept apart from `SenderSystemAuth`: a sender token never opens the receiving endpoints and a receiver token
-never sends. Not for: sender systems (see `auth.py`).
+never sends. Not for: sender systems (see `api/sender/auth.py`).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
-from digitalpost.api.auth import token_from_header
+from digitalpost.api.tokens import token_from_header
 from digitalpost.delivery.channels.rest_pull import get_pull_receiver_by_token
 from digitalpost.systems.models import ReceiverSystem
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 from ninja import Router
 
 from digitalpost.accounts.selectors import organisations_of
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, enter
-from digitalpost.api.routers.admin.inputs import OrganisationIn, PermissionsIn
-from digitalpost.api.routers.admin.schemas import OrganisationOut, OrganisationRefOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.inputs import OrganisationIn, PermissionsIn
+from digitalpost.api.admin.schemas import OrganisationOut, OrganisationRefOut
 from digitalpost.authorities.services import set_authority_permissions, update_authority_profile
 from digitalpost.core.roles import SIGNED_IN, Action, access_rule
 

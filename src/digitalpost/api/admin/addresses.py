@@ -12,10 +12,10 @@ import uuid
 from django.utils import timezone
 from ninja import Router, Status
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
-from digitalpost.api.routers.admin.inputs import CertificateIn, SecureAddressIn
-from digitalpost.api.routers.admin.schemas import (
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
+from digitalpost.api.admin.inputs import CertificateIn, SecureAddressIn
+from digitalpost.api.admin.schemas import (
     CertificateOut,
     DeletedSecureAddressOut,
     RefOut,

@@ -6,8 +6,9 @@ import uuid
 
 from ninja import Router
 
-from digitalpost.api.auth import SystemRequest
-from digitalpost.api.schemas import EventOut, ProblemOut, TimelineOut
+from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.sender.auth import SystemRequest
+from digitalpost.api.sender.schemas import EventOut, TimelineOut
 from digitalpost.core.lifecycle import is_final
 from digitalpost.messages.selectors import access_message_for_system, list_timeline
 

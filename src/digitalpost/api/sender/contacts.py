@@ -6,13 +6,13 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.schemas import (
+from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.sender.schemas import (
     ContactChangeOut,
     ContactChangesOut,
     ContactLookupIn,
     ContactLookupOut,
     ContactOut,
-    ProblemOut,
 )
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id

@@ -7,10 +7,10 @@ import uuid
 from ninja import Router, Status
 
 from digitalpost.accounts.selectors import OrgAccess
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, enter
-from digitalpost.api.routers.admin.inputs import MailboxIn
-from digitalpost.api.routers.admin.schemas import MailboxOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.inputs import MailboxIn
+from digitalpost.api.admin.schemas import MailboxOut
 from digitalpost.authorities.selectors import access_mailbox, list_mailboxes
 from digitalpost.authorities.services import create_mailbox, delete_mailbox, update_mailbox
 from digitalpost.core.roles import Action, access_rule

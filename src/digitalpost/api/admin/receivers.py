@@ -10,10 +10,10 @@ import uuid
 
 from ninja import Router, Status
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, enter
-from digitalpost.api.routers.admin.inputs import ReceiverSystemIn
-from digitalpost.api.routers.admin.schemas import IssuedTokenOut, ReceiverSystemCreatedOut, ReceiverSystemOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.inputs import ReceiverSystemIn
+from digitalpost.api.admin.schemas import IssuedTokenOut, ReceiverSystemCreatedOut, ReceiverSystemOut
 from digitalpost.core.roles import Action, access_rule
 from digitalpost.systems.selectors import get_receiver_system, list_receiver_systems
 from digitalpost.systems.services import (

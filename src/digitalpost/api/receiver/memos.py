@@ -2,7 +2,7 @@
 
 A receiver system lists the inquiries waiting for it, fetches each as MeMo XML (with a ReplyData that carries
 the dialog-thread token its reply must quote), gives a business receipt and deletes it. Acknowledged
-messages (receipt or delete) leave the list and answer 404 afterwards; see `securemail/services/pull.py`.
+messages (receipt or delete) leave the list and answer 404 afterwards; see `delivery/channels/rest_pull.py`.
 Not for: sending (`POST /apis/v1/memos`, sender systems).
 """
 
@@ -16,7 +16,7 @@ from django.http import HttpResponse
 from ninja import Field, Router, Schema, Status
 from ninja.params.functions import Query
 
-from digitalpost.api.receiver_auth import ReceiverRequest, ReceiverSystemAuth
+from digitalpost.api.receiver.auth import ReceiverRequest, ReceiverSystemAuth
 from digitalpost.api.schemas import ProblemOut
 from digitalpost.delivery.channels.rest_pull import (
     MAX_PAGE,

@@ -13,8 +13,8 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, enter
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, enter
 from digitalpost.core.roles import Action, access_rule
 from digitalpost.stats.figures import MAX_DAYS, Bucket, Figures, Week, choose_period
 from digitalpost.stats.selectors import OrganisationStatistics, get_organisation_statistics

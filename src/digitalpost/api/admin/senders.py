@@ -10,10 +10,10 @@ import uuid
 
 from ninja import Router, Status
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
-from digitalpost.api.routers.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn, SenderSystemIn
-from digitalpost.api.routers.admin.schemas import IssuedTokenOut, SenderSystemCreatedOut, SenderSystemOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
+from digitalpost.api.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn, SenderSystemIn
+from digitalpost.api.admin.schemas import IssuedTokenOut, SenderSystemCreatedOut, SenderSystemOut
 from digitalpost.core.roles import Action, access_rule
 from digitalpost.systems.selectors import get_sender_system, list_sender_systems
 from digitalpost.systems.services import (

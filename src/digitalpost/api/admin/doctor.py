@@ -12,8 +12,8 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, enter
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, enter
 from digitalpost.core.findings import Severity
 from digitalpost.core.roles import Action, access_rule
 from digitalpost.doctor.links import finding_json

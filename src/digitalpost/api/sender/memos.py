@@ -10,9 +10,10 @@ from django.utils import timezone
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.auth import SystemRequest
-from digitalpost.api.mass_schemas import MassSendOut
-from digitalpost.api.schemas import ProblemOut, ReceiptOut
+from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.sender.auth import SystemRequest
+from digitalpost.api.sender.mass_schemas import MassSendOut
+from digitalpost.api.sender.schemas import ReceiptOut
 from digitalpost.bulk.models import MassSend
 from digitalpost.bulk.services import send_mass
 from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome

@@ -8,10 +8,10 @@ import uuid
 from ninja import Router, Status
 
 from digitalpost.accounts.selectors import OrgAccess
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, enter
-from digitalpost.api.routers.admin.inputs import MaterialIn, SubscriptionGroupIn
-from digitalpost.api.routers.admin.schemas import MaterialOut, SubscriptionGroupOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.inputs import MaterialIn, SubscriptionGroupIn
+from digitalpost.api.admin.schemas import MaterialOut, SubscriptionGroupOut
 from digitalpost.authorities.models import Material
 from digitalpost.authorities.selectors import (
     access_mailbox,

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from digitalpost.accounts.selectors import user_for_admin_token
-from digitalpost.api.auth import token_from_header
+from digitalpost.api.tokens import token_from_header
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 
 ADMIN_TOKEN_PREFIX = "dpa_"  # noqa: S105 (a prefix, not a secret)

@@ -8,8 +8,6 @@ proxy).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from urllib.parse import unquote
 
@@ -17,6 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
+from digitalpost.api.tokens import token_from_header
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
@@ -32,19 +31,6 @@ log = logging.getLogger(__name__)
 # "FAILED:<reason>") and the verified certificate as URL-escaped PEM.
 CLIENT_VERIFY_HEADER = "HTTP_X_SSL_CLIENT_VERIFY"
 CLIENT_CERT_HEADER = "HTTP_X_SSL_CLIENT_CERT"
-
-
-def token_from_header(header: str) -> str | None:
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer":
-        return value.strip()
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value.strip(), validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return decoded.partition(":")[2]
-    return None
 
 
 class SystemRequest(HttpRequest):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from digitalpost.api.routers.admin.schemas import ContactOut, MetadataFieldOut
+from digitalpost.api.admin.schemas import ContactOut, MetadataFieldOut
 
 
 class OrganisationIn(Schema):

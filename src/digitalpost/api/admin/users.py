@@ -13,10 +13,10 @@ from ninja import Router, Status
 
 from digitalpost.accounts.selectors import list_members
 from digitalpost.accounts.services import add_member, grant_role, revoke_role
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, WRITE_ERRORS, enter
-from digitalpost.api.routers.admin.inputs import MemberIn, RoleIn
-from digitalpost.api.routers.admin.schemas import AddedMemberOut, MemberOut
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.inputs import MemberIn, RoleIn
+from digitalpost.api.admin.schemas import AddedMemberOut, MemberOut
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.selectors import list_mailboxes
 from digitalpost.core.errors import DigitalPostError, ErrorCode

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
-from digitalpost.api.admin_auth import AdminRequest
-from digitalpost.api.routers.admin.common import ERRORS, enter
-from digitalpost.api.routers.admin.schemas import AuditEntryOut, AuditPageOut, AuditQuery
+from digitalpost.api.admin.auth import AdminRequest
+from digitalpost.api.admin.common import ERRORS, enter
+from digitalpost.api.admin.schemas import AuditEntryOut, AuditPageOut, AuditQuery
 from digitalpost.audit.selectors import AuditFilter, filter_entries, list_entries
 from digitalpost.core.roles import Action, access_rule
 

@@ -7,9 +7,9 @@ import uuid
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.auth import SystemRequest
-from digitalpost.api.mass_schemas import MassSendItemOut, MassSendItemPageOut, MassSendOut
 from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.sender.auth import SystemRequest
+from digitalpost.api.sender.mass_schemas import MassSendItemOut, MassSendItemPageOut, MassSendOut
 from digitalpost.bulk.selectors import access_mass_send, list_mass_send_items
 
 router = Router(tags=["mass sends"])
