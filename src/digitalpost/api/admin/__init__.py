@@ -1,8 +1,9 @@
 """The admin API under /apis/v1/admin/: an organisation's set-up for programs, with a personal admin token.
 
-Same permissions as the portal: every operation enters the organisation through
-accounts.selectors.access_organisation with the action it needs, and carries that action as its access
-rule (core.roles.access_rule) for the access-matrix test. One module per resource.
+Same permissions as the portal: every operation declares the one action it needs with
+`access.org_operation` (or `platform_operation`, `signed_in_operation`), which enters the organisation
+through accounts.selectors.access_organisation and carries the action as the route's access rule for the
+access-matrix test. One module per resource.
 """
 
 from __future__ import annotations

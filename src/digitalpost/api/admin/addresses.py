@@ -12,8 +12,10 @@ import uuid
 from django.utils import timezone
 from ninja import Router, Status
 
+from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors
 from digitalpost.api.admin.inputs import CertificateIn, SecureAddressIn
 from digitalpost.api.admin.schemas import (
     CertificateOut,
@@ -22,7 +24,7 @@ from digitalpost.api.admin.schemas import (
     SecureAddressOut,
 )
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import (
     get_receiver_system,
     get_secure_address,
@@ -42,23 +44,20 @@ CERTIFICATES = "/organisations/{cvr}/certificates"
 
 
 @router.get(BASE, response={200: list[SecureAddressOut], **ERRORS}, summary="List secure addresses")
-@access_rule(Action.VIEW_SETUP)
-def get_secure_addresses(request: AdminRequest, cvr: str) -> list[SecureAddressOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_secure_addresses(request: AdminRequest, org: OrgAccess) -> list[SecureAddressOut]:
     return [SecureAddressOut.of(address) for address in list_secure_addresses(org.authority)]
 
 
 @router.get(ONE, response={200: SecureAddressOut, **ERRORS}, summary="Get a secure address")
-@access_rule(Action.VIEW_SETUP)
-def get_address(request: AdminRequest, cvr: str, address_id: uuid.UUID) -> SecureAddressOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_address(request: AdminRequest, org: OrgAccess, address_id: uuid.UUID) -> SecureAddressOut:
     return SecureAddressOut.of(get_secure_address(org.authority, address_id))
 
 
 @router.post(BASE, response={201: SecureAddressOut, **WRITE_ERRORS}, summary="Create a secure address")
-@access_rule(Action.EDIT_SETUP)
-def post_address(request: AdminRequest, cvr: str, body: SecureAddressIn) -> Status[SecureAddressOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_address(request: AdminRequest, org: OrgAccess, body: SecureAddressIn) -> Status[SecureAddressOut]:
     receiver = create_secure_address(authority=org.authority, email=body.email,
                                      certificate_pem=body.certificatePem.encode(), trust_anchors=anchors(),
                                      receiver_name=body.receiverName, actor=org.actor)
@@ -68,11 +67,10 @@ def post_address(request: AdminRequest, cvr: str, body: SecureAddressIn) -> Stat
 
 @router.put(f"{ONE}/certificate", response={200: SecureAddressOut, **WRITE_ERRORS},
             summary="Renew the certificate")
-@access_rule(Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
 def put_address_certificate(
-    request: AdminRequest, cvr: str, address_id: uuid.UUID, body: CertificateIn
+    request: AdminRequest, org: OrgAccess, address_id: uuid.UUID, body: CertificateIn
 ) -> SecureAddressOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
     renew_secure_address_certificate(address=get_secure_address(org.authority, address_id),
                                      certificate_pem=body.certificatePem.encode(), trust_anchors=anchors(),
                                      actor=org.actor)
@@ -82,11 +80,10 @@ def put_address_certificate(
 @router.delete(ONE, response={200: DeletedSecureAddressOut, **WRITE_ERRORS}, summary="Delete a secure address",
                description="Refused (409 secure.address.in.use, naming the mailboxes) while mailboxes deliver "
                            "to it, unless ?repointTo= names another receiver system to move them to.")
-@access_rule(Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
 def remove_address(
-    request: AdminRequest, cvr: str, address_id: uuid.UUID, repointTo: uuid.UUID | None = None
+    request: AdminRequest, org: OrgAccess, address_id: uuid.UUID, repointTo: uuid.UUID | None = None
 ) -> DeletedSecureAddressOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
     target = get_receiver_system(org.authority, repointTo) if repointTo else None
     moved = delete_secure_address(address=get_secure_address(org.authority, address_id), repoint_to=target,
                                   actor=org.actor)
@@ -95,17 +92,15 @@ def remove_address(
 
 @router.get(CERTIFICATES, response={200: list[CertificateOut], **ERRORS}, summary="List certificates",
             description="Every certificate of the organisation with what uses it, soonest expiry first.")
-@access_rule(Action.VIEW_SETUP)
-def get_certificates(request: AdminRequest, cvr: str) -> list[CertificateOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_certificates(request: AdminRequest, org: OrgAccess) -> list[CertificateOut]:
     return [CertificateOut.of(use) for use in list_certificates(org.authority, at=timezone.now())]
 
 
 @router.get(f"{CERTIFICATES}/{{certificate_id}}", response={200: CertificateOut, **ERRORS},
             summary="Get a certificate")
-@access_rule(Action.VIEW_SETUP)
-def get_certificate(request: AdminRequest, cvr: str, certificate_id: uuid.UUID) -> CertificateOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_certificate(request: AdminRequest, org: OrgAccess, certificate_id: uuid.UUID) -> CertificateOut:
     for use in list_certificates(org.authority, at=timezone.now()):
         if use.certificate.pk == certificate_id:
             return CertificateOut.of(use)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from ninja import Query, Router
 
+from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, enter
+from digitalpost.api.admin.common import ERRORS
 from digitalpost.api.admin.schemas import AuditEntryOut, AuditPageOut, AuditQuery
 from digitalpost.audit.selectors import AuditFilter, filter_entries, list_entries
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 
 router = Router(tags=["admin: audit"])
 
@@ -16,9 +18,8 @@ router = Router(tags=["admin: audit"])
 @router.get("/organisations/{cvr}/audit", response={200: AuditPageOut, **ERRORS}, summary="Audit log",
             description="Every change to the organisation's set-up, roles and certificates, with before and "
                         "after. Page with ?before=<next>.")
-@access_rule(Action.VIEW_AUDIT)
-def list_audit_entries(request: AdminRequest, cvr: str, query: Query[AuditQuery]) -> AuditPageOut:
-    org = enter(request, cvr, Action.VIEW_AUDIT)
+@org_operation(Action.VIEW_AUDIT)
+def list_audit_entries(request: AdminRequest, org: OrgAccess, query: Query[AuditQuery]) -> AuditPageOut:
     entries = filter_entries(
         list_entries(organisation=org.authority.cvr),
         AuditFilter(action_prefix=query.action, actor=query.actor, since=query.since, until=query.until),

@@ -12,10 +12,12 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
+from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation, require
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, enter
+from digitalpost.api.admin.common import ERRORS
 from digitalpost.core.findings import Severity
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 from digitalpost.doctor.links import finding_json
 from digitalpost.doctor.selectors import as_finding, latest_run, list_open_findings
 from digitalpost.doctor.services import examine
@@ -65,11 +67,10 @@ class DoctorQuery(Schema):
 @router.get("/organisations/{cvr}/doctor", response={200: DoctorReportOut, **ERRORS}, summary="Doctor findings",
             description="The organisation's open findings: severity, object, why it matters, how to fix it and "
                         "where. ?refresh=true examines the organisation first.")
-@access_rule(Action.VIEW_DOCTOR)
-def get_doctor_report(request: AdminRequest, cvr: str, query: Query[DoctorQuery]) -> dict[str, Any]:
-    org = enter(request, cvr, Action.EDIT_SETUP if query.refresh else Action.VIEW_DOCTOR)
+@org_operation(Action.VIEW_DOCTOR)
+def get_doctor_report(request: AdminRequest, org: OrgAccess, query: Query[DoctorQuery]) -> dict[str, Any]:
     if query.refresh:
-        examine(org.authority)
+        examine(require(org, Action.EDIT_SETUP).authority)  # examining writes findings: the set-up editors' right
     rows = list_open_findings(org.authority)
     run = latest_run(org.authority)
     return {

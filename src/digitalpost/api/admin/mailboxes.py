@@ -7,13 +7,14 @@ import uuid
 from ninja import Router, Status
 
 from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import MailboxIn
 from digitalpost.api.admin.schemas import MailboxOut
 from digitalpost.authorities.selectors import access_mailbox, list_mailboxes
 from digitalpost.authorities.services import create_mailbox, delete_mailbox, update_mailbox
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import get_receiver_system
 
 router = Router(tags=["admin: mailboxes"])
@@ -34,32 +35,28 @@ def _values(org: OrgAccess, body: MailboxIn) -> dict[str, object]:
 
 
 @router.get(BASE, response={200: list[MailboxOut], **ERRORS}, summary="List mailboxes")
-@access_rule(Action.VIEW_SETUP)
-def get_mailboxes(request: AdminRequest, cvr: str) -> list[MailboxOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_mailboxes(request: AdminRequest, org: OrgAccess) -> list[MailboxOut]:
     return [MailboxOut.of(mb) for mb in list_mailboxes(org.authority).prefetch_related("topics", "metadata_fields")]
 
 
 @router.get(f"{BASE}/{{mailbox_id}}", response={200: MailboxOut, **ERRORS}, summary="Get a mailbox")
-@access_rule(Action.VIEW_SETUP)
-def get_mailbox(request: AdminRequest, cvr: str, mailbox_id: uuid.UUID) -> MailboxOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_mailbox(request: AdminRequest, org: OrgAccess, mailbox_id: uuid.UUID) -> MailboxOut:
     return MailboxOut.of(access_mailbox(org.authority, mailbox_id))
 
 
 @router.post(BASE, response={201: MailboxOut, **WRITE_ERRORS}, summary="Create a mailbox")
-@access_rule(Action.EDIT_SETUP)
-def post_mailbox(request: AdminRequest, cvr: str, body: MailboxIn) -> Status[MailboxOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_mailbox(request: AdminRequest, org: OrgAccess, body: MailboxIn) -> Status[MailboxOut]:
     mailbox = create_mailbox(authority=org.authority, actor=org.actor, **_values(org, body))  # type: ignore[arg-type]
     return Status(201, MailboxOut.of(access_mailbox(org.authority, mailbox.pk)))
 
 
 @router.put(f"{BASE}/{{mailbox_id}}", response={200: MailboxOut, **WRITE_ERRORS}, summary="Change a mailbox",
             description="Replaces every editable field; making it standard moves the flag from the old standard.")
-@access_rule(Action.EDIT_SETUP)
-def put_mailbox(request: AdminRequest, cvr: str, mailbox_id: uuid.UUID, body: MailboxIn) -> MailboxOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def put_mailbox(request: AdminRequest, org: OrgAccess, mailbox_id: uuid.UUID, body: MailboxIn) -> MailboxOut:
     mailbox = access_mailbox(org.authority, mailbox_id)
     update_mailbox(mailbox=mailbox, actor=org.actor, **_values(org, body))  # type: ignore[arg-type]
     return MailboxOut.of(access_mailbox(org.authority, mailbox_id))
@@ -67,8 +64,7 @@ def put_mailbox(request: AdminRequest, cvr: str, mailbox_id: uuid.UUID, body: Ma
 
 @router.delete(f"{BASE}/{{mailbox_id}}", response={204: None, **WRITE_ERRORS}, summary="Delete a mailbox",
                description="Only an unused mailbox; a used one is refused (409 mailbox.in.use) with what uses it.")
-@access_rule(Action.EDIT_SETUP)
-def remove_mailbox(request: AdminRequest, cvr: str, mailbox_id: uuid.UUID) -> Status[None]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def remove_mailbox(request: AdminRequest, org: OrgAccess, mailbox_id: uuid.UUID) -> Status[None]:
     delete_mailbox(mailbox=access_mailbox(org.authority, mailbox_id), actor=org.actor)
     return Status(204, None)

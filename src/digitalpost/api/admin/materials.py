@@ -8,8 +8,9 @@ import uuid
 from ninja import Router, Status
 
 from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import MaterialIn, SubscriptionGroupIn
 from digitalpost.api.admin.schemas import MaterialOut, SubscriptionGroupOut
 from digitalpost.authorities.models import Material
@@ -30,7 +31,7 @@ from digitalpost.authorities.services import (
     update_material,
     update_subscription_group,
 )
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 
 router = Router(tags=["admin: materials"])
 MATERIALS = "/organisations/{cvr}/materials"
@@ -55,63 +56,57 @@ def _materials(org: OrgAccess, ids: list[uuid.UUID]) -> list[Material]:
 
 
 @router.get(MATERIALS, response={200: list[MaterialOut], **ERRORS}, summary="List materials")
-@access_rule(Action.VIEW_SETUP)
-def get_materials(request: AdminRequest, cvr: str) -> list[MaterialOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_materials(request: AdminRequest, org: OrgAccess) -> list[MaterialOut]:
     return [_out(org, material) for material in list_materials(org.authority)]
 
 
 @router.get(f"{MATERIALS}/{{material_id}}", response={200: MaterialOut, **ERRORS}, summary="Get a material")
-@access_rule(Action.VIEW_SETUP)
-def get_material(request: AdminRequest, cvr: str, material_id: uuid.UUID) -> MaterialOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_material(request: AdminRequest, org: OrgAccess, material_id: uuid.UUID) -> MaterialOut:
     return _out(org, access_material(org.authority, material_id))
 
 
 @router.post(MATERIALS, response={201: MaterialOut, **WRITE_ERRORS}, summary="Create a material")
-@access_rule(Action.EDIT_SETUP)
-def post_material(request: AdminRequest, cvr: str, body: MaterialIn) -> Status[MaterialOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_material(request: AdminRequest, org: OrgAccess, body: MaterialIn) -> Status[MaterialOut]:
     material = create_material(authority=org.authority, actor=org.actor, **_material_values(org, body))  # type: ignore[arg-type]
     return Status(201, _out(org, access_material(org.authority, material.pk)))
 
 
 @router.put(f"{MATERIALS}/{{material_id}}", response={200: MaterialOut, **WRITE_ERRORS}, summary="Change a material")
-@access_rule(Action.EDIT_SETUP)
-def put_material(request: AdminRequest, cvr: str, material_id: uuid.UUID, body: MaterialIn) -> MaterialOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def put_material(request: AdminRequest, org: OrgAccess, material_id: uuid.UUID, body: MaterialIn) -> MaterialOut:
     update_material(material=access_material(org.authority, material_id), actor=org.actor,
                     **_material_values(org, body))  # type: ignore[arg-type]
     return _out(org, access_material(org.authority, material_id))
 
 
 @router.delete(f"{MATERIALS}/{{material_id}}", response={204: None, **WRITE_ERRORS}, summary="Delete a material")
-@access_rule(Action.EDIT_SETUP)
-def remove_material(request: AdminRequest, cvr: str, material_id: uuid.UUID) -> Status[None]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def remove_material(request: AdminRequest, org: OrgAccess, material_id: uuid.UUID) -> Status[None]:
     delete_material(material=access_material(org.authority, material_id), actor=org.actor)
     return Status(204, None)
 
 
 @router.get(GROUPS, response={200: list[SubscriptionGroupOut], **ERRORS}, summary="List subscription groups")
-@access_rule(Action.VIEW_SETUP)
-def get_subscription_groups(request: AdminRequest, cvr: str) -> list[SubscriptionGroupOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_subscription_groups(request: AdminRequest, org: OrgAccess) -> list[SubscriptionGroupOut]:
     return [SubscriptionGroupOut.of(group) for group in list_subscription_groups(org.authority)]
 
 
 @router.get(f"{GROUPS}/{{group_id}}", response={200: SubscriptionGroupOut, **ERRORS},
             summary="Get a subscription group")
-@access_rule(Action.VIEW_SETUP)
-def get_subscription_group(request: AdminRequest, cvr: str, group_id: uuid.UUID) -> SubscriptionGroupOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_subscription_group(request: AdminRequest, org: OrgAccess, group_id: uuid.UUID) -> SubscriptionGroupOut:
     return SubscriptionGroupOut.of(access_subscription_group(org.authority, group_id))
 
 
 @router.post(GROUPS, response={201: SubscriptionGroupOut, **WRITE_ERRORS}, summary="Create a subscription group")
-@access_rule(Action.EDIT_SETUP)
-def post_subscription_group(request: AdminRequest, cvr: str, body: SubscriptionGroupIn) -> Status[SubscriptionGroupOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_subscription_group(
+    request: AdminRequest, org: OrgAccess, body: SubscriptionGroupIn
+) -> Status[SubscriptionGroupOut]:
     group = create_subscription_group(authority=org.authority, name=body.name, description=body.description,
                                       materials=_materials(org, body.materialIds), actor=org.actor)
     return Status(201, SubscriptionGroupOut.of(access_subscription_group(org.authority, group.pk)))
@@ -119,11 +114,10 @@ def post_subscription_group(request: AdminRequest, cvr: str, body: SubscriptionG
 
 @router.put(f"{GROUPS}/{{group_id}}", response={200: SubscriptionGroupOut, **WRITE_ERRORS},
             summary="Change a subscription group")
-@access_rule(Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
 def put_subscription_group(
-    request: AdminRequest, cvr: str, group_id: uuid.UUID, body: SubscriptionGroupIn
+    request: AdminRequest, org: OrgAccess, group_id: uuid.UUID, body: SubscriptionGroupIn
 ) -> SubscriptionGroupOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
     update_subscription_group(group=access_subscription_group(org.authority, group_id), name=body.name,
                               description=body.description, materials=_materials(org, body.materialIds),
                               actor=org.actor)
@@ -132,8 +126,7 @@ def put_subscription_group(
 
 @router.delete(f"{GROUPS}/{{group_id}}", response={204: None, **WRITE_ERRORS},
                summary="Delete a subscription group")
-@access_rule(Action.EDIT_SETUP)
-def remove_subscription_group(request: AdminRequest, cvr: str, group_id: uuid.UUID) -> Status[None]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def remove_subscription_group(request: AdminRequest, org: OrgAccess, group_id: uuid.UUID) -> Status[None]:
     delete_subscription_group(group=access_subscription_group(org.authority, group_id), actor=org.actor)
     return Status(204, None)

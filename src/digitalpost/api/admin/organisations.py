@@ -7,37 +7,37 @@ from __future__ import annotations
 
 from ninja import Router
 
-from digitalpost.accounts.selectors import organisations_of
+from digitalpost.accounts.selectors import OrgAccess, organisations_of
+from digitalpost.api.admin.access import org_operation, signed_in_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import OrganisationIn, PermissionsIn
 from digitalpost.api.admin.schemas import OrganisationOut, OrganisationRefOut
 from digitalpost.authorities.services import set_authority_permissions, update_authority_profile
-from digitalpost.core.roles import SIGNED_IN, Action, access_rule
+from digitalpost.core.roles import Action
 
 router = Router(tags=["admin: organisations"])
 
 
 @router.get("/organisations", response={200: list[OrganisationRefOut], 401: ERRORS[401]},
             summary="My organisations")
-@access_rule(SIGNED_IN)
+@signed_in_operation
 def list_my_organisations(request: AdminRequest) -> list[OrganisationRefOut]:
     """Every organisation the token's user has a role in (operators: every organisation)."""
     return [OrganisationRefOut(cvr=a.cvr, name=a.name) for a in organisations_of(request.auth)]
 
 
 @router.get("/organisations/{cvr}", response={200: OrganisationOut, **ERRORS}, summary="Organisation profile")
-@access_rule(Action.VIEW_SETUP)
-def get_organisation(request: AdminRequest, cvr: str) -> OrganisationOut:
-    return OrganisationOut.of(enter(request, cvr, Action.VIEW_SETUP).authority)
+@org_operation(Action.VIEW_SETUP)
+def get_organisation(request: AdminRequest, org: OrgAccess) -> OrganisationOut:
+    return OrganisationOut.of(org.authority)
 
 
 @router.put("/organisations/{cvr}", response={200: OrganisationOut, **WRITE_ERRORS},
             summary="Change the organisation profile",
             description="Name, type, technical and business contacts, reply deadline. Not the CVR or permissions.")
-@access_rule(Action.EDIT_SETUP)
-def put_organisation(request: AdminRequest, cvr: str, body: OrganisationIn) -> OrganisationOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def put_organisation(request: AdminRequest, org: OrgAccess, body: OrganisationIn) -> OrganisationOut:
     tech, business = body.technicalContact, body.businessContact
     return OrganisationOut.of(update_authority_profile(
         authority=org.authority, name=body.name, kind=body.kind, technical_contact_name=tech.name,
@@ -49,9 +49,8 @@ def put_organisation(request: AdminRequest, cvr: str, body: OrganisationIn) -> O
 
 @router.put("/organisations/{cvr}/permissions", response={200: OrganisationOut, **WRITE_ERRORS},
             summary="Change permissions (platform operators)")
-@access_rule(Action.OPERATE_PLATFORM)
-def put_permissions(request: AdminRequest, cvr: str, body: PermissionsIn) -> OrganisationOut:
-    org = enter(request, cvr, Action.OPERATE_PLATFORM)
+@org_operation(Action.OPERATE_PLATFORM)
+def put_permissions(request: AdminRequest, org: OrgAccess, body: PermissionsIn) -> OrganisationOut:
     return OrganisationOut.of(set_authority_permissions(
         authority=org.authority, may_send_mandatory=body.maySendMandatory,
         may_send_legal_notification=body.maySendLegalNotification, actor=org.actor,

@@ -18,13 +18,13 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Router, Schema
 
-from digitalpost.accounts.selectors import actor_of, is_operator
+from digitalpost.api.admin.access import platform_operation
 from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.errors import problem
 from digitalpost.api.schemas import ProblemOut
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
-from digitalpost.core.roles import Action, Actor, access_rule
+from digitalpost.core.roles import Actor
 from digitalpost.registry.importing import ImportRefused, read_rows
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import active_exemptions, effective_status, get_contact
@@ -68,11 +68,7 @@ class RegisterContactOut(Schema):
     activeExemptions: list[ExemptionOut]
 
 
-def _operator(request: AdminRequest) -> Actor:
-    """The token's user as a platform operator; anyone else is told the route does not exist."""
-    if not is_operator(request.auth):
-        raise DigitalPostError(ErrorCode.ORGANISATION_NOT_FOUND, "the contact register is for platform operators")
-    return actor_of(request.auth)
+OPERATORS_ONLY = "the contact register is for platform operators"
 
 
 @router.post("/register/import", response={200: RegisterImportOut, 400: RegisterProblemOut, **ERRORS},
@@ -82,9 +78,8 @@ def _operator(request: AdminRequest) -> Actor:
                  "description": "Header row: id_type,number,name[,status,address_line,postal_code,city]"}}}}},
              description="All or nothing: a file with any bad line imports nothing and the answer names every "
                          "bad line (line 1 is the header). Importing the same file again changes nothing.")
-@access_rule(Action.OPERATE_PLATFORM)
-def import_register(request: AdminRequest) -> HttpResponse | RegisterImportOut:
-    actor = _operator(request)
+@platform_operation(OPERATORS_ONLY)
+def import_register(request: AdminRequest, actor: Actor) -> HttpResponse | RegisterImportOut:
     try:
         text = request.body.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -111,9 +106,10 @@ class RegisterLookupIn(Schema):
 
 @router.post("/register/contacts/lookup", response={200: RegisterContactOut, 400: ProblemOut, **ERRORS},
              summary="One contact in the register (platform operators)")
-@access_rule(Action.OPERATE_PLATFORM)
-def get_register_contact(request: AdminRequest, payload: RegisterLookupIn) -> HttpResponse | RegisterContactOut:
-    _operator(request)
+@platform_operation(OPERATORS_ONLY)
+def get_register_contact(
+    request: AdminRequest, operator: Actor, payload: RegisterLookupIn
+) -> HttpResponse | RegisterContactOut:
     cprNumber, cvrNumber = payload.cprNumber, payload.cvrNumber
     if (cprNumber is None) == (cvrNumber is None):
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, "give exactly one of cprNumber and cvrNumber")

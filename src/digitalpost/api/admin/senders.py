@@ -10,11 +10,13 @@ import uuid
 
 from ninja import Router, Status
 
+from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors
 from digitalpost.api.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn, SenderSystemIn
 from digitalpost.api.admin.schemas import IssuedTokenOut, SenderSystemCreatedOut, SenderSystemOut
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import get_sender_system, list_sender_systems
 from digitalpost.systems.services import (
     create_secure_mail_sender,
@@ -32,25 +34,22 @@ ONE = BASE + "/{system_id}"
 
 
 @router.get(BASE, response={200: list[SenderSystemOut], **ERRORS}, summary="List sender systems")
-@access_rule(Action.VIEW_SETUP)
-def get_sender_systems(request: AdminRequest, cvr: str) -> list[SenderSystemOut]:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_sender_systems(request: AdminRequest, org: OrgAccess) -> list[SenderSystemOut]:
     return [SenderSystemOut.of(system) for system in list_sender_systems(org.authority)]
 
 
 @router.get(ONE, response={200: SenderSystemOut, **ERRORS}, summary="Get a sender system")
-@access_rule(Action.VIEW_SETUP)
-def get_sender(request: AdminRequest, cvr: str, system_id: uuid.UUID) -> SenderSystemOut:
-    org = enter(request, cvr, Action.VIEW_SETUP)
+@org_operation(Action.VIEW_SETUP)
+def get_sender(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID) -> SenderSystemOut:
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))
 
 
 @router.post(BASE, response={201: SenderSystemCreatedOut, **WRITE_ERRORS}, summary="Create a sender system",
              description="REST (token, optional mutual-TLS certificate) or SECURE_MAIL (signing certificate "
                          "required). Marked standard, it takes the flag from the previous standard system.")
-@access_rule(Action.EDIT_SETUP)
-def post_sender(request: AdminRequest, cvr: str, body: SenderSystemIn) -> Status[SenderSystemCreatedOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_sender(request: AdminRequest, org: OrgAccess, body: SenderSystemIn) -> Status[SenderSystemCreatedOut]:
     pem = body.certificatePem.encode() if body.certificatePem else None
     if body.channel == "SECURE_MAIL":
         system = create_secure_mail_sender(authority=org.authority, name=body.name, certificate_pem=pem,
@@ -66,19 +65,17 @@ def post_sender(request: AdminRequest, cvr: str, body: SenderSystemIn) -> Status
 
 @router.post(f"{ONE}/token", response={201: IssuedTokenOut, **WRITE_ERRORS}, summary="Rotate the API token",
              description="The old token stops working (within seconds in every process).")
-@access_rule(Action.EDIT_SETUP)
-def post_sender_token(request: AdminRequest, cvr: str, system_id: uuid.UUID) -> Status[IssuedTokenOut]:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_sender_token(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID) -> Status[IssuedTokenOut]:
     token = rotate_sender_token(system=get_sender_system(org.authority, system_id), actor=org.actor)
     return Status(201, IssuedTokenOut(token=token))
 
 
 @router.put(f"{ONE}/certificate", response={200: SenderSystemOut, **WRITE_ERRORS}, summary="Renew the certificate")
-@access_rule(Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
 def put_sender_certificate(
-    request: AdminRequest, cvr: str, system_id: uuid.UUID, body: CertificateIn
+    request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, body: CertificateIn
 ) -> SenderSystemOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
     renew_sender_certificate(system=get_sender_system(org.authority, system_id),
                              certificate_pem=body.certificatePem.encode(), trust_anchors=anchors(), actor=org.actor)
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))
@@ -86,27 +83,26 @@ def put_sender_certificate(
 
 @router.put(f"{ONE}/ip-allowlist", response={200: SenderSystemOut, **WRITE_ERRORS},
             summary="Replace the IP allow-list")
-@access_rule(Action.EDIT_SETUP)
-def put_ip_allowlist(request: AdminRequest, cvr: str, system_id: uuid.UUID, body: IpAllowlistIn) -> SenderSystemOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def put_ip_allowlist(
+    request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, body: IpAllowlistIn
+) -> SenderSystemOut:
     set_ip_allowlist(system=get_sender_system(org.authority, system_id), entries=body.entries, actor=org.actor)
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))
 
 
 @router.post(f"{ONE}/standard", response={200: SenderSystemOut, **WRITE_ERRORS},
              summary="Make it the standard sender system")
-@access_rule(Action.EDIT_SETUP)
-def post_standard(request: AdminRequest, cvr: str, system_id: uuid.UUID) -> SenderSystemOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def post_standard(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID) -> SenderSystemOut:
     make_standard_sender_system(system=get_sender_system(org.authority, system_id), actor=org.actor)
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))
 
 
 @router.put(f"{ONE}/active", response={200: SenderSystemOut, **WRITE_ERRORS}, summary="Activate or deactivate",
             description="The standard sender system cannot be deactivated (409 standard.sender.system.removal).")
-@access_rule(Action.EDIT_SETUP)
-def put_active(request: AdminRequest, cvr: str, system_id: uuid.UUID, body: ActiveIn) -> SenderSystemOut:
-    org = enter(request, cvr, Action.EDIT_SETUP)
+@org_operation(Action.EDIT_SETUP)
+def put_active(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, body: ActiveIn) -> SenderSystemOut:
     set_sender_system_active(system=get_sender_system(org.authority, system_id), is_active=body.isActive,
                              actor=org.actor)
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))

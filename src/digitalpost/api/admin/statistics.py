@@ -13,9 +13,11 @@ from datetime import date, datetime
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, enter
-from digitalpost.core.roles import Action, access_rule
+from digitalpost.api.admin.common import ERRORS
+from digitalpost.core.roles import Action
 from digitalpost.stats.figures import MAX_DAYS, Bucket, Figures, Week, choose_period
 from digitalpost.stats.selectors import OrganisationStatistics, get_organisation_statistics
 
@@ -126,8 +128,7 @@ class StatisticsOut(Schema):
                         "to answer, unanswered past the deadline and refused replies by cause — in total, per "
                         "mailbox and per week. Period: ?from=&to= (dates, inclusive) or ?days=; default the "
                         "last 30 days.")
-@access_rule(Action.VIEW_STATISTICS)
-def get_statistics(request: AdminRequest, cvr: str, query: Query[StatisticsQuery]) -> StatisticsOut:
-    org = enter(request, cvr, Action.VIEW_STATISTICS)
+@org_operation(Action.VIEW_STATISTICS)
+def get_statistics(request: AdminRequest, org: OrgAccess, query: Query[StatisticsQuery]) -> StatisticsOut:
     period = choose_period(today=timezone.localdate(), start=query.start, end=query.end, days=query.days)
     return StatisticsOut.of(get_organisation_statistics(org.authority, period))

@@ -11,16 +11,17 @@ import uuid
 from django.contrib.auth.models import User
 from ninja import Router, Status
 
-from digitalpost.accounts.selectors import list_members
+from digitalpost.accounts.selectors import OrgAccess, list_members
 from digitalpost.accounts.services import add_member, grant_role, revoke_role
+from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
-from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, enter
+from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import MemberIn, RoleIn
 from digitalpost.api.admin.schemas import AddedMemberOut, MemberOut
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.selectors import list_mailboxes
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.core.roles import ORGANISATION_ROLES, Action, Role, access_rule
+from digitalpost.core.roles import ORGANISATION_ROLES, Action, Role
 
 router = Router(tags=["admin: users"])
 ROLE_NAMES = ", ".join(role.value for role in ORGANISATION_ROLES)
@@ -54,18 +55,16 @@ def _role(name: str) -> Role:
 
 
 @router.get("/organisations/{cvr}/users", response={200: list[MemberOut], **ERRORS}, summary="List users")
-@access_rule(Action.MANAGE_USERS)
-def list_users(request: AdminRequest, cvr: str) -> list[MemberOut]:
-    org = enter(request, cvr, Action.MANAGE_USERS)
+@org_operation(Action.MANAGE_USERS)
+def list_users(request: AdminRequest, org: OrgAccess) -> list[MemberOut]:
     return MemberOut.of_memberships(list(list_members(org.authority)))
 
 
 @router.post("/organisations/{cvr}/users", response={201: AddedMemberOut, **WRITE_ERRORS}, summary="Add a user",
              description="A new user name creates the user with an initial password (returned once); an "
                          "existing one gets the role added.")
-@access_rule(Action.MANAGE_USERS)
-def post_user(request: AdminRequest, cvr: str, body: MemberIn) -> Status[AddedMemberOut]:
-    org = enter(request, cvr, Action.MANAGE_USERS)
+@org_operation(Action.MANAGE_USERS)
+def post_user(request: AdminRequest, org: OrgAccess, body: MemberIn) -> Status[AddedMemberOut]:
     added = add_member(authority=org.authority, username=body.username, role=_role(body.role),
                        full_name=body.fullName, email=body.email,
                        mailboxes=_mailboxes(org.authority, body.mailboxIds), actor=org.actor)
@@ -74,18 +73,16 @@ def post_user(request: AdminRequest, cvr: str, body: MemberIn) -> Status[AddedMe
 
 
 @router.get("/organisations/{cvr}/users/{username}", response={200: MemberOut, **ERRORS}, summary="Get a user")
-@access_rule(Action.MANAGE_USERS)
-def get_user(request: AdminRequest, cvr: str, username: str) -> MemberOut:
-    org = enter(request, cvr, Action.MANAGE_USERS)
+@org_operation(Action.MANAGE_USERS)
+def get_user(request: AdminRequest, org: OrgAccess, username: str) -> MemberOut:
     return _member(org.authority, username)
 
 
 @router.put("/organisations/{cvr}/users/{username}/roles/{role}", response={200: MemberOut, **WRITE_ERRORS},
             summary="Grant a role",
             description=f"Roles: {ROLE_NAMES}. Again for a caseworker: replaces their mailboxes.")
-@access_rule(Action.MANAGE_USERS)
-def put_role(request: AdminRequest, cvr: str, username: str, role: str, body: RoleIn) -> MemberOut:
-    org = enter(request, cvr, Action.MANAGE_USERS)
+@org_operation(Action.MANAGE_USERS)
+def put_role(request: AdminRequest, org: OrgAccess, username: str, role: str, body: RoleIn) -> MemberOut:
     grant_role(authority=org.authority, user=_user(username), role=_role(role),
                mailboxes=_mailboxes(org.authority, body.mailboxIds), actor=org.actor)
     return _member(org.authority, username)
@@ -93,8 +90,7 @@ def put_role(request: AdminRequest, cvr: str, username: str, role: str, body: Ro
 
 @router.delete("/organisations/{cvr}/users/{username}/roles/{role}", response={204: None, **WRITE_ERRORS},
                summary="Revoke a role")
-@access_rule(Action.MANAGE_USERS)
-def delete_role(request: AdminRequest, cvr: str, username: str, role: str) -> Status[None]:
-    org = enter(request, cvr, Action.MANAGE_USERS)
+@org_operation(Action.MANAGE_USERS)
+def delete_role(request: AdminRequest, org: OrgAccess, username: str, role: str) -> Status[None]:
     revoke_role(authority=org.authority, user=_user(username), role=_role(role), actor=org.actor)
     return Status(204, None)
