@@ -25,7 +25,7 @@ from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_sender_system
+from digitalpost.systems.services.senders import create_sender_system
 
 NORDBY_CVR = "29190003"
 SYDBY_CVR = "55660018"

@@ -11,7 +11,7 @@ from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 MEMOS = "/apis/v1/receiving/memos"
 

@@ -13,7 +13,7 @@ from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 NORA = Actor("nora", 1)
 

@@ -29,7 +29,7 @@ from digitalpost.authorities.services import create_material, create_subscriptio
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
 from digitalpost.registry.services import grant_exemption
-from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 
 # Public routes are a conscious list: adding one means adding it here.
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home"}

@@ -32,7 +32,8 @@ from digitalpost.core.findings import Finding
 from digitalpost.core.roles import Role
 from digitalpost.doctor.services import examine
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 __all__ = ["HealthyOrg", "build_healthy", "close", "codes", "findings_of", "mine", "only"]
 

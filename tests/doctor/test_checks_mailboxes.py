@@ -27,7 +27,7 @@ from digitalpost.doctor.checks.snapshot import (
 )
 from digitalpost.protocols.smime import Issued
 from digitalpost.systems.models import Certificate, SecureAddress
-from digitalpost.systems.services import create_push_receiver
+from digitalpost.systems.services.receivers import create_push_receiver
 
 CODES = {"mailbox.no.receiver", "mailbox.receiver.missing",
          "mailbox.secure.address.missing", "secure.address.certificate.unusable"}

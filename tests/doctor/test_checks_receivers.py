@@ -25,7 +25,7 @@ from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import bury
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 THREAD_KEYS = "k1:ZG9jdG9yIHRlc3Qga2V5LCB0aGlydHktdHdvIGJ5dGVzIQ=="
 CODES = {"receiver.failing", "receiver.deactivated", "receiver.pull.unfetched", "receiver.dead.letters",

@@ -15,7 +15,11 @@ from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.sender_systems import forgotten_sender_systems, standard_sender_system
 from digitalpost.doctor.checks.snapshot import CertificateInfo, OrgSnapshot, SenderSystemInfo
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_sender_system, make_standard_sender_system, set_sender_system_active
+from digitalpost.systems.services.senders import (
+    create_sender_system,
+    make_standard_sender_system,
+    set_sender_system_active,
+)
 
 CODES = {"sender.system.standard.missing", "sender.system.standard.cannot.sign", "sender.system.forgotten",
          "sender.system.token.old"}

@@ -25,7 +25,8 @@ from digitalpost.doctor.models import ProbeResult
 from digitalpost.doctor.probe import PROBE_HEADER, PROBE_TAG, is_probe_due, probe_mailboxes
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
-from digitalpost.systems.services import create_pull_receiver, renew_sender_certificate
+from digitalpost.systems.services.receivers import create_pull_receiver
+from digitalpost.systems.services.senders import renew_sender_certificate
 
 THREAD_KEYS = "k1:cHJvYmUgdGVzdCBrZXksIHRoaXJ0eS10d28gYnl0ZXMhIQ=="
 

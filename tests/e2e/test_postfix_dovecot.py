@@ -34,7 +34,8 @@ from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

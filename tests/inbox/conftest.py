@@ -23,7 +23,7 @@ from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, render_thread_file
-from digitalpost.systems.services import create_secure_mail_sender
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 NORDBY_REPLY_ADDRESS = "svar@nordby.example"
 

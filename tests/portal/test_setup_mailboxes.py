@@ -8,7 +8,7 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox, Material
 from digitalpost.authorities.services import create_mailbox, create_material
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 
 def url(cast, rest: str = "") -> str:

@@ -12,11 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "systems"))
 
 from systems_pki import NORDBY_ADDRESS, SystemsPki, trusted
 
-from digitalpost.systems.services import (
-    create_secure_address,
-    create_secure_mail_sender,
-    renew_secure_address_certificate,
-)
+from digitalpost.systems.services.receivers import create_secure_address, renew_secure_address_certificate
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 
 @pytest.fixture

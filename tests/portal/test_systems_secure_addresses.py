@@ -16,7 +16,7 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.systems.models import SecureAddress
-from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 
 
 @pytest.fixture

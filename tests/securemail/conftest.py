@@ -18,7 +18,8 @@ from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 THREAD_KEYS = "k1:c2VjdXJlbWFpbCB0ZXN0IGtleSwgMzIgYnl0ZXMgbG9uZyE="
 

@@ -32,7 +32,7 @@ from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_push_receiver
+from digitalpost.systems.services.receivers import create_push_receiver
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,8 @@ from django.utils import timezone
 from systems_pki import NORDBY_ADDRESS
 
 from digitalpost.systems.selectors import expiry_status, list_certificates
-from digitalpost.systems.services import (
-    create_secure_address,
-    create_secure_mail_sender,
-    renew_secure_address_certificate,
-)
+from digitalpost.systems.services.receivers import create_secure_address, renew_secure_address_certificate
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 
 @pytest.mark.parametrize(("days", "status"), [(-1, "critical"), (0, "critical"), (14, "critical"), (15, "warning"),

@@ -15,7 +15,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.protocols import smime
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress
-from digitalpost.systems.services import (
+from digitalpost.systems.services.receivers import (
     create_pull_receiver,
     create_secure_address,
     delete_secure_address,

@@ -40,7 +40,8 @@ from digitalpost.protocols.smime import Issued, Purpose, issue_certificate, load
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 from digitalpost.registry.services import register_contact
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender, create_sender_system
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender, create_sender_system
 
 AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
 OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}

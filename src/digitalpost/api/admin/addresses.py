@@ -31,7 +31,7 @@ from digitalpost.systems.selectors import (
     list_certificates,
     list_secure_addresses,
 )
-from digitalpost.systems.services import (
+from digitalpost.systems.services.receivers import (
     create_secure_address,
     delete_secure_address,
     renew_secure_address_certificate,

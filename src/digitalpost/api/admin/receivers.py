@@ -18,7 +18,7 @@ from digitalpost.api.admin.inputs import ReceiverSystemIn
 from digitalpost.api.admin.schemas import IssuedTokenOut, ReceiverSystemCreatedOut, ReceiverSystemOut
 from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import get_receiver_system, list_receiver_systems
-from digitalpost.systems.services import (
+from digitalpost.systems.services.receivers import (
     create_pull_receiver,
     create_push_receiver,
     delete_receiver_system,

@@ -18,7 +18,7 @@ from digitalpost.api.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn,
 from digitalpost.api.admin.schemas import IssuedTokenOut, SenderSystemCreatedOut, SenderSystemOut
 from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import get_sender_system, list_sender_systems
-from digitalpost.systems.services import (
+from digitalpost.systems.services.senders import (
     create_secure_mail_sender,
     create_sender_system,
     make_standard_sender_system,

@@ -9,7 +9,7 @@ from digitalpost.api.sender.auth import SystemRequest
 from digitalpost.api.sender.schemas import ReceiptOut, ReceiptPageOut
 from digitalpost.messages.selectors import list_receipts_after
 from digitalpost.systems.selectors import get_receipt_cursor
-from digitalpost.systems.services import acknowledge_receipts
+from digitalpost.systems.services.senders import acknowledge_receipts
 
 router = Router(tags=["receipts"])
 

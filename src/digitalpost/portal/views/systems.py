@@ -36,8 +36,9 @@ from digitalpost.portal.forms.systems import (
     show_refusal,
 )
 from digitalpost.protocols import smime
-from digitalpost.systems import selectors, services
+from digitalpost.systems import selectors
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
+from digitalpost.systems.services import receivers, senders
 
 FORM = "portal/systems/form.html"
 
@@ -95,7 +96,7 @@ def secure_address_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.create_secure_address(
+            receivers.create_secure_address(
                 authority=org.authority, email=data["email"], certificate_pem=data["certificate"],
                 trust_anchors=_anchors(), receiver_name=data["receiver_name"] or None, actor=org.actor,
             )
@@ -116,7 +117,7 @@ def secure_address_renew(request: HttpRequest, org: OrgAccess, address_id: uuid.
     form = CertificateForm(*_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.renew_secure_address_certificate(
+            receivers.renew_secure_address_certificate(
                 address=address, certificate_pem=form.cleaned_data["certificate"], trust_anchors=_anchors(),
                 actor=org.actor,
             )
@@ -138,7 +139,7 @@ def secure_address_delete(request: HttpRequest, org: OrgAccess, address_id: uuid
     form = SecureAddressDeleteForm(_data(request)[0], receivers=others)
     if request.method == "POST" and form.is_valid():
         try:
-            moved = services.delete_secure_address(address=address, repoint_to=form.cleaned_data["repoint_to"],
+            moved = receivers.delete_secure_address(address=address, repoint_to=form.cleaned_data["repoint_to"],
                                                    actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
@@ -180,12 +181,12 @@ def sender_system_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
         data = form.cleaned_data
         try:
             if data["channel"] == SenderSystem.Channel.SECURE_MAIL:
-                system = services.create_secure_mail_sender(
+                system = senders.create_secure_mail_sender(
                     authority=org.authority, name=data["name"], certificate_pem=data["certificate"],
                     trust_anchors=_anchors(), is_standard=data["is_standard"], actor=org.actor,
                 )
             else:
-                issued = services.create_sender_system(
+                issued = senders.create_sender_system(
                     authority=org.authority, name=data["name"], is_standard=data["is_standard"],
                     certificate_pem=data["certificate"], trust_anchors=_anchors(), actor=org.actor,
                 )
@@ -214,7 +215,7 @@ def sender_system(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) ->
 @require_POST
 def sender_system_rotate_token(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
-    token = services.rotate_sender_token(system=found, actor=org.actor)
+    token = senders.rotate_sender_token(system=found, actor=org.actor)
     return _token_page(request, org, name=found.name, token=token,
                        back=_url("sender_system", org, system_id=found.pk), rotated=True)
 
@@ -225,7 +226,7 @@ def sender_system_certificate(request: HttpRequest, org: OrgAccess, system_id: u
     form = CertificateForm(*_data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.renew_sender_certificate(system=found, certificate_pem=form.cleaned_data["certificate"],
+            senders.renew_sender_certificate(system=found, certificate_pem=form.cleaned_data["certificate"],
                                               trust_anchors=_anchors(), actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
@@ -245,7 +246,7 @@ def sender_system_ip_allowlist(request: HttpRequest, org: OrgAccess, system_id: 
     form = IpAllowlistForm(_data(request)[0], initial={"allowlist": "\n".join(found.ip_allowlist)})
     if request.method == "POST" and form.is_valid():
         try:
-            services.set_ip_allowlist(system=found, entries=form.cleaned_data["allowlist"], actor=org.actor)
+            senders.set_ip_allowlist(system=found, entries=form.cleaned_data["allowlist"], actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
         else:
@@ -259,7 +260,7 @@ def sender_system_ip_allowlist(request: HttpRequest, org: OrgAccess, system_id: 
 @org_view(Action.EDIT_SETUP)
 @require_POST
 def sender_system_make_standard(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
-    found = services.make_standard_sender_system(system=selectors.get_sender_system(org.authority, system_id),
+    found = senders.make_standard_sender_system(system=selectors.get_sender_system(org.authority, system_id),
                                                  actor=org.actor)
     messages.success(request, _("%(name)s is now the standard sender system.") % {"name": found.name})
     return redirect("portal:sender_systems", cvr=org.authority.cvr)
@@ -268,7 +269,7 @@ def sender_system_make_standard(request: HttpRequest, org: OrgAccess, system_id:
 @org_view(Action.EDIT_SETUP)
 @require_POST
 def sender_system_deactivate(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
-    found = services.set_sender_system_active(system=selectors.get_sender_system(org.authority, system_id),
+    found = senders.set_sender_system_active(system=selectors.get_sender_system(org.authority, system_id),
                                               is_active=False, actor=org.actor)
     messages.success(request, _("%(name)s was deactivated.") % {"name": found.name})
     return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=found.pk)
@@ -277,7 +278,7 @@ def sender_system_deactivate(request: HttpRequest, org: OrgAccess, system_id: uu
 @org_view(Action.EDIT_SETUP)
 @require_POST
 def sender_system_activate(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
-    found = services.set_sender_system_active(system=selectors.get_sender_system(org.authority, system_id),
+    found = senders.set_sender_system_active(system=selectors.get_sender_system(org.authority, system_id),
                                               is_active=True, actor=org.actor)
     messages.success(request, _("%(name)s was activated.") % {"name": found.name})
     return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=found.pk)
@@ -299,7 +300,7 @@ def receiver_system_new_push(request: HttpRequest, org: OrgAccess) -> HttpRespon
     form = PushReceiverForm(_data(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
-            receiver = services.create_push_receiver(authority=org.authority, name=form.cleaned_data["name"],
+            receiver = receivers.create_push_receiver(authority=org.authority, name=form.cleaned_data["name"],
                                                      endpoint_url=form.cleaned_data["endpoint_url"], actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
@@ -316,7 +317,7 @@ def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpRespon
     form = PullReceiverForm(_data(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
-            receiver, token = services.create_pull_receiver(authority=org.authority, name=form.cleaned_data["name"],
+            receiver, token = receivers.create_pull_receiver(authority=org.authority, name=form.cleaned_data["name"],
                                                             actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
@@ -332,7 +333,7 @@ def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpRespon
 @require_POST
 def receiver_system_rotate_token(request: HttpRequest, org: OrgAccess, receiver_id: uuid.UUID) -> HttpResponse:
     receiver = selectors.get_receiver_system(org.authority, receiver_id)
-    token = services.rotate_receiver_token(receiver=receiver, actor=org.actor)
+    token = receivers.rotate_receiver_token(receiver=receiver, actor=org.actor)
     return _token_page(request, org, name=receiver.name, token=token, back=_url("receiver_systems", org),
                        rotated=True)
 
@@ -340,7 +341,7 @@ def receiver_system_rotate_token(request: HttpRequest, org: OrgAccess, receiver_
 @org_view(Action.EDIT_SETUP)
 @require_POST
 def receiver_system_reactivate(request: HttpRequest, org: OrgAccess, receiver_id: uuid.UUID) -> HttpResponse:
-    receiver = services.reactivate_receiver_system(
+    receiver = receivers.reactivate_receiver_system(
         receiver=selectors.get_receiver_system(org.authority, receiver_id), actor=org.actor)
     messages.success(request, _("%(name)s is active again; delivery is tried again.") % {"name": receiver.name})
     return redirect("portal:receiver_systems", cvr=org.authority.cvr)
@@ -350,7 +351,7 @@ def receiver_system_reactivate(request: HttpRequest, org: OrgAccess, receiver_id
 def receiver_system_delete(request: HttpRequest, org: OrgAccess, receiver_id: uuid.UUID) -> HttpResponse:
     receiver = selectors.get_receiver_system(org.authority, receiver_id)
     if request.method == "POST":
-        services.delete_receiver_system(receiver=receiver, actor=org.actor)  # a refusal shows as the error page
+        receivers.delete_receiver_system(receiver=receiver, actor=org.actor)  # a refusal shows as the error page
         messages.success(request, _("The receiver system %(name)s was deleted.") % {"name": receiver.name})
         return redirect("portal:receiver_systems", cvr=org.authority.cvr)
     return render(request, "portal/systems/receiver_system_delete.html", {
