@@ -19,7 +19,8 @@ from django.test import Client
 
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox
-from digitalpost.authorities.services import create_authority, create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.organisation import create_authority
 from digitalpost.core.roles import Role
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.rest_pull import THREAD_LABEL

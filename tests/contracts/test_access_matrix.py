@@ -25,7 +25,7 @@ from systems_pki import trusted
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_material, create_subscription_group
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
 from digitalpost.registry.services import grant_exemption

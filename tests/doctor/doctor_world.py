@@ -21,13 +21,9 @@ from systems_pki import SystemsPki, trusted
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
-from digitalpost.authorities.services import (
-    create_mailbox,
-    create_material,
-    create_subscription_group,
-    update_authority_profile,
-    update_mailbox,
-)
+from digitalpost.authorities.services.mailboxes import create_mailbox, update_mailbox
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.findings import Finding
 from digitalpost.core.roles import Role
 from digitalpost.doctor.services import examine

@@ -14,7 +14,7 @@ import pytest
 from doctor_world import HealthyOrg, close, findings_of, mine, only
 
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.delivery.channels.receivers import note_receiver_failure
 from digitalpost.doctor.checks.mailboxes import mailbox_receivers, secure_address_certificates

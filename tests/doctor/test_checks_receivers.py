@@ -14,7 +14,7 @@ from django.utils import timezone
 from doctor_world import HealthyOrg, findings_of, mine
 from securemail_mail import MailSink, free_port, hub_on
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.delivery.channels.rest_pull import acknowledge_message

@@ -11,7 +11,7 @@ from django.utils import timezone
 from doctor_world import HealthyOrg, findings_of
 
 from digitalpost.accounts.services import revoke_role
-from digitalpost.authorities.services import update_authority_profile
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.findings import Finding, Severity, SubjectKind
 from digitalpost.core.roles import Role
 from digitalpost.doctor.checks.responsibility import missing_technical_contact, too_few_superadministrators

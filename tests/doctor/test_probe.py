@@ -20,7 +20,7 @@ from django.utils import timezone
 from doctor_world import HealthyOrg
 from securemail_mail import hub_on
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.doctor.models import ProbeResult
 from digitalpost.doctor.probe import PROBE_HEADER, PROBE_TAG, is_probe_due, probe_mailboxes
 from digitalpost.messages.models import Message, Thread

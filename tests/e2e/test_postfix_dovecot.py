@@ -29,7 +29,7 @@ from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime

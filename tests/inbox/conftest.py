@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.delivery.channels.receivers import thread_token
 from digitalpost.hub.keys import hub_identity

@@ -15,7 +15,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "stats"))
 from stats_world import PERIOD, Clock, build_story
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from securemail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.protocols import smime

@@ -22,7 +22,7 @@ from django.utils import timezone
 from securemail_mail import free_port
 from securemail_pki import Party, SecureMailPki
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind

@@ -9,7 +9,7 @@ import pytest
 from stats_world import END, NOW, START, answer, ask, local
 
 from digitalpost.authorities.models import Authority
-from digitalpost.authorities.services import create_authority
+from digitalpost.authorities.services.organisation import create_authority
 from digitalpost.stats.figures import Period
 from digitalpost.stats.selectors import (
     get_organisation_statistics,

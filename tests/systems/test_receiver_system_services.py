@@ -8,7 +8,7 @@ from django.utils import timezone
 from systems_pki import NORDBY_ADDRESS
 
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services.receivers import (

@@ -10,7 +10,7 @@ from systems_pki import NORDBY_ADDRESS, der, p12
 from digitalpost.audit.models import AuditEntry
 from digitalpost.audit.selectors import verify_audit_log
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.protocols import smime

@@ -23,12 +23,9 @@ from digitalpost.accounts.selectors import is_operator
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import get_authority_by_cvr
-from digitalpost.authorities.services import (
-    create_authority,
-    create_mailbox,
-    create_material,
-    update_authority_profile,
-)
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import create_material
+from digitalpost.authorities.services.organisation import create_authority, update_authority_profile
 from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.roles import Actor, Role

@@ -13,7 +13,7 @@ from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import MailboxIn
 from digitalpost.api.admin.schemas import MailboxOut
 from digitalpost.authorities.selectors import access_mailbox, list_mailboxes
-from digitalpost.authorities.services import create_mailbox, delete_mailbox, update_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox, delete_mailbox, update_mailbox
 from digitalpost.core.roles import Action
 from digitalpost.systems.selectors import get_receiver_system
 

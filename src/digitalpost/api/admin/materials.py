@@ -23,7 +23,7 @@ from digitalpost.authorities.selectors import (
     list_subscription_groups,
     material_problems,
 )
-from digitalpost.authorities.services import (
+from digitalpost.authorities.services.materials import (
     create_material,
     create_subscription_group,
     delete_material,

@@ -13,7 +13,7 @@ from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import OrganisationIn, PermissionsIn
 from digitalpost.api.admin.schemas import OrganisationOut, OrganisationRefOut
-from digitalpost.authorities.services import set_authority_permissions, update_authority_profile
+from digitalpost.authorities.services.organisation import set_authority_permissions, update_authority_profile
 from digitalpost.core.roles import Action
 
 router = Router(tags=["admin: organisations"])

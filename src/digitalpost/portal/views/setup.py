@@ -37,19 +37,16 @@ from digitalpost.authorities.selectors import (
     list_subscription_groups,
     mailbox_problems,
 )
-from digitalpost.authorities.services import (
-    create_mailbox,
+from digitalpost.authorities.services.mailboxes import create_mailbox, delete_mailbox, update_mailbox
+from digitalpost.authorities.services.materials import (
     create_material,
     create_subscription_group,
-    delete_mailbox,
     delete_material,
     delete_subscription_group,
-    set_authority_permissions,
-    update_authority_profile,
-    update_mailbox,
     update_material,
     update_subscription_group,
 )
+from digitalpost.authorities.services.organisation import set_authority_permissions, update_authority_profile
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action, Role
 from digitalpost.portal.access import form_error, org_view, platform_view
