@@ -10,7 +10,7 @@ from django.core.validators import validate_email
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 
 
-def _text(value: str, what: str, *, max_length: int, required: bool = True) -> str:
+def checked_text(value: str, what: str, *, max_length: int, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, f"{what} is required")
@@ -19,7 +19,7 @@ def _text(value: str, what: str, *, max_length: int, required: bool = True) -> s
     return value
 
 
-def _email(value: str, what: str) -> str:
+def checked_email(value: str, what: str) -> str:
     value = value.strip()
     if value:
         try:

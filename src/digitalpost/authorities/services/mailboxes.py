@@ -19,7 +19,7 @@ from digitalpost.authorities.models import (
     Material,
     MetadataField,
 )
-from digitalpost.authorities.services.fields import _text
+from digitalpost.authorities.services.fields import checked_text
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 
@@ -42,7 +42,7 @@ def _mailbox_picture(mailbox: AuthorityMailbox) -> dict[str, Any]:
 def _unique_lines(values: Iterable[str], what: str, *, max_length: int) -> list[str]:
     seen: list[str] = []
     for value in values:
-        value = _text(value, what, max_length=max_length)
+        value = checked_text(value, what, max_length=max_length)
         if value.casefold() in (s.casefold() for s in seen):
             raise DigitalPostError(ErrorCode.REQUEST_INVALID, f"{what} {value!r} is listed twice")
         seen.append(value)
@@ -53,7 +53,7 @@ def _check_mailbox(
     *, authority: Authority, mailbox: AuthorityMailbox | None, name: str, parent: AuthorityMailbox | None,
     receiver_system: ReceiverSystem | None, max_message_bytes: int,
 ) -> str:
-    name = _text(name, "mailbox name", max_length=200)
+    name = checked_text(name, "mailbox name", max_length=200)
     if parent is not None and parent.authority_id != authority.pk:
         raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "the parent mailbox belongs to another organisation")
     if receiver_system is not None and receiver_system.authority_id != authority.pk:

@@ -16,7 +16,7 @@ from digitalpost.authorities.models import (
     Material,
     SubscriptionGroup,
 )
-from digitalpost.authorities.services.fields import _text
+from digitalpost.authorities.services.fields import checked_text
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 
@@ -29,7 +29,7 @@ def _check_material(
     *, authority: Authority, material: Material | None, name: str, reply_rule: str,
     reply_mailbox: AuthorityMailbox | None, is_mandatory: bool,
 ) -> tuple[str, AuthorityMailbox | None]:
-    name = _text(name, "material name", max_length=200)
+    name = checked_text(name, "material name", max_length=200)
     if reply_rule not in Material.ReplyRule.values:
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, f"reply rule {reply_rule!r}")
     if is_mandatory and not authority.may_send_mandatory:
@@ -103,7 +103,7 @@ def _group_picture(group: SubscriptionGroup) -> dict[str, Any]:
 def _check_group(
     *, authority: Authority, group: SubscriptionGroup | None, name: str, materials: Sequence[Material]
 ) -> str:
-    name = _text(name, "subscription group name", max_length=200)
+    name = checked_text(name, "subscription group name", max_length=200)
     if any(m.authority_id != authority.pk for m in materials):
         raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "a material belongs to another organisation")
     taken = authority.subscription_groups.filter(name__iexact=name)

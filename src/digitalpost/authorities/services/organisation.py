@@ -13,7 +13,7 @@ from digitalpost.audit.services import record_change, snapshot
 from digitalpost.authorities.models import (
     Authority,
 )
-from digitalpost.authorities.services.fields import _email, _text
+from digitalpost.authorities.services.fields import checked_email, checked_text
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import is_valid_cvr
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
@@ -33,7 +33,7 @@ def insert_authority(
     if Authority.objects.filter(cvr=cvr).exists():
         raise DigitalPostError(ErrorCode.NAME_TAKEN, f"CVR {cvr} is already registered")
     authority = Authority.objects.create(
-        cvr=cvr, name=_text(name, "name", max_length=200), kind=kind, may_send_mandatory=may_send_mandatory,
+        cvr=cvr, name=checked_text(name, "name", max_length=200), kind=kind, may_send_mandatory=may_send_mandatory,
         may_send_legal_notification=may_send_legal_notification,
     )
     record_change(actor=actor, organisation=cvr, action="organisation.created", target=authority,
@@ -70,15 +70,17 @@ def update_authority_profile(
         raise DigitalPostError(ErrorCode.REQUEST_INVALID,
                                f"reply deadline must be 1 to {MAX_REPLY_DEADLINE_DAYS} working days")
     values: dict[str, Any] = {
-        "name": _text(name, "name", max_length=200), "kind": kind,
-        "technical_contact_name": _text(technical_contact_name, "technical contact", max_length=200, required=False),
-        "technical_contact_email": _email(technical_contact_email, "technical contact e-mail"),
-        "technical_contact_phone": _text(technical_contact_phone, "technical contact phone", max_length=40,
-                                         required=False),
-        "business_contact_name": _text(business_contact_name, "business contact", max_length=200, required=False),
-        "business_contact_email": _email(business_contact_email, "business contact e-mail"),
-        "business_contact_phone": _text(business_contact_phone, "business contact phone", max_length=40,
-                                        required=False),
+        "name": checked_text(name, "name", max_length=200), "kind": kind,
+        "technical_contact_name": checked_text(technical_contact_name, "technical contact", max_length=200,
+                                               required=False),
+        "technical_contact_email": checked_email(technical_contact_email, "technical contact e-mail"),
+        "technical_contact_phone": checked_text(technical_contact_phone, "technical contact phone", max_length=40,
+                                                required=False),
+        "business_contact_name": checked_text(business_contact_name, "business contact", max_length=200,
+                                              required=False),
+        "business_contact_email": checked_email(business_contact_email, "business contact e-mail"),
+        "business_contact_phone": checked_text(business_contact_phone, "business contact phone", max_length=40,
+                                               required=False),
         "reply_deadline_days": reply_deadline_days,
     }
     return _change_authority(authority, values, actor=actor, action="organisation.changed")

@@ -68,7 +68,8 @@ def certificate_picture(row: Certificate | None) -> dict[str, Any] | None:
             "sha256": row.sha256}
 
 
-def _certificate_row(authority: Authority, cert: smime.Certificate) -> Certificate:
+def certificate_row(authority: Authority, cert: smime.Certificate) -> Certificate:
+    """The organisation's stored certificate, created on its first upload (one row per certificate)."""
     found = Certificate.objects.filter(authority=authority, sha256=cert.fingerprint).first()
     if found is not None:
         return found

@@ -19,7 +19,7 @@ from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SecureAddress
 from digitalpost.systems.selectors import hash_token, list_mailboxes_using_address, names
-from digitalpost.systems.services.certificates import _certificate_row, certificate_picture, checked_certificate
+from digitalpost.systems.services.certificates import certificate_picture, certificate_row, checked_certificate
 from digitalpost.systems.services.tokens import new_token
 
 
@@ -59,7 +59,7 @@ def create_secure_address(
         if SecureAddress.objects.filter(authority=authority, email__iexact=email).exists():
             raise DigitalPostError(ErrorCode.NAME_TAKEN, f"secure address {email}")
         address = SecureAddress.objects.create(
-            authority=authority, email=email, certificate=_certificate_row(authority, cert)
+            authority=authority, email=email, certificate=certificate_row(authority, cert)
         )
         record_change(actor=actor, organisation=authority.cvr, action="secure_address.created", target=address,
                       after=_address_picture(address))
@@ -82,7 +82,7 @@ def renew_secure_address_certificate(
         locked = (SecureAddress.objects.select_for_update(of=("self",)).select_related("authority", "certificate")
                   .get(pk=address.pk))
         before = _address_picture(locked)
-        locked.certificate = _certificate_row(locked.authority, cert)
+        locked.certificate = certificate_row(locked.authority, cert)
         locked.save(update_fields=["certificate"])
         record_change(actor=actor, organisation=locked.authority.cvr, action="secure_address.certificate_renewed",
                       target=locked, before=before, after=_address_picture(locked))

@@ -20,7 +20,7 @@ from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 from digitalpost.protocols import smime
 from digitalpost.systems.models import Certificate, SenderSystem
 from digitalpost.systems.selectors import forget_cached_system, hash_token
-from digitalpost.systems.services.certificates import _certificate_row, certificate_picture, checked_certificate
+from digitalpost.systems.services.certificates import certificate_picture, certificate_row, checked_certificate
 from digitalpost.systems.services.tokens import new_token
 
 
@@ -98,7 +98,7 @@ def create_sender_system(
     token = token or new_token()
     with transaction.atomic(durable=True):
         system = _new_sender(authority=authority, name=name, channel=SenderSystem.Channel.REST, token=token,
-                             certificate=_certificate_row(authority, cert) if cert else None,
+                             certificate=certificate_row(authority, cert) if cert else None,
                              is_standard=is_standard, actor=actor)
     return IssuedSystem(system=system, token=token)
 
@@ -113,7 +113,7 @@ def create_secure_mail_sender(
     cert = checked_certificate(certificate_pem, purpose=smime.Purpose.EMAIL, trust_anchors=trust_anchors)
     with transaction.atomic(durable=True):
         return _new_sender(authority=authority, name=name, channel=SenderSystem.Channel.SECURE_MAIL,
-                           token=new_token(), certificate=_certificate_row(authority, cert),
+                           token=new_token(), certificate=certificate_row(authority, cert),
                            is_standard=is_standard, actor=actor)
 
 
@@ -147,7 +147,7 @@ def renew_sender_certificate(
     with transaction.atomic(durable=True):
         locked = _locked_sender(system)
         before = _sender_picture(locked)
-        locked.certificate = _certificate_row(locked.authority, cert)
+        locked.certificate = certificate_row(locked.authority, cert)
         locked.save(update_fields=["certificate"])
         _record_sender(actor, "sender_system.certificate_renewed", locked, before)
     forget_cached_system(system.pk)

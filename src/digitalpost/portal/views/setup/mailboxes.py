@@ -24,7 +24,14 @@ from digitalpost.portal.access import org_view
 from digitalpost.portal.forms.setup import (
     MailboxForm,
 )
-from digitalpost.portal.views.setup.pages import Page, _confirm_delete, _form_page, _refused, _saved, _url
+from digitalpost.portal.views.setup.pages import (
+    Page,
+    confirm_delete_page,
+    form_page,
+    page_url,
+    refused_page,
+    saved_redirect,
+)
 
 
 @org_view(Action.VIEW_SETUP)
@@ -37,15 +44,15 @@ def mailboxes(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 @org_view(Action.EDIT_SETUP)
 def mailbox_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = MailboxForm(org.authority, request.POST if request.method == "POST" else None)
-    page = Page(_("New mailbox"), _url("portal:mailboxes", org))
+    page = Page(_("New mailbox"), page_url("portal:mailboxes", org))
     if request.method == "POST" and form.is_valid():
         try:
             created = create_mailbox(authority=org.authority, actor=org.actor, **form.values())
         except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The mailbox %(name)s is created.") % {"name": created.name},
-                      _url("portal:mailboxes", org))
-    return _form_page(request, org, form, page)
+            return refused_page(request, org, form, page, exc)
+        return saved_redirect(request, _("The mailbox %(name)s is created.") % {"name": created.name},
+                              page_url("portal:mailboxes", org))
+    return form_page(request, org, form, page)
 
 
 @org_view(Action.EDIT_SETUP)
@@ -53,7 +60,7 @@ def mailbox_edit(request: HttpRequest, org: OrgAccess, mailbox_id: uuid.UUID) ->
     mailbox = access_mailbox(org.authority, mailbox_id)
     form = MailboxForm(org.authority, request.POST if request.method == "POST" else None, mailbox=mailbox)
     page = Page(
-        _("Mailbox %(name)s") % {"name": mailbox.name}, _url("portal:mailboxes", org),
+        _("Mailbox %(name)s") % {"name": mailbox.name}, page_url("portal:mailboxes", org),
         problems=mailbox_problems(mailbox),
         delete_url=reverse("portal:mailbox_delete", kwargs={"cvr": org.authority.cvr, "mailbox_id": mailbox.pk}),
     )
@@ -61,24 +68,24 @@ def mailbox_edit(request: HttpRequest, org: OrgAccess, mailbox_id: uuid.UUID) ->
         try:
             update_mailbox(mailbox=mailbox, actor=org.actor, **form.values())
         except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The mailbox %(name)s is saved.") % {"name": form.cleaned_data["name"]},
-                      _url("portal:mailboxes", org))
-    return _form_page(request, org, form, page)
+            return refused_page(request, org, form, page, exc)
+        return saved_redirect(request, _("The mailbox %(name)s is saved.") % {"name": form.cleaned_data["name"]},
+                              page_url("portal:mailboxes", org))
+    return form_page(request, org, form, page)
 
 
 @org_view(Action.EDIT_SETUP)
 def mailbox_delete(request: HttpRequest, org: OrgAccess, mailbox_id: uuid.UUID) -> HttpResponse:
     mailbox = access_mailbox(org.authority, mailbox_id)
-    page = Page(_("Delete a mailbox"), _url("portal:mailboxes", org))
+    page = Page(_("Delete a mailbox"), page_url("portal:mailboxes", org))
     if request.method == "POST":
         try:
             delete_mailbox(mailbox=mailbox, actor=org.actor)
         except DigitalPostError as exc:
-            return _confirm_delete(request, org, page, mailbox.name, error=exc)
-        return _saved(request, _("The mailbox %(name)s is deleted.") % {"name": mailbox.name},
-                      _url("portal:mailboxes", org))
-    return _confirm_delete(request, org, page, mailbox.name)
+            return confirm_delete_page(request, org, page, mailbox.name, error=exc)
+        return saved_redirect(request, _("The mailbox %(name)s is deleted.") % {"name": mailbox.name},
+                              page_url("portal:mailboxes", org))
+    return confirm_delete_page(request, org, page, mailbox.name)
 
 
 urlpatterns = [

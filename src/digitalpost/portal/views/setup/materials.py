@@ -36,7 +36,7 @@ from digitalpost.portal.forms.setup import (
     MaterialForm,
     SubscriptionGroupForm,
 )
-from digitalpost.portal.views.setup.pages import Page, _confirm_delete, _saved, _submit, _url
+from digitalpost.portal.views.setup.pages import Page, confirm_delete_page, page_url, saved_redirect, submit_form
 
 
 @org_view(Action.VIEW_SETUP)
@@ -57,11 +57,11 @@ def _material_values(form: MaterialForm) -> dict[str, Any]:
 @org_view(Action.EDIT_SETUP)
 def material_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = MaterialForm(org.authority, request.POST if request.method == "POST" else None)
-    page = Page(_("New material"), _url("portal:materials", org))
-    return _submit(
+    page = Page(_("New material"), page_url("portal:materials", org))
+    return submit_form(
         request, org, form, page,
         lambda: create_material(authority=org.authority, actor=org.actor, **_material_values(form)),
-        _("The material is created."), _url("portal:materials", org),
+        _("The material is created."), page_url("portal:materials", org),
     )
 
 
@@ -70,27 +70,27 @@ def material_edit(request: HttpRequest, org: OrgAccess, material_id: uuid.UUID) 
     material = access_material(org.authority, material_id)
     form = MaterialForm(org.authority, request.POST if request.method == "POST" else None, material=material)
     page = Page(
-        _("Material %(name)s") % {"name": material.name}, _url("portal:materials", org),
+        _("Material %(name)s") % {"name": material.name}, page_url("portal:materials", org),
         delete_url=reverse("portal:material_delete", kwargs={"cvr": org.authority.cvr, "material_id": material.pk}),
     )
-    return _submit(
+    return submit_form(
         request, org, form, page,
         lambda: update_material(material=material, actor=org.actor, **_material_values(form)),
-        _("The material is saved."), _url("portal:materials", org),
+        _("The material is saved."), page_url("portal:materials", org),
     )
 
 
 @org_view(Action.EDIT_SETUP)
 def material_delete(request: HttpRequest, org: OrgAccess, material_id: uuid.UUID) -> HttpResponse:
     material = access_material(org.authority, material_id)
-    page = Page(_("Delete a material"), _url("portal:materials", org))
+    page = Page(_("Delete a material"), page_url("portal:materials", org))
     if request.method == "POST":
         try:
             delete_material(material=material, actor=org.actor)
         except DigitalPostError as exc:
-            return _confirm_delete(request, org, page, material.name, error=exc)
-        return _saved(request, _("The material is deleted."), _url("portal:materials", org))
-    return _confirm_delete(request, org, page, material.name)
+            return confirm_delete_page(request, org, page, material.name, error=exc)
+        return saved_redirect(request, _("The material is deleted."), page_url("portal:materials", org))
+    return confirm_delete_page(request, org, page, material.name)
 
 
 @org_view(Action.VIEW_SETUP)
@@ -108,11 +108,11 @@ def _group_values(form: SubscriptionGroupForm) -> dict[str, Any]:
 @org_view(Action.EDIT_SETUP)
 def subscription_group_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = SubscriptionGroupForm(org.authority, request.POST if request.method == "POST" else None)
-    page = Page(_("New subscription group"), _url("portal:subscription_groups", org))
-    return _submit(
+    page = Page(_("New subscription group"), page_url("portal:subscription_groups", org))
+    return submit_form(
         request, org, form, page,
         lambda: create_subscription_group(authority=org.authority, actor=org.actor, **_group_values(form)),
-        _("The subscription group is created."), _url("portal:subscription_groups", org),
+        _("The subscription group is created."), page_url("portal:subscription_groups", org),
     )
 
 
@@ -123,27 +123,28 @@ def subscription_group_edit(request: HttpRequest, org: OrgAccess, group_id: uuid
         "name": group.name, "description": group.description, "materials": list(group.materials.all()),
     })
     page = Page(
-        _("Subscription group %(name)s") % {"name": group.name}, _url("portal:subscription_groups", org),
+        _("Subscription group %(name)s") % {"name": group.name}, page_url("portal:subscription_groups", org),
         delete_url=reverse("portal:subscription_group_delete", kwargs={"cvr": org.authority.cvr, "group_id": group.pk}),
     )
-    return _submit(
+    return submit_form(
         request, org, form, page,
         lambda: update_subscription_group(group=group, actor=org.actor, **_group_values(form)),
-        _("The subscription group is saved."), _url("portal:subscription_groups", org),
+        _("The subscription group is saved."), page_url("portal:subscription_groups", org),
     )
 
 
 @org_view(Action.EDIT_SETUP)
 def subscription_group_delete(request: HttpRequest, org: OrgAccess, group_id: uuid.UUID) -> HttpResponse:
     group = access_subscription_group(org.authority, group_id)
-    page = Page(_("Delete a subscription group"), _url("portal:subscription_groups", org))
+    page = Page(_("Delete a subscription group"), page_url("portal:subscription_groups", org))
     if request.method == "POST":
         try:
             delete_subscription_group(group=group, actor=org.actor)
         except DigitalPostError as exc:
-            return _confirm_delete(request, org, page, group.name, error=exc)
-        return _saved(request, _("The subscription group is deleted."), _url("portal:subscription_groups", org))
-    return _confirm_delete(request, org, page, group.name)
+            return confirm_delete_page(request, org, page, group.name, error=exc)
+        return saved_redirect(request, _("The subscription group is deleted."),
+                              page_url("portal:subscription_groups", org))
+    return confirm_delete_page(request, org, page, group.name)
 
 
 urlpatterns = [

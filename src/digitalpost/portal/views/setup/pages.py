@@ -24,7 +24,7 @@ FORM_PAGE = "portal/setup/form_page.html"
 CONFIRM_PAGE = "portal/setup/confirm_delete.html"
 
 
-def _url(name: str, org: OrgAccess) -> str:
+def page_url(name: str, org: OrgAccess) -> str:
     return reverse(name, kwargs={"cvr": org.authority.cvr})
 
 
@@ -38,38 +38,38 @@ class Page:
     delete_url: str = ""
 
 
-def _form_page(request: HttpRequest, org: OrgAccess | None, form: Any, page: Page, *, status: int = 200,
-               ) -> HttpResponse:
+def form_page(request: HttpRequest, org: OrgAccess | None, form: Any, page: Page, *, status: int = 200,
+              ) -> HttpResponse:
     context = {"org": org, "form": form, "heading": page.heading, "cancel_url": page.cancel,
                "problems": page.problems, "delete_url": page.delete_url}
     return render(request, FORM_PAGE, context, status=status)
 
 
-def _refused(request: HttpRequest, org: OrgAccess | None, form: Any, page: Page, exc: DigitalPostError,
-             ) -> HttpResponse:
+def refused_page(request: HttpRequest, org: OrgAccess | None, form: Any, page: Page, exc: DigitalPostError,
+                 ) -> HttpResponse:
     form_error(form, exc)
-    return _form_page(request, org, form, page, status=exc.spec.http)
+    return form_page(request, org, form, page, status=exc.spec.http)
 
 
-def _submit(request: HttpRequest, org: OrgAccess, form: Any, page: Page, write: Callable[[], object],
-            done: str, to: str) -> HttpResponse:
+def submit_form(request: HttpRequest, org: OrgAccess, form: Any, page: Page, write: Callable[[], object],
+                done: str, to: str) -> HttpResponse:
     """A set-up form's one path: valid input runs the one service; its refusal shows on the form."""
     if request.method == "POST" and form.is_valid():
         try:
             write()
         except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, done, to)
-    return _form_page(request, org, form, page)
+            return refused_page(request, org, form, page, exc)
+        return saved_redirect(request, done, to)
+    return form_page(request, org, form, page)
 
 
-def _confirm_delete(request: HttpRequest, org: OrgAccess, page: Page, label: str,
-                    error: DigitalPostError | None = None) -> HttpResponse:
+def confirm_delete_page(request: HttpRequest, org: OrgAccess, page: Page, label: str,
+                        error: DigitalPostError | None = None) -> HttpResponse:
     return render(request, CONFIRM_PAGE, {"org": org, "heading": page.heading, "object_label": label,
                                           "cancel_url": page.cancel, "error": error},
                   status=error.spec.http if error else 200)
 
 
-def _saved(request: HttpRequest, text: str, to: str) -> HttpResponse:
+def saved_redirect(request: HttpRequest, text: str, to: str) -> HttpResponse:
     messages.success(request, text)
     return redirect(to)

@@ -23,7 +23,14 @@ from digitalpost.portal.forms.setup import (
     CaseworkerMailboxesForm,
     MemberForm,
 )
-from digitalpost.portal.views.setup.pages import Page, _confirm_delete, _form_page, _refused, _saved, _url
+from digitalpost.portal.views.setup.pages import (
+    Page,
+    confirm_delete_page,
+    form_page,
+    page_url,
+    refused_page,
+    saved_redirect,
+)
 
 
 def _users_page(request: HttpRequest, org: OrgAccess, *, error: DigitalPostError | None = None) -> HttpResponse:
@@ -48,7 +55,7 @@ def users(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 @org_view(Action.MANAGE_USERS)
 def user_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = MemberForm(org.authority, request.POST if request.method == "POST" else None)
-    page = Page(_("Give a person a role"), _url("portal:users", org))
+    page = Page(_("Give a person a role"), page_url("portal:users", org))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -56,12 +63,12 @@ def user_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
                                email=data["email"], role=Role(data["role"]), mailboxes=data["mailboxes"],
                                actor=org.actor)
         except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
+            return refused_page(request, org, form, page, exc)
         if added.initial_password is None:
-            return _saved(request, _("%(user)s now has the role.") % {"user": data["username"]},
-                          _url("portal:users", org))
+            return saved_redirect(request, _("%(user)s now has the role.") % {"user": data["username"]},
+                                  page_url("portal:users", org))
         return render(request, "portal/setup/user_created.html", {"org": org, "added": added})
-    return _form_page(request, org, form, page)
+    return form_page(request, org, form, page)
 
 
 @org_view(Action.MANAGE_USERS)
@@ -69,15 +76,15 @@ def user_mailboxes(request: HttpRequest, org: OrgAccess, membership_id: int) -> 
     membership = access_membership(org.authority, membership_id)
     form = CaseworkerMailboxesForm(org.authority, request.POST if request.method == "POST" else None,
                                    initial={"mailboxes": list(membership.mailboxes.all())})
-    page = Page(_("Mailboxes of %(user)s") % {"user": membership.user.get_username()}, _url("portal:users", org))
+    page = Page(_("Mailboxes of %(user)s") % {"user": membership.user.get_username()}, page_url("portal:users", org))
     if request.method == "POST" and form.is_valid():
         try:
             change_caseworker_mailboxes(membership=membership, mailboxes=form.cleaned_data["mailboxes"],
                                         actor=org.actor)
         except DigitalPostError as exc:
-            return _refused(request, org, form, page, exc)
-        return _saved(request, _("The mailboxes are saved."), _url("portal:users", org))
-    return _form_page(request, org, form, page)
+            return refused_page(request, org, form, page, exc)
+        return saved_redirect(request, _("The mailboxes are saved."), page_url("portal:users", org))
+    return form_page(request, org, form, page)
 
 
 @org_view(Action.MANAGE_USERS)
@@ -89,8 +96,9 @@ def user_remove(request: HttpRequest, org: OrgAccess, membership_id: int) -> Htt
             revoke_role(authority=org.authority, user=membership.user, role=Role(membership.role), actor=org.actor)
         except DigitalPostError as exc:
             return _users_page(request, org, error=exc)
-        return _saved(request, _("The role is removed: %(what)s.") % {"what": label}, _url("portal:users", org))
-    return _confirm_delete(request, org, Page(_("Remove a role"), _url("portal:users", org)), label)
+        return saved_redirect(request, _("The role is removed: %(what)s.") % {"what": label},
+                              page_url("portal:users", org))
+    return confirm_delete_page(request, org, Page(_("Remove a role"), page_url("portal:users", org)), label)
 
 
 urlpatterns = [

@@ -17,7 +17,7 @@ from digitalpost.portal.access import platform_view
 from digitalpost.portal.forms.setup import (
     OrganisationForm,
 )
-from digitalpost.portal.views.setup.pages import Page, _form_page, _refused
+from digitalpost.portal.views.setup.pages import Page, form_page, refused_page
 
 
 @platform_view
@@ -28,9 +28,9 @@ def organisation_new(request: HttpRequest) -> HttpResponse:
         try:
             created = create_organisation(actor=actor_of(request.user), **form.cleaned_data)  # type: ignore[arg-type]
         except DigitalPostError as exc:
-            return _refused(request, None, form, page, exc)
+            return refused_page(request, None, form, page, exc)
         return render(request, "portal/setup/organisation_created.html", {"created": created})
-    return _form_page(request, None, form, page)
+    return form_page(request, None, form, page)
 
 
 urlpatterns = [

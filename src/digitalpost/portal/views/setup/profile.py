@@ -18,7 +18,7 @@ from digitalpost.portal.forms.setup import (
     PermissionsForm,
     ProfileForm,
 )
-from digitalpost.portal.views.setup.pages import Page, _submit, _url
+from digitalpost.portal.views.setup.pages import Page, page_url, submit_form
 
 
 @org_view(Action.VIEW_SETUP)
@@ -35,11 +35,11 @@ def profile(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 @org_view(Action.EDIT_SETUP)
 def profile_edit(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = ProfileForm.for_authority(org.authority, request.POST if request.method == "POST" else None)
-    page = Page(_("Edit the organisation's profile"), _url("portal:profile", org))
-    return _submit(
+    page = Page(_("Edit the organisation's profile"), page_url("portal:profile", org))
+    return submit_form(
         request, org, form, page,
         lambda: update_authority_profile(authority=org.authority, actor=org.actor, **form.cleaned_data),
-        _("The profile is saved."), _url("portal:profile", org),
+        _("The profile is saved."), page_url("portal:profile", org),
     )
 
 
@@ -50,11 +50,11 @@ def profile_permissions(request: HttpRequest, org: OrgAccess) -> HttpResponse:
         "may_send_mandatory": authority.may_send_mandatory,
         "may_send_legal_notification": authority.may_send_legal_notification,
     })
-    page = Page(_("Permissions of %(name)s") % {"name": authority.name}, _url("portal:profile", org))
-    return _submit(
+    page = Page(_("Permissions of %(name)s") % {"name": authority.name}, page_url("portal:profile", org))
+    return submit_form(
         request, org, form, page,
         lambda: set_authority_permissions(authority=authority, actor=org.actor, **form.cleaned_data),
-        _("The permissions are saved."), _url("portal:profile", org),
+        _("The permissions are saved."), page_url("portal:profile", org),
     )
 
 

@@ -24,7 +24,7 @@ from digitalpost.portal.forms.systems import (
     SecureAddressForm,
     show_refusal,
 )
-from digitalpost.portal.views.systems.pages import _anchors, _data, _form_page, _url
+from digitalpost.portal.views.systems.pages import form_page, page_url, posted, upload_anchors
 from digitalpost.systems import selectors
 from digitalpost.systems.services import receivers
 
@@ -44,33 +44,33 @@ def secure_addresses(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 @org_view(Action.EDIT_SETUP)
 def secure_address_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
-    form = SecureAddressForm(*_data(request))
+    form = SecureAddressForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             receivers.create_secure_address(
                 authority=org.authority, email=data["email"], certificate_pem=data["certificate"],
-                trust_anchors=_anchors(), receiver_name=data["receiver_name"] or None, actor=org.actor,
+                trust_anchors=upload_anchors(), receiver_name=data["receiver_name"] or None, actor=org.actor,
             )
         except DigitalPostError as exc:
             show_refusal(form, exc)
         else:
             messages.success(request, _("The secure address %(email)s was added.") % {"email": data["email"]})
             return redirect("portal:secure_addresses", cvr=org.authority.cvr)
-    return _form_page(request, org, form, title=_("New secure address"), submit=_("Add secure address"),
-                      back=_url("secure_addresses", org),
-                      intro=_("The certificate is checked at once: readable, issued by a trusted authority, not "
+    return form_page(request, org, form, title=_("New secure address"), submit=_("Add secure address"),
+                     back=page_url("secure_addresses", org),
+                     intro=_("The certificate is checked at once: readable, issued by a trusted authority, not "
                               "expired, usable for e-mail, and issued to this address."))
 
 
 @org_view(Action.EDIT_SETUP)
 def secure_address_renew(request: HttpRequest, org: OrgAccess, address_id: uuid.UUID) -> HttpResponse:
     address = selectors.get_secure_address(org.authority, address_id)
-    form = CertificateForm(*_data(request))
+    form = CertificateForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             receivers.renew_secure_address_certificate(
-                address=address, certificate_pem=form.cleaned_data["certificate"], trust_anchors=_anchors(),
+                address=address, certificate_pem=form.cleaned_data["certificate"], trust_anchors=upload_anchors(),
                 actor=org.actor,
             )
         except DigitalPostError as exc:
@@ -78,9 +78,9 @@ def secure_address_renew(request: HttpRequest, org: OrgAccess, address_id: uuid.
         else:
             messages.success(request, _("The certificate of %(email)s was renewed.") % {"email": address.email})
             return redirect("portal:secure_addresses", cvr=org.authority.cvr)
-    return _form_page(request, org, form, title=_("Renew the certificate of %(email)s") % {"email": address.email},
-                      submit=_("Upload certificate"), back=_url("secure_addresses", org),
-                      intro=_("Mail to the address is encrypted to the new certificate from now on."))
+    return form_page(request, org, form, title=_("Renew the certificate of %(email)s") % {"email": address.email},
+                     submit=_("Upload certificate"), back=page_url("secure_addresses", org),
+                     intro=_("Mail to the address is encrypted to the new certificate from now on."))
 
 
 @org_view(Action.EDIT_SETUP)
@@ -88,7 +88,7 @@ def secure_address_delete(request: HttpRequest, org: OrgAccess, address_id: uuid
     address = selectors.get_secure_address(org.authority, address_id)
     in_use = selectors.list_mailboxes_using_address(address)
     others = selectors.list_receiver_systems(org.authority).exclude(secure_address=address)
-    form = SecureAddressDeleteForm(_data(request)[0], receivers=others)
+    form = SecureAddressDeleteForm(posted(request)[0], receivers=others)
     if request.method == "POST" and form.is_valid():
         try:
             moved = receivers.delete_secure_address(address=address, repoint_to=form.cleaned_data["repoint_to"],

@@ -21,7 +21,7 @@ from digitalpost.protocols import smime
 FORM = "portal/systems/form.html"
 
 
-def _anchors() -> tuple[smime.Certificate, ...]:
+def upload_anchors() -> tuple[smime.Certificate, ...]:
     """The hub's trust anchors; none readable means every upload is refused as untrusted, which names the cause."""
     try:
         return trust_anchors()
@@ -29,24 +29,24 @@ def _anchors() -> tuple[smime.Certificate, ...]:
         return ()
 
 
-def _data(request: HttpRequest) -> tuple[Any, Any]:
+def posted(request: HttpRequest) -> tuple[Any, Any]:
     """(POST data, files) for a bound form on POST, even when only a file was sent; (None, None) on GET."""
     if request.method == "POST":
         return request.POST, request.FILES
     return None, None
 
 
-def _form_page(request: HttpRequest, org: OrgAccess, form: Any, *, title: str, submit: str, back: str,
-               intro: str = "") -> HttpResponse:
+def form_page(request: HttpRequest, org: OrgAccess, form: Any, *, title: str, submit: str, back: str,
+              intro: str = "") -> HttpResponse:
     return render(request, FORM, {"org": org, "form": form, "title": title, "submit": submit, "back": back,
                                   "intro": intro}, status=getattr(form, REFUSAL_STATUS, 200))
 
 
-def _token_page(request: HttpRequest, org: OrgAccess, *, name: str, token: str, back: str,
-                rotated: bool = False) -> HttpResponse:
+def token_page(request: HttpRequest, org: OrgAccess, *, name: str, token: str, back: str,
+               rotated: bool = False) -> HttpResponse:
     return render(request, "portal/systems/token.html",
                   {"org": org, "name": name, "token": token, "back": back, "rotated": rotated})
 
 
-def _url(name: str, org: OrgAccess, **kwargs: Any) -> str:
+def page_url(name: str, org: OrgAccess, **kwargs: Any) -> str:
     return reverse(f"portal:{name}", kwargs={"cvr": org.authority.cvr, **kwargs})

@@ -22,7 +22,7 @@ from digitalpost.portal.forms.systems import (
     PushReceiverForm,
     show_refusal,
 )
-from digitalpost.portal.views.systems.pages import _data, _form_page, _token_page, _url
+from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page
 from digitalpost.systems import selectors
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.services import receivers
@@ -38,7 +38,7 @@ def receiver_systems(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 @org_view(Action.EDIT_SETUP)
 def receiver_system_new_push(request: HttpRequest, org: OrgAccess) -> HttpResponse:
-    form = PushReceiverForm(_data(request)[0])
+    form = PushReceiverForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
             receiver = receivers.create_push_receiver(authority=org.authority, name=form.cleaned_data["name"],
@@ -48,14 +48,14 @@ def receiver_system_new_push(request: HttpRequest, org: OrgAccess) -> HttpRespon
         else:
             messages.success(request, _("The receiver system %(name)s was added.") % {"name": receiver.name})
             return redirect("portal:receiver_systems", cvr=org.authority.cvr)
-    return _form_page(request, org, form, title=_("New REST push receiver system"), submit=_("Add receiver system"),
-                      back=_url("receiver_systems", org),
-                      intro=_("The hub posts each inquiry to your endpoint and retries until it answers."))
+    return form_page(request, org, form, title=_("New REST push receiver system"), submit=_("Add receiver system"),
+                     back=page_url("receiver_systems", org),
+                     intro=_("The hub posts each inquiry to your endpoint and retries until it answers."))
 
 
 @org_view(Action.EDIT_SETUP)
 def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpResponse:
-    form = PullReceiverForm(_data(request)[0])
+    form = PullReceiverForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
         try:
             receiver, token = receivers.create_pull_receiver(authority=org.authority, name=form.cleaned_data["name"],
@@ -63,10 +63,10 @@ def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpRespon
         except DigitalPostError as exc:
             show_refusal(form, exc)
         else:
-            return _token_page(request, org, name=receiver.name, token=token, back=_url("receiver_systems", org))
-    return _form_page(request, org, form, title=_("New REST pull receiver system"), submit=_("Add receiver system"),
-                      back=_url("receiver_systems", org),
-                      intro=_("Your system fetches inquiries with GET /apis/v1/receiving/memos and the token shown "
+            return token_page(request, org, name=receiver.name, token=token, back=page_url("receiver_systems", org))
+    return form_page(request, org, form, title=_("New REST pull receiver system"), submit=_("Add receiver system"),
+                     back=page_url("receiver_systems", org),
+                     intro=_("Your system fetches inquiries with GET /apis/v1/receiving/memos and the token shown "
                               "next."))
 
 
@@ -75,8 +75,8 @@ def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpRespon
 def receiver_system_rotate_token(request: HttpRequest, org: OrgAccess, receiver_id: uuid.UUID) -> HttpResponse:
     receiver = selectors.get_receiver_system(org.authority, receiver_id)
     token = receivers.rotate_receiver_token(receiver=receiver, actor=org.actor)
-    return _token_page(request, org, name=receiver.name, token=token, back=_url("receiver_systems", org),
-                       rotated=True)
+    return token_page(request, org, name=receiver.name, token=token, back=page_url("receiver_systems", org),
+                      rotated=True)
 
 
 @org_view(Action.EDIT_SETUP)

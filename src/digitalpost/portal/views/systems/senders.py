@@ -25,7 +25,7 @@ from digitalpost.portal.forms.systems import (
     SenderSystemForm,
     show_refusal,
 )
-from digitalpost.portal.views.systems.pages import _anchors, _data, _form_page, _token_page, _url
+from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page, upload_anchors
 from digitalpost.systems import selectors
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services import senders
@@ -50,19 +50,19 @@ def sender_systems(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 @org_view(Action.EDIT_SETUP)
 def sender_system_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
-    form = SenderSystemForm(*_data(request))
+    form = SenderSystemForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             if data["channel"] == SenderSystem.Channel.SECURE_MAIL:
                 system = senders.create_secure_mail_sender(
                     authority=org.authority, name=data["name"], certificate_pem=data["certificate"],
-                    trust_anchors=_anchors(), is_standard=data["is_standard"], actor=org.actor,
+                    trust_anchors=upload_anchors(), is_standard=data["is_standard"], actor=org.actor,
                 )
             else:
                 issued = senders.create_sender_system(
                     authority=org.authority, name=data["name"], is_standard=data["is_standard"],
-                    certificate_pem=data["certificate"], trust_anchors=_anchors(), actor=org.actor,
+                    certificate_pem=data["certificate"], trust_anchors=upload_anchors(), actor=org.actor,
                 )
         except DigitalPostError as exc:
             show_refusal(form, exc)
@@ -70,10 +70,10 @@ def sender_system_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
             if data["channel"] == SenderSystem.Channel.SECURE_MAIL:
                 messages.success(request, _("The sender system %(name)s was added.") % {"name": system.name})
                 return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=system.pk)
-            return _token_page(request, org, name=issued.system.name, token=issued.token,
-                               back=_url("sender_system", org, system_id=issued.system.pk))
-    return _form_page(request, org, form, title=_("New sender system"), submit=_("Add sender system"),
-                      back=_url("sender_systems", org))
+            return token_page(request, org, name=issued.system.name, token=issued.token,
+                              back=page_url("sender_system", org, system_id=issued.system.pk))
+    return form_page(request, org, form, title=_("New sender system"), submit=_("Add sender system"),
+                     back=page_url("sender_systems", org))
 
 
 @org_view(Action.VIEW_SETUP)
@@ -90,18 +90,18 @@ def sender_system(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) ->
 def sender_system_rotate_token(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
     token = senders.rotate_sender_token(system=found, actor=org.actor)
-    return _token_page(request, org, name=found.name, token=token,
-                       back=_url("sender_system", org, system_id=found.pk), rotated=True)
+    return token_page(request, org, name=found.name, token=token,
+                      back=page_url("sender_system", org, system_id=found.pk), rotated=True)
 
 
 @org_view(Action.EDIT_SETUP)
 def sender_system_certificate(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
-    form = CertificateForm(*_data(request))
+    form = CertificateForm(*posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             senders.renew_sender_certificate(system=found, certificate_pem=form.cleaned_data["certificate"],
-                                              trust_anchors=_anchors(), actor=org.actor)
+                                              trust_anchors=upload_anchors(), actor=org.actor)
         except DigitalPostError as exc:
             show_refusal(form, exc)
         else:
@@ -110,14 +110,15 @@ def sender_system_certificate(request: HttpRequest, org: OrgAccess, system_id: u
     intro = (_("A secure-mail system signs replies with this certificate (e-mail protection).")
              if found.channel == SenderSystem.Channel.SECURE_MAIL
              else _("A REST system presents this certificate for mutual TLS (client authentication)."))
-    return _form_page(request, org, form, title=_("Certificate of %(name)s") % {"name": found.name},
-                      submit=_("Upload certificate"), back=_url("sender_system", org, system_id=found.pk), intro=intro)
+    return form_page(request, org, form, title=_("Certificate of %(name)s") % {"name": found.name},
+                     submit=_("Upload certificate"), back=page_url("sender_system", org, system_id=found.pk),
+                     intro=intro)
 
 
 @org_view(Action.EDIT_SETUP)
 def sender_system_ip_allowlist(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
-    form = IpAllowlistForm(_data(request)[0], initial={"allowlist": "\n".join(found.ip_allowlist)})
+    form = IpAllowlistForm(posted(request)[0], initial={"allowlist": "\n".join(found.ip_allowlist)})
     if request.method == "POST" and form.is_valid():
         try:
             senders.set_ip_allowlist(system=found, entries=form.cleaned_data["allowlist"], actor=org.actor)
@@ -126,9 +127,9 @@ def sender_system_ip_allowlist(request: HttpRequest, org: OrgAccess, system_id: 
         else:
             messages.success(request, _("The IP allow-list of %(name)s was saved.") % {"name": found.name})
             return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=found.pk)
-    return _form_page(request, org, form, title=_("IP allow-list of %(name)s") % {"name": found.name},
-                      submit=_("Save"), back=_url("sender_system", org, system_id=found.pk),
-                      intro=_("API calls with this system's token are refused from any other address."))
+    return form_page(request, org, form, title=_("IP allow-list of %(name)s") % {"name": found.name},
+                     submit=_("Save"), back=page_url("sender_system", org, system_id=found.pk),
+                     intro=_("API calls with this system's token are refused from any other address."))
 
 
 @org_view(Action.EDIT_SETUP)
