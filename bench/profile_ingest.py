@@ -101,8 +101,8 @@ class Phases:
 def install_phases(phases: Phases) -> None:
     from django.db import connections
 
-    from digitalpost.api import auth
-    from digitalpost.api.routers import memos as memos_router
+    from digitalpost.api.sender import auth
+    from digitalpost.api.sender import memos as memos_router
     from digitalpost.blobstore import LocalBlobStore
     from digitalpost.messages.services import ingest
 

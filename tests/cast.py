@@ -19,13 +19,14 @@ from django.test import Client
 
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox
-from digitalpost.authorities.services import create_authority, create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.organisation import create_authority
 from digitalpost.core.roles import Role
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_sender_system
+from digitalpost.systems.services.senders import create_sender_system
 
 NORDBY_CVR = "29190003"
 SYDBY_CVR = "55660018"

@@ -10,7 +10,7 @@ from digitalpost.accounts.models import Membership
 from digitalpost.accounts.selectors import access_membership, list_people
 from digitalpost.accounts.services import add_member, change_caseworker_mailboxes, create_organisation, revoke_role
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor, Role
 

@@ -18,7 +18,7 @@ from digitalpost.doctor.links import finding_json
 from digitalpost.doctor.models import DoctorRun
 from digitalpost.doctor.selectors import as_finding, latest_run, list_open_findings
 from digitalpost.doctor.services import examine
-from digitalpost.systems.services import renew_secure_address_certificate
+from digitalpost.systems.services.receivers import renew_secure_address_certificate
 from helpers.doctor_world import HealthyOrg, build_healthy
 
 ADMIN = "/apis/v1/admin/organisations"

@@ -11,10 +11,10 @@ from django.test import Client
 
 from digitalpost.accounts.services import issue_admin_token
 from digitalpost.authorities.models import Material
-from digitalpost.authorities.services import create_material, create_subscription_group
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.protocols import smime
 from digitalpost.systems.models import Certificate
-from digitalpost.systems.services import create_secure_address
+from digitalpost.systems.services.receivers import create_secure_address
 
 ADMIN = "/apis/v1/admin/organisations"
 LISTS = ["", "/mailboxes", "/secure-addresses", "/sender-systems", "/receiver-systems", "/materials",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cast import new_uuid
-from digitalpost.systems.services import set_ip_allowlist
+from digitalpost.systems.services.senders import set_ip_allowlist
 
 RECEIPTS = "/apis/v1/receipts"
 PROXY = "10.9.8.7"

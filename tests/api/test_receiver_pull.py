@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.rest_pull import THREAD_LABEL
@@ -11,7 +11,7 @@ from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 MEMOS = "/apis/v1/receiving/memos"
 

@@ -6,7 +6,11 @@ import pytest
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Authority
-from digitalpost.authorities.services import create_authority, set_authority_permissions, update_authority_profile
+from digitalpost.authorities.services.organisation import (
+    create_authority,
+    set_authority_permissions,
+    update_authority_profile,
+)
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 

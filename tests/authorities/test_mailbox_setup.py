@@ -8,12 +8,13 @@ from django.utils import timezone
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox, Material
 from digitalpost.authorities.selectors import SetupProblem, list_mailbox_tree, mailbox_problems
-from digitalpost.authorities.services import create_mailbox, create_material, delete_mailbox, update_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox, delete_mailbox, update_mailbox
+from digitalpost.authorities.services.materials import create_material
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 NORA = Actor("nora", 1)
 

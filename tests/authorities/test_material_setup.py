@@ -7,8 +7,8 @@ import pytest
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Material
 from digitalpost.authorities.selectors import SetupProblem, list_material_rows
-from digitalpost.authorities.services import (
-    create_mailbox,
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import (
     create_material,
     create_subscription_group,
     delete_material,

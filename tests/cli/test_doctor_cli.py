@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 
 from digitalpost.cli.main import app
 from digitalpost.doctor.models import DoctorRun, SentAlert
-from digitalpost.systems.services import renew_secure_address_certificate, renew_sender_certificate
+from digitalpost.systems.services.receivers import renew_secure_address_certificate
+from digitalpost.systems.services.senders import renew_sender_certificate
 from helpers.doctor_world import HealthyOrg, build_healthy
 
 NORDBY = "29190003"

@@ -17,11 +17,11 @@ from django.utils import timezone
 from cast import STAFF_PASSWORD
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_material, create_subscription_group
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
 from digitalpost.registry.services import grant_exemption
-from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.routes import Route, all_routes
 from helpers.systems_pki import trusted
 

@@ -62,7 +62,7 @@ def test_every_registered_admin_operation_carries_an_access_rule(db):
     for _, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
-                if operation.view_func.__module__.startswith("digitalpost.api.routers.admin"):
+                if operation.view_func.__module__.startswith("digitalpost.api.admin"):
                     found += 1
                     assert getattr(operation.view_func, ACCESS_RULE_ATTRIBUTE, None), operation.view_func.__name__
     assert found >= 40

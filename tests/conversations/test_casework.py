@@ -3,7 +3,7 @@
 import pytest
 
 from digitalpost.accounts.services import create_user, grant_role
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
 from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode

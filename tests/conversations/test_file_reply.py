@@ -6,7 +6,7 @@ The gateway (secure mail, tests/gateway) and the portal (tests/portal/test_casew
 
 import pytest
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode

@@ -15,7 +15,8 @@ from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import mail, smime
 from digitalpost.systems.models import Certificate, SenderSystem
-from digitalpost.systems.services import hash_token, new_token
+from digitalpost.systems.selectors import hash_token
+from digitalpost.systems.services.tokens import new_token
 from helpers.secure_mail import open_forwarded, plain_entity, protect, reply_entity
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]

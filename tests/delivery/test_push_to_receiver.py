@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
@@ -30,7 +30,7 @@ from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import memo, threads
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_push_receiver
+from digitalpost.systems.services.receivers import create_push_receiver
 from helpers.secure_mail import free_port
 from helpers.secure_mail_pki import Party, SecureMailPki
 

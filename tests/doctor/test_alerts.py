@@ -117,7 +117,7 @@ def test_a_relay_that_is_down_is_logged_and_the_alert_is_retried_at_the_next_run
 
 def test_an_organisation_nobody_can_be_told_about_is_logged_once_not_every_run(healthy, relay):
     from digitalpost.accounts.models import Membership
-    from digitalpost.authorities.services import update_authority_profile
+    from digitalpost.authorities.services.organisation import update_authority_profile
 
     Membership.objects.filter(authority=healthy.authority).delete()
     update_authority_profile(authority=healthy.authority, name=healthy.authority.name, kind=healthy.authority.kind,

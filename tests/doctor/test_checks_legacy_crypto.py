@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
-from doctor_world import HealthyOrg, findings_of
 
 from digitalpost.conversations.models import LegacyCryptoReply
 from digitalpost.core.findings import Finding, Severity, SubjectKind
 from digitalpost.doctor.checks.legacy_crypto import legacy_crypto_replies
 from digitalpost.doctor.checks.snapshot import LegacyCryptoGroup, OrgSnapshot, SenderSystemInfo
 from digitalpost.doctor.services import examine
+from helpers.doctor_world import HealthyOrg, findings_of
 
 CODES = {"reply.cipher.3des", "reply.signature.sha1"}
 SENDER = "post@nordby.localhost"

@@ -10,11 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from digitalpost.authorities.models import AuthorityMailbox, Material
-from digitalpost.authorities.services import (
-    create_mailbox,
-    create_material,
-    create_subscription_group,
-)
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.materials import material_reply_rules, subscription_groups
 from digitalpost.doctor.checks.snapshot import MailboxInfo, MaterialInfo, OrgSnapshot, SubscriptionGroupInfo

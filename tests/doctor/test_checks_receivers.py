@@ -12,7 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.delivery.channels.rest_pull import acknowledge_message
@@ -23,7 +23,7 @@ from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import bury
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 from helpers.doctor_world import HealthyOrg, findings_of, mine
 from helpers.secure_mail import MailSink, free_port, hub_on
 

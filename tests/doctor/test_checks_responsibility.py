@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from digitalpost.accounts.services import revoke_role
-from digitalpost.authorities.services import update_authority_profile
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.findings import Finding, Severity, SubjectKind
 from digitalpost.core.roles import Role
 from digitalpost.doctor.checks.responsibility import missing_technical_contact, too_few_superadministrators

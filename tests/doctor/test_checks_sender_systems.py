@@ -14,7 +14,11 @@ from digitalpost.core.findings import Severity, SubjectKind
 from digitalpost.doctor.checks.sender_systems import forgotten_sender_systems, standard_sender_system
 from digitalpost.doctor.checks.snapshot import CertificateInfo, OrgSnapshot, SenderSystemInfo
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_sender_system, make_standard_sender_system, set_sender_system_active
+from digitalpost.systems.services.senders import (
+    create_sender_system,
+    make_standard_sender_system,
+    set_sender_system_active,
+)
 from helpers.doctor_world import HealthyOrg, findings_of, mine, only
 
 CODES = {"sender.system.standard.missing", "sender.system.standard.cannot.sign", "sender.system.forgotten",

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digitalpost.authorities.services import create_mailbox, update_authority_profile
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.conversations.services.casework import mark_inquiry_handled, reply_to_inquiry
 from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.core.findings import Finding, Severity, SubjectKind

@@ -18,12 +18,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.doctor.models import ProbeResult
 from digitalpost.doctor.probe import PROBE_HEADER, PROBE_TAG, is_probe_due, probe_mailboxes
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
-from digitalpost.systems.services import create_pull_receiver, renew_sender_certificate
+from digitalpost.systems.services.receivers import create_pull_receiver
+from digitalpost.systems.services.senders import renew_sender_certificate
 from helpers.doctor_world import HealthyOrg
 from helpers.secure_mail import hub_on
 

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from cast import Cast
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import Job
 

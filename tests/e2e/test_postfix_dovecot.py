@@ -22,12 +22,13 @@ from playwright.sync_api import Page, expect
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 from helpers.mailservers import AuthorityMailServer, MailAccount, MailServersUnavailable, authority_mail_server
 from helpers.secure_mail import hub_on, running_gateway
 from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl

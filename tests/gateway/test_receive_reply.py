@@ -14,7 +14,8 @@ from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail, smime
 from digitalpost.systems.models import Certificate, SenderSystem
-from digitalpost.systems.services import hash_token, new_token
+from digitalpost.systems.selectors import hash_token
+from digitalpost.systems.services.tokens import new_token
 from helpers.secure_mail import (
     free_port,
     mutated_token,

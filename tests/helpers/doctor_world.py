@@ -15,18 +15,15 @@ from django.utils import timezone
 
 from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
-from digitalpost.authorities.services import (
-    create_mailbox,
-    create_material,
-    create_subscription_group,
-    update_authority_profile,
-    update_mailbox,
-)
+from digitalpost.authorities.services.mailboxes import create_mailbox, update_mailbox
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.findings import Finding
 from digitalpost.core.roles import Role
 from digitalpost.doctor.services import examine
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 from helpers.systems_pki import SystemsPki, trusted
 
 __all__ = ["HealthyOrg", "build_healthy", "close", "codes", "findings_of", "mine", "only"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.urls import get_resolver
 from django.urls.resolvers import URLPattern, URLResolver
 
-from digitalpost.api.auth import SenderSystemAuth
-from digitalpost.api.receiver_auth import ReceiverSystemAuth
+from digitalpost.api.receiver.auth import ReceiverSystemAuth
+from digitalpost.api.sender.auth import SenderSystemAuth
 from digitalpost.core.roles import ACCESS_RULE_ATTRIBUTE, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM
 
 # Framework routes that carry no decorator of ours, each a conscious decision.

@@ -15,14 +15,15 @@ from django.utils import timezone
 
 from cast import Cast
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message, RefusedReply, Thread
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender
 from helpers.secure_mail import (
     PDF,
     MailSink,

@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from digitalpost.accounts.selectors import actor_of
 from digitalpost.authorities.models import Authority, AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox, update_authority_profile
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.conversations.services.casework import reply_to_inquiry
 from digitalpost.conversations.services.inquiries import Inquiry, send_followup, send_inquiry
 from digitalpost.messages.models import Message, RefusedReply, Thread

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.delivery.channels.receivers import thread_token
 from digitalpost.gateway.answers import smtp_answer
@@ -24,7 +24,7 @@ from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, Thread
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadRef, render_thread_file
-from digitalpost.systems.services import create_secure_mail_sender
+from digitalpost.systems.services.senders import create_secure_mail_sender
 
 NORDBY_REPLY_ADDRESS = "svar@nordby.example"
 

@@ -140,7 +140,7 @@ def test_navigation_is_shown_only_when_signed_in(cast):
 
 
 def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
-    from digitalpost.authorities.services import create_mailbox
+    from digitalpost.authorities.services.mailboxes import create_mailbox
     from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Message
     from helpers.pages import signed_in
@@ -158,7 +158,7 @@ def test_citizen_writes_again_in_her_conversation_from_the_thread_page(cast):
 
 
 def test_thread_page_says_when_the_authority_takes_no_replies(cast):
-    from digitalpost.authorities.services import create_mailbox
+    from digitalpost.authorities.services.mailboxes import create_mailbox
     from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
     from digitalpost.messages.models import Thread
     from helpers.pages import signed_in

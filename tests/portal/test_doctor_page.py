@@ -22,7 +22,8 @@ from digitalpost.doctor.links import fix_path
 from digitalpost.doctor.models import DoctorRun, ProbeResult, SentAlert
 from digitalpost.doctor.selectors import as_finding, list_open_findings
 from digitalpost.doctor.services import examine
-from digitalpost.systems.services import renew_secure_address_certificate, renew_sender_certificate
+from digitalpost.systems.services.receivers import renew_secure_address_certificate
+from digitalpost.systems.services.senders import renew_sender_certificate
 from helpers.doctor_world import HealthyOrg, build_healthy
 
 

@@ -16,7 +16,7 @@ from digitalpost.accounts.models import Membership
 from digitalpost.accounts.services import add_member
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Material
-from digitalpost.authorities.services import create_material, create_subscription_group
+from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.core.roles import Role
 from digitalpost.portal.views import setup
 

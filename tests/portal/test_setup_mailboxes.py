@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox, Material
-from digitalpost.authorities.services import create_mailbox, create_material
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import create_material
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver
 
 
 def url(cast, rest: str = "") -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Material, SubscriptionGroup
-from digitalpost.authorities.services import create_mailbox, create_material
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import create_material
 
 Rule = Material.ReplyRule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from digitalpost.accounts.services import add_member
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import update_authority_profile
+from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.roles import Role
 
 

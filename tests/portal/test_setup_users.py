@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 
 from digitalpost.accounts.models import Membership
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 
 
 def url(cast, rest: str = "") -> str:

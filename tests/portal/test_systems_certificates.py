@@ -6,11 +6,8 @@ import re
 
 import pytest
 
-from digitalpost.systems.services import (
-    create_secure_address,
-    create_secure_mail_sender,
-    renew_secure_address_certificate,
-)
+from digitalpost.systems.services.receivers import create_secure_address, renew_secure_address_certificate
+from digitalpost.systems.services.senders import create_secure_mail_sender
 from helpers.systems_pki import NORDBY_ADDRESS, SystemsPki, trusted
 
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import create_pull_receiver, create_push_receiver
+from digitalpost.systems.services.receivers import create_pull_receiver, create_push_receiver
 
 PULL = "/apis/v1/receiving/memos"
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.systems.models import SecureAddress
-from digitalpost.systems.services import create_pull_receiver, create_secure_address
+from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.systems_pki import NORDBY_ADDRESS, SystemsPki, p12, trusted
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 
 from digitalpost.audit.models import AuditEntry
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import create_secure_mail_sender, create_sender_system
+from digitalpost.systems.services.senders import create_secure_mail_sender, create_sender_system
 from helpers.systems_pki import SystemsPki, trusted
 
 

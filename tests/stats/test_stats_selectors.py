@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from digitalpost.authorities.models import Authority
-from digitalpost.authorities.services import create_authority
+from digitalpost.authorities.services.organisation import create_authority
 from digitalpost.stats.figures import Period
 from digitalpost.stats.selectors import (
     get_organisation_statistics,

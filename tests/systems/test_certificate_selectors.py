@@ -8,11 +8,8 @@ import pytest
 from django.utils import timezone
 
 from digitalpost.systems.selectors import expiry_status, list_certificates
-from digitalpost.systems.services import (
-    create_secure_address,
-    create_secure_mail_sender,
-    renew_secure_address_certificate,
-)
+from digitalpost.systems.services.receivers import create_secure_address, renew_secure_address_certificate
+from digitalpost.systems.services.senders import create_secure_mail_sender
 from helpers.systems_pki import NORDBY_ADDRESS
 
 

@@ -7,10 +7,10 @@ from django.test import Client
 from django.utils import timezone
 
 from digitalpost.audit.models import AuditEntry
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import (
+from digitalpost.systems.services.receivers import (
     create_pull_receiver,
     create_push_receiver,
     create_secure_address,

@@ -9,12 +9,12 @@ import pytest
 from digitalpost.audit.models import AuditEntry
 from digitalpost.audit.selectors import verify_audit_log
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.authorities.services import create_mailbox
+from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.protocols import smime
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress
-from digitalpost.systems.services import (
+from digitalpost.systems.services.receivers import (
     create_pull_receiver,
     create_secure_address,
     delete_secure_address,

@@ -10,7 +10,7 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.selectors import check_sender_setup
-from digitalpost.systems.services import (
+from digitalpost.systems.services.senders import (
     create_secure_mail_sender,
     create_sender_system,
     make_standard_sender_system,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, Membership
 from digitalpost.audit.services import record_change
 from digitalpost.authorities.models import Authority, AuthorityMailbox
-from digitalpost.authorities.services import insert_authority
+from digitalpost.authorities.services.organisation import insert_authority
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor, Role
 

@@ -5,14 +5,35 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.operation import Operation
 
-from digitalpost.api.auth import SenderSystemAuth
+from digitalpost.api import admin
 from digitalpost.api.errors import problem, render_error, render_unexpected
-from digitalpost.api.routers import admin, contacts, mass_sends, memos, messages, receipts, receivers
+from digitalpost.api.receiver import memos as receiving
+from digitalpost.api.sender import contacts, mass_sends, memos, messages, receipts
+from digitalpost.api.sender.auth import SenderSystemAuth
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import PUBLIC, access_rule
 
-api = NinjaAPI(
+# Operation ids are published: clients generated from the document name their methods after them. Ninja
+# derives them from the module path, so each module keeps the path its operations were first published under.
+PUBLISHED_MODULES = {
+    **{f"digitalpost.api.sender.{name}": f"digitalpost.api.routers.{name}"
+       for name in ("memos", "mass_sends", "contacts", "messages", "receipts")},
+    "digitalpost.api.receiver.memos": "digitalpost.api.routers.receivers",
+    **{f"digitalpost.api.admin.{name}": f"digitalpost.api.routers.admin.{name}"
+       for name in ("organisations", "users", "mailboxes", "addresses", "senders", "receivers", "materials",
+                    "audit", "doctor", "statistics", "register")},
+}
+
+
+class HubAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        module = operation.view_func.__module__
+        return f"{PUBLISHED_MODULES.get(module, module)}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = HubAPI(
     title="digitalpost sender and admin API",
     version="1",
     description=(
@@ -28,7 +49,7 @@ api.add_router("", mass_sends.router)
 api.add_router("", receipts.router)
 api.add_router("", messages.router)
 api.add_router("", contacts.router)
-api.add_router("", receivers.router)  # its own auth: ReceiverSystemAuth
+api.add_router("", receiving.router)  # its own auth: ReceiverSystemAuth
 api.add_router("/admin", admin.router)  # its own auth: AdminTokenAuth (personal admin tokens)
 
 

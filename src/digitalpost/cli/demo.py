@@ -23,12 +23,9 @@ from digitalpost.accounts.selectors import is_operator
 from digitalpost.accounts.services import create_user, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import get_authority_by_cvr
-from digitalpost.authorities.services import (
-    create_authority,
-    create_mailbox,
-    create_material,
-    update_authority_profile,
-)
+from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.authorities.services.materials import create_material
+from digitalpost.authorities.services.organisation import create_authority, update_authority_profile
 from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.roles import Actor, Role
@@ -40,7 +37,8 @@ from digitalpost.protocols.smime import Issued, Purpose, issue_certificate, load
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 from digitalpost.registry.services import register_contact
-from digitalpost.systems.services import create_secure_address, create_secure_mail_sender, create_sender_system
+from digitalpost.systems.services.receivers import create_secure_address
+from digitalpost.systems.services.senders import create_secure_mail_sender, create_sender_system
 
 AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
 OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}

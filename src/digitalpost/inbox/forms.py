@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.conversations.services.inquiries import Inquiry
 from digitalpost.registry.importing import normalise_mobile_number
+from digitalpost.webforms import MultipleFileField
 
 if TYPE_CHECKING:
     from digitalpost.authorities.models import AuthorityMailbox
@@ -22,20 +22,6 @@ if TYPE_CHECKING:
 SUBJECT_MAX_LENGTH = 256
 METADATA_MAX_LENGTH = 1000
 METADATA_PREFIX = "field_"
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """`<input type=file multiple>`: a list of uploaded files, empty ones included (the service judges them)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
-        files = data if isinstance(data, list | tuple) else [data]
-        return [f for f in files if f]
 
 
 class InquiryForm(forms.Form):

@@ -41,7 +41,7 @@ from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.protocols import memo
 from digitalpost.systems.models import ReceiverSystem
-from digitalpost.systems.services import hash_token
+from digitalpost.systems.selectors import hash_token
 
 PULL_CHANNEL = "rest-pull"
 THREAD_LABEL = "dialogtraad"

@@ -13,29 +13,15 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.conversations.selectors import InquiryStatus
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import LogQuery
+from digitalpost.webforms import MultipleFileField
 
 PARTY_NUMBER = re.compile(r"^(\d{10}|\d{8})$")
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """`<input type=file multiple>`: a list of the uploaded files (empty ones too: the service judges them)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[bytes]]:
-        files = data if isinstance(data, list | tuple) else [data]
-        return [f for f in files if f]
 
 
 def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import list_mailboxes, list_materials
-from digitalpost.authorities.services import MAX_REPLY_DEADLINE_DAYS
+from digitalpost.authorities.services.organisation import MAX_REPLY_DEADLINE_DAYS
 from digitalpost.core.roles import ORGANISATION_ROLES, Role
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.selectors import list_receiver_systems
