@@ -23,11 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.core.kombi import Channel
-from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
-from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import complete, finish_job
 from digitalpost.printing.models import PrintBatch, PrintLetter
@@ -229,17 +230,12 @@ def apply_print_receipt(receipt: letters.PrintReceipt) -> bool | None:
         return None
     item.state, item.status_reason, item.status_at = target, receipt.reason, receipt.at
     item.save(update_fields=["state", "status_reason", "status_at"])
-    message = Message.objects.select_for_update(no_key=True).get(pk=item.message_id)
+    message = lock_message(item.message_id)
     append_event(message, event, at=timezone.now(),
                  data={"letter": str(item.pk), "reason": receipt.reason, "at": receipt.at.isoformat()})
-    if target is PrintLetter.State.SENT and message.state == Message.State.ACCEPTED:
-        message.state, message.delivered_at = Message.State.DELIVERED, receipt.at
-        message.save(update_fields=["state", "delivered_at"])
-        if message.sender_system_id is not None:
-            Receipt.objects.get_or_create(message=message, status=ReceiptStatus.COMPLETED,
-                                          defaults={"sender_system_id": message.sender_system_id,
-                                                    "created_at": timezone.now()})
-    elif target is PrintLetter.State.REFUSED and message.state == Message.State.ACCEPTED:
-        message.state = Message.State.FAILED
-        message.save(update_fields=["state"])
+    # The provider's own event (PHYSICAL_LETTER_SENT, PRINT_REFUSED) is the one on the timeline for the new state.
+    if target is PrintLetter.State.SENT:
+        record_delivered(message, at=timezone.now(), delivered_at=receipt.at, event=False)
+    elif target is PrintLetter.State.REFUSED:
+        record_failed(message, at=timezone.now(), reason=None)
     return True

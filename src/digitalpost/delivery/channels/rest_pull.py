@@ -30,17 +30,19 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from digitalpost.conversations.tokens import thread_token
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.delivery.channels.receivers import thread_token
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.lifecycle import record_delivered
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.protocols import memo
 from digitalpost.systems.models import ReceiverSystem
+from digitalpost.systems.receiver_health import note_receiver_success
 from digitalpost.systems.services import hash_token
 
 PULL_CHANNEL = "rest-pull"
@@ -131,12 +133,8 @@ def _locked_routed(receiver: ReceiverSystem, message_id: uuid.UUID) -> Message:
 
 def _deliver(message: Message, receiver: ReceiverSystem, data: dict[str, Any]) -> datetime:
     now = timezone.now()
-    message.state = Message.State.DELIVERED
-    message.delivered_at = now
-    message.save(update_fields=["state", "delivered_at"])
-    append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
-                 data={"channel": PULL_CHANNEL, "receiver": str(receiver.pk), **data})
-    ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
+    if record_delivered(message, at=now, data={"channel": PULL_CHANNEL, "receiver": str(receiver.pk), **data}):
+        note_receiver_success(receiver=receiver)
     return now
 
 

@@ -25,12 +25,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 
-from digitalpost.delivery.channels.receivers import (
-    ForwardPostponed,
-    mark_forwarded,
-    note_receiver_failure,
-    thread_token,
-)
+from digitalpost.conversations.tokens import thread_token
+from digitalpost.delivery.channels.receivers import ForwardPostponed, mark_forwarded, note_receiver_failure
 from digitalpost.delivery.channels.rest_pull import pulled_memo
 from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message

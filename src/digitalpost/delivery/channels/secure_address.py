@@ -16,12 +16,8 @@ import aiosmtplib
 from django.conf import settings
 
 from digitalpost.conversations.fields import entered_fields
-from digitalpost.delivery.channels.receivers import (
-    ForwardPostponed,
-    mark_forwarded,
-    note_receiver_failure,
-    thread_token,
-)
+from digitalpost.conversations.tokens import thread_token
+from digitalpost.delivery.channels.receivers import ForwardPostponed, mark_forwarded, note_receiver_failure
 from digitalpost.delivery.channels.rest_pull import make_available
 from digitalpost.delivery.channels.rest_push import push_inquiry
 from digitalpost.hub.blobs import blob_store
