@@ -16,7 +16,6 @@ from doctor_world import HealthyOrg, close, findings_of, mine, only
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services import create_mailbox
 from digitalpost.core.findings import Severity, SubjectKind
-from digitalpost.delivery.channels.receivers import note_receiver_failure
 from digitalpost.doctor.checks.mailboxes import mailbox_receivers, secure_address_certificates
 from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
@@ -27,6 +26,7 @@ from digitalpost.doctor.checks.snapshot import (
 )
 from digitalpost.protocols.smime import Issued
 from digitalpost.systems.models import Certificate, SecureAddress
+from digitalpost.systems.receiver_health import note_receiver_failure
 from digitalpost.systems.services import create_push_receiver
 
 CODES = {"mailbox.no.receiver", "mailbox.receiver.missing",

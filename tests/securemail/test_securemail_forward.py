@@ -12,8 +12,8 @@ from securemail_mail import PDF, free_port, open_forwarded
 from securemail_pki import HUB_ADDRESS, NORDBY_ADDRESS, openssl
 
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.delivery.channels.receivers import ForwardPostponed
-from digitalpost.delivery.channels.secure_address import forward_inquiry
+from digitalpost.delivery.channels.base import ForwardPostponed
+from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail

@@ -1,22 +1,51 @@
-"""Delivery into a citizen's or company's web mailbox, and giving up on a delivery.
+"""The web-mailbox channel: delivery into a citizen's or company's mailbox, one by one or in batches; giving up.
 
-Both are idempotent: run twice (a worker killed after the effect, before finishing its job), they
-change nothing the second time.
+`prepare` stores the message's documents (outside any transaction); `send` makes the message visible — the
+documents' rows and the DELIVERED state with its event, the sender's COMPLETED receipt and the recipient's
+notices (lifecycle service) — and finishes the job, in one commit. Everything is idempotent: run twice (a
+worker killed after the effect, before finishing its job), it changes nothing the second time. Not for: the
+notices themselves (notifications) or letters on paper (the print hand-off).
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.blobstore import BlobStore
+from digitalpost.delivery.channels.base import Sent
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import bury, complete, finish_job
+
+WEB_MAILBOX_CHANNEL = "web-mailbox"
+
+
+@dataclass(frozen=True)
+class MailboxDelivery:
+    message_id: uuid.UUID
+    documents: list[Document] | None  # None: stored before (a delivery retried after a crash)
+
+
+class WebMailboxChannel:
+    name = WEB_MAILBOX_CHANNEL
+
+    def __init__(self, store: BlobStore | None = None) -> None:
+        self.store = store
+
+    def prepare(self, message: Message, /) -> MailboxDelivery:
+        """The message's documents, written to the blob store (not yet synced when a batch passes its own)."""
+        return MailboxDelivery(message_id=message.pk,
+                               documents=prepare_documents(message, self.store or blob_store()))
+
+    def send(self, outgoing: MailboxDelivery, /, *, job: Job | None = None) -> Sent:
+        return Sent(answer="", recorded=_deliver(outgoing, job=job))
 
 
 def deliver_to_mailbox(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
@@ -29,8 +58,8 @@ def deliver_to_mailbox(*, message_id: uuid.UUID | str, job: Job | None = None) -
         if job is not None:
             complete(job)
         return False
-    documents = prepare_documents(message, blob_store())
-    return _deliver(message_id=message.pk, documents=documents, job=job)
+    channel = WebMailboxChannel()
+    return channel.send(channel.prepare(message), job=job).recorded
 
 
 def deliver_batch(jobs: list[Job]) -> None:
@@ -40,39 +69,38 @@ def deliver_batch(jobs: list[Job]) -> None:
     sync before the transaction that records the deliveries commits.
     """
     store = blob_store()
-    unsynced = store.unsynced()
-    prepared: list[tuple[Job, uuid.UUID | None, list[Document] | None]] = []
+    channel = WebMailboxChannel(store.unsynced())
+    prepared: list[tuple[Job, MailboxDelivery | None]] = []
     try:
         for job in jobs:
             message = Message.objects.filter(pk=job.payload["message"]).first()
             if message is None or message.state != Message.State.ACCEPTED:
-                prepared.append((job, None, None))
+                prepared.append((job, None))
                 continue
-            prepared.append((job, message.pk, prepare_documents(message, unsynced)))
+            prepared.append((job, channel.prepare(message)))
     finally:
         # Also when preparing fails: the one-by-one fallback finds these blobs present and does not write them
         # again, so they must be durable before any delivery that relies on them commits.
         store.sync()
     with transaction.atomic(durable=True):
-        for job, message_id, documents in prepared:
-            if message_id is None or not _record_delivery(message_id=message_id, documents=documents, job=job):
+        for job, delivery in prepared:
+            if delivery is None or not _record_delivery(delivery, job=job):
                 finish_job(job)
 
 
 @transaction.atomic(durable=True)
-def _deliver(*, message_id: uuid.UUID, documents: list[Document] | None, job: Job | None) -> bool:
-    return _record_delivery(message_id=message_id, documents=documents, job=job)
+def _deliver(delivery: MailboxDelivery, *, job: Job | None) -> bool:
+    return _record_delivery(delivery, job=job)
 
 
-def _record_delivery(*, message_id: uuid.UUID, documents: list[Document] | None, job: Job | None) -> bool:
+def _record_delivery(delivery: MailboxDelivery, *, job: Job | None) -> bool:
     """The writes of one delivery, inside the caller's transaction; False when it was already delivered."""
-    message = lock_message(message_id)
+    message = lock_message(delivery.message_id)
     if message.state != Message.State.ACCEPTED:
         return False
-    now = timezone.now()
-    if documents is not None and not message.documents.exists():
-        Document.objects.bulk_create(documents)
-    record_delivered(message, at=now, data={"channel": "web-mailbox"}, clear_pending_memo=True)
+    if delivery.documents is not None and not message.documents.exists():
+        Document.objects.bulk_create(delivery.documents)
+    record_delivered(message, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL}, clear_pending_memo=True)
     if job is not None:
         finish_job(job)
     return True
