@@ -120,8 +120,8 @@ def probe_inquiry(mailbox: AuthorityMailbox, *, probe_id: uuid.UUID, now: dateti
     token = issue_thread_token(thread_id=probe_id, authority_cvr=authority.cvr, mailbox_id=mailbox.pk,
                                may_reply=False, issued_at=at)
     return OutgoingInquiry(message_id=probe_id, message_uuid=str(probe_id), created_at=at, letter=letter, meta=meta,
-                   subject_text=f"{PROBE_TAG} {path}: test – ingen handling / no action needed",
-                   thread_token=token, probe=True)
+                           subject_text=f"{PROBE_TAG} {path}: test – ingen handling / no action needed",
+                           thread_token=token, probe=True)
 
 
 def _probe_send(channel: ReceiverChannel[Any], inquiry: OutgoingInquiry, now: datetime) -> Verdict:

@@ -25,16 +25,16 @@ class PrintChannel:
         """The rendered letter; None when there is nothing (more) to print."""
         return prepare_print_letter(message_id)
 
-    def send(self, outgoing: RenderedLetter, /, *, job: Job | None = None) -> Sent:
+    def send(self, outgoing: RenderedLetter | None, /, *, job: Job | None = None) -> Sent:
+        """Record the letter for the next batch; with nothing to print, the job is simply done."""
+        if outgoing is None:
+            if job is not None:
+                complete(job)
+            return Sent(answer="", recorded=False)
         return Sent(answer="", recorded=record_print_letter(outgoing, job=job))
 
 
 def hand_over_to_print(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
     """Make the letter of an accepted print message; False when there is nothing (more) to do."""
     channel = PrintChannel()
-    rendered = channel.prepare(message_id)
-    if rendered is None:
-        if job is not None:
-            complete(job)
-        return False
-    return channel.send(rendered, job=job).recorded
+    return channel.send(channel.prepare(message_id), job=job).recorded
