@@ -49,8 +49,8 @@ def _message_names(tree: ast.AST) -> set[str]:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and _names_message(node.annotation):
             found.add(node.target.id)
         elif isinstance(node, ast.Assign) and (_names_message(node.value) or _is_lock_call(node.value)):
-            if _names_message_state(node.value):
-                continue  # `state = Message.State.X` is a value, not a message
+            if isinstance(node.value, ast.Attribute) and _names_message_state(node.value):
+                continue  # `target = Message.State.X` is a value, not a message
             found.update(t.id for t in node.targets if isinstance(t, ast.Name))
     return found
 
@@ -131,6 +131,11 @@ PLANTED = {
 def f(message_id):
     message = Message.objects.select_for_update().get(pk=message_id)
     message.state = "DELIVERED"
+""",
+    "attribute on a message found by its state": """
+def f(pk):
+    message = Message.objects.filter(pk=pk, state=Message.State.ACCEPTED).first()
+    message.state = target
 """,
     "attribute on an annotated parameter": """
 def f(message: Message):
