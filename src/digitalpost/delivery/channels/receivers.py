@@ -120,14 +120,15 @@ class ReceiverChannel(Generic[OutgoingT]):
                               data={"channel": self.name, "receiver": str(self.receiver.pk), "relay": answer[:200]})
 
     def failed(self, inquiry_id: uuid.UUID, reason: str) -> None:
-        note_receiver_failure(receiver=self.receiver, reason=reason, message_id=inquiry_id)
+        record_failed_hand_over(receiver=self.receiver, reason=reason, message_id=inquiry_id)
 
 
 @transaction.atomic(durable=True)
-def note_receiver_failure(*, receiver: ReceiverSystem, reason: str, message_id: uuid.UUID | None = None) -> None:
-    """Count a failed hand-over; a deactivation it causes goes on the timeline of the message that could not go."""
+def record_failed_hand_over(*, receiver: ReceiverSystem, reason: str, message_id: uuid.UUID) -> None:
+    """Count the receiver's failure (systems.receiver_health); a deactivation it causes goes on the timeline of
+    the message that could not go, in the same transaction."""
     deactivated = record_receiver_failure(receiver=receiver, reason=reason)
-    if deactivated is not None and message_id is not None:
+    if deactivated is not None:
         append_event(lock_message(message_id), EventKind.RECEIVER_DEACTIVATED, at=deactivated.at,
                      data={"receiver": str(deactivated.receiver.pk),
                            "failingSince": deactivated.failing_since.isoformat(), "reason": reason[:500]})
