@@ -6,7 +6,7 @@ mode, the demo authority from `digitalpost.cli.demo.load_demo`):
 1. `protocols.letters.render_letter` on a typical 2-page letter (the cover with the address in the window, and
    a one-page A4 PDF decision passed through): letters/s and per-letter p50/p99;
 2. the PRINT job path: messages to exempt citizens accepted through `accept_memo` (not timed), then the worker
-   (`outbox.worker.run_once` with the real handlers, i.e. `printing.services.render_print_letter`: load the
+   (`outbox.worker.run_once` with the real handlers, i.e. the print hand-off channel `hand_over_to_print`: load the
    message, read its documents from the blob store, render, store the PDF, record the letter and its event)
    until no PRINT job is due: letters/s and per-job p50/p99; every message must end with exactly one letter;
 3. `printing.services.write_batches` into the spool folder (PDFs + manifest, fsynced): letters/s;
@@ -161,7 +161,7 @@ def measure_batches(spool: Path) -> dict[str, Any]:
 
 def report(figures: dict[str, Any]) -> str:
     rows = [("render_letter (2 pages, in memory)", figures["render"]),
-            ("PRINT job (render_print_letter, SQLite)", figures["jobs"])]
+            ("PRINT job (hand_over_to_print, SQLite)", figures["jobs"])]
     lines = [f"{'print letters':<42} {'letters':>8} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"]
     for name, row in rows:
         lines.append(f"{name:<42} {row['letters']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} "

@@ -5,8 +5,8 @@ mode, dev PKI from `digitalpost.cli.devca`, the demo authority from `digitalpost
 
 1. citizen inquiries to Nordby's Borgerservice (`send_inquiry`), sized so the forwarded mail is ~5 KB and
    ~150 KB;
-2. outbound: `prepare_inquiry_mail` for every inquiry (forwards/s), then, message by message and interleaved,
-   the same forward again, the same sign + encrypt of the same inner entity with the real `openssl cms`
+2. outbound: the secure-address channel's `prepare` for every inquiry (forwards/s), then, message by message
+   and interleaved, the same forward again, the same sign + encrypt of the same inner entity with the real `openssl cms`
    (`cms -sign | cms -encrypt -aes-256-cbc`, two processes per message) and with the same library in-process
    (libcrypto's CMS_sign / CMS_encrypt through ctypes: openssl without its process start-up);
 3. inbound: every forward is opened with the secure address's key, and replies signed by Nordby's standard
@@ -369,9 +369,14 @@ def build_reply(world: World, original: Opened, pad: int | None) -> bytes:
 def outbound(args: argparse.Namespace, world: World, work: Path, label: str, target: int) -> tuple[
         dict[str, Any], list[Opened]]:
     """Forwards of ~`target`-byte mails: ours alone (throughput), then ours / openssl CLI / libcrypto interleaved."""
-    from digitalpost.delivery.channels.secure_address import prepare_inquiry_mail
+    from digitalpost.delivery.channels.receivers import inquiry_of
+    from digitalpost.delivery.channels.secure_address import PreparedMail, SecureAddressChannel
     from digitalpost.hub.keys import hub_identity
     from digitalpost.protocols import smime
+
+    def prepare_inquiry_mail(message: Any, receiver: Any) -> PreparedMail:
+        """The forward as the secure-address channel prepares it (what FORWARD jobs send)."""
+        return SecureAddressChannel(receiver).prepare(inquiry_of(message))
 
     def forward_size(pad: int | None) -> int:
         return len(prepare_inquiry_mail(load_message(make_inquiry(world, pad).pk), world.receiver).data)

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.delivery.channels.receivers import ForwardPostponed
-from digitalpost.delivery.channels.secure_address import forward_inquiry
+from digitalpost.delivery.channels.base import ForwardPostponed
+from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail

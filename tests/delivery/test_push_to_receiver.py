@@ -1,5 +1,6 @@
 """REST push: an inquiry is POSTed over verified HTTPS to the receiver's endpoint, signed by the hub, carrying the
-dialog-thread token; a failing or untrusted endpoint postpones the job and nothing is lost."""
+dialog-thread token; a failing or untrusted endpoint postpones the job and nothing is lost. The doctor's probe
+goes through the same channel: marked, signed, and never recorded."""
 
 from __future__ import annotations
 
@@ -20,11 +21,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 
+from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.rest_pull import THREAD_LABEL
+from digitalpost.doctor.probe import PROBE_TAG, probe_mailbox
 from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
@@ -228,3 +231,50 @@ def test_push_receiver_needs_an_https_endpoint(cast, url):
         create_push_receiver(authority=cast.nordby.authority, name="Nordby ESDH", endpoint_url=url)
     assert refused.value.code == ErrorCode.REQUEST_INVALID
     assert not ReceiverSystem.objects.filter(kind=ReceiverSystem.Kind.REST_PUSH).exists()
+
+
+def push_mailbox(cast, url: str) -> tuple[AuthorityMailbox, ReceiverSystem]:
+    receiver = create_push_receiver(authority=cast.nordby.authority, name="Nordby ESDH", endpoint_url=url)
+    return create_mailbox(authority=cast.nordby.authority, name="Byggesager", receiver_system=receiver), receiver
+
+
+def test_the_probe_is_pushed_by_the_same_channel_marked_signed_and_never_recorded(cast, push_server, securemail_pki):
+    mailbox, receiver = push_mailbox(cast, push_server.url)
+    messages = Message.objects.count()
+
+    result = probe_mailbox(mailbox)
+
+    assert result.route == "REST_PUSH"
+    assert f"{push_server.url} accepted the test inquiry: HTTP 200" in result.detail
+    (request,) = push_server.requests
+    assert request.headers["x-digitalpost-probe"] == request.headers["x-digitalpost-message-id"]
+    assert "x-digitalpost-thread" not in request.headers
+    public_key = securemail_pki.hub.certificate.x509.public_key()
+    assert isinstance(public_key, rsa.RSAPublicKey)
+    sig = request.headers["x-digitalpost-signature"].split(" ")[2].removeprefix("sig=")
+    public_key.verify(base64.b64decode(sig), request.body, padding.PKCS1v15(), hashes.SHA256())
+    assert memo.parse(request.body, max_bytes=10**7).header.label.startswith(PROBE_TAG)
+    assert Message.objects.count() == messages
+    receiver.refresh_from_db()
+    assert (receiver.failing_since, receiver.is_active) == (None, True)
+
+
+def test_a_refusing_push_endpoint_fails_the_probe_with_its_status_and_is_not_counted_failing(cast, push_server):
+    mailbox, receiver = push_mailbox(cast, push_server.url)
+    push_server.statuses = [503]
+
+    result = probe_mailbox(mailbox)
+
+    assert result.outcome == "FAILED"
+    assert f"{push_server.url} refused the test inquiry: HTTP 503" in result.detail
+    receiver.refresh_from_db()
+    assert receiver.failing_since is None
+
+
+def test_an_unreachable_push_endpoint_fails_the_probe_as_not_answering(cast):
+    mailbox, _ = push_mailbox(cast, f"https://127.0.0.1:{free_port()}/inbox")
+
+    result = probe_mailbox(mailbox)
+
+    assert result.outcome == "FAILED"
+    assert "did not answer" in result.detail

@@ -15,7 +15,6 @@ import pytest
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.findings import Severity, SubjectKind
-from digitalpost.delivery.channels.receivers import note_receiver_failure
 from digitalpost.doctor.checks.mailboxes import mailbox_receivers, secure_address_certificates
 from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
@@ -26,6 +25,7 @@ from digitalpost.doctor.checks.snapshot import (
 )
 from digitalpost.protocols.smime import Issued
 from digitalpost.systems.models import Certificate, SecureAddress
+from digitalpost.systems.receiver_health import note_receiver_failure
 from digitalpost.systems.services.receivers import create_push_receiver
 from helpers.doctor_world import HealthyOrg, close, findings_of, mine, only
 

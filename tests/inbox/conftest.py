@@ -18,7 +18,7 @@ from django.utils import timezone
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.receive import receive_secure_mail
-from digitalpost.delivery.channels.receivers import thread_token
+from digitalpost.conversations.tokens import thread_token
 from digitalpost.gateway.answers import smtp_answer
 from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, Thread

@@ -1,12 +1,38 @@
-"""A message's life: the events on its timeline, which of them are final, and receipt statuses.
+"""A message's life: its states and which may follow which, the events on its timeline, receipt statuses.
 
-The event log itself is stored by the messages app; this module only names things and decides
-finality, so it can be tested without a database.
+The event log and `Message.state` are stored by the messages app, and only its lifecycle service
+(`messages.services.lifecycle`) changes the state; this module only names things, says which state changes are
+allowed and decides finality, so all of it can be tested without a database.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+
+
+class MessageState(StrEnum):
+    """`Message.state`: accepted by the hub, then exactly one ending."""
+
+    ACCEPTED = "ACCEPTED"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    RECALLED = "RECALLED"
+
+
+# Which state may follow which. Accepted is the only open state; each ending is final, so a second attempt at any
+# change (a worker run twice, a recall racing the delivery) finds the move not allowed and changes nothing.
+TRANSITIONS: Mapping[MessageState, frozenset[MessageState]] = {
+    MessageState.ACCEPTED: frozenset({MessageState.DELIVERED, MessageState.FAILED, MessageState.RECALLED}),
+    MessageState.DELIVERED: frozenset(),
+    MessageState.FAILED: frozenset(),
+    MessageState.RECALLED: frozenset(),
+}
+
+
+def may_become(current: str, target: str) -> bool:
+    """Whether a message in state `current` may move to `target` now."""
+    return MessageState(target) in TRANSITIONS[MessageState(current)]
 
 
 class ReceiptStatus(StrEnum):

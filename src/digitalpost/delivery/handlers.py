@@ -1,16 +1,20 @@
-"""The work handlers the delivery worker runs, by work kind."""
+"""The work handlers the delivery worker runs: each work kind goes out through one channel.
+
+DELIVER and DELIVER_BULK → the web mailbox; FORWARD → the receiver system's channel (delivery.forward picks
+it); PRINT → the print hand-off; NOTIFY → the e-mail notice; SMS → NemSMS. A handler only loads what the job
+names and calls the channel; the channel knows which errors are worth a retry.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from digitalpost.delivery.channels.secure_address import forward_inquiry
+from digitalpost.delivery.channels.notices import EmailNoticeChannel, SmsChannel
+from digitalpost.delivery.channels.print_handoff import hand_over_to_print
 from digitalpost.delivery.channels.web_mailbox import deliver_batch, deliver_to_mailbox, give_up_delivery
-from digitalpost.hub.relay import send_via_relay
-from digitalpost.notifications.services import send_notice, send_sms
+from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import BatchHandler, GiveUp, Handler
-from digitalpost.printing.services import render_print_letter
 
 
 def deliver(job: Job) -> None:
@@ -22,15 +26,17 @@ def forward(job: Job) -> None:
 
 
 def print_letter(job: Job) -> None:
-    render_print_letter(message_id=job.payload["message"], job=job)
+    hand_over_to_print(message_id=job.payload["message"], job=job)
 
 
 def notify(job: Job) -> None:
-    send_notice(job=job, relay=send_via_relay)
+    channel = EmailNoticeChannel()
+    channel.send(channel.prepare(job), job=job)
 
 
 def sms(job: Job) -> None:
-    send_sms(job=job)
+    channel = SmsChannel()
+    channel.send(channel.prepare(job), job=job)
 
 
 # Mass-send items are delivered like single messages, from a queue of their own (DELIVER_BULK), many per commit.

@@ -7,6 +7,9 @@ Per receiver kind:
   `X-DigitalPost-Probe` header, handed to the relay like every forward. SMTP 250 → OK; a refusal ("550 user
   unknown"), a timeout or a certificate the hub cannot encrypt to → FAILED with the answer.
 - REST push: a MeMo marked the same way POSTed to the endpoint with the usual signature headers; 2xx → OK.
+
+Both are prepared and sent by the receiver's own channel (delivery.forward.channel_for), from a synthetic
+`OutgoingInquiry` that is never stored: the same code as every real forward, minus the recording.
 - REST pull: nothing is queued (a synthetic inquiry would reach the case system as a real one); a pull system
   is judged by its fetching: inquiries waiting longer than DIGITALPOST_PROBE_PULL_HOURS (default 24) → FAILED.
 
@@ -26,24 +29,27 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-import aiosmtplib
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
+from digitalpost.conversations.tokens import issue_thread_token
+from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed
+from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
 from digitalpost.delivery.channels.rest_pull import list_available_messages
-from digitalpost.delivery.channels.rest_push import SIGNATURE_HEADER, PushRequest, send_push, sign_body
-from digitalpost.delivery.channels.secure_address import PreparedMail, send_mail
+from digitalpost.delivery.forward import channel_for
 from digitalpost.doctor.models import ProbeResult
-from digitalpost.hub.keys import hub_identity, thread_keyring, trust_anchors
+from digitalpost.hub.keys import trust_anchors
 from digitalpost.protocols import mail, memo, smime
-from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
+from digitalpost.protocols.threads import ReplyRule
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
 
+__all__ = ["PROBE_HEADER", "PROBE_TAG", "is_probe_due", "probe_mailbox", "probe_mailboxes"]
+
 PROBE_TAG = "[digitalpost probe]"
-PROBE_HEADER = "X-DigitalPost-Probe"
 PROBE_SENDER_NAME = "digitalpost probe"
 PROBE_TEXT = f"""\
 {PROBE_TAG}
@@ -93,78 +99,44 @@ def _mailbox_path(mailbox: AuthorityMailbox) -> str:
     return " / ".join(names)
 
 
-def _smtp_answer(exc: Exception) -> str:
-    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused) and exc.recipients:
-        first = exc.recipients[0]
-        return f"{first.code} {first.message}"
-    if isinstance(exc, aiosmtplib.SMTPResponseException):
-        return f"{exc.code} {exc.message}"
-    return f"{type(exc).__name__}: {exc}"
+def probe_inquiry(mailbox: AuthorityMailbox, *, probe_id: uuid.UUID, now: datetime) -> OutgoingInquiry:
+    """The synthetic inquiry: what a citizen's inquiry to `mailbox` looks like, marked as a test, never stored.
 
-
-def build_probe_mail(mailbox: AuthorityMailbox, *, probe_id: uuid.UUID, now: datetime) -> PreparedMail:
-    """The synthetic inquiry for a secure address: what a real forward looks like, marked as a test."""
-    receiver = mailbox.receiver_system
-    assert receiver is not None
-    assert receiver.secure_address is not None
-    address = receiver.secure_address
+    Its thread token says "no reply" and names no conversation (the probe's own id).
+    """
     authority = mailbox.authority
     at = now.replace(microsecond=0)
-    ref = ThreadRef(thread_id=probe_id, authority_cvr=authority.cvr, mailbox_id=mailbox.pk,
-                    reply_rule=ReplyRule.NO_REPLY)
-    token = encode(ref, keyring=thread_keyring(), issued_at=at)
+    path = _mailbox_path(mailbox)
+    letter = memo.simple_message(
+        sender_cvr=authority.cvr, sender_label=PROBE_SENDER_NAME, recipient_id=authority.cvr,
+        recipient_id_type="CVR", label=f"{PROBE_TAG} {path}",
+        files=[("probe.txt", "text/plain", PROBE_TEXT.encode())], message_uuid=str(probe_id), created=now,
+    )
     meta = mail.InquiryMetadata(
         message_id=probe_id, created_at=at, sender_type=mail.IdentityType.CVR, sender_number=authority.cvr,
         sender_name=PROBE_SENDER_NAME, authority_cvr=authority.cvr, mailbox_id=mailbox.pk,
-        mailbox_name=_mailbox_path(mailbox), thread_id=probe_id, reply_rule=ReplyRule.NO_REPLY,
+        mailbox_name=path, thread_id=probe_id, reply_rule=ReplyRule.NO_REPLY,
     )
-    entity = mail.build_inner_entity(meta=meta, body_text=PROBE_TEXT, attachments=(), thread_token=token)
-    hub = hub_identity()
-    recipient = smime.load_certificate(address.certificate.pem.encode())
-    protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
-    envelope = mail.Envelope(
-        from_addr=settings.DIGITALPOST_HUB_ADDRESS, to_addr=address.email,
-        subject=f"{PROBE_TAG} {_mailbox_path(mailbox)}: test – ingen handling / no action needed",
-        message_id=mail.make_message_id(probe_id, settings.DIGITALPOST_HUB_DOMAIN), date=at,
-    )
-    marker = f"{PROBE_HEADER}: {probe_id}\r\n".encode()
-    return PreparedMail(recipient=address.email, data=marker + mail.with_envelope(envelope, protected))
+    token = issue_thread_token(thread_id=probe_id, authority_cvr=authority.cvr, mailbox_id=mailbox.pk,
+                               may_reply=False, issued_at=at)
+    return OutgoingInquiry(message_id=probe_id, message_uuid=str(probe_id), created_at=at, letter=letter, meta=meta,
+                           subject_text=f"{PROBE_TAG} {path}: test – ingen handling / no action needed",
+                           thread_token=token, probe=True)
 
 
-def _probe_secure_address(mailbox: AuthorityMailbox, receiver: ReceiverSystem, probe_id: uuid.UUID,
-                          now: datetime) -> Verdict:
-    address = receiver.secure_address
-    assert address is not None
-    certificate = smime.load_certificate(address.certificate.pem.encode())
-    problems = smime.check_certificate(certificate, purpose=smime.Purpose.EMAIL_ENCRYPTION,
-                                       trust_anchors=trust_anchors(), at=now, email=address.email)
-    if problems:
-        return Verdict(ProbeResult.Outcome.FAILED, f"not sent: the hub cannot encrypt to {address.email} ("
-                       + "; ".join(f"{p.code}: {p.text}" for p in problems) + ")")
+def _probe_send(channel: ReceiverChannel[Any], inquiry: OutgoingInquiry, now: datetime) -> Verdict:
+    """Send the synthetic inquiry through the receiver's own channel; its answer is the verdict."""
+    where = channel.target
+    problem = channel.unusable_because(now)
+    if problem is not None:
+        return Verdict(ProbeResult.Outcome.FAILED, f"not sent: {problem}")
     try:
-        answer = send_mail(build_probe_mail(mailbox, probe_id=probe_id, now=now))
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        return Verdict(ProbeResult.Outcome.FAILED, f"{address.email} refused the test inquiry: {_smtp_answer(exc)}")
-    return Verdict(ProbeResult.Outcome.OK, f"{address.email} accepted the test inquiry: 250 {answer}".strip())
-
-
-def _probe_push(mailbox: AuthorityMailbox, receiver: ReceiverSystem, probe_id: uuid.UUID, now: datetime) -> Verdict:
-    authority = mailbox.authority
-    letter = memo.simple_message(
-        sender_cvr=authority.cvr, sender_label=PROBE_SENDER_NAME, recipient_id=authority.cvr,
-        recipient_id_type="CVR", label=f"{PROBE_TAG} {_mailbox_path(mailbox)}",
-        files=[("probe.txt", "text/plain", PROBE_TEXT.encode())], message_uuid=str(probe_id), created=now,
-    )
-    body = memo.build(letter)
-    headers = {"Content-Type": "application/xml", "X-DigitalPost-Message-Id": str(probe_id),
-               PROBE_HEADER: str(probe_id), SIGNATURE_HEADER: sign_body(body)}
-    try:
-        status = send_push(PushRequest(url=receiver.endpoint_url, body=body, headers=headers))
-    except (OSError, ValueError) as exc:
-        return Verdict(ProbeResult.Outcome.FAILED, f"{receiver.endpoint_url} did not answer: {exc}")
-    if 200 <= status < 300:
-        return Verdict(ProbeResult.Outcome.OK, f"{receiver.endpoint_url} accepted the test inquiry: HTTP {status}")
-    return Verdict(ProbeResult.Outcome.FAILED, f"{receiver.endpoint_url} refused the test inquiry: HTTP {status}")
+        sent = channel.send(channel.prepare(inquiry))
+    except ForwardPostponed as exc:
+        if exc.answer:
+            return Verdict(ProbeResult.Outcome.FAILED, f"{where} refused the test inquiry: {exc.answer}")
+        return Verdict(ProbeResult.Outcome.FAILED, f"{where} did not answer: {exc.__cause__ or exc}")
+    return Verdict(ProbeResult.Outcome.OK, f"{where} accepted the test inquiry: {channel.acceptance(sent)}".strip())
 
 
 def _probe_pull(receiver: ReceiverSystem, now: datetime) -> Verdict:
@@ -208,11 +180,10 @@ def _route_verdict(mailbox: AuthorityMailbox, probe_id: uuid.UUID, now: datetime
     if not receiver.is_active:
         since = f" since {receiver.deactivated_at:%Y-%m-%d}" if receiver.deactivated_at else ""
         return Verdict(ProbeResult.Outcome.FAILED, f"not sent: receiver system {receiver.name} is deactivated{since}")
-    if receiver.kind == ReceiverSystem.Kind.SECURE_ADDRESS:
-        return _probe_secure_address(mailbox, receiver, probe_id, now)
-    if receiver.kind == ReceiverSystem.Kind.REST_PUSH:
-        return _probe_push(mailbox, receiver, probe_id, now)
-    return _probe_pull(receiver, now)
+    channel = channel_for(receiver)
+    if not channel.sends_probes:
+        return _probe_pull(receiver, now)
+    return _probe_send(channel, probe_inquiry(mailbox, probe_id=probe_id, now=now), now)
 
 
 def probe_mailbox(mailbox: AuthorityMailbox, *, now: datetime | None = None) -> ProbeResult:

@@ -1,11 +1,12 @@
 """Sending the notices, reminders and NemSMS queued with a message's delivery, and the recipient's preferences.
 
-The delivery transaction (messages.services.delivery) queues the work: NOTIFY `notice:<message>` for a recipient
-who wants e-mail notices, NOTIFY `reminder:<message>` (due DIGITALPOST_LEGAL_REMINDER_DAYS later) for a legal
-notification, SMS `sms:<message>` for a NEMSMS message. The worker runs the handlers here, outside any
-transaction: each checks whether its effect is recorded already, looks again at whether it is still wanted
-(preferences, register status, read), does it, then records it with its event and finishes the job in one
-transaction. A relay or SMS provider that is down means RetryLater: the job waits and nothing is lost.
+The delivery transaction (messages.services.lifecycle.queue_notices) queues the work: NOTIFY
+`notice:<message>` for a recipient who wants e-mail notices, NOTIFY `reminder:<message>` (due
+DIGITALPOST_LEGAL_REMINDER_DAYS later) for a legal notification, SMS `sms:<message>` for a NEMSMS message. The
+worker runs these through the notice channels (delivery.channels.notices), outside any transaction: each
+checks whether its effect is recorded already, looks again at whether it is still wanted (preferences,
+register status, read), does it, then records it with its event and finishes the job in one transaction. A
+relay or SMS provider that is down means RetryLater: the job waits and nothing is lost.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ NOTICE_HEADER_VALUES = {Notice.Kind.NEW_MAIL: "new-mail", Notice.Kind.REMINDER: 
 
 
 class Relay(Protocol):
-    """securemail.relay.send_via_relay, passed in by the delivery app (a sibling app is not imported here)."""
+    """hub.relay.send_via_relay, passed in by the delivery app's notice channel (delivery.channels.notices)."""
 
     def __call__(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
 

@@ -23,13 +23,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.core.kombi import Channel
-from digitalpost.core.lifecycle import EventKind, ReceiptStatus
+from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
-from digitalpost.messages.models import Document, Message, Receipt
+from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import complete, finish_job
+from digitalpost.outbox.services import finish_job
 from digitalpost.printing.models import PrintBatch, PrintLetter
 from digitalpost.printing.transports import Transport, open_transport
 from digitalpost.protocols import letters
@@ -52,37 +53,48 @@ def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
     )
 
 
-def render_print_letter(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
-    """Make the letter PDF of an accepted print message; False when there is nothing (more) to do."""
+@dataclass(frozen=True)
+class RenderedLetter:
+    """A message's letter PDF, stored, waiting to be recorded for the next print batch."""
+
+    message_id: uuid.UUID
+    letter: letters.Letter
+    pdf_key: str
+    pages: int
+    documents: list[Document] | None  # to store with it (None: stored before)
+
+
+def prepare_print_letter(message_id: uuid.UUID | str) -> RenderedLetter | None:
+    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do."""
     message = (Message.objects.select_related("mailbox__owner", "authority").filter(pk=message_id).first())
     if message is None or message.state != Message.State.ACCEPTED or message.channel != Channel.PRINT \
             or PrintLetter.objects.filter(message_id=message_id).exists():
-        if job is not None:
-            complete(job)
-        return False
+        return None
     prepared = prepare_documents(message, blob_store())
     documents = prepared if prepared is not None else list(message.documents.order_by("position"))
     letter = _letter_for(message, documents)
     rendered = letters.render_letter(letter)
     pdf_key = blob_store().put(rendered.pdf).key
-    return _record_rendered(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
-                            documents=prepared, job=job)
+    return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
+                          documents=prepared)
 
 
 @transaction.atomic(durable=True)
-def _record_rendered(*, message_id: uuid.UUID, letter: letters.Letter, pdf_key: str, pages: int,
-                     documents: list[Document] | None, job: Job | None) -> bool:
-    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
+def record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
+    """Record the rendered letter for the next batch (LETTER_RENDERED) and finish the job; False if done before."""
+    message = lock_message(rendered.message_id)
     if message.state != Message.State.ACCEPTED or PrintLetter.objects.filter(message=message).exists():
         return False
     now = timezone.now()
-    if documents is not None and not message.documents.exists():
-        Document.objects.bulk_create(documents)
+    if rendered.documents is not None and not message.documents.exists():
+        Document.objects.bulk_create(rendered.documents)
     if message.pending_memo is not None:
         message.pending_memo = None
         message.save(update_fields=["pending_memo"])
-    PrintLetter.objects.create(id=letter.letter_id, message=message, pdf_blob=pdf_key, pages=pages, rendered_at=now)
-    append_event(message, EventKind.LETTER_RENDERED, at=now, data={"letter": letter.letter_id, "pages": pages})
+    letter_id = rendered.letter.letter_id
+    PrintLetter.objects.create(id=letter_id, message=message, pdf_blob=rendered.pdf_key, pages=rendered.pages,
+                               rendered_at=now)
+    append_event(message, EventKind.LETTER_RENDERED, at=now, data={"letter": letter_id, "pages": rendered.pages})
     if job is not None:
         finish_job(job)
     return True
@@ -229,17 +241,12 @@ def apply_print_receipt(receipt: letters.PrintReceipt) -> bool | None:
         return None
     item.state, item.status_reason, item.status_at = target, receipt.reason, receipt.at
     item.save(update_fields=["state", "status_reason", "status_at"])
-    message = Message.objects.select_for_update(no_key=True).get(pk=item.message_id)
+    message = lock_message(item.message_id)
     append_event(message, event, at=timezone.now(),
                  data={"letter": str(item.pk), "reason": receipt.reason, "at": receipt.at.isoformat()})
-    if target is PrintLetter.State.SENT and message.state == Message.State.ACCEPTED:
-        message.state, message.delivered_at = Message.State.DELIVERED, receipt.at
-        message.save(update_fields=["state", "delivered_at"])
-        if message.sender_system_id is not None:
-            Receipt.objects.get_or_create(message=message, status=ReceiptStatus.COMPLETED,
-                                          defaults={"sender_system_id": message.sender_system_id,
-                                                    "created_at": timezone.now()})
-    elif target is PrintLetter.State.REFUSED and message.state == Message.State.ACCEPTED:
-        message.state = Message.State.FAILED
-        message.save(update_fields=["state"])
+    # The provider's own event (PHYSICAL_LETTER_SENT, PRINT_REFUSED) is the one on the timeline for the new state.
+    if target is PrintLetter.State.SENT:
+        record_delivered(message, at=timezone.now(), delivered_at=receipt.at, event=False)
+    elif target is PrintLetter.State.REFUSED:
+        record_failed(message, at=timezone.now(), reason=None)
     return True

@@ -1,83 +1,134 @@
-"""What every receiver channel shares: postponing, the thread token it carries, and recording the outcome.
+"""What the channels to an authority's receiver system share: the inquiry that leaves, recording, failures.
 
-Secure address (forward.py), REST pull (pull.py) and REST push (push.py) differ only in how the inquiry leaves;
-marking it forwarded and counting receiver failures are the same for all of them.
+Secure address, REST push and REST pull differ only in how the inquiry leaves. They all take an
+`OutgoingInquiry`: a value object built from a stored inquiry (`inquiry_of`) or, by the doctor's probe, from
+nothing stored at all — so the probe is prepared and sent by the very code that forwards real inquiries.
+Marking an inquiry delivered (the messages lifecycle) and counting receiver failures (systems.receiver_health)
+are the same for every channel. Not for: building a mail or a request (the channel modules) or choosing the
+channel (delivery.forward).
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from digitalpost.conversations.fields import entered_fields
+from digitalpost.conversations.tokens import thread_token
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.hub.keys import thread_keyring
-from digitalpost.messages.models import Message, Thread
+from digitalpost.delivery.channels.base import Sent
+from digitalpost.hub.blobs import blob_store
+from digitalpost.messages.models import Message
+from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.lifecycle import lock_message, mark_delivered
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import finish_job
-from digitalpost.outbox.worker import RetryLater
-from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
+from digitalpost.protocols import mail, memo
+from digitalpost.protocols.threads import ReplyRule
+from digitalpost.registry.models import Contact
 from digitalpost.systems.models import ReceiverSystem
+from digitalpost.systems.receiver_health import record_receiver_failure
 
-log = logging.getLogger(__name__)
-
-
-class ForwardPostponed(RetryLater):
-    """The mail cannot go yet (no receiver, receiver down); the job is retried later, nothing is lost."""
+OutgoingT = TypeVar("OutgoingT")
 
 
-def thread_token(thread: Thread) -> str:
-    rule = ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY
-    ref = ThreadRef(thread_id=thread.pk, authority_cvr=thread.authority.cvr, mailbox_id=thread.authority_mailbox_id,
-                    reply_rule=rule)
-    return encode(ref, keyring=thread_keyring(), issued_at=thread.created_at.replace(microsecond=0))
+@dataclass(frozen=True)
+class OutgoingInquiry:
+    """An inquiry on its way to an authority's receiver system; `probe` for the doctor's synthetic one.
 
-
-@transaction.atomic(durable=True)
-def mark_forwarded(
-    *, message_id: uuid.UUID, receiver: ReceiverSystem, answer: str, job: Job | None, channel: str = "secure-address"
-) -> bool:
-    message = Message.objects.select_for_update(no_key=True).get(pk=message_id)
-    if message.state != Message.State.ACCEPTED:
-        return False
-    now = timezone.now()
-    message.state = Message.State.DELIVERED
-    message.delivered_at = now
-    message.save(update_fields=["state", "delivered_at"])
-    append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
-                 data={"channel": channel, "receiver": str(receiver.pk), "relay": answer[:200]})
-    ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
-    if job is not None:
-        finish_job(job)
-    return True
-
-
-@transaction.atomic(durable=True)
-def note_receiver_failure(*, receiver: ReceiverSystem, reason: str, message: Message | None = None) -> None:
-    """Remember since when the receiver fails; after the configured days it is deactivated (mail waits).
-
-    Deactivation is an alert: it is logged and put on the timeline of the message that could not go.
+    `letter` is the MeMo as accepted (its first file is the text, the others attachments); `meta` what the
+    metadata file says; `subject_text` the citizen's subject (for a probe: the whole subject line).
     """
-    now = timezone.now()
-    locked = ReceiverSystem.objects.select_for_update(no_key=True).get(pk=receiver.pk)
-    if locked.failing_since is None:
-        locked.failing_since = now
-        locked.save(update_fields=["failing_since"])
-    limit = timedelta(days=settings.DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS)
-    if locked.is_active and now - locked.failing_since >= limit:
-        locked.is_active = False
-        locked.deactivated_at = now
-        locked.save(update_fields=["is_active", "deactivated_at"])
-        log.warning("receiver system %s (%s) deactivated after failing since %s: %s", locked.name, locked.pk,
-                    locked.failing_since.isoformat(), reason)
-        if message is not None:
-            append_event(
-                Message.objects.select_for_update(no_key=True).get(pk=message.pk), EventKind.RECEIVER_DEACTIVATED,
-                at=now, data={"receiver": str(locked.pk), "failingSince": locked.failing_since.isoformat(),
-                              "reason": reason[:500]},
-            )
+
+    message_id: uuid.UUID
+    message_uuid: str
+    created_at: datetime
+    letter: memo.Message
+    meta: mail.InquiryMetadata
+    subject_text: str
+    thread_token: str
+    probe: bool = False
+
+    @property
+    def files(self) -> list[tuple[str, str, bytes]]:
+        """(name, media type, content) of the letter's files; the first is the text."""
+        return letter_files(self.letter)
+
+
+def letter_files(letter: memo.Message) -> list[tuple[str, str, bytes]]:
+    return [(file.filename, file.encoding_format, file.content) for _, _, file in memo.iter_files(letter)]
+
+
+def inquiry_of(message: Message) -> OutgoingInquiry:
+    """The `OutgoingInquiry` of a stored inquiry (thread, its authority, mailbox and party loaded)."""
+    thread = message.thread
+    assert thread is not None  # inquiries always open a thread
+    letter = memo.parse(received_bytes(message, blob_store()), max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
+    attachments = letter_files(letter)[1:]
+    party = thread.party
+    meta = mail.InquiryMetadata(
+        message_id=message.pk, created_at=message.accepted_at,
+        sender_type=mail.IdentityType.CPR if party.kind == Contact.Kind.CITIZEN else mail.IdentityType.CVR,
+        sender_number=party.number, sender_name=party.name, authority_cvr=thread.authority.cvr,
+        mailbox_id=thread.authority_mailbox_id, mailbox_name=thread.authority_mailbox.name, thread_id=thread.pk,
+        reply_rule=ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY,
+        topic=thread.topic or None, fields=tuple(entered_fields(letter)),
+        attachments=mail.describe_attachments(attachments),
+    )
+    return OutgoingInquiry(message_id=message.pk, message_uuid=str(message.message_uuid),
+                           created_at=message.accepted_at, letter=letter, meta=meta, subject_text=message.label,
+                           thread_token=thread_token(thread))
+
+
+class ReceiverChannel(Generic[OutgoingT]):
+    """A channel (base.Channel) bound to one receiver system. `sends_probes` is False where no probe is sent."""
+
+    name = ""
+    sends_probes = True
+
+    def __init__(self, receiver: ReceiverSystem) -> None:
+        self.receiver = receiver
+
+    def prepare(self, inquiry: OutgoingInquiry, /) -> OutgoingT:
+        raise NotImplementedError
+
+    def send(self, outgoing: OutgoingT, /, *, job: Job | None = None) -> Sent:
+        raise NotImplementedError
+
+    @property
+    def target(self) -> str:
+        """Where inquiries go, for people: the secure address or the endpoint."""
+        address = self.receiver.secure_address
+        return address.email if address is not None else self.receiver.endpoint_url
+
+    def acceptance(self, sent: Sent) -> str:
+        """The receiver's answer to a send that went through, for people."""
+        return sent.answer
+
+    def unusable_because(self, now: datetime) -> str | None:
+        """Why nothing can be sent through this receiver now (checked by the probe before sending), or None."""
+        return None
+
+    def recorded(self, inquiry_id: uuid.UUID, answer: str, job: Job | None) -> bool:
+        """The receiver took the inquiry: DELIVERED, the receiver works again, the job is done."""
+        return mark_delivered(message_id=inquiry_id, job=job, receiver=self.receiver,
+                              data={"channel": self.name, "receiver": str(self.receiver.pk), "relay": answer[:200]})
+
+    def failed(self, inquiry_id: uuid.UUID, reason: str) -> None:
+        record_failed_hand_over(receiver=self.receiver, reason=reason, message_id=inquiry_id)
+
+
+@transaction.atomic(durable=True)
+def record_failed_hand_over(*, receiver: ReceiverSystem, reason: str, message_id: uuid.UUID) -> None:
+    """Count the receiver's failure (systems.receiver_health); a deactivation it causes goes on the timeline of
+    the message that could not go, in the same transaction."""
+    deactivated = record_receiver_failure(receiver=receiver, reason=reason)
+    if deactivated is not None:
+        append_event(lock_message(message_id), EventKind.RECEIVER_DEACTIVATED, at=deactivated.at,
+                     data={"receiver": str(deactivated.receiver.pk),
+                           "failingSince": deactivated.failing_since.isoformat(), "reason": reason[:500]})

@@ -2,7 +2,7 @@
 
 A pulled message has no table of its own; its state is `Message.state` plus its event log:
 
-- *available*: `make_available` (called by `forward_inquiry` for a REST_PULL receiver) appends
+- *available*: `make_available` (`RestPullChannel.send`, for a REST_PULL receiver) appends
   MESSAGE_AVAILABLE {channel: "rest-pull", receiver, waiting: "pull"} and finishes the FORWARD job. The
   message stays ACCEPTED and is listed for that receiver — and only that one — until it is acknowledged.
   Nothing is lost if the receiver never comes back: the message simply stays available.
@@ -15,7 +15,7 @@ A pulled message has no table of its own; its state is `Message.state` plus its 
 
 The reads (`get_pull_receiver_by_token`, `list_available_messages`, `access_*`) live here with the writes
 because they encode the same rule (the MESSAGE_AVAILABLE event names the receiver); they are the only door
-the API uses to these messages. Not for: secure mail or REST push delivery (see `forward.py`).
+the API uses to these messages. Not for: secure mail or REST push delivery (secure_address.py, rest_push.py).
 """
 
 from __future__ import annotations
@@ -30,17 +30,21 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
+from digitalpost.conversations.tokens import thread_token
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.delivery.channels.receivers import thread_token
+from digitalpost.delivery.channels.base import Sent
+from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.lifecycle import record_delivered
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 from digitalpost.protocols import memo
 from digitalpost.systems.models import ReceiverSystem
+from digitalpost.systems.receiver_health import note_receiver_success
 from digitalpost.systems.selectors import hash_token
 
 PULL_CHANNEL = "rest-pull"
@@ -96,17 +100,40 @@ def access_available_message(receiver: ReceiverSystem, message_id: uuid.UUID) ->
     return found
 
 
+def memo_with_thread(letter: memo.Message, *, message_uuid: str, token: str) -> bytes:
+    """`letter` plus a ReplyData naming the inquiry and carrying the dialog-thread token (pulled and pushed)."""
+    reply = memo.ReplyData(
+        message_uuid=message_uuid,
+        additional_reply_data=(memo.AdditionalReplyData(label=THREAD_LABEL, value=token),),
+    )
+    header = replace(letter.header, reply_data=(*letter.header.reply_data, reply))
+    return memo.build(replace(letter, header=header))
+
+
 def pulled_memo(message: Message) -> bytes:
     """The MeMo as accepted, plus a ReplyData naming the inquiry and carrying the dialog-thread token."""
     thread = message.thread
     assert thread is not None  # inquiries always open a thread
     letter = memo.parse(received_bytes(message, blob_store()), max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
-    reply = memo.ReplyData(
-        message_uuid=str(message.message_uuid),
-        additional_reply_data=(memo.AdditionalReplyData(label=THREAD_LABEL, value=thread_token(thread)),),
-    )
-    header = replace(letter.header, reply_data=(*letter.header.reply_data, reply))
-    return memo.build(replace(letter, header=header))
+    return memo_with_thread(letter, message_uuid=str(message.message_uuid), token=thread_token(thread))
+
+
+@dataclass(frozen=True)
+class Offer:
+    inquiry_id: uuid.UUID
+
+
+class RestPullChannel(ReceiverChannel[Offer]):
+    """Hands an inquiry over by offering it; the receiver fetches it (nothing is sent, so no probe is either)."""
+
+    name = PULL_CHANNEL
+    sends_probes = False
+
+    def prepare(self, inquiry: OutgoingInquiry, /) -> Offer:
+        return Offer(inquiry_id=inquiry.message_id)
+
+    def send(self, outgoing: Offer, /, *, job: Job | None = None) -> Sent:
+        return Sent(answer="", recorded=make_available(message_id=outgoing.inquiry_id, receiver=self.receiver, job=job))
 
 
 @transaction.atomic(durable=True)
@@ -131,12 +158,8 @@ def _locked_routed(receiver: ReceiverSystem, message_id: uuid.UUID) -> Message:
 
 def _deliver(message: Message, receiver: ReceiverSystem, data: dict[str, Any]) -> datetime:
     now = timezone.now()
-    message.state = Message.State.DELIVERED
-    message.delivered_at = now
-    message.save(update_fields=["state", "delivered_at"])
-    append_event(message, EventKind.MESSAGE_DELIVERED, at=now,
-                 data={"channel": PULL_CHANNEL, "receiver": str(receiver.pk), **data})
-    ReceiverSystem.objects.filter(pk=receiver.pk).update(failing_since=None)
+    if record_delivered(message, at=now, data={"channel": PULL_CHANNEL, "receiver": str(receiver.pk), **data}):
+        note_receiver_success(receiver=receiver)
     return now
 
 

@@ -10,7 +10,8 @@ certificate must chain to the hub's trust anchors (DIGITALPOST_TRUST_ANCHORS). H
 
 2xx marks the message DELIVERED (channel "rest-push"); any other answer or a connection/TLS error notes the
 receiver failure and raises ForwardPostponed (retried with back-off, nothing lost). A crash between the 2xx
-and the commit pushes again on retry with the same message id.
+and the commit pushes again on retry with the same message id. The doctor's probe is pushed by the same channel:
+the MeMo as built, with `X-DigitalPost-Probe` instead of a thread, never recorded. Not for: choosing the channel.
 """
 
 from __future__ import annotations
@@ -19,23 +20,19 @@ import base64
 import ssl
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.conf import settings
 
-from digitalpost.delivery.channels.receivers import (
-    ForwardPostponed,
-    mark_forwarded,
-    note_receiver_failure,
-    thread_token,
-)
-from digitalpost.delivery.channels.rest_pull import pulled_memo
+from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed, Sent
+from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
+from digitalpost.delivery.channels.rest_pull import memo_with_thread
 from digitalpost.hub.keys import hub_identity
-from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job
-from digitalpost.systems.models import ReceiverSystem
+from digitalpost.protocols import memo
 
 PUSH_CHANNEL = "rest-push"
 SIGNATURE_HEADER = "X-DigitalPost-Signature"
@@ -46,6 +43,8 @@ class PushRequest:
     url: str
     body: bytes
     headers: dict[str, str]
+    inquiry_id: uuid.UUID
+    probe: bool = False
 
 
 def sign_body(body: bytes) -> str:
@@ -55,19 +54,6 @@ def sign_body(body: bytes) -> str:
         raise RuntimeError("REST push signatures need an RSA hub key")
     signature = hub.key.sign(body, padding.PKCS1v15(), hashes.SHA256())
     return f"v1 keyid={hub.certificate.fingerprint} sig={base64.b64encode(signature).decode()}"
-
-
-def prepare_push(message: Message, receiver: ReceiverSystem) -> PushRequest:
-    thread = message.thread
-    assert thread is not None
-    body = pulled_memo(message)
-    headers = {
-        "Content-Type": "application/xml",
-        "X-DigitalPost-Message-Id": str(message.pk),
-        "X-DigitalPost-Thread": thread_token(thread),
-        SIGNATURE_HEADER: sign_body(body),
-    }
-    return PushRequest(url=receiver.endpoint_url, body=body, headers=headers)
 
 
 def tls_context() -> ssl.SSLContext:
@@ -101,16 +87,35 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def push_inquiry(message: Message, receiver: ReceiverSystem, *, job: Job | None = None) -> bool:
-    """Push `message` to `receiver`; True when it was marked delivered now, False when it was already."""
-    request = prepare_push(message, receiver)
-    try:
-        status = send_push(request)
-    except (OSError, ValueError) as exc:  # URLError, TLS and timeouts are OSErrors
-        note_receiver_failure(receiver=receiver, reason=str(exc), message=message)
-        raise ForwardPostponed(f"{receiver.endpoint_url}: {exc}") from exc
-    if not 200 <= status < 300:
-        note_receiver_failure(receiver=receiver, reason=f"HTTP {status}", message=message)
-        raise ForwardPostponed(f"{receiver.endpoint_url}: HTTP {status}")
-    return mark_forwarded(message_id=message.pk, receiver=receiver, answer=f"HTTP {status}", job=job,
-                           channel=PUSH_CHANNEL)
+class RestPushChannel(ReceiverChannel[PushRequest]):
+    name = PUSH_CHANNEL
+
+    def prepare(self, inquiry: OutgoingInquiry, /) -> PushRequest:
+        """The signed request; a probe carries its marker instead of a dialog thread."""
+        if inquiry.probe:
+            body = memo.build(inquiry.letter)
+            marks = {PROBE_HEADER: str(inquiry.message_id)}
+        else:
+            body = memo_with_thread(inquiry.letter, message_uuid=inquiry.message_uuid, token=inquiry.thread_token)
+            marks = {"X-DigitalPost-Thread": inquiry.thread_token}
+        headers = {"Content-Type": "application/xml", "X-DigitalPost-Message-Id": str(inquiry.message_id), **marks,
+                   SIGNATURE_HEADER: sign_body(body)}
+        return PushRequest(url=self.receiver.endpoint_url, body=body, headers=headers, inquiry_id=inquiry.message_id,
+                           probe=inquiry.probe)
+
+    def send(self, outgoing: PushRequest, /, *, job: Job | None = None) -> Sent:
+        """POST it, then mark the inquiry delivered; ForwardPostponed (answer "HTTP <status>" or "") if not 2xx."""
+        try:
+            status = send_push(outgoing)
+        except (OSError, ValueError) as exc:  # URLError, TLS and timeouts are OSErrors
+            if not outgoing.probe:
+                self.failed(outgoing.inquiry_id, str(exc))
+            raise ForwardPostponed(f"{outgoing.url}: {exc}") from exc
+        answer = f"HTTP {status}"
+        if not 200 <= status < 300:
+            if not outgoing.probe:
+                self.failed(outgoing.inquiry_id, answer)
+            raise ForwardPostponed(f"{outgoing.url}: {answer}", answer=answer)
+        if outgoing.probe:
+            return Sent(answer=answer, recorded=False)
+        return Sent(answer=answer, recorded=self.recorded(outgoing.inquiry_id, answer, job))

@@ -1,10 +1,11 @@
 """Recalling a letter before its delivery date (doNotDeliverUntilDate): it is then never delivered.
 
 Ingest postpones such a letter by giving its DELIVER job the delivery time as `run_after`. Recalling locks
-the message row, checks it is still waiting, marks it RECALLED with a MESSAGE_RECALLED event (a final event,
-so the sender system's timeline shows it) and finishes the DELIVER job, all in one transaction, with an
-audit entry. Delivery locks the same row and only delivers an ACCEPTED message, so a recall racing the
-worker either wins (nothing is delivered) or finds the letter delivered (RECALL_TOO_LATE); neither loses it.
+the message row, checks it is still waiting, marks it RECALLED with a MESSAGE_RECALLED event through the
+lifecycle service (a final event, so the sender system's timeline shows it) and finishes the DELIVER job, all
+in one transaction, with an audit entry. Delivery locks the same row and only delivers an ACCEPTED message, so
+a recall racing the worker either wins (nothing is delivered) or finds the letter delivered (RECALL_TOO_LATE);
+neither loses it.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from django.utils import timezone
 from digitalpost.audit.services import record_change
 from digitalpost.authorities.models import Authority
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.roles import Actor
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.ingest import COPENHAGEN
+from digitalpost.messages.services.lifecycle import record_recalled
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job
 
@@ -67,9 +67,7 @@ def recall_message(*, authority: Authority, message_id: uuid.UUID, actor: Actor)
     now = timezone.now()
     check_recall(locked, now)
     before = {name: getattr(locked, name) for name in AUDITED_FIELDS}
-    locked.state = Message.State.RECALLED
-    locked.save(update_fields=["state"])
-    append_event(locked, EventKind.MESSAGE_RECALLED, at=now, data={"by": actor.label})
+    record_recalled(locked, at=now, by=actor.label)
     # The worker never runs it now; one that already claimed it finds the message RECALLED and skips it.
     job = Job.objects.filter(key=f"deliver:{locked.pk}").first()
     if job is not None:

@@ -1,0 +1,138 @@
+"""The one lifecycle of a message: every change of `Message.state` happens here, and nowhere else.
+
+Each change locks the message row, asks `core.lifecycle` whether the move is allowed, writes the state, appends
+the event and writes what follows from it — the sender system's COMPLETED receipt and the recipient's notices
+for a delivery — in the same transaction. A move that is no longer allowed (delivered, failed or recalled
+meanwhile) changes nothing and returns False, so every caller is idempotent: a worker run twice after a crash
+delivers once in effect. `record_*` run inside the caller's transaction with the row locked by `lock_message`
+(a batch of deliveries, a recall with its audit entry); `mark_delivered` is the same as one durable transaction
+that also finishes the job. A contract test (tests/contracts/test_one_lifecycle.py) fails if any other module
+writes the state. Not for: events that leave the state alone (read, letter rendered, notices) or deciding
+*whether* a message may go (ingest and the channels decide that).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from digitalpost.core.kombi import Channel
+from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
+from digitalpost.messages.models import Message, Receipt
+from digitalpost.messages.services.events import append_event
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.services import add_job, finish_job
+from digitalpost.registry.models import Contact
+from digitalpost.systems.models import ReceiverSystem
+from digitalpost.systems.receiver_health import note_receiver_success
+
+
+def lock_message(message_id: uuid.UUID | str) -> Message:
+    """The message row, locked until the caller's transaction ends (never deleted here: no-key lock)."""
+    return Message.objects.select_for_update(no_key=True).get(pk=message_id)
+
+
+def _in_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("a state change must run inside the transaction that locked the message")
+
+
+def record_delivered(
+    message: Message, *, at: datetime, data: dict[str, Any] | None = None, event: bool = True,
+    delivered_at: datetime | None = None, clear_pending_memo: bool = False,
+) -> bool:
+    """ACCEPTED → DELIVERED inside the caller's transaction; False (and nothing written) when not allowed.
+
+    Appends MESSAGE_DELIVERED with `data` unless `event` is False (print: PHYSICAL_LETTER_SENT, appended by the
+    caller, already says it). The sender system, if any, gets its COMPLETED receipt; a digital letter to a party
+    queues its notices. `clear_pending_memo` drops the MeMo kept in the row once its documents are stored.
+    """
+    _in_transaction()
+    if not may_become(message.state, MessageState.DELIVERED):
+        return False
+    message.state = Message.State.DELIVERED
+    message.delivered_at = delivered_at or at
+    fields = ["state", "delivered_at"]
+    if clear_pending_memo:
+        message.pending_memo = None
+        fields.append("pending_memo")
+    message.save(update_fields=fields)
+    if event:
+        append_event(message, EventKind.MESSAGE_DELIVERED, at=at, data=data or {})
+    if message.sender_system_id is not None:
+        # Once: only this move writes COMPLETED, and it happens once (one_receipt_per_status backs it up).
+        Receipt.objects.create(message=message, sender_system_id=message.sender_system_id,
+                               status=ReceiptStatus.COMPLETED, created_at=at)
+    queue_notices(message, at)
+    return True
+
+
+def record_failed(message: Message, *, at: datetime, reason: str | None) -> bool:
+    """ACCEPTED → FAILED inside the caller's transaction, with DELIVERY_FAILED {reason}; False when not allowed.
+
+    `reason` None appends no event: the caller's own (PRINT_REFUSED) already says why.
+    """
+    _in_transaction()
+    if not may_become(message.state, MessageState.FAILED):
+        return False
+    message.state = Message.State.FAILED
+    message.save(update_fields=["state"])
+    if reason is not None:
+        append_event(message, EventKind.DELIVERY_FAILED, at=at, data={"reason": reason[:500]})
+    return True
+
+
+def record_recalled(message: Message, *, at: datetime, by: str) -> bool:
+    """ACCEPTED → RECALLED inside the caller's transaction, with MESSAGE_RECALLED {by}; False when not allowed."""
+    _in_transaction()
+    if not may_become(message.state, MessageState.RECALLED):
+        return False
+    message.state = Message.State.RECALLED
+    message.save(update_fields=["state"])
+    append_event(message, EventKind.MESSAGE_RECALLED, at=at, data={"by": by})
+    return True
+
+
+@transaction.atomic(durable=True)
+def mark_delivered(
+    *, message_id: uuid.UUID | str, data: dict[str, Any], job: Job | None = None,
+    receiver: ReceiverSystem | None = None,
+) -> bool:
+    """Record a delivery in one transaction and finish its job; False (job left alone) when it was done before.
+
+    With `receiver` (an authority's receiver system took the message), the receiver counts as working again.
+    """
+    delivered = record_delivered(lock_message(message_id), at=timezone.now(), data=data)
+    if delivered:
+        if receiver is not None:
+            note_receiver_success(receiver=receiver)
+        if job is not None:
+            finish_job(job)
+    return delivered
+
+
+def queue_notices(message: Message, now: datetime) -> None:
+    """Queue what the recipient is told outside the mailbox (sent by the notifications app's handlers).
+
+    In the delivery's own transaction, so a delivery and its notices commit together or not at all. The notice
+    is queued only for a recipient who wants e-mail notices (one indexed look-up, so deliveries to everyone
+    else cost nothing more); its handler looks again when it runs, as do the reminder's and the SMS's.
+    """
+    if message.channel != Channel.DIGITAL or message.direction != Message.Direction.TO_PARTY:
+        return
+    payload = {"message": str(message.pk)}
+    wants_notice = (Contact.objects.filter(mailbox=message.mailbox_id, notify_by_email=True)
+                    .exclude(notification_email="").exists())
+    if wants_notice:
+        add_job(WorkKind.NOTIFY, key=f"notice:{message.pk}", payload=payload | {"notice": "NEW_MAIL"})
+    if message.is_legal_notification:
+        due = now + timedelta(days=settings.DIGITALPOST_LEGAL_REMINDER_DAYS)
+        add_job(WorkKind.NOTIFY, key=f"reminder:{message.pk}", payload=payload | {"notice": "REMINDER"},
+                run_after=due)
+    if message.message_type == "NEMSMS":
+        add_job(WorkKind.SMS, key=f"sms:{message.pk}", payload=payload)
