@@ -13,7 +13,6 @@ from digitalpost.protocols.smime.certificates import (
     PrivateKey,
     Problem,
     Purpose,
-    check_certificate,
     load_certificate,
     load_certificates,
     load_crl,
@@ -34,8 +33,10 @@ from digitalpost.protocols.smime.read import (
     verify,
 )
 from digitalpost.protocols.smime.smime import encrypt, sign
+from digitalpost.protocols.smime.trust import SMIME_CA_POLICY, check_certificate, sha1_in_chain
 
 __all__ = [
+    "SMIME_CA_POLICY",
     "Certificate",
     "CertificateRejected",
     "Decrypted",
@@ -58,6 +59,7 @@ __all__ = [
     "load_private_key",
     "make_crl",
     "make_dev_ca",
+    "sha1_in_chain",
     "sign",
     "smime_type",
     "strip_mbox_separator",
