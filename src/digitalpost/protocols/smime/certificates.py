@@ -19,11 +19,11 @@ from typing import TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import Certificate as X509Certificate
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.protocols.smime.pkcs12 import read_pkcs12
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 _E = TypeVar("_E", bound=x509.ExtensionType)
@@ -204,17 +204,27 @@ def _usable_key(key: object) -> PrivateKey:
 
 
 def load_pkcs12(
-    data: bytes, password: bytes | str | None
+    data: bytes, password: bytes | str | None, *, name: str = "the PKCS#12 file"
 ) -> tuple[PrivateKey, Certificate, tuple[Certificate, ...]]:
-    """(private key, certificate, further certificates) from a PKCS#12 (.p12/.pfx) file."""
-    try:
-        bundle = pkcs12.load_pkcs12(data, _password(password))
-    except (ValueError, TypeError) as error:
-        raise _unreadable(f"not a PKCS#12 file or wrong password: {error}") from None
-    if bundle.key is None or bundle.cert is None:
-        raise _unreadable("the PKCS#12 file must hold a private key and its certificate")
-    chain = tuple(Certificate.from_x509(c.certificate) for c in bundle.additional_certs)
-    return _usable_key(bundle.key), Certificate.from_x509(bundle.cert.certificate), chain
+    """(private key, its certificate, further certificates) from a PKCS#12 (.p12/.pfx) file, DER or BER.
+
+    `name` (e.g. the uploaded file's name) is used in the refusal, which says why the file cannot be used.
+    """
+    key, certificates = read_pkcs12(data, _password(password), name=name)
+    if key is None or not certificates:
+        raise _unreadable(f"{name}: the PKCS#12 file must hold a private key and its certificate")
+    usable = _usable_key(key)
+    own = [c for c in certificates if _spki(c.public_key()) == _spki(usable.public_key())]
+    if not own:
+        raise _unreadable(f"{name}: no certificate in the PKCS#12 file matches its private key")
+    chain = tuple(Certificate.from_x509(c) for c in certificates if c is not own[0])
+    return usable, Certificate.from_x509(own[0]), chain
+
+
+def _spki(key: object) -> bytes:
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return b""
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_private_key(data: bytes, password: bytes | str | None = None) -> PrivateKey:
