@@ -8,26 +8,13 @@ The matrix: RSA PKCS#1 v1.5 and RSAES-OAEP (SHA-1, SHA-256, MGF1-SHA-256, with a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
-from real_tools import Gpgsm, Nss, detached_mail, ec_party, enveloped_mail
+from real_tools import Gpgsm, Nss, detached_mail, enveloped_mail
 from smime_support import BODY_ENTITY, Party, Pki, openssl
 
 from digitalpost.protocols.smime import decrypt_message, verify
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def p256(pki: Pki) -> Party:
-    return ec_party(pki, "hub-p256", ec.SECP256R1())
-
-
-@pytest.fixture(scope="module")
-def p384(pki: Pki) -> Party:
-    return ec_party(pki, "hub-p384", ec.SECP384R1())
 
 
 # id -> (openssl cms -encrypt arguments, recipient, expected content cipher, expected key management)
@@ -114,18 +101,6 @@ def test_we_verify_an_ecdsa_signature_from_openssl(pki: Pki, p256: Party):
 
 
 # --- NSS cmsutil (Thunderbird) and GnuPG gpgsm (KMail) -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def nss(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Nss:
-    return Nss.create(tmp_path_factory.mktemp("nss") / "db", pki, [pki.sender, pki.hub])
-
-
-@pytest.fixture(scope="module")
-def gpgsm(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpgsm]:
-    home = Gpgsm.create(tmp_path_factory.mktemp("gpg") / "home", pki, [pki.sender, pki.hub])
-    yield home
-    home.stop()
 
 
 def test_we_decrypt_what_cmsutil_encrypts(pki: Pki, nss: Nss):
