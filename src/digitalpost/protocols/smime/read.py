@@ -57,9 +57,9 @@ class Verified:
     signer: Certificate
     content: bytes
     signed_at: datetime | None
-    digest_algorithm: str = "sha256"
-    certificates: tuple[Certificate, ...] = ()
-    is_detached: bool = True
+    digest_algorithm: str
+    certificates: tuple[Certificate, ...]
+    is_detached: bool
 
     @property
     def chain(self) -> tuple[Certificate, ...]:
@@ -170,7 +170,10 @@ def decrypt_message(message: bytes, *, certificate: Certificate, key: PrivateKey
 
 
 def decrypt(message: bytes, *, certificate: Certificate, key: PrivateKey) -> bytes:
-    """The decrypted message: the outer header fields followed by the decrypted MIME entity, CRLF throughout."""
+    """The decrypted message: the outer header fields followed by the decrypted MIME entity, CRLF throughout.
+
+    The same refusals as `decrypt_message`, which also reports the algorithms the sender used.
+    """
     return decrypt_message(message, certificate=certificate, key=key).message
 
 
