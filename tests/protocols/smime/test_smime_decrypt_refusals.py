@@ -3,13 +3,18 @@ after our key is used reads the same (no padding or tag oracle)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from asn1crypto import cms as asn1_cms
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from real_tools import cms_body, enveloped_mail
 from smime_support import BODY_ENTITY, MESSAGE, Party, Pki, openssl
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime import decrypt_message, encrypt, sign, verify
+from digitalpost.protocols.smime.envelope import _GcmParameters
 
 
 def refused(mail: bytes, party: Party) -> DigitalPostError:
@@ -112,3 +117,35 @@ def test_sha1_message_signatures_are_accepted_and_reported_or_refused_on_request
     with pytest.raises(DigitalPostError) as caught:
         verify(mail, at=pki.now, refuse_sha1=True)
     assert caught.value.code == ErrorCode.SIGNATURE_SHA1_REFUSED
+
+
+def with_authenticated_attributes(pki: Pki, info: asn1_cms.ContentInfo, signing_time: str) -> asn1_cms.ContentInfo:
+    """openssl's AuthEnvelopedData re-sealed with authAttrs (openssl writes none): the same content key, the
+    DER of the attributes as additional authenticated data, a new tag."""
+    envelope = info["content"]
+    key = pki.hub.key.decrypt(envelope["recipient_infos"][0].chosen["encrypted_key"].native, padding.PKCS1v15())
+    encrypted = envelope["auth_encrypted_content_info"]
+    nonce = _GcmParameters.load(encrypted["content_encryption_algorithm"]["parameters"].dump())["aes_nonce"].native
+    plain = AESGCM(key).decrypt(nonce, encrypted["encrypted_content"].native + envelope["mac"].native, None)
+    attributes = asn1_cms.CMSAttributes([
+        {"type": "content_type", "values": ["data"]},
+        {"type": "signing_time", "values": [asn1_cms.Time({"utc_time": datetime.fromisoformat(signing_time)})]},
+    ])
+    aad = b"\x31" + attributes.dump(force=True)[1:]
+    sealed = AESGCM(key).encrypt(nonce, plain, aad)
+    encrypted["encrypted_content"] = sealed[:-16]
+    envelope["mac"] = sealed[-16:]
+    envelope["auth_attrs"] = attributes
+    return info
+
+
+def test_authenticated_attributes_are_checked_with_the_gcm_tag(pki: Pki):
+    info = with_authenticated_attributes(pki, openssl_envelope(pki, pki.hub, "-aes-256-gcm"),
+                                         "2026-01-26T14:40:07+00:00")
+    assert decrypt_message(rewrapped(info), certificate=pki.hub.certificate, key=pki.hub.key).message.endswith(
+        BODY_ENTITY)
+
+    later = datetime.fromisoformat("2027-01-26T14:40:07+00:00")
+    info["content"]["auth_attrs"][1]["values"][0] = asn1_cms.Time({"utc_time": later})
+
+    assert refused(rewrapped(info), pki.hub).code == ErrorCode.DECRYPTION_FAILED
