@@ -144,9 +144,12 @@ def decrypt_envelope(der: bytes, *, certificate: Certificate, key: PrivateKey) -
     try:
         content_key = _unwrap(recipient, certificate, key)
     except (_Failed, ValueError, TypeError, UnsupportedAlgorithm, keywrap.InvalidUnwrap):
+        if not isinstance(recipient.info, asn1_cms.KeyTransRecipientInfo):
+            raise _failed() from None  # AES key wrap has its own integrity check: no RSA padding to hide
         content_key = b""
     if len(content_key) != key_length:
-        # RFC 3218 §2.3.2: go on with a random key, so a bad key transport fails where bad content does.
+        # RFC 3218 §2.3.2: after an RSA key transport failure go on with a random key, so it fails where bad
+        # content does and its timing tells nothing about the RSA padding.
         content_key = os.urandom(key_length)
     try:
         if authenticated:
