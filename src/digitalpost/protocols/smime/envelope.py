@@ -221,6 +221,8 @@ def _key_management(recipient: _Recipient) -> str:
             return f"rsaes_oaep/{algorithm['parameters']['hash_algorithm']['algorithm'].native}"
         raise _unsupported(f"key transport {name} is not accepted; use RSA PKCS#1 v1.5 or RSAES-OAEP")
     oid = algorithm["algorithm"].dotted
+    if recipient.info["originator"].name != "originator_key":
+        raise _unsupported("static-static ECDH (originator named by certificate) is not accepted; use ephemeral ECDH")
     if oid not in ECDH_SCHEMES:
         raise _unsupported(f"key agreement {name} is not accepted; use ECDH (dhSinglePass) with AES key wrap")
     wrap = _wrap_algorithm(recipient.info)
@@ -262,10 +264,7 @@ def _unwrap(recipient: _Recipient, certificate: Certificate, key: PrivateKey) ->
 
 
 def _unwrap_ecdh(kari: asn1_cms.KeyAgreeRecipientInfo, wrapped: bytes, key: ec.EllipticCurvePrivateKey) -> bytes:
-    originator = kari["originator"]
-    if originator.name != "originator_key":
-        raise _Failed  # static-static ECDH (originator named by certificate) is not used by mail clients
-    point = originator.chosen["public_key"].native
+    point = kari["originator"].chosen["public_key"].native
     ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, point)
     shared_secret = key.exchange(ec.ECDH(), ephemeral)
     wrap = _wrap_algorithm(kari)
