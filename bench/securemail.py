@@ -9,12 +9,15 @@ mode, dev PKI from `digitalpost.cli.devca`, the demo authority from `digitalpost
    and interleaved, the same forward again, the same sign + encrypt of the same inner entity with the real `openssl cms`
    (`cms -sign | cms -encrypt -aes-256-cbc`, two processes per message) and with the same library in-process
    (libcrypto's CMS_sign / CMS_encrypt through ctypes: openssl without its process start-up);
-3. inbound: every forward is opened with the secure address's key, and replies signed by Nordby's standard
+3. BER vs DER: the same signed-and-encrypted message made by `openssl cms` with and without `-stream`
+   (indefinite-length BER, as every real mail client writes, vs DER), read interleaved by smime.decrypt +
+   smime.verify; the bar (issue 11) is BER at most 20 % slower;
+4. inbound: every forward is opened with the secure address's key, and replies signed by Nordby's standard
    sender and encrypted to the hub are built before any timing (~5 KB and ~150 KB). Then
    `receive_secure_mail` per reply in-process, and fresh replies through the real gateway (`digitalpost smtp`
    in its own process) over loopback, smtplib with STARTTLS, one connection per mail. Every reply must be
    filed: no RefusedReply, one filed message per reply;
-4. a table on stdout and the figures as JSON in var/bench/securemail.json.
+5. a table on stdout and the figures as JSON in var/bench/securemail.json.
 
 The bar (brief): a forward to a secure address costs at most 2x the same sign + encrypt with `openssl cms`.
 """
@@ -52,6 +55,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
 RATIO_BAR = 2.0
+BER_BAR = 1.2  # issue 11: reading BER (what every real client writes) costs at most 20 % more than DER
 SIZES = {"5 KB": 5 * 1024, "150 KB": 150 * 1024}
 # Variables that would point the hub away from the embedded default, into test mode, or to other keys.
 SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
@@ -562,6 +566,53 @@ def inbound_smtp(gateway: GatewayProcess, replies: list[bytes]) -> dict[str, Any
     return result
 
 
+def openssl_protect(exe: str, pki: PkiFiles, entity_file: Path, *, ber: bool) -> bytes:
+    """Sign (hub) then encrypt (Nordby's secure address) with `openssl cms`; `-stream` writes indefinite BER."""
+    stream = ["-stream"] if ber else []
+    signed = subprocess.run([exe, "cms", "-sign", "-binary", "-md", "sha256", *stream, "-signer", str(pki.cert("hub")),
+                             "-inkey", str(pki.key("hub")), "-in", str(entity_file)], capture_output=True, check=False)
+    encrypted = subprocess.run([exe, "cms", "-encrypt", "-binary", "-aes-256-cbc", *stream,
+                                str(pki.cert("nordby-secure-address"))], input=signed.stdout, capture_output=True,
+                               check=False)
+    if signed.returncode or encrypted.returncode:
+        raise BenchError(f"openssl cms failed: {signed.stderr.decode(errors='replace')}"
+                         f"{encrypted.stderr.decode(errors='replace')}")
+    return encrypted.stdout
+
+
+def ber_vs_der(args: argparse.Namespace, world: World, work: Path, label: str, entity: bytes) -> dict[str, Any]:
+    """decrypt + verify of the same signed-and-encrypted message, once in DER and once in indefinite BER.
+
+    Both made by `openssl cms` from the same entity (with and without `-stream`), read interleaved by our
+    smime.decrypt + smime.verify. The issue's bar: BER at most 20 % slower than DER.
+    """
+    from django.utils import timezone
+
+    from digitalpost.protocols import smime
+
+    entity_file = work / f"ber-der-{label.replace(' ', '')}.eml"
+    entity_file.write_bytes(entity)
+    mails = {kind: openssl_protect(args.openssl, world.pki, entity_file, ber=kind == "ber") for kind in ("der", "ber")}
+    for kind, mail in mails.items():
+        der = base64.b64decode(b"".join(mail.split(b"\n\n", 1)[1].replace(b"\r", b"").split()))
+        if (der[1] == 0x80) != (kind == "ber"):
+            raise BenchError(f"the {kind} mail is not {kind.upper()} (length byte {der[1]:#x})")
+    times: dict[str, list[float]] = {"der": [], "ber": []}
+    for _ in range(args.inbound):
+        for kind, mail in mails.items():
+            t0 = time.perf_counter()
+            decrypted = smime.decrypt(mail, certificate=world.address_cert, key=world.address_key)
+            verified = smime.verify(decrypted, at=timezone.now())
+            times[kind].append((time.perf_counter() - t0) * 1000)
+            if verified.signer.fingerprint != world.hub_cert.fingerprint:
+                raise BenchError("the BER/DER mail did not verify as signed by the hub")
+    result = {kind: summary(values, sum(values) / 1000) for kind, values in times.items()}
+    result["mail_bytes"] = {kind: len(mail) for kind, mail in mails.items()}
+    result["ratio"] = result["ber"]["mean_ms"] / result["der"]["mean_ms"]
+    result["pass"] = result["ratio"] <= BER_BAR
+    return result
+
+
 def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
     log(f"fresh var folder {var}: migrate + dev PKI + demo load (in-process)")
     t0 = time.perf_counter()
@@ -575,6 +626,13 @@ def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
         figures["outbound"][label], opened[label] = outbound(args, world, work, label, target)
     cli = OpensslCli(args.openssl, world.pki, work)
     figures["openssl_startup_ms"] = cli.startup_ms()
+    figures["ber_vs_der"] = {}
+    for label in SIZES:
+        log(f"BER vs DER {label}: decrypt + verify of the same message, {args.inbound} rounds interleaved")
+        result = ber_vs_der(args, world, work, label, opened[label][0].entity)
+        figures["ber_vs_der"][label] = result
+        log(f"  DER {result['der']['mean_ms']:.2f} ms, BER {result['ber']['mean_ms']:.2f} ms, "
+            f"ratio {result['ratio']:.2f}")
 
     replies: dict[str, list[bytes]] = {}
     smtp_replies: dict[str, list[bytes]] = {}
@@ -622,6 +680,20 @@ def _kb(value: float) -> str:
     return f"{value / 1024:.0f} KB" if value >= 10 * 1024 else f"{value / 1024:.1f} KB"
 
 
+def ber_rows(figures: dict[str, Any], w: int) -> list[str]:
+    rows = ["", f"{'decrypt + verify, same message (openssl)':{w}}{'mail':>8}{'msg/s':>9}{'mean':>10}{'p50':>10}"
+            f"{'p99':>10}"]
+    for label, r in figures.items():
+        for kind in ("der", "ber"):
+            k = r[kind]
+            name = f"{label:>6}  {kind.upper()}" + (" (cms ... -stream)" if kind == "ber" else " (cms)")
+            rows.append(f"{name:{w}}{_kb(r['mail_bytes'][kind]):>8}{k['per_s']:>9.1f}{_ms(k['mean_ms']):>10}"
+                        f"{_ms(k['p50_ms']):>10}{_ms(k['p99_ms']):>10}")
+        rows.append(f"{f'{label:>6}  BER / DER':{w}}{r['ratio']:>7.2f}x   bar ≤ {BER_BAR:.2f}x  "
+                    f"{'PASS' if r['pass'] else 'FAIL'}")
+    return rows
+
+
 def report(figures: dict[str, Any]) -> str:
     setup = figures["setup"]
     w = 48
@@ -657,6 +729,7 @@ def report(figures: dict[str, Any]) -> str:
         rows.append(f"{f'{label:>6}  forward / openssl cms CLI':{w}}{o['ratio_cli']:>7.2f}x   bar ≤ {RATIO_BAR:.0f}x"
                     f"  {verdict}   (forward / libcrypto {o['ratio_lib']:.1f}x, "
                     f"our sign+encrypt / libcrypto {o['ratio_crypto_lib']:.1f}x)")
+    rows += ber_rows(figures.get("ber_vs_der", {}), w)
     startup = figures["openssl_startup_ms"]
     smallest = sorted({label for label, o in figures["outbound"].items() if not o["attachment"]}
                       | {label for label, has in figures["reply_attachment"].items() if not has})
@@ -739,6 +812,7 @@ def main(argv: list[str] | None = None) -> int:
         figures |= measure(args, var, work)
         figures["ratio_bar"] = RATIO_BAR
         figures["ratio_pass"] = all(o["pass"] for o in figures["outbound"].values())
+        figures["ber_pass"] = all(r["pass"] for r in figures["ber_vs_der"].values())
         figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
         figures["total_s"] = time.monotonic() - started
         print()

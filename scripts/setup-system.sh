@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The S/MIME interop tests drive NSS's cmsutil (Thunderbird's engine) and GnuPG's gpgsm (KMail's).
+command -v cmsutil >/dev/null 2>&1 || need+=(libnss3-tools)
+command -v gpgsm >/dev/null 2>&1 || need+=(gpgsm)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi

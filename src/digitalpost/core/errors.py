@@ -54,6 +54,9 @@ class ErrorCode(StrEnum):
     SENDER_NOT_STANDARD_SYSTEM = "sender.not.standard.system"
     ENCRYPTION_MISSING = "encryption.missing"
     ENCRYPTION_ALGORITHM_UNSUPPORTED = "encryption.algorithm.unsupported"
+    ENCRYPTION_WRONG_RECIPIENT = "encryption.wrong.recipient"
+    DECRYPTION_FAILED = "decryption.failed"
+    SIGNATURE_SHA1_REFUSED = "signature.sha1.refused"
     MESSAGE_TOO_LARGE = "message.too.large"
     MAIL_MALFORMED = "mail.malformed"
     # Certificates uploaded or presented.
@@ -61,6 +64,7 @@ class ErrorCode(StrEnum):
     CERTIFICATE_EXPIRED = "certificate.expired"
     CERTIFICATE_NOT_YET_VALID = "certificate.not.yet.valid"
     CERTIFICATE_UNTRUSTED = "certificate.untrusted"
+    CERTIFICATE_CHAIN_SHA1 = "certificate.chain.sha1"
     CERTIFICATE_REVOKED = "certificate.revoked"
     CERTIFICATE_KEY_USAGE = "certificate.key.usage"
     CERTIFICATE_EMAIL_MISMATCH = "certificate.email.mismatch"
@@ -275,8 +279,24 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED: _mail(
         "5.7.1",
-        "The mail is encrypted with an algorithm we do not accept (we accept RSA key transport with "
-        "AES-CBC). Change your S/MIME settings to AES-256-CBC.",
+        "The mail is encrypted with an algorithm we do not accept (we accept RSA PKCS#1 v1.5 or RSAES-OAEP "
+        "and ECDH key management with AES-CBC, AES-GCM or, for old mail, 3DES). Change your S/MIME settings "
+        "to AES-256-CBC or AES-GCM.",
+    ),
+    ErrorCode.ENCRYPTION_WRONG_RECIPIENT: _mail(
+        "5.7.1",
+        "The mail is encrypted, but not to the hub's certificate. Encrypt it to the hub's current "
+        "certificate (fetch it again if the hub renewed it) and send it again.",
+    ),
+    ErrorCode.DECRYPTION_FAILED: _mail(
+        "5.7.1",
+        "The mail is encrypted to the hub's certificate but could not be decrypted: it was damaged on the "
+        "way or encrypted incorrectly. Send it again; if it fails again, check your S/MIME settings.",
+    ),
+    ErrorCode.SIGNATURE_SHA1_REFUSED: _mail(
+        "5.7.1",
+        "The mail is signed with the SHA-1 digest, which this organisation no longer accepts. Set your "
+        "mail program or sender system to sign with SHA-256 and send it again.",
     ),
     ErrorCode.MESSAGE_TOO_LARGE: ErrorSpec(
         Outcome.INVALID, 413, "5.3.4", "The mail is larger than allowed. Send large documents in several mails."
@@ -292,6 +312,10 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.CERTIFICATE_UNTRUSTED: _invalid(
         "The certificate is not issued by a trusted certificate authority. Use a certificate from a "
         "trusted issuer (or add the issuer to the trust anchors)."
+    ),
+    ErrorCode.CERTIFICATE_CHAIN_SHA1: _invalid(
+        "The certificate or one of its issuing certificates is signed with SHA-1, which is no longer "
+        "trusted. Order a certificate whose whole chain is signed with SHA-256 or better."
     ),
     ErrorCode.CERTIFICATE_REVOKED: _invalid("The certificate has been revoked by its issuer. Use a new one."),
     ErrorCode.CERTIFICATE_KEY_USAGE: _invalid(
@@ -477,8 +501,24 @@ DANISH: dict[ErrorCode, str] = {
     ),
     ErrorCode.ENCRYPTION_MISSING: "Mailen er ikke krypteret. Krypter den til hubbens certifikat, før den sendes.",
     ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED: (
-        "Mailen er krypteret med en algoritme, vi ikke modtager (vi modtager RSA med AES-CBC). Skift jeres "
-        "S/MIME-indstilling til AES-256-CBC."
+        "Mailen er krypteret med en algoritme, vi ikke modtager (vi modtager RSA eller ECDH med AES-CBC, AES-GCM "
+        "eller, for gammel post, 3DES). Skift jeres S/MIME-indstilling til AES-256-CBC eller AES-GCM."
+    ),
+    ErrorCode.ENCRYPTION_WRONG_RECIPIENT: (
+        "Mailen er krypteret, men ikke til hubbens certifikat. Krypter den til hubbens aktuelle certifikat (hent "
+        "det igen, hvis hubben har fornyet det), og send den igen."
+    ),
+    ErrorCode.DECRYPTION_FAILED: (
+        "Mailen er krypteret til hubbens certifikat, men kunne ikke dekrypteres: den er beskadiget undervejs eller "
+        "forkert krypteret. Send den igen; fejler den igen, så tjek jeres S/MIME-indstillinger."
+    ),
+    ErrorCode.SIGNATURE_SHA1_REFUSED: (
+        "Mailen er signeret med SHA-1, som denne organisation ikke længere accepterer. Indstil jeres mailprogram "
+        "eller afsendersystem til at signere med SHA-256, og send den igen."
+    ),
+    ErrorCode.CERTIFICATE_CHAIN_SHA1: (
+        "Certifikatet eller et af de certifikater, der har udstedt det, er signeret med SHA-1, som ikke længere er "
+        "betroet. Bestil et certifikat, hvis hele kæde er signeret med SHA-256 eller bedre."
     ),
     ErrorCode.MESSAGE_TOO_LARGE: "Mailen er for stor. Send store dokumenter i flere mails.",
     ErrorCode.MAIL_MALFORMED: "Mailen kunne ikke læses som MIME. Send den fra et almindeligt mailprogram.",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from real_tools import Gpgsm, Nss, ec_party
 from smime_support import Party, Pki
 
 from digitalpost.protocols.smime import Issued, Purpose, issue_certificate, make_dev_ca
@@ -38,3 +41,28 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
         client=party("client", issue_certificate(ca, common_name="Nordby REST", purposes=[Purpose.CLIENT_AUTH],
                                                  now=now, days=30)),
     )
+
+
+@pytest.fixture(scope="session")
+def p256(pki: Pki) -> Party:
+    """An ECDH (key agreement) recipient on P-256."""
+    return ec_party(pki, "hub-p256", ec.SECP256R1())
+
+
+@pytest.fixture(scope="session")
+def p384(pki: Pki) -> Party:
+    return ec_party(pki, "hub-p384", ec.SECP384R1())
+
+
+@pytest.fixture(scope="session")
+def nss(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Nss:
+    """An NSS database (Thunderbird's engine) holding the sender's and the hub's keys, the dev CA trusted."""
+    return Nss.create(tmp_path_factory.mktemp("nss") / "db", pki, [pki.sender, pki.hub])
+
+
+@pytest.fixture(scope="session")
+def gpgsm(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpgsm]:
+    """A GnuPG home (KMail's engine) with the same keys; its gpg-agent is stopped at the end."""
+    home = Gpgsm.create(tmp_path_factory.mktemp("gpg") / "home", pki, [pki.sender, pki.hub])
+    yield home
+    home.stop()

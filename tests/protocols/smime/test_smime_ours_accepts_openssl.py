@@ -87,9 +87,8 @@ def test_we_decrypt_and_verify_what_openssl_signs_then_encrypts(pki: Pki):
 
 
 REFUSED = {
-    "rsa-oaep": ["cms", "-encrypt", "-aes-256-cbc", "-recip", "{hub}", "-keyopt", "rsa_padding_mode:oaep"],
-    "aes-256-gcm": ["cms", "-encrypt", "-aes-256-gcm", "{hub}"],
-    "3des": ["smime", "-encrypt", "-des3", "{hub}"],
+    "camellia-256-cbc": ["cms", "-encrypt", "-camellia-256-cbc", "{hub}"],
+    "password-recipient": ["cms", "-encrypt", "-aes-256-cbc", "-pwri_password", "secret"],
 }
 
 

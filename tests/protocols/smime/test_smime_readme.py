@@ -18,4 +18,5 @@ def test_readme_example_runs(capsys):
 
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("CN=Nordby sender,O=digitalpost development ")
-    assert printed[1:] == ["Hej, vi har modtaget din besked.", "[]", "65", "signature.missing"]
+    assert printed[1:] == ["Hej, vi har modtaget din besked.", "[]", "65", "signature.missing",
+                           "['decrypted', 'signed'] aes256_cbc sha256"]

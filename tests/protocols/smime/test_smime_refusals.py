@@ -138,7 +138,7 @@ def test_a_message_encrypted_to_someone_else_is_refused_as_not_encrypted_to_us(p
     encrypted = encrypt(MESSAGE, recipients=[pki.sender.certificate])
 
     assert refusal(decrypt, encrypted, certificate=pki.hub.certificate, key=pki.hub.key) \
-        == ErrorCode.ENCRYPTION_MISSING
+        == ErrorCode.ENCRYPTION_WRONG_RECIPIENT
 
 
 @pytest.mark.parametrize("body", [b"bm90IGEgQ01TIG1lc3NhZ2U=\r\n", b"!!! not base64 !!!\r\n", b"MAMCAQE=\r\n"])

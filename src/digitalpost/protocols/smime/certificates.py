@@ -2,17 +2,13 @@
 
 `load_certificate` / `load_certificates` / `load_pkcs12` / `load_private_key` / `load_crl` turn uploaded bytes
 (PEM, DER, PKCS#12) into values or refuse with `certificate.unreadable`. `Certificate` is a frozen view of the
-fields the hub shows and matches on (subject, e-mail addresses, fingerprint, validity, usages).
-`check_certificate` returns EVERY problem at once (expired, not yet valid, untrusted chain, revoked, wrong
-key usage, e-mail mismatch) so the admin portal can show them together. The clock, trust anchors and CRLs are
-parameters. Not for: fetching CRLs or OCSP over the network, or deciding which certificate is registered to
-which sender system.
+fields the hub shows and matches on (subject, e-mail addresses, fingerprint, validity, usages). Not for:
+deciding whether to trust a certificate (see trust.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,17 +19,11 @@ from typing import TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import Certificate as X509Certificate
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from cryptography.x509.verification import (
-    ExtensionPolicy,
-    PolicyBuilder,
-    Store,
-    VerificationError,
-)
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.protocols.smime.pkcs12 import read_pkcs12
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 _E = TypeVar("_E", bound=x509.ExtensionType)
@@ -214,17 +204,27 @@ def _usable_key(key: object) -> PrivateKey:
 
 
 def load_pkcs12(
-    data: bytes, password: bytes | str | None
+    data: bytes, password: bytes | str | None, *, name: str = "the PKCS#12 file"
 ) -> tuple[PrivateKey, Certificate, tuple[Certificate, ...]]:
-    """(private key, certificate, further certificates) from a PKCS#12 (.p12/.pfx) file."""
-    try:
-        bundle = pkcs12.load_pkcs12(data, _password(password))
-    except (ValueError, TypeError) as error:
-        raise _unreadable(f"not a PKCS#12 file or wrong password: {error}") from None
-    if bundle.key is None or bundle.cert is None:
-        raise _unreadable("the PKCS#12 file must hold a private key and its certificate")
-    chain = tuple(Certificate.from_x509(c.certificate) for c in bundle.additional_certs)
-    return _usable_key(bundle.key), Certificate.from_x509(bundle.cert.certificate), chain
+    """(private key, its certificate, further certificates) from a PKCS#12 (.p12/.pfx) file, DER or BER.
+
+    `name` (e.g. the uploaded file's name) is used in the refusal, which says why the file cannot be used.
+    """
+    key, certificates = read_pkcs12(data, _password(password), name=name)
+    if key is None or not certificates:
+        raise _unreadable(f"{name}: the PKCS#12 file must hold a private key and its certificate")
+    usable = _usable_key(key)
+    own = [c for c in certificates if _spki(c.public_key()) == _spki(usable.public_key())]
+    if not own:
+        raise _unreadable(f"{name}: no certificate in the PKCS#12 file matches its private key")
+    chain = tuple(Certificate.from_x509(c) for c in certificates if c is not own[0])
+    return usable, Certificate.from_x509(own[0]), chain
+
+
+def _spki(key: object) -> bytes:
+    if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return b""
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_private_key(data: bytes, password: bytes | str | None = None) -> PrivateKey:
@@ -247,126 +247,3 @@ def load_crl(data: bytes) -> x509.CertificateRevocationList:
         return x509.load_der_x509_crl(data)
     except ValueError as error:
         raise _unreadable(f"not a PEM or DER CRL: {error}") from None
-
-
-# --- checking ----------------------------------------------------------------------------------------------
-
-
-def check_certificate(
-    cert: Certificate,
-    *,
-    purpose: Purpose,
-    trust_anchors: Sequence[Certificate],
-    at: datetime,
-    intermediates: Sequence[Certificate] = (),
-    crls: Sequence[x509.CertificateRevocationList] = (),
-    email: str | None = None,
-) -> list[Problem]:
-    """Every problem with `cert` for `purpose` at time `at`; an empty list means it is good to use.
-
-    A trust anchor equal to `cert` itself (a pinned, possibly self-signed certificate) trusts it directly.
-    CRLs count only when signed by the certificate's issuer; their nextUpdate is not enforced.
-    """
-    problems: list[Problem] = []
-    if at < cert.not_before:
-        problems.append(Problem(ErrorCode.CERTIFICATE_NOT_YET_VALID,
-                                f"valid from {cert.not_before:%Y-%m-%d %H:%M} UTC"))
-    if at > cert.not_after:
-        problems.append(Problem(ErrorCode.CERTIFICATE_EXPIRED, f"expired {cert.not_after:%Y-%m-%d %H:%M} UTC"))
-
-    # Validity is reported above on its own; the chain is judged at a moment the certificate was valid, so an
-    # expired certificate from a trusted issuer is "expired", not also "untrusted".
-    chain_time = min(max(at, cert.not_before), cert.not_after)
-    chain, why = _chain(cert, trust_anchors, intermediates, chain_time)
-    if chain is None:
-        problems.append(Problem(ErrorCode.CERTIFICATE_UNTRUSTED, why))
-        issuers = [c.x509 for c in (*intermediates, *trust_anchors)]
-        revoked = [_revoked(cert.x509, issuers, crls)]
-    else:  # the leaf and every intermediate, each against a CRL its own issuer signed
-        revoked = [_revoked(c, [issuer], crls) for c, issuer in itertools.pairwise(chain)]
-    if any(revoked):
-        problems.append(Problem(ErrorCode.CERTIFICATE_REVOKED, "; ".join(r for r in revoked if r)))
-    problems.extend(_usage_problems(cert, purpose))
-    if email is not None and email.casefold() not in {e.casefold() for e in cert.emails}:
-        held = ", ".join(cert.emails) or "no e-mail address"
-        problems.append(Problem(ErrorCode.CERTIFICATE_EMAIL_MISMATCH, f"expected {email}; the certificate has {held}"))
-    return problems
-
-
-def _chain(
-    cert: Certificate, anchors: Sequence[Certificate], intermediates: Sequence[Certificate], at: datetime
-) -> tuple[list[x509.Certificate] | None, str]:
-    if any(a.fingerprint == cert.fingerprint for a in anchors):
-        return [cert.x509], ""
-    if not anchors:
-        return None, "no trust anchors are configured"
-    # cryptography's RFC 5280 path builder. Its client verifier checks the chain (signatures, CA constraints,
-    # validity of every certificate, name chaining); the leaf's usages are checked by _usage_problems instead
-    # (permit_all for the end entity) so a wrong usage is reported as such and not as an untrusted chain.
-    verifier = (
-        PolicyBuilder()
-        .store(Store([a.x509 for a in anchors]))
-        .time(at)
-        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
-        .build_client_verifier()
-    )
-    try:
-        return verifier.verify(cert.x509, [i.x509 for i in intermediates]).chain, ""
-    except VerificationError as error:
-        return None, f"no valid chain from {cert.issuer} to a trust anchor: {error}"
-
-
-def _revoked(
-    cert: x509.Certificate, issuers: Sequence[x509.Certificate], crls: Sequence[x509.CertificateRevocationList]
-) -> str:
-    for crl in crls:
-        if crl.issuer != cert.issuer:
-            continue
-        for issuer in issuers:
-            if issuer.subject != cert.issuer:
-                continue
-            public_key = issuer.public_key()
-            if not isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-                continue
-            if not crl.is_signature_valid(public_key):
-                continue
-            entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-            if entry is not None:
-                return (f"serial {cert.serial_number:x} revoked by {cert.issuer.rfc4514_string()} "
-                        f"on {entry.revocation_date_utc:%Y-%m-%d}")
-    return ""
-
-
-_REQUIRED_EKU = {
-    Purpose.EMAIL: "emailProtection",
-    Purpose.EMAIL_SIGNING: "emailProtection",
-    Purpose.EMAIL_ENCRYPTION: "emailProtection",
-    Purpose.CLIENT_AUTH: "clientAuth",
-}
-# Each inner tuple: at least one of these keyUsage bits must be set (when the extension is present).
-_REQUIRED_KU: dict[Purpose, tuple[tuple[str, ...], ...]] = {
-    Purpose.EMAIL: (("digitalSignature", "nonRepudiation"), ("keyEncipherment",)),
-    Purpose.EMAIL_SIGNING: (("digitalSignature", "nonRepudiation"),),
-    Purpose.EMAIL_ENCRYPTION: (("keyEncipherment",),),
-    Purpose.CLIENT_AUTH: (("digitalSignature",),),
-}
-
-
-def _usage_problems(cert: Certificate, purpose: Purpose) -> list[Problem]:
-    """RFC 5280: an absent keyUsage / extendedKeyUsage extension does not restrict the key."""
-    wrong: list[str] = []
-    if cert.is_ca:
-        wrong.append("it is a CA certificate, not an end-entity certificate")
-    eku = _REQUIRED_EKU[purpose]
-    if cert.has_extended_key_usage and not cert.extended_key_usages & {eku, "anyExtendedKeyUsage"}:
-        wrong.append(f"extended key usage {', '.join(sorted(cert.extended_key_usages))} lacks {eku}")
-    if cert.has_key_usage and (isinstance(cert.x509.public_key(), rsa.RSAPublicKey) or purpose in (
-        Purpose.EMAIL_SIGNING, Purpose.CLIENT_AUTH
-    )):
-        for needed in _REQUIRED_KU[purpose]:
-            if not cert.key_usages & set(needed):
-                wrong.append(f"key usage {', '.join(sorted(cert.key_usages)) or '(none)'} lacks {' or '.join(needed)}")
-    if not wrong:
-        return []
-    return [Problem(ErrorCode.CERTIFICATE_KEY_USAGE, f"not usable for {purpose}: " + "; ".join(wrong))]
-
