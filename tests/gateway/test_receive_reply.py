@@ -238,3 +238,33 @@ def test_reply_sent_with_bare_lf_line_endings_is_filed_not_refused_as_a_long_lin
 
     assert code == 250, answer
     assert_filed_and_delivered(forwarded, drain)
+
+
+def openssl_reply(f: Forwarded, *, cipher: str, digest: str) -> bytes:
+    """A reply the way a legacy client writes it: signed with `digest`, encrypted with `cipher`, BER (-stream)."""
+    entity, envelope = reply_entity(f.opened, text=REPLY_TEXT)
+    plain = f.pki.file(f"legacy-{cipher}-{digest}.eml", entity)
+    signer = f.pki.nordby_sender
+    signed = f.pki.file(f"legacy-{cipher}-{digest}-signed.eml", crlf(openssl(
+        "cms", "-sign", "-md", digest, "-stream", "-in", plain, "-signer", signer.cert_file,
+        "-inkey", signer.key_file)))
+    encrypted = openssl("cms", "-encrypt", f"-{cipher}", "-stream", "-in", signed, f.pki.hub.cert_file)
+    return mail.with_envelope(envelope, crlf(encrypted))
+
+
+@pytest.mark.parametrize(("cipher", "digest", "kinds"), [
+    ("des3", "sha256", ["cipher.3des"]),
+    ("aes-256-cbc", "sha1", ["signature.sha1"]),
+    ("aes-256-cbc", "sha256", []),
+])
+def test_reply_with_a_retiring_algorithm_is_filed_and_recorded_for_the_doctor(
+    forwarded, send_to_gateway, drain, cipher, digest, kinds
+):
+    from digitalpost.conversations.models import LegacyCryptoReply
+
+    code, answer = send_to_gateway(openssl_reply(forwarded, cipher=cipher, digest=digest))
+
+    assert code == 250, answer
+    assert_filed_and_delivered(forwarded, drain)
+    recorded = list(LegacyCryptoReply.objects.values_list("kind", "sender_system", "authority"))
+    assert recorded == [(kind, forwarded.secure.sender.pk, forwarded.thread.authority.pk) for kind in kinds]

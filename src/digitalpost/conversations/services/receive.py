@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.conversations.models import LegacyCryptoReply
 from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity, thread_keyring
@@ -50,7 +51,8 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         if len(raw) > settings.DIGITALPOST_MAX_MAIL_BYTES:
             raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
         hub = hub_identity()
-        content = smime.decrypt(raw, certificate=hub.certificate, key=hub.key)
+        decrypted = smime.decrypt_message(raw, certificate=hub.certificate, key=hub.key)
+        content = decrypted.message
         verified = smime.verify(content, at=timezone.now())
         signed_by = verified.signer
         candidates = _registered_signers(verified.signer)
@@ -60,7 +62,10 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
-        return ReceiveOutcome(message=_file_reply(thread=thread, system=signer.system, reply=reply))
+        message = _file_reply(thread=thread, system=signer.system, reply=reply)
+        _record_legacy_crypto(message=message, system=signer.system, envelope_from=envelope_from,
+                              legacy=_legacy_algorithms(decrypted, verified))
+        return ReceiveOutcome(message=message)
     except DigitalPostError as refusal:
         _record_refusal(refusal, thread=thread, signer=signer, signed_by=signed_by, envelope_from=envelope_from)
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
@@ -114,6 +119,26 @@ def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply
         thread=thread, system=system, subject=untag_subject(reply.subject or "").strip(), text=reply.text,
         attachments=[(a.filename, a.media_type, a.content) for a in reply.attachments], channel=CHANNEL,
     )
+
+
+def _legacy_algorithms(decrypted: smime.Decrypted, verified: smime.Verified) -> list[tuple[str, str]]:
+    """(kind, detail) of every retiring algorithm the reply used: filed all the same, but the doctor warns."""
+    found: list[tuple[str, str]] = []
+    if decrypted.is_legacy:
+        found.append((LegacyCryptoReply.Kind.CIPHER_3DES, decrypted.content_cipher))
+    if verified.digest_algorithm.replace("-", "").lower() == "sha1":
+        found.append((LegacyCryptoReply.Kind.SIGNATURE_SHA1, verified.digest_algorithm))
+    return found
+
+
+@transaction.atomic(durable=True)
+def _record_legacy_crypto(
+    *, message: Message, system: SenderSystem, envelope_from: str, legacy: list[tuple[str, str]]
+) -> None:
+    for kind, detail in legacy:
+        LegacyCryptoReply.objects.create(
+            kind=kind, authority=system.authority, sender_system=system, message=message,
+            sender_address=envelope_from[:320], detail=detail[:200], received_at=message.accepted_at)
 
 
 @transaction.atomic(durable=True)
