@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The mutual-TLS tests put the REST API behind a real nginx, as in production.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # The S/MIME interop tests drive NSS's cmsutil (Thunderbird's engine) and GnuPG's gpgsm (KMail's).
 command -v cmsutil >/dev/null 2>&1 || need+=(libnss3-tools)
 command -v gpgsm >/dev/null 2>&1 || need+=(gpgsm)

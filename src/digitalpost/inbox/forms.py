@@ -13,8 +13,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.conversations.services.inquiries import Inquiry
+from digitalpost.hub.webforms import MultipleFileField
 from digitalpost.registry.importing import normalise_mobile_number
-from digitalpost.webforms import MultipleFileField
 
 if TYPE_CHECKING:
     from digitalpost.authorities.models import AuthorityMailbox

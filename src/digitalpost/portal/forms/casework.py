@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.conversations.selectors import InquiryStatus
+from digitalpost.hub.webforms import MultipleFileField
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import LogQuery
-from digitalpost.webforms import MultipleFileField
 
 PARTY_NUMBER = re.compile(r"^(\d{10}|\d{8})$")
 
