@@ -44,6 +44,25 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     assert Message.objects.count() == count == 3  # two welcome letters to Anna, one paper letter to Bent
 
 
+def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
+    settings.VAR_DIR = tmp_path
+    first = load_demo(base_url="http://127.0.0.1:8000")
+    demo_file().unlink()
+    second = load_demo(base_url="http://127.0.0.1:8000")
+    assert second["sender_system_id"] == first["sender_system_id"]
+    assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
+    assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
+    assert Message.objects.count() == 3
+    body = (tmp_path / "demo-memo.xml").read_bytes()
+    message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
+    response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
+                           content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {second['sender_token']}")
+    assert response.status_code == 201
+    refused = client.post(f"/apis/v1/memos?memo-message-uuid={uuid.uuid4()}", data=body,
+                          content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {first['sender_token']}")
+    assert refused.status_code == 401
+
+
 def test_the_curl_sample_is_accepted_by_the_api(db, settings, tmp_path, client):
     settings.VAR_DIR = tmp_path
     demo = load_demo(base_url="http://127.0.0.1:8000")

@@ -38,7 +38,11 @@ from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 from digitalpost.registry.services import register_contact
 from digitalpost.systems.services.receivers import create_secure_address
-from digitalpost.systems.services.senders import create_secure_mail_sender, create_sender_system
+from digitalpost.systems.services.senders import (
+    create_secure_mail_sender,
+    create_sender_system,
+    rotate_sender_token,
+)
 
 AUTHORITY = {"cvr": "29190003", "name": "Nordby Kommune"}
 OTHER_AUTHORITY = {"cvr": "55660018", "name": "Sydby Kommune"}
@@ -80,6 +84,7 @@ STAFF = [
     ("otto", "Otto Olsen", "", Role.OPERATOR),
 ]
 DEMO_ACTOR = Actor("demo")
+DEMO_SENDER_SYSTEM = "Nordby fjernprint"
 
 
 def demo_file() -> Path:
@@ -97,11 +102,15 @@ def _ensure_sender_token(authority: Any) -> tuple[str, str]:
     previous = json.loads(demo_file().read_text()) if demo_file().exists() else {}
     token = previous.get("sender_token", "")
     system = get_sender_system_by_token(token) if token else None
-    if system is None or system.authority_id != authority.pk:
-        # The standard sender system is the secure-mail one (simple replies come from it).
-        issued = create_sender_system(authority=authority, name="Nordby fjernprint", is_standard=False)
-        return str(issued.system.pk), issued.token
-    return str(system.pk), token
+    if system is not None and system.authority_id == authority.pk:
+        return str(system.pk), token
+    existing = authority.sender_systems.filter(name=DEMO_SENDER_SYSTEM).first()
+    if existing is not None:
+        # demo.json was deleted (or edited) but the database kept: the system stays, its token is re-issued.
+        return str(existing.pk), rotate_sender_token(system=existing, actor=DEMO_ACTOR)
+    # The standard sender system is the secure-mail one (simple replies come from it).
+    issued = create_sender_system(authority=authority, name=DEMO_SENDER_SYSTEM, is_standard=False)
+    return str(issued.system.pk), issued.token
 
 
 def _welcome_letters(system_id: str, token: str, anna: Contact) -> None:
