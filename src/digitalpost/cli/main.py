@@ -61,9 +61,11 @@ def worker(
 ) -> None:
     """Run a delivery worker until interrupted (SIGINT/SIGTERM finish the current job, then stop)."""
     _django()
+    from django.conf import settings
+
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
     from digitalpost.outbox.models import WorkKind
-    from digitalpost.outbox.worker import run_forever
+    from digitalpost.outbox.worker import Heartbeat, run_forever
 
     if nice:
         os.nice(nice)
@@ -72,8 +74,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     wanted = [WorkKind(k.strip()) for k in kinds.split(",") if k.strip()]
     console.print(f"worker: taking {', '.join(wanted)}")
-    run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
-                batch_handlers=BATCH_HANDLERS)
+    with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
+                   stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
+        run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
+                    batch_handlers=BATCH_HANDLERS, heartbeat=heartbeat)
 
 
 @demo_app.command("load")

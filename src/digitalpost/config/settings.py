@@ -188,6 +188,10 @@ DIGITALPOST_SMS_HTTP_TOKEN = os.environ.get("DIGITALPOST_SMS_HTTP_TOKEN", "")
 DIGITALPOST_SMS_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_SMS_TIMEOUT_SECONDS", 10))
 DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
+# Workers: a heartbeat every few seconds keeps a worker's claimed jobs its own; a worker silent for longer than
+# the stale time (or, on the same host, whose process is gone) has its jobs handed to the others.
+DIGITALPOST_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_HEARTBEAT_SECONDS", 2))
+DIGITALPOST_WORKER_STALE_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_STALE_SECONDS", 10))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
 # Print (KombiPost): batches land in the spool folder the print provider collects from; its receipts come back

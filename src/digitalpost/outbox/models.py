@@ -34,6 +34,9 @@ class Job(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
+    # The worker holding the claim (WorkerPresence.id); a worker that stops beating loses its claims at once,
+    # not when the lease runs out.
+    claimed_by = models.UUIDField(null=True, blank=True, db_index=True)
 
     class Meta:
         indexes = [
@@ -42,3 +45,17 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} ({self.state})"
+
+
+class WorkerPresence(models.Model):
+    """A running worker process and its last heartbeat: the proof that the jobs it claimed are still in hand."""
+
+    id = models.UUIDField(primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    kinds = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.host}:{self.pid} ({self.kinds})"
