@@ -1,6 +1,5 @@
 """kill -9 a real worker process mid-batch, again and again: every message is delivered exactly once."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -8,24 +7,14 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.models import Event, Message, Receipt
 from digitalpost.outbox.models import Job
+from helpers.worker_processes import worker_env
 
 pytestmark = pytest.mark.slow
 MESSAGES = 150
-
-
-def worker_env(settings) -> dict[str, str]:
-    env = {**os.environ, "DIGITALPOST_BLOB_DIR": str(settings.DIGITALPOST_BLOB_DIR)}
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        env["DIGITALPOST_SQLITE"] = db["NAME"]
-    else:
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return env
 
 
 def start_worker(env: dict[str, str], *, lease_seconds: int = 1) -> subprocess.Popen:

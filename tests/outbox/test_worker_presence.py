@@ -23,7 +23,7 @@ STALE = timedelta(seconds=10)
 
 
 def a_dead_pid() -> int:
-    finished = subprocess.Popen(["true"])  # noqa: S607 - a process that has surely ended, so its pid is free
+    finished = subprocess.Popen(["true"])  # a process that has surely ended, so its pid is free
     finished.wait()
     return finished.pid
 

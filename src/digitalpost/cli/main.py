@@ -19,6 +19,7 @@ from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
+from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
 app.command("doctor")(doctor_commands.doctor)
@@ -109,6 +110,8 @@ def run(
     here = f"http://{host}:{port}"
     env = {"DIGITALPOST_PORTAL_URL": here, "DIGITALPOST_MAILBOX_URL": f"{here}/", **os.environ,
            "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    if MULTIPROCESS_DIR not in env:  # every process counts into one folder, /metrics adds them up
+        env.update(prepare_multiprocess_dir(Path(env.get("DIGITALPOST_VAR", "var")).resolve() / "metrics"))
     web_env = {"DIGITALPOST_GROUP_COMMIT": "1", **env}
     exe = Path(sys.executable).parent
     children = [

@@ -188,6 +188,10 @@ DIGITALPOST_SMS_HTTP_TOKEN = os.environ.get("DIGITALPOST_SMS_HTTP_TOKEN", "")
 DIGITALPOST_SMS_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_SMS_TIMEOUT_SECONDS", 10))
 DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
+# Operations: /readyz answers 503 when the oldest due delivery or forward has waited longer than this; /metrics
+# asks for `Authorization: Bearer <token>` when a token is set (else restrict it in the proxy).
+DIGITALPOST_READY_MAX_LAG_SECONDS = float(os.environ.get("DIGITALPOST_READY_MAX_LAG_SECONDS", 300))
+DIGITALPOST_METRICS_TOKEN = os.environ.get("DIGITALPOST_METRICS_TOKEN", "")
 # Workers: a heartbeat every few seconds keeps a worker's claimed jobs its own; a worker silent for longer than
 # the stale time (or, on the same host, whose process is gone) has its jobs handed to the others.
 DIGITALPOST_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_HEARTBEAT_SECONDS", 2))

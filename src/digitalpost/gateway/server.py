@@ -20,6 +20,7 @@ from django.conf import settings
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.gateway.answers import smtp_answer
 from digitalpost.gateway.lines import normalize_line_endings
+from digitalpost.hub.metrics import GATEWAY_MAILS
 
 HARD_CAP_MARGIN = 16 * 1024 * 1024
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient: send secure mail to the hub's address"
@@ -38,6 +39,7 @@ class GatewayHandler:
         outcome = await sync_to_async(receive_secure_mail)(
             raw=normalize_line_endings(envelope.original_content), envelope_from=envelope.mail_from or ""
         )
+        GATEWAY_MAILS.labels(outcome="filed" if outcome.code is None else str(outcome.code)).inc()
         return smtp_answer(outcome)
 
 

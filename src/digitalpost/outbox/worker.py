@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -15,6 +16,7 @@ from types import TracebackType
 
 from django.db import close_old_connections
 
+from digitalpost.hub.metrics import JOB_SECONDS, JOBS
 from digitalpost.outbox import services
 from digitalpost.outbox.models import Job, WorkKind
 
@@ -114,8 +116,11 @@ def run_batch(
     jobs = services.claim_batch(kind, lease=lease, limit=limit, worker=worker)
     if not jobs:
         return False
+    started = time.perf_counter()
     try:
         batch_handler(jobs)
+        JOBS.labels(kind=kind, outcome="done").inc(len(jobs))
+        JOB_SECONDS.labels(kind=kind).observe((time.perf_counter() - started) / len(jobs))
     except Exception as exc:
         log.warning("batch of %d %s jobs failed (%s); running them one by one", len(jobs), kind, exc)
         for job in jobs:
@@ -125,21 +130,30 @@ def run_batch(
 
 
 def _run_claimed(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    started = time.perf_counter()
+    outcome = "done"
     try:
         handler(job)
     except PermanentFailure as exc:
+        outcome = "failed"
         _give_up(job, f"permanent: {exc}", on_give_up)
     except RetryLater as exc:
+        outcome = "postponed"
         log.info("job %s postponed (attempt %s): %s", job.key, job.attempts, exc)
         services.reschedule(job, f"postponed: {exc}")
     except Exception as exc:
         log.warning("job %s failed (attempt %s): %s", job.key, job.attempts, exc)
         if job.attempts >= job.max_attempts:
+            outcome = "failed"
             _give_up(job, f"gave up after {job.attempts} attempts: {exc}", on_give_up)
         else:
+            outcome = "retry"
             services.reschedule(job, repr(exc))
     else:
         services.complete(job)
+    finally:
+        JOBS.labels(kind=job.kind, outcome=outcome).inc()
+        JOB_SECONDS.labels(kind=job.kind).observe(time.perf_counter() - started)
 
 
 def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:

@@ -1,0 +1,34 @@
+"""Reading the work table: how much waits per kind and for how long (operations and readiness)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, Min
+from django.utils import timezone
+
+from digitalpost.outbox.models import Job, WorkKind
+
+
+@dataclass(frozen=True)
+class QueueState:
+    kind: WorkKind
+    pending: int  # waiting or in hand
+    due: int  # waiting now (not scheduled for later, not claimed)
+    oldest_due_seconds: float  # how long the oldest waiting job has been due; 0 when none
+
+
+def queue_states(now: datetime | None = None) -> list[QueueState]:
+    """One entry per work kind, zeros included, so a dashboard never loses a line."""
+    now = now or timezone.now()
+    pending = dict(Job.objects.filter(state=Job.State.PENDING).values("kind").annotate(n=Count("id"))
+                   .values_list("kind", "n"))
+    due = {row["kind"]: row for row in Job.objects.filter(state=Job.State.PENDING, run_after__lte=now)
+           .values("kind").annotate(n=Count("id"), oldest=Min("run_after"))}
+    return [
+        QueueState(kind=kind, pending=pending.get(kind.value, 0), due=due.get(kind.value, {}).get("n", 0),
+                   oldest_due_seconds=max((now - due[kind.value]["oldest"]).total_seconds(), 0.0)
+                   if kind.value in due else 0.0)
+        for kind in WorkKind
+    ]
