@@ -45,7 +45,7 @@ def exposition(extra: Iterable[Collector] = ()) -> bytes:
     """The text a Prometheus scrape reads: every process's counts plus the collectors given."""
     if os.environ.get(MULTIPROCESS_DIR):
         counted = CollectorRegistry()
-        multiprocess.MultiProcessCollector(counted)
+        multiprocess.MultiProcessCollector(counted)  # type: ignore[no-untyped-call]
     else:
         counted = REGISTRY  # one process (tests, a single worker): its own counts
     read_now = CollectorRegistry(auto_describe=False)

@@ -24,11 +24,14 @@ def queue_states(now: datetime | None = None) -> list[QueueState]:
     now = now or timezone.now()
     pending = dict(Job.objects.filter(state=Job.State.PENDING).values("kind").annotate(n=Count("id"))
                    .values_list("kind", "n"))
-    due = {row["kind"]: row for row in Job.objects.filter(state=Job.State.PENDING, run_after__lte=now)
-           .values("kind").annotate(n=Count("id"), oldest=Min("run_after"))}
-    return [
-        QueueState(kind=kind, pending=pending.get(kind.value, 0), due=due.get(kind.value, {}).get("n", 0),
-                   oldest_due_seconds=max((now - due[kind.value]["oldest"]).total_seconds(), 0.0)
-                   if kind.value in due else 0.0)
-        for kind in WorkKind
-    ]
+    due: dict[str, tuple[int, datetime]] = {
+        kind: (count, oldest)
+        for kind, count, oldest in Job.objects.filter(state=Job.State.PENDING, run_after__lte=now)
+        .values("kind").annotate(n=Count("id"), oldest=Min("run_after")).values_list("kind", "n", "oldest")
+    }
+    states = []
+    for kind in WorkKind:
+        count, oldest = due.get(kind.value, (0, now))
+        states.append(QueueState(kind=kind, pending=pending.get(kind.value, 0), due=count,
+                                 oldest_due_seconds=max((now - oldest).total_seconds(), 0.0)))
+    return states
