@@ -37,6 +37,8 @@ class Job(models.Model):
     # The worker holding the claim (WorkerPresence.id); a worker that stops beating loses its claims at once,
     # not when the lease runs out.
     claimed_by = models.UUIDField(null=True, blank=True, db_index=True)
+    # The web request that queued the work (hub.requestid): the worker logs under the same id.
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [

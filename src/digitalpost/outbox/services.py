@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from digitalpost.hub.requestid import current_request_id
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
@@ -38,6 +39,7 @@ def enqueue(
             "run_after": run_after or now,
             "created_at": now,
             "max_attempts": max_attempts,
+            "request_id": current_request_id(),
         },
     )
     return job
@@ -53,7 +55,7 @@ def add_job(
     now = timezone.now()
     return Job.objects.create(
         kind=kind, key=key, payload=payload or {}, run_after=run_after or now, created_at=now,
-        max_attempts=max_attempts,
+        max_attempts=max_attempts, request_id=current_request_id(),
     )
 
 

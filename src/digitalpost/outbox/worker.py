@@ -17,6 +17,7 @@ from types import TracebackType
 from django.db import close_old_connections
 
 from digitalpost.hub.metrics import JOB_SECONDS, JOBS
+from digitalpost.hub.requestid import request_id_set
 from digitalpost.outbox import services
 from digitalpost.outbox.models import Job, WorkKind
 
@@ -130,6 +131,11 @@ def run_batch(
 
 
 def _run_claimed(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    with request_id_set(job.request_id or f"job-{job.pk}"):
+        _run_job(job, handler, on_give_up)
+
+
+def _run_job(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
     started = time.perf_counter()
     outcome = "done"
     try:
@@ -151,6 +157,7 @@ def _run_claimed(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveU
             services.reschedule(job, repr(exc))
     else:
         services.complete(job)
+        log.debug("job %s done", job.key)
     finally:
         JOBS.labels(kind=job.kind, outcome=outcome).inc()
         JOB_SECONDS.labels(kind=job.kind).observe(time.perf_counter() - started)
