@@ -2,9 +2,9 @@
 
 The checks run in the order a sender can fix them: size, encryption, signature, the signer's registration
 and validity, the sender system's right to reply, the dialog thread (verified, this authority's, unambiguous),
-then the reply's content as MeMo service rules. Every refusal is recorded (the doctor counts them) and
-returned with its code; the gateway answers it at DATA time with the code and the fix, which the sending
-mail server turns into its bounce.
+the organisation's digest policy (SHA-1 refused if it says so), then the reply's content as MeMo service rules.
+Every refusal is recorded (the doctor counts them) and returned with its code; the gateway answers it at DATA
+time with the code and the fix, which the sending mail server turns into its bounce.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.authorities.models import Authority
 from digitalpost.conversations.models import LegacyCryptoReply
 from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -62,6 +63,7 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
+        _check_digest_policy(verified, thread.authority)
         message = _file_reply(thread=thread, system=signer.system, reply=reply)
         _record_legacy_crypto(message=message, system=signer.system, envelope_from=envelope_from,
                               legacy=_legacy_algorithms(decrypted, verified))
@@ -114,6 +116,22 @@ def _thread_of(reply: mail.ParsedReply, authority_cvr: str) -> ThreadRef:
     return resolved.ref
 
 
+def _check_digest_policy(verified: smime.Verified, authority: Authority) -> None:
+    """Refuse a SHA-1 message signature when the organisation has switched on "refuse SHA-1 signatures".
+
+    Judged here, not by `smime.verify(refuse_sha1=...)`: which organisation the reply goes to is known only
+    once the signature is verified (its signer names the sender system) and the thread confirms it; deciding
+    from the unverified subject tag would let anyone pick the policy a message is judged by.
+    """
+    if authority.refuse_sha1_signatures and _is_sha1(verified):
+        raise DigitalPostError(ErrorCode.SIGNATURE_SHA1_REFUSED,
+                               f"the message signature uses the SHA-1 digest; {authority.name} refuses it")
+
+
+def _is_sha1(verified: smime.Verified) -> bool:
+    return verified.digest_algorithm.replace("-", "").lower() == "sha1"
+
+
 def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> Message:
     return file_reply(
         thread=thread, system=system, subject=untag_subject(reply.subject or "").strip(), text=reply.text,
@@ -126,7 +144,7 @@ def _legacy_algorithms(decrypted: smime.Decrypted, verified: smime.Verified) -> 
     found: list[tuple[str, str]] = []
     if decrypted.is_legacy:
         found.append((LegacyCryptoReply.Kind.CIPHER_3DES, decrypted.content_cipher))
-    if verified.digest_algorithm.replace("-", "").lower() == "sha1":
+    if _is_sha1(verified):
         found.append((LegacyCryptoReply.Kind.SIGNATURE_SHA1, verified.digest_algorithm))
     return found
 
