@@ -3,8 +3,10 @@
 GnuPG `gpgsm` (KMail's engine) and NSS `cmsutil` (Thunderbird's) sign and encrypt the authority's reply in their
 own databases, holding only Nordby's key and the hub's certificate, and write indefinite-length BER as those
 clients do. Neither tool can write RSAES-OAEP (gpgsm 2.2 and NSS's cmsutil use RSA PKCS#1 v1.5), so the OAEP
-reply is encrypted by `openssl cms` around a gpgsm signature. A 3DES reply is filed and the doctor warns; a SHA-1
-signature is filed with a warning, or refused with `signature.sha1.refused` where the organisation says so.
+reply is encrypted by `openssl cms` around a gpgsm signature. Encrypted-then-signed and triple-wrapped replies
+count like signed-then-encrypted ones. A 3DES reply is filed and the doctor warns; a SHA-1 signature is filed
+with a warning, or refused with `signature.sha1.refused` where the organisation says so. The signer's chain is
+built with the certificates its signature carries.
 """
 
 from __future__ import annotations
@@ -25,10 +27,18 @@ from digitalpost.doctor.services import examine
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.messages.selectors import MailboxViewer, list_inbox
 from digitalpost.protocols import mail, smime
+from digitalpost.protocols.smime import issue_certificate, make_dev_ca
+from digitalpost.systems.models import SenderSystem
 from helpers.real_tools import Gpgsm, Nss, pkcs7_entity, signed_entity
 from helpers.secure_mail import reply_entity
-from helpers.secure_mail_pki import HUB_ADDRESS, SecureMailPki, openssl
-from helpers.secure_mail_world import REPLY_TEXT, Forwarded, assert_filed_and_delivered, replies_to_anna
+from helpers.secure_mail_pki import HUB_ADDRESS, NORDBY_ADDRESS, Party, SecureMailPki, openssl
+from helpers.secure_mail_world import (
+    REPLY_TEXT,
+    Forwarded,
+    assert_filed_and_delivered,
+    register_sender,
+    replies_to_anna,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
 
@@ -40,7 +50,7 @@ NSS_SIGNER = "nordby-sender"  # the nickname NSS gives Nordby's key (the PKCS#12
 def gpgsm(securemail_pki: SecureMailPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gpgsm]:
     """Nordby's KMail: its own key, the hub's certificate to encrypt to, the CA trusted."""
     home = Gpgsm.create(tmp_path_factory.mktemp("nordby-gpgsm") / "home", securemail_pki,
-                        [securemail_pki.nordby_sender], recipients=[securemail_pki.hub])
+                        [securemail_pki.nordby_sender], recipients=[securemail_pki.hub, securemail_pki.nordby_address])
     yield home
     home.stop()
 
@@ -87,8 +97,8 @@ class Writer:
         return pkcs7_entity(self._gpgsm("-u", NORDBY_SIGNER, "--digest-algo", digest, "--sign", source=entity),
                             "signed-data")
 
-    def gpgsm_encrypt(self, entity: bytes, *, cipher: str = "AES256") -> bytes:
-        return pkcs7_entity(self._gpgsm("--cipher-algo", cipher, "-r", HUB_ADDRESS, "--encrypt", source=entity))
+    def gpgsm_encrypt(self, entity: bytes, *, cipher: str = "AES256", to: str = HUB_ADDRESS) -> bytes:
+        return pkcs7_entity(self._gpgsm("--cipher-algo", cipher, "-r", to, "--encrypt", source=entity))
 
     def cmsutil_sign(self, entity: bytes, *, digest: str = "SHA256", detached: bool = True) -> bytes:
         if detached:
@@ -131,6 +141,13 @@ CLIENTS: dict[str, tuple[Callable[[Writer, SecureMailPki, bytes], bytes], str, s
         lambda w, _, e: w.cmsutil_encrypt(w.cmsutil_sign(e, digest="SHA512", detached=False)), "aes128_cbc", V15),
     "gpgsm-signed-openssl-oaep-sha256": (lambda w, pki, e: w.openssl_oaep_encrypt(w.gpgsm_sign(e), pki),
                                          "aes256_cbc", OAEP),
+    # Encrypt-then-sign: the signature covers the envelope, not the content.
+    "gpgsm-encrypted-then-signed": (lambda w, _, e: w.gpgsm_sign(w.gpgsm_encrypt(e)), "aes256_cbc", V15),
+    "gpgsm-encrypted-then-cmsutil-signed-opaque": (
+        lambda w, _, e: w.cmsutil_sign(w.gpgsm_encrypt(e), detached=False), "aes256_cbc", V15),
+    # A triple wrap (RFC 2634): signed, encrypted, signed again.
+    "cmsutil-signed-gpgsm-encrypted-gpgsm-signed": (
+        lambda w, _, e: w.gpgsm_sign(w.gpgsm_encrypt(w.cmsutil_sign(e))), "aes256_cbc", V15),
 }
 
 
@@ -143,7 +160,7 @@ def test_reply_written_by_a_real_client_engine_is_filed_in_annas_thread_and_she_
     assert writer.cms
     assert all(is_ber(cms) for cms in writer.cms)
     hub = forwarded.pki.hub  # what the tool chose, as the table in the test's docstring says
-    chosen = smime.decrypt_message(data, certificate=hub.certificate, key=hub.key)
+    (chosen,) = smime.unwrap(data, certificate=hub.certificate, key=hub.key, at=forwarded.pki.now).decryptions
     assert (chosen.content_cipher, chosen.key_management) == (cipher, key_management)
 
     code, answer = send_to_gateway(data)
@@ -218,3 +235,72 @@ def test_sha1_signed_reply_is_refused_with_its_code_when_nordby_refuses_sha1(
     # The same client set to SHA-256 gets through.
     writer_sha256 = client_reply(forwarded, lambda entity: writer.cmsutil_encrypt(writer.cmsutil_sign(entity)))
     assert send_to_gateway(writer_sha256)[0] == 250
+
+
+def test_encrypted_then_signed_reply_encrypted_to_someone_else_is_refused(forwarded, send_to_gateway, drain, writer):
+    data = client_reply(forwarded, lambda entity: writer.gpgsm_sign(
+        writer.gpgsm_encrypt(entity, to=NORDBY_ADDRESS)))
+
+    status, answer = send_to_gateway(data)
+
+    assert status == 554, answer
+    assert str(ErrorCode.ENCRYPTION_WRONG_RECIPIENT) in answer
+    assert not replies_to_anna(forwarded.thread).exists()
+
+
+def test_encrypted_then_signed_by_another_organisation_is_not_filed_in_nordbys_thread(
+    forwarded, send_to_gateway, drain, tmp_path
+):
+    entity, envelope = reply_entity(forwarded.opened, text=REPLY_TEXT)
+    encrypted = smime.encrypt(entity, recipients=[forwarded.pki.hub.certificate])
+    sydby = forwarded.pki.sydby_sender
+    signed = openssl("cms", "-sign", "-stream", "-md", "sha256", "-signer", sydby.cert_file, "-inkey",
+                     sydby.key_file, "-in", forwarded.pki.file("sydby-etS.eml", encrypted))
+
+    status, answer = send_to_gateway(mail.with_envelope(envelope, signed.replace(b"\r\n", b"\n").replace(
+        b"\n", b"\r\n")))
+
+    assert status == 554, answer
+    assert str(ErrorCode.THREAD_NOT_YOURS) in answer
+    assert not replies_to_anna(forwarded.thread).exists()
+
+
+@pytest.fixture
+def intermediate_signer(forwarded: Forwarded, tmp_path: Path) -> Party:
+    """A Nordby signer issued by an intermediate CA under the trusted root, registered for Nordby; the
+    intermediate is in no trust anchor file, so only a signature that carries it makes a chain."""
+    pki = forwarded.pki
+    intermediate = make_dev_ca("Nordby Intermediate CA", now=pki.now, days=60, issuer=pki.ca.issued)
+    issued = issue_certificate(intermediate, common_name="Nordby via intermediate", emails=[NORDBY_SIGNER],
+                               now=pki.now, days=30)
+    files = [tmp_path / name for name in ("intermediate.pem", "signer.pem", "signer-key.pem")]
+    for path, data in zip(files, (intermediate.certificate_pem, issued.certificate_pem, issued.key_pem), strict=True):
+        path.write_bytes(data)
+    party = Party(issued, files[1], files[2], issued.certificate, issued.key)
+    register_sender(forwarded, party, channel=SenderSystem.Channel.SECURE_MAIL, name="Nordby via mellem-CA")
+    return party
+
+
+@pytest.mark.parametrize("carries_intermediate", [True, False])
+def test_the_signers_chain_is_built_with_the_certificates_the_signature_carries(
+    forwarded, send_to_gateway, drain, intermediate_signer, carries_intermediate
+):
+    entity, envelope = reply_entity(forwarded.opened, text=REPLY_TEXT)
+    chain = ["-certfile", str(intermediate_signer.cert_file.with_name("intermediate.pem"))]
+    signed = openssl("cms", "-sign", "-stream", "-md", "sha256", "-signer", intermediate_signer.cert_file,
+                     "-inkey", intermediate_signer.key_file, *(chain if carries_intermediate else []),
+                     "-in", forwarded.pki.file("chain-entity.eml", entity))
+    encrypted = smime.encrypt(signed.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"),
+                              recipients=[forwarded.pki.hub.certificate])
+
+    status, answer = send_to_gateway(mail.with_envelope(envelope, encrypted))
+
+    if carries_intermediate:
+        assert status == 250, answer
+        assert drain() == 1
+        assert replies_to_anna(forwarded.thread).get().sender_system.name == "Nordby via mellem-CA"
+    else:
+        assert status == 554, answer
+        assert str(ErrorCode.CERTIFICATE_UNTRUSTED) in answer
+        assert RefusedReply.objects.get().authority == forwarded.secure.cast.nordby.authority
+        assert not replies_to_anna(forwarded.thread).exists()
