@@ -3,7 +3,8 @@
 GnuPG `gpgsm` (KMail's engine) and NSS `cmsutil` (Thunderbird's) sign and encrypt the authority's reply in their
 own databases, holding only Nordby's key and the hub's certificate, and write indefinite-length BER as those
 clients do. Neither tool can write RSAES-OAEP (gpgsm 2.2 and NSS's cmsutil use RSA PKCS#1 v1.5), so the OAEP
-reply is encrypted by `openssl cms` around a gpgsm signature. Encrypted-then-signed and triple-wrapped replies
+reply is encrypted by `openssl cms` around a gpgsm signature. A signature that carries no certificate (KMail's
+gpgsm did so) is verified with the registered certificate. Encrypted-then-signed and triple-wrapped replies
 count like signed-then-encrypted ones. A 3DES reply is filed and the doctor warns; a SHA-1 signature is filed
 with a warning, or refused with `signature.sha1.refused` where the organisation says so. The signer's chain is
 built with the certificates its signature carries.
@@ -90,12 +91,13 @@ class Writer:
         self.cms.append(self.nss.cmsutil(*args, stdin=source))
         return self.cms[-1]
 
-    def gpgsm_sign(self, entity: bytes, *, digest: str = "SHA256", detached: bool = True) -> bytes:
+    def gpgsm_sign(self, entity: bytes, *, digest: str = "SHA256", detached: bool = True, certs: int = -2) -> bytes:
+        """`certs` as gpgsm's --include-certs: -2 all but the root (its default), 0 none (as KMail's did)."""
+        options = ("-u", NORDBY_SIGNER, "--digest-algo", digest, "--include-certs", str(certs))
         if detached:
-            signature = self._gpgsm("-u", NORDBY_SIGNER, "--digest-algo", digest, "--detach-sign", source=entity)
+            signature = self._gpgsm(*options, "--detach-sign", source=entity)
             return signed_entity(entity, signature, micalg=digest.lower().replace("sha", "sha-"))
-        return pkcs7_entity(self._gpgsm("-u", NORDBY_SIGNER, "--digest-algo", digest, "--sign", source=entity),
-                            "signed-data")
+        return pkcs7_entity(self._gpgsm(*options, "--sign", source=entity), "signed-data")
 
     def gpgsm_encrypt(self, entity: bytes, *, cipher: str = "AES256", to: str = HUB_ADDRESS) -> bytes:
         return pkcs7_entity(self._gpgsm("--cipher-algo", cipher, "-r", to, "--encrypt", source=entity))
@@ -134,6 +136,8 @@ V15, OAEP = "rsaes_pkcs1v15", "rsaes_oaep/sha256"
 # id -> (how the client writes the reply, the content cipher and key management it chose)
 CLIENTS: dict[str, tuple[Callable[[Writer, SecureMailPki, bytes], bytes], str, str]] = {
     "gpgsm-detached-sha256-aes256": (lambda w, _, e: w.gpgsm_encrypt(w.gpgsm_sign(e)), "aes256_cbc", V15),
+    "gpgsm-detached-no-certificates-aes256": (lambda w, _, e: w.gpgsm_encrypt(w.gpgsm_sign(e, certs=0)),
+                                              "aes256_cbc", V15),
     "gpgsm-opaque-sha256-aes128": (
         lambda w, _, e: w.gpgsm_encrypt(w.gpgsm_sign(e, detached=False), cipher="AES"), "aes128_cbc", V15),
     "cmsutil-detached-sha256": (lambda w, _, e: w.cmsutil_encrypt(w.cmsutil_sign(e)), "aes128_cbc", V15),
@@ -160,7 +164,8 @@ def test_reply_written_by_a_real_client_engine_is_filed_in_annas_thread_and_she_
     assert writer.cms
     assert all(is_ber(cms) for cms in writer.cms)
     hub = forwarded.pki.hub  # what the tool chose, as the table in the test's docstring says
-    (chosen,) = smime.unwrap(data, certificate=hub.certificate, key=hub.key, at=forwarded.pki.now).decryptions
+    (chosen,) = smime.unwrap(data, certificate=hub.certificate, key=hub.key, at=forwarded.pki.now,
+                             known_certificates=[forwarded.pki.nordby_sender.certificate]).decryptions
     assert (chosen.content_cipher, chosen.key_management) == (cipher, key_management)
 
     code, answer = send_to_gateway(data)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
@@ -56,7 +57,8 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
             raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
         hub = hub_identity()
         now = timezone.now()
-        unwrapped = smime.unwrap(raw, certificate=hub.certificate, key=hub.key, at=now)
+        unwrapped = smime.unwrap(raw, certificate=hub.certificate, key=hub.key, at=now,
+                                 known_certificates=_registered_certificates())
         verified = _author_signature(unwrapped)
         signed_by = verified.signer
         candidates = _registered_signers(verified.signer)
@@ -106,6 +108,20 @@ def _check_chain(verified: smime.Verified, *, trust_anchors: tuple[smime.Certifi
                 if p.code in _CHAIN_PROBLEMS]
     if problems:
         raise DigitalPostError(problems[0].code, "; ".join(p.text for p in problems))
+
+
+def _registered_certificates() -> list[smime.Certificate]:
+    """Every certificate registered on an active sender system, for signatures that carry none (KMail's gpgsm
+    may leave them all out): the signer is then found among these, by issuer and serial or key identifier."""
+    pems = (SenderSystem.objects.filter(is_active=True, certificate__isnull=False)
+            .values_list("certificate__pem", flat=True).distinct())
+    return [_parsed_certificate(pem) for pem in pems]
+
+
+@lru_cache(maxsize=4096)
+def _parsed_certificate(pem: str) -> smime.Certificate:
+    # Parsed once per process: the list is read for every reply, and certificates change rarely.
+    return smime.load_certificate(pem.encode())
 
 
 def _registered_signers(cert: smime.Certificate) -> list[_Signer]:
