@@ -54,7 +54,7 @@ def profile_secure_mail(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     authority = org.authority
     form = SecureMailPolicyForm(request.POST if request.method == "POST" else None,
                                 initial={"refuse_sha1_signatures": authority.refuse_sha1_signatures})
-    page = Page(_("Secure mail from %(name)s") % {"name": authority.name}, page_url("portal:profile", org))
+    page = Page(_("Secure-mail replies from %(name)s") % {"name": authority.name}, page_url("portal:profile", org))
     return submit_form(
         request, org, form, page,
         lambda: set_secure_mail_policy(authority=authority, actor=org.actor, **form.cleaned_data),
