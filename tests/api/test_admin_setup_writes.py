@@ -58,6 +58,32 @@ def test_permissions_are_for_the_platform_operator_only(staff, cast):
     assert last_entry().actor_label == "otto"
 
 
+def test_the_organisation_switches_on_refusing_sha1_signatures_and_it_is_audited(staff, cast):
+    url = f"{ADMIN}/{cast.nordby.authority.cvr}"
+    client = admin_client(staff.nora)
+    assert client.get(url).json()["refuseSha1Signatures"] is False
+
+    response = send(client, "put", f"{url}/secure-mail", {"refuseSha1Signatures": True})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["refuseSha1Signatures"] is True
+    assert client.get(url).json()["refuseSha1Signatures"] is True
+    assert Authority.objects.get(cvr=cast.nordby.authority.cvr).refuse_sha1_signatures is True
+    entry = last_entry()
+    assert (entry.action, entry.actor_label, entry.after) == (
+        "organisation.secure_mail.changed", "nora", {"refuse_sha1_signatures": True})
+
+
+def test_a_caseworker_and_another_organisation_cannot_change_the_secure_mail_policy(staff, cast):
+    url = f"{ADMIN}/{cast.nordby.authority.cvr}/secure-mail"
+    caseworker, intruder = admin_client(staff.niels), admin_client(staff.sofie)
+    before = AuditEntry.objects.count()
+    assert send(caseworker, "put", url, {"refuseSha1Signatures": True}).status_code == 403
+    assert send(intruder, "put", url, {"refuseSha1Signatures": True}).status_code == 404
+    assert Authority.objects.get(cvr=cast.nordby.authority.cvr).refuse_sha1_signatures is False
+    assert AuditEntry.objects.count() == before
+
+
 MAILBOX = {"name": "Byggesager", "topics": ["Byggetilladelse"], "metadataFields": [
     {"label": "Matrikelnummer", "required": True}], "isOpen": False}
 

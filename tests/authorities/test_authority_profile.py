@@ -9,6 +9,7 @@ from digitalpost.authorities.models import Authority
 from digitalpost.authorities.services.organisation import (
     create_authority,
     set_authority_permissions,
+    set_secure_mail_policy,
     update_authority_profile,
 )
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -78,3 +79,18 @@ def test_permissions_are_changed_and_logged(cast):
     assert entry.action == "organisation.permissions.changed"
     assert entry.before == {"may_send_mandatory": False, "may_send_legal_notification": False}
     assert entry.after == {"may_send_mandatory": True, "may_send_legal_notification": False}
+
+
+def test_the_secure_mail_policy_is_changed_and_logged_on_its_own(cast):
+    authority = cast.nordby.authority
+    assert authority.refuse_sha1_signatures is False
+
+    set_secure_mail_policy(authority=authority, refuse_sha1_signatures=True, actor=NORA)
+
+    authority.refresh_from_db()
+    assert authority.refuse_sha1_signatures is True
+    entry = last_entry()
+    assert (entry.action, entry.actor_label, entry.organisation) == (
+        "organisation.secure_mail.changed", "nora", authority.cvr)
+    assert (entry.before, entry.after) == ({"refuse_sha1_signatures": False}, {"refuse_sha1_signatures": True})
+    assert Authority.objects.get(cvr=cast.sydby.authority.cvr).refuse_sha1_signatures is False

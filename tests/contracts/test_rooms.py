@@ -32,7 +32,7 @@ NOT_A_ROOM = {"contracts", "e2e", "helpers"}
 # that runs the suite on PostgreSQL, and the S/MIME tests' support module, which moves to helpers/ once the
 # S/MIME rework of tests/protocols/smime has landed (it is imported from its own folder until then).
 BESIDE_THE_TESTS = {"cast.py", "with_postgres.py", "protocols/smime/smime_support.py",
-                    "protocols/smime/interop.py", "protocols/smime/real_tools.py"}
+                    "protocols/smime/interop.py"}
 
 
 def packages(folder: Path = SRC) -> set[str]:

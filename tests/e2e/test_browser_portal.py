@@ -99,3 +99,25 @@ def test_superadmin_sets_up_caseworker_answers_citizen_reads(
     expect(page.locator("main")).to_contain_text("carporte under 50 m²")
     expect(page.locator("main")).to_contain_text("vejledning.pdf")
     screenshot("portal-citizen-reads-answer")
+
+
+def test_superadmin_switches_on_refusing_sha1_signatures(page: Page, live_server, tx_cast: Cast, screenshot):
+    build_staff(tx_cast)
+    cvr = tx_cast.nordby.authority.cvr
+    base = live_server.url
+    sign_in(page, base, "nora")  # the portal speaks Danish
+
+    page.goto(f"{base}/portal/{cvr}/profile/")
+    expect(page.locator("main")).to_contain_text("modtages, med en advarsel fra doktoren")
+    page.get_by_role("link", name="Ændr indstillingerne for sikker mail").click()
+    expect(page).to_have_url(f"{base}/portal/{cvr}/profile/secure-mail/")
+    page.get_by_label("Afvis SHA-1-signaturer").check()
+    screenshot("portal-secure-mail-settings")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(f"{base}/portal/{cvr}/profile/")
+    expect(page.locator(".notice.success")).to_contain_text("Indstillingerne for sikker mail er gemt.")
+    expect(page.locator("main")).to_contain_text("afvises")
+    expect(page.locator("main")).not_to_contain_text("modtages, med en advarsel fra doktoren")
+    tx_cast.nordby.authority.refresh_from_db()
+    assert tx_cast.nordby.authority.refuse_sha1_signatures is True

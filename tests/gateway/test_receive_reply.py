@@ -6,16 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.utils import timezone
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.gateway.server import Gateway
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail, smime
-from digitalpost.systems.models import Certificate, SenderSystem
-from digitalpost.systems.selectors import hash_token
-from digitalpost.systems.services.tokens import new_token
+from digitalpost.systems.models import SenderSystem
 from helpers.secure_mail import (
     free_port,
     mutated_token,
@@ -26,7 +23,13 @@ from helpers.secure_mail import (
     untagged_envelope,
 )
 from helpers.secure_mail_pki import openssl
-from helpers.secure_mail_world import REPLY_TEXT, Forwarded, assert_filed_and_delivered, replies_to_anna
+from helpers.secure_mail_world import (
+    REPLY_TEXT,
+    Forwarded,
+    assert_filed_and_delivered,
+    register_sender,
+    replies_to_anna,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
 
@@ -72,20 +75,6 @@ def test_reply_that_kept_only_the_subject_tag_is_still_filed(forwarded, send_to_
     assert_filed_and_delivered(forwarded, drain)
 
 
-def register_sender(forwarded: Forwarded, party, *, channel: str, name: str) -> SenderSystem:
-    """A Nordby sender system with `party`'s certificate, written straight to the tables (no upload checks)."""
-    cert = party.certificate
-    row = Certificate.objects.create(
-        authority=forwarded.secure.cast.nordby.authority, pem=cert.pem.decode(), sha256=cert.fingerprint,
-        subject=cert.subject, issuer=cert.issuer, serial=str(cert.serial), emails=list(cert.emails),
-        not_before=cert.not_before, not_after=cert.not_after,
-    )
-    return SenderSystem.objects.create(
-        authority=forwarded.secure.cast.nordby.authority, name=name, channel=channel, certificate=row,
-        token_sha256=hash_token(new_token()), token_issued_at=timezone.now(),
-    )
-
-
 def no_carrier(f: Forwarded) -> bytes:
     return protect(plain_entity("Tak for din henvendelse."), untagged_envelope(), signer=f.pki.nordby_sender,
                    hub=f.pki.hub)
@@ -129,6 +118,12 @@ def expired_signer(f: Forwarded) -> bytes:
     return f.reply(signer=f.pki.nordby_expired)
 
 
+def signer_from_an_untrusted_ca(f: Forwarded) -> bytes:
+    # Registered straight into the tables, as if its CA had been taken out of the trust anchors since.
+    register_sender(f, f.pki.stranger, channel=SenderSystem.Channel.SECURE_MAIL, name="Nordby fremmed CA")
+    return f.reply(signer=f.pki.stranger)
+
+
 def rest_system_signs(f: Forwarded) -> bytes:
     register_sender(f, f.pki.nordby_rest, channel=SenderSystem.Channel.REST, name="Nordby REST med certifikat")
     return f.reply(signer=f.pki.nordby_rest)
@@ -143,6 +138,7 @@ REFUSALS: dict[str, tuple[Callable[[Forwarded], bytes], ErrorCode]] = {
     "openssl-camellia": (camellia, ErrorCode.ENCRYPTION_ALGORITHM_UNSUPPORTED),
     "untrusted-unregistered-signer": (stranger_signs, ErrorCode.SENDER_CERTIFICATE_UNKNOWN),
     "expired-signer": (expired_signer, ErrorCode.SENDER_CERTIFICATE_EXPIRED),
+    "registered-signer-untrusted-ca": (signer_from_an_untrusted_ca, ErrorCode.CERTIFICATE_UNTRUSTED),
     "rest-non-standard-system": (rest_system_signs, ErrorCode.SENDER_NOT_STANDARD_SYSTEM),
 }
 

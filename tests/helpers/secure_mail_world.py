@@ -21,9 +21,11 @@ from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message, RefusedReply, Thread
 from digitalpost.outbox.models import WorkKind
 from digitalpost.protocols import smime
-from digitalpost.systems.models import ReceiverSystem, SenderSystem
+from digitalpost.systems.models import Certificate, ReceiverSystem, SenderSystem
+from digitalpost.systems.selectors import hash_token
 from digitalpost.systems.services.receivers import create_secure_address
 from digitalpost.systems.services.senders import create_secure_mail_sender
+from digitalpost.systems.services.tokens import new_token
 from helpers.secure_mail import (
     PDF,
     MailSink,
@@ -150,6 +152,20 @@ def forwarded(tx_nordby_secure, authority_mail_server, drain, securemail_pki) ->
                             at=timezone.now())
     return Forwarded(secure=tx_nordby_secure, message=message, thread=message.thread, opened=opened,
                      pki=securemail_pki)
+
+
+def register_sender(forwarded: Forwarded, party, *, channel: str, name: str) -> SenderSystem:
+    """A Nordby sender system with `party`'s certificate, written straight to the tables (no upload checks)."""
+    cert = party.certificate
+    row = Certificate.objects.create(
+        authority=forwarded.secure.cast.nordby.authority, pem=cert.pem.decode(), sha256=cert.fingerprint,
+        subject=cert.subject, issuer=cert.issuer, serial=str(cert.serial), emails=list(cert.emails),
+        not_before=cert.not_before, not_after=cert.not_after,
+    )
+    return SenderSystem.objects.create(
+        authority=forwarded.secure.cast.nordby.authority, name=name, channel=channel, certificate=row,
+        token_sha256=hash_token(new_token()), token_issued_at=timezone.now(),
+    )
 
 
 def replies_to_anna(thread: Thread):

@@ -21,8 +21,8 @@ from digitalpost.core.roles import Role
 from digitalpost.portal.views import setup
 
 ORGANISATION_ROUTES = {
-    "profile": "view", "profile_edit": "edit", "profile_permissions": "operator", "users": "users",
-    "user_new": "users", "user_mailboxes": "users", "user_remove": "users", "mailboxes": "view",
+    "profile": "view", "profile_edit": "edit", "profile_secure_mail": "edit", "profile_permissions": "operator",
+    "users": "users", "user_new": "users", "user_mailboxes": "users", "user_remove": "users", "mailboxes": "view",
     "mailbox_new": "edit", "mailbox_edit": "edit", "mailbox_delete": "edit", "materials": "view",
     "material_new": "edit", "material_edit": "edit", "material_delete": "edit", "subscription_groups": "view",
     "subscription_group_new": "edit", "subscription_group_edit": "edit", "subscription_group_delete": "edit",

@@ -81,3 +81,33 @@ def test_the_operator_sees_the_profile_but_cannot_edit_it(staff, cast):
     assert client.get(url(cast)).status_code == 200
     assert client.post(url(cast, "edit/"), FORM).status_code == 403
 
+
+
+def test_an_administrator_switches_refusing_sha1_signatures_on_and_off(staff, cast):
+    client = staff.client(staff.nora)
+    assert "accepted, with a doctor warning" in client.get(url(cast)).content.decode()
+    assert 'name="refuse_sha1_signatures"' in client.get(url(cast, "secure-mail/")).content.decode()
+
+    response = client.post(url(cast, "secure-mail/"), {"refuse_sha1_signatures": "on"})
+
+    assert response.status_code == 302
+    cast.nordby.authority.refresh_from_db()
+    assert cast.nordby.authority.refuse_sha1_signatures is True
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.actor_label, entry.after) == (
+        "organisation.secure_mail.changed", "nora", {"refuse_sha1_signatures": True})
+    page = client.get(response["Location"]).content.decode()
+    assert "The secure-mail settings are saved." in page
+    assert "accepted, with a doctor warning" not in page
+    assert "checked" in client.get(url(cast, "secure-mail/")).content.decode()
+
+    client.post(url(cast, "secure-mail/"), {})  # an unticked box is not sent at all
+    cast.nordby.authority.refresh_from_db()
+    assert cast.nordby.authority.refuse_sha1_signatures is False
+
+
+def test_a_caseworker_cannot_change_the_secure_mail_policy(staff, cast):
+    client = staff.client(staff.niels)
+    assert client.post(url(cast, "secure-mail/"), {"refuse_sha1_signatures": "on"}).status_code == 403
+    cast.nordby.authority.refresh_from_db()
+    assert cast.nordby.authority.refuse_sha1_signatures is False

@@ -31,6 +31,9 @@ class Authority(models.Model):
     business_contact_phone = models.CharField(max_length=40, blank=True)
     # Working days within which an inquiry should be answered (reply statistics and the doctor).
     reply_deadline_days = models.PositiveSmallIntegerField(default=10)
+    # Secure-mail replies signed with the SHA-1 digest are accepted (the doctor warns) unless the organisation
+    # has moved every sender to SHA-256 and switched this on; then they bounce with signature.sha1.refused.
+    refuse_sha1_signatures = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
-from real_tools import Gpgsm, Nss, ec_party
 from smime_support import Party, Pki
 
 from digitalpost.protocols.smime import Issued, Purpose, issue_certificate, make_dev_ca
+from helpers.real_tools import Gpgsm, Nss, ec_party
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from digitalpost.protocols.smime import Certificate, Issued, PrivateKey
+from helpers.secure_mail_pki import Party
+
+__all__ = ["BARE_LF", "BODY_ENTITY", "MESSAGE", "Party", "Pki", "openssl"]
 
 MESSAGE = (
     b"From: Nordby Kommune <post@nordby.example>\r\n"
@@ -29,17 +31,6 @@ def openssl(*args: str | Path, stdin: bytes | None = None, check: bool = True) -
     if check and result.returncode != 0:
         raise AssertionError(f"openssl {' '.join(map(str, args))} failed: {result.stderr.decode(errors='replace')}")
     return result
-
-
-@dataclass(frozen=True)
-class Party:
-    """An issued certificate with its PEM files on disk."""
-
-    issued: Issued
-    cert_file: Path
-    key_file: Path
-    certificate: Certificate
-    key: PrivateKey  # loaded once: loading an RSA key checks it, which takes tens of milliseconds
 
 
 @dataclass(frozen=True)

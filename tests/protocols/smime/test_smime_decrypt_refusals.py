@@ -9,12 +9,12 @@ import pytest
 from asn1crypto import cms as asn1_cms
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from real_tools import cms_body, enveloped_mail
 from smime_support import BODY_ENTITY, MESSAGE, Party, Pki, openssl
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime import decrypt_message, sign, verify
 from digitalpost.protocols.smime.envelope import _GcmParameters
+from helpers.real_tools import cms_body, enveloped_mail
 
 
 def refused(mail: bytes, party: Party) -> DigitalPostError:

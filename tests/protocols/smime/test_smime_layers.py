@@ -38,6 +38,17 @@ def test_encrypt_then_sign_and_a_second_signature_open_outermost_first(pki: Pki)
     assert kinds(unwrapped) == ["sig", "sig", "dec"]
     assert [v.signer for v in unwrapped.signatures] == [pki.hub.certificate, pki.sender.certificate]
     assert unwrapped.message.endswith(BODY_ENTITY)
+    assert unwrapped.content == BODY_ENTITY  # the decrypted entity alone, without the outer fields
+
+
+def test_the_innermost_content_is_the_signed_entity_without_the_outer_fields(pki: Pki):
+    mail = encrypt(sign(MESSAGE, certificate=pki.sender.certificate, key=pki.sender.key),
+                   recipients=[pki.hub.certificate])
+
+    unwrapped = opened(pki, mail)
+
+    assert unwrapped.content == unwrapped.signatures[-1].content == BODY_ENTITY
+    assert b"Subject:" not in unwrapped.content
 
 
 def test_a_plain_message_has_no_layers(pki: Pki):
@@ -52,6 +63,7 @@ def test_decrypted_content_without_header_fields_is_a_plain_text_body(pki: Pki):
     decrypted = decrypt_message(mail, certificate=pki.hub.certificate, key=pki.hub.key)
 
     assert decrypted.message.endswith(b"MIME-Version: 1.0\r\n\r\nJust the answer.\r\n")
+    assert decrypted.content == b"\r\nJust the answer.\r\n"
 
 
 def test_3des_is_decrypted_and_marked_legacy_for_the_doctor(pki: Pki):

@@ -7,11 +7,11 @@ import warnings
 
 import pytest
 from interop import NSS, read
-from real_tools import PASSWORD, Nss, p12_file, run
 from smime_support import Pki, openssl
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime import load_pkcs12
+from helpers.real_tools import PASSWORD, Nss, p12_file, run
 
 
 @pytest.mark.parametrize("name", ["Alice", "Bob", "Dave"])

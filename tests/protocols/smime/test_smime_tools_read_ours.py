@@ -4,11 +4,11 @@ engines of Thunderbird and KMail (openssl's verdicts are in test_smime_openssl_a
 from __future__ import annotations
 
 import pytest
-from real_tools import Gpgsm, Nss, cms_body
 from smime_support import BODY_ENTITY, MESSAGE, Pki
 
 from digitalpost.protocols.smime import encrypt, sign
 from digitalpost.protocols.smime.mime import multipart_parts, parse_entity
+from helpers.real_tools import Gpgsm, Nss, cms_body
 
 pytestmark = pytest.mark.slow
 

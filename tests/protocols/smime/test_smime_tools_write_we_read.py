@@ -9,10 +9,10 @@ The matrix: RSA PKCS#1 v1.5 and RSAES-OAEP (SHA-1, SHA-256, MGF1-SHA-256, with a
 from __future__ import annotations
 
 import pytest
-from real_tools import Gpgsm, Nss, detached_mail, enveloped_mail
 from smime_support import BODY_ENTITY, Party, Pki, openssl
 
 from digitalpost.protocols.smime import decrypt_message, verify
+from helpers.real_tools import Gpgsm, Nss, detached_mail, enveloped_mail
 
 pytestmark = pytest.mark.slow
 

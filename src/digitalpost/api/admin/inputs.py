@@ -19,6 +19,10 @@ class OrganisationIn(Schema):
     replyDeadlineDays: int = Field(10, description="Working days within which inquiries should be answered.")
 
 
+class SecureMailPolicyIn(Schema):
+    refuseSha1Signatures: bool = Field(description="Refuse secure-mail replies signed with the SHA-1 digest.")
+
+
 class PermissionsIn(Schema):
     maySendMandatory: bool
     maySendLegalNotification: bool

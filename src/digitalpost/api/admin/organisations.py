@@ -1,6 +1,7 @@
 """/apis/v1/admin/organisations[/{cvr}]: the organisations the token's user works in, and their profile.
 
-Permissions (mandatory, legal notification) are granted by the platform operator, never by the organisation.
+The secure-mail policy (refuse SHA-1 signatures) is the organisation's own choice; permissions (mandatory, legal
+notification) are granted by the platform operator, never by the organisation.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from digitalpost.accounts.selectors import OrgAccess, organisations_of
 from digitalpost.api.admin.access import org_operation, signed_in_operation
 from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
-from digitalpost.api.admin.inputs import OrganisationIn, PermissionsIn
+from digitalpost.api.admin.inputs import OrganisationIn, PermissionsIn, SecureMailPolicyIn
 from digitalpost.api.admin.schemas import OrganisationOut, OrganisationRefOut
-from digitalpost.authorities.services.organisation import set_authority_permissions, update_authority_profile
+from digitalpost.authorities.services.organisation import (
+    set_authority_permissions,
+    set_secure_mail_policy,
+    update_authority_profile,
+)
 from digitalpost.core.roles import Action
 
 router = Router(tags=["admin: organisations"])
@@ -44,6 +49,16 @@ def put_organisation(request: AdminRequest, org: OrgAccess, body: OrganisationIn
         technical_contact_email=tech.email, technical_contact_phone=tech.phone,
         business_contact_name=business.name, business_contact_email=business.email,
         business_contact_phone=business.phone, reply_deadline_days=body.replyDeadlineDays, actor=org.actor,
+    ))
+
+
+@router.put("/organisations/{cvr}/secure-mail", response={200: OrganisationOut, **WRITE_ERRORS},
+            summary="Change the secure-mail policy",
+            description="Whether replies signed with the SHA-1 digest are refused (signature.sha1.refused).")
+@org_operation(Action.EDIT_SETUP)
+def put_secure_mail_policy(request: AdminRequest, org: OrgAccess, body: SecureMailPolicyIn) -> OrganisationOut:
+    return OrganisationOut.of(set_secure_mail_policy(
+        authority=org.authority, refuse_sha1_signatures=body.refuseSha1Signatures, actor=org.actor,
     ))
 
 

@@ -41,6 +41,8 @@ class OrganisationOut(Schema):
     technicalContact: ContactOut
     businessContact: ContactOut
     replyDeadlineDays: int
+    refuseSha1Signatures: bool = Field(description="Secure-mail replies signed with SHA-1 bounce with "
+                                                   "signature.sha1.refused (else: filed, and the doctor warns).")
 
     @classmethod
     def of(cls, authority: Authority) -> OrganisationOut:
@@ -52,7 +54,7 @@ class OrganisationOut(Schema):
                                         phone=a.technical_contact_phone),
             businessContact=ContactOut(name=a.business_contact_name, email=a.business_contact_email,
                                        phone=a.business_contact_phone),
-            replyDeadlineDays=a.reply_deadline_days,
+            replyDeadlineDays=a.reply_deadline_days, refuseSha1Signatures=a.refuse_sha1_signatures,
         )
 
 

@@ -1,6 +1,6 @@
-"""Writes to the organisation itself: creating it, its profile (name, kind, contacts, reply deadline) and the
-permissions only the platform operator grants. Every change lands in the audit log with its before and after,
-inside the same transaction. Users and roles are in `accounts`.
+"""Writes to the organisation itself: creating it, its profile (name, kind, contacts, reply deadline), its
+secure-mail policy (refuse SHA-1 signatures) and the permissions only the platform operator grants. Every change
+lands in the audit log with its before and after, inside the same transaction. Users and roles are in `accounts`.
 """
 
 from __future__ import annotations
@@ -94,6 +94,18 @@ def set_authority_permissions(
     """Granted by the platform operator, never chosen by the organisation (the view enforces who calls it)."""
     values = {"may_send_mandatory": may_send_mandatory, "may_send_legal_notification": may_send_legal_notification}
     return _change_authority(authority, values, actor=actor, action="organisation.permissions.changed")
+
+
+@transaction.atomic(durable=True)
+def set_secure_mail_policy(*, authority: Authority, refuse_sha1_signatures: bool, actor: Actor = SYSTEM_ACTOR,
+                           ) -> Authority:
+    """Whether secure-mail replies to the organisation's threads may be signed with the SHA-1 digest.
+
+    Off by default: old clients (Outlook 2013) sign with SHA-1 and the hub files their replies while the doctor
+    warns. Switched on, such replies bounce with `signature.sha1.refused`; chosen by the organisation itself.
+    """
+    values = {"refuse_sha1_signatures": refuse_sha1_signatures}
+    return _change_authority(authority, values, actor=actor, action="organisation.secure_mail.changed")
 
 
 def _change_authority(authority: Authority, values: dict[str, Any], *, actor: Actor, action: str) -> Authority:

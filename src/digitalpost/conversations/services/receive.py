@@ -1,20 +1,25 @@
 """Receiving secure mail from an authority: a reply is filed in the citizen's thread, or refused with a code.
 
+Every S/MIME layer is opened first (sign-then-encrypt, encrypt-then-sign or both; see `_author_signature`).
 The checks run in the order a sender can fix them: size, encryption, signature, the signer's registration
-and validity, the sender system's right to reply, the dialog thread (verified, this authority's, unambiguous),
-then the reply's content as MeMo service rules. Every refusal is recorded (the doctor counts them) and
-returned with its code; the gateway answers it at DATA time with the code and the fix, which the sending
-mail server turns into its bounce.
+and validity, the sender system's right to reply, the signer's chain to the hub's trust anchors, the dialog
+thread (verified, this authority's, unambiguous), the organisation's digest policy (SHA-1 refused if it says
+so), then the reply's content as MeMo service rules.
+Every refusal is recorded (the doctor counts them) and returned with its code; the gateway answers it at DATA
+time with the code and the fix, which the sending mail server turns into its bounce.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.authorities.models import Authority
 from digitalpost.conversations.models import LegacyCryptoReply
 from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -51,24 +56,72 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         if len(raw) > settings.DIGITALPOST_MAX_MAIL_BYTES:
             raise DigitalPostError(ErrorCode.MESSAGE_TOO_LARGE, f"{len(raw)} bytes")
         hub = hub_identity()
-        decrypted = smime.decrypt_message(raw, certificate=hub.certificate, key=hub.key)
-        content = decrypted.message
-        verified = smime.verify(content, at=timezone.now())
+        now = timezone.now()
+        unwrapped = smime.unwrap(raw, certificate=hub.certificate, key=hub.key, at=now,
+                                 known_certificates=_registered_certificates())
+        verified = _author_signature(unwrapped)
         signed_by = verified.signer
         candidates = _registered_signers(verified.signer)
         signer = candidates[0]
-        reply = mail.parse_reply(verified.content, envelope=content)
+        _check_chain(verified, trust_anchors=hub.trust_anchors, at=now)
+        reply = mail.parse_reply(unwrapped.content, envelope=unwrapped.message)
         signer, ref = _thread_and_signer(reply, candidates)
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
+        _check_digest_policy(unwrapped, thread.authority)
         message = _file_reply(thread=thread, system=signer.system, reply=reply)
         _record_legacy_crypto(message=message, system=signer.system, envelope_from=envelope_from,
-                              legacy=_legacy_algorithms(decrypted, verified))
+                              legacy=_legacy_algorithms(unwrapped))
         return ReceiveOutcome(message=message)
     except DigitalPostError as refusal:
         _record_refusal(refusal, thread=thread, signer=signer, signed_by=signed_by, envelope_from=envelope_from)
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
+
+
+def _author_signature(unwrapped: smime.Unwrapped) -> smime.Verified:
+    """The signature that vouches for the reply, once every layer has been opened.
+
+    Some layer must be encrypted to the hub and some layer signed, in either order: sign-then-encrypt
+    (Outlook, Thunderbird), encrypt-then-sign, or both (a triple wrap). The innermost signature is the
+    author's: it covers the content itself, where an outer one may be a relay's.
+    """
+    if not unwrapped.decryptions:
+        kind = "signed only" if unwrapped.signatures else "not S/MIME"
+        raise DigitalPostError(ErrorCode.ENCRYPTION_MISSING, f"the mail is {kind}, not encrypted to the hub")
+    if not unwrapped.signatures:
+        raise DigitalPostError(ErrorCode.SIGNATURE_MISSING, "the mail is encrypted but signed in no layer")
+    return unwrapped.signatures[-1]
+
+
+# Problems of the signer's chain; expiry is judged on the registration (sender.certificate.expired), key usage
+# when the certificate was registered.
+_CHAIN_PROBLEMS = {ErrorCode.CERTIFICATE_UNTRUSTED, ErrorCode.CERTIFICATE_CHAIN_SHA1, ErrorCode.CERTIFICATE_REVOKED}
+
+
+def _check_chain(verified: smime.Verified, *, trust_anchors: tuple[smime.Certificate, ...], at: datetime) -> None:
+    """The registered signer must still chain to the hub's trust anchors, with the certificates the signature
+    carries as intermediates (a CA taken out of the anchors stops its certificates' replies)."""
+    problems = [p for p in smime.check_certificate(verified.signer, purpose=smime.Purpose.EMAIL_SIGNING,
+                                                   trust_anchors=trust_anchors, at=at,
+                                                   intermediates=verified.chain)
+                if p.code in _CHAIN_PROBLEMS]
+    if problems:
+        raise DigitalPostError(problems[0].code, "; ".join(p.text for p in problems))
+
+
+def _registered_certificates() -> list[smime.Certificate]:
+    """Every certificate registered on an active sender system, for signatures that carry none (KMail's gpgsm
+    may leave them all out): the signer is then found among these, by issuer and serial or key identifier."""
+    pems = (SenderSystem.objects.filter(is_active=True, certificate__isnull=False)
+            .values_list("certificate__pem", flat=True).distinct())
+    return [_parsed_certificate(pem) for pem in pems]
+
+
+@lru_cache(maxsize=4096)
+def _parsed_certificate(pem: str) -> smime.Certificate:
+    # Parsed once per process: the list is read for every reply, and certificates change rarely.
+    return smime.load_certificate(pem.encode())
 
 
 def _registered_signers(cert: smime.Certificate) -> list[_Signer]:
@@ -114,6 +167,22 @@ def _thread_of(reply: mail.ParsedReply, authority_cvr: str) -> ThreadRef:
     return resolved.ref
 
 
+def _check_digest_policy(unwrapped: smime.Unwrapped, authority: Authority) -> None:
+    """Refuse SHA-1 message signatures when the organisation has switched on "refuse SHA-1 signatures".
+
+    Judged here, not by `smime.verify(refuse_sha1=...)`: which organisation the reply goes to is known only
+    once the signature is verified (its signer names the sender system) and the thread confirms it; deciding
+    from the unverified subject tag would let anyone pick the policy a message is judged by.
+    """
+    if authority.refuse_sha1_signatures and any(_is_sha1(v) for v in unwrapped.signatures):
+        raise DigitalPostError(ErrorCode.SIGNATURE_SHA1_REFUSED,
+                               f"the message signature uses the SHA-1 digest; {authority.name} refuses it")
+
+
+def _is_sha1(verified: smime.Verified) -> bool:
+    return verified.digest_algorithm.replace("-", "").lower() == "sha1"
+
+
 def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply) -> Message:
     return file_reply(
         thread=thread, system=system, subject=untag_subject(reply.subject or "").strip(), text=reply.text,
@@ -121,13 +190,15 @@ def _file_reply(*, thread: Thread, system: SenderSystem, reply: mail.ParsedReply
     )
 
 
-def _legacy_algorithms(decrypted: smime.Decrypted, verified: smime.Verified) -> list[tuple[str, str]]:
+def _legacy_algorithms(unwrapped: smime.Unwrapped) -> list[tuple[str, str]]:
     """(kind, detail) of every retiring algorithm the reply used: filed all the same, but the doctor warns."""
     found: list[tuple[str, str]] = []
-    if decrypted.is_legacy:
-        found.append((LegacyCryptoReply.Kind.CIPHER_3DES, decrypted.content_cipher))
-    if verified.digest_algorithm.replace("-", "").lower() == "sha1":
-        found.append((LegacyCryptoReply.Kind.SIGNATURE_SHA1, verified.digest_algorithm))
+    legacy = [d.content_cipher for d in unwrapped.decryptions if d.is_legacy]
+    if legacy:
+        found.append((LegacyCryptoReply.Kind.CIPHER_3DES, legacy[0]))
+    sha1 = [v.digest_algorithm for v in unwrapped.signatures if _is_sha1(v)]
+    if sha1:
+        found.append((LegacyCryptoReply.Kind.SIGNATURE_SHA1, sha1[0]))
     return found
 
 

@@ -92,6 +92,15 @@ class PermissionsForm(forms.Form):
     may_send_legal_notification = forms.BooleanField(label=_("May send legal notifications"), required=False)
 
 
+class SecureMailPolicyForm(forms.Form):
+    refuse_sha1_signatures = forms.BooleanField(
+        label=_("Refuse SHA-1 signatures"), required=False,
+        help_text=_("Replies signed with the SHA-1 digest (Outlook 2013's default) bounce with "
+                    "signature.sha1.refused instead of being filed with a doctor warning. Switch it on when every "
+                    "mail client that answers citizens signs with SHA-256."),
+    )
+
+
 class MemberForm(forms.Form):
     username = forms.CharField(
         label=_("User name"), max_length=150, validators=[UnicodeUsernameValidator()],

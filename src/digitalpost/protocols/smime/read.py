@@ -72,10 +72,12 @@ class Decrypted:
 
     `content_cipher` ("aes256_cbc", "aes128_gcm", "tripledes_3key", ...) and `key_management`
     ("rsaes_pkcs1v15", "rsaes_oaep/sha256", "ecdh_stdDH/sha256kdf/aes256_wrap", ...) name the algorithms;
-    `is_legacy` is True for 3DES, which is read but should make the doctor warn the sender.
+    `is_legacy` is True for 3DES, which is read but should make the doctor warn the sender. `content` is the
+    decrypted MIME entity alone (CRLF; an empty header when the sender wrote none), without the outer fields.
     """
 
     message: bytes
+    content: bytes
     content_cipher: str
     key_management: str
     is_legacy: bool
@@ -104,6 +106,18 @@ class Unwrapped:
     @property
     def decryptions(self) -> tuple[Decrypted, ...]:
         return tuple(layer.decrypted for layer in self.layers if layer.decrypted is not None)
+
+    @property
+    def content(self) -> bytes:
+        """The innermost MIME entity alone, without the outer message's fields, as its innermost layer protected
+        it: the signed entity, or the decrypted one (the whole message when there are no layers)."""
+        if not self.layers:
+            return self.message
+        last = self.layers[-1]
+        if last.verified is not None:
+            return last.verified.content
+        assert last.decrypted is not None  # a layer is one or the other
+        return last.decrypted.content
 
     @property
     def is_legacy(self) -> bool:
@@ -136,15 +150,20 @@ def smime_type(entity: Entity) -> str | None:
         return ""  # labelled as CMS but unreadable: the caller's parser names the problem
 
 
-def _with_outer(entity: Entity, content: bytes) -> bytes:
-    """The outer fields and MIME-Version, then `content`; content without header fields gets an empty header."""
+def _as_entity(content: bytes) -> bytes:
+    """`content` as a MIME entity, CRLF: content without header fields gets an empty header."""
     if not content.startswith((b"\r\n", b"\n")):
         try:
             parse_entity(content)
         except DigitalPostError:
             content = CRLF + content
+    return canonicalize(content)
+
+
+def _with_outer(entity: Entity, content: bytes) -> bytes:
+    """The outer fields and MIME-Version, then `content` as a MIME entity."""
     head = [*outer_fields(entity), b"MIME-Version: 1.0"]
-    return canonicalize(b"".join(f + CRLF for f in head) + content)
+    return canonicalize(b"".join(f + CRLF for f in head) + _as_entity(content))
 
 
 def decrypt_message(message: bytes, *, certificate: Certificate, key: PrivateKey) -> Decrypted:
@@ -162,6 +181,7 @@ def decrypt_message(message: bytes, *, certificate: Certificate, key: PrivateKey
     decryption: Decryption = decrypt_envelope(decode_body(entity), certificate=certificate, key=key)
     return Decrypted(
         message=_with_outer(entity, decryption.content),
+        content=_as_entity(decryption.content),
         content_cipher=decryption.content_cipher,
         key_management=decryption.key_management,
         is_legacy=decryption.is_legacy,

@@ -1,4 +1,5 @@
-"""Portal pages: the organisation's profile and its permissions (granted by the platform operator).
+"""Portal pages: the organisation's profile, its secure-mail policy and its permissions (granted by the platform
+operator).
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from django.utils.translation import gettext as _
 
 from digitalpost.accounts.selectors import OrgAccess, count_superadmins
 from digitalpost.authorities.models import Authority
-from digitalpost.authorities.services.organisation import set_authority_permissions, update_authority_profile
+from digitalpost.authorities.services.organisation import (
+    set_authority_permissions,
+    set_secure_mail_policy,
+    update_authority_profile,
+)
 from digitalpost.core.roles import Action
 from digitalpost.portal.access import org_view
 from digitalpost.portal.forms.setup import (
     KIND_LABELS,
     PermissionsForm,
     ProfileForm,
+    SecureMailPolicyForm,
 )
 from digitalpost.portal.views.setup.pages import Page, page_url, submit_form
 
@@ -43,6 +49,19 @@ def profile_edit(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     )
 
 
+@org_view(Action.EDIT_SETUP)
+def profile_secure_mail(request: HttpRequest, org: OrgAccess) -> HttpResponse:
+    authority = org.authority
+    form = SecureMailPolicyForm(request.POST if request.method == "POST" else None,
+                                initial={"refuse_sha1_signatures": authority.refuse_sha1_signatures})
+    page = Page(_("Secure-mail replies from %(name)s") % {"name": authority.name}, page_url("portal:profile", org))
+    return submit_form(
+        request, org, form, page,
+        lambda: set_secure_mail_policy(authority=authority, actor=org.actor, **form.cleaned_data),
+        _("The secure-mail settings are saved."), page_url("portal:profile", org),
+    )
+
+
 @org_view(Action.OPERATE_PLATFORM)
 def profile_permissions(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     authority = org.authority
@@ -61,5 +80,6 @@ def profile_permissions(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 urlpatterns = [
     path("<str:cvr>/profile/", profile, name="profile"),
     path("<str:cvr>/profile/edit/", profile_edit, name="profile_edit"),
+    path("<str:cvr>/profile/secure-mail/", profile_secure_mail, name="profile_secure_mail"),
     path("<str:cvr>/profile/permissions/", profile_permissions, name="profile_permissions"),
 ]

@@ -1,27 +1,45 @@
 """The real S/MIME tools other parties use, driven in throwaway homes: NSS `cmsutil` (Thunderbird's engine) and
 GnuPG `gpgsm` (KMail's), plus helpers to wrap their raw CMS output as mail and to make an EC party.
 
-Each tool gets its own database under the test's temporary folder: an NSS db with the party's key and the CA
-trusted, a GNUPGHOME with the keys imported, the CA in trustlist.txt and CRL checks off. Nothing here fakes
-a tool; a tool that fails raises with its stderr.
+Each tool gets its own database under the test's temporary folder: an NSS db with the parties' keys, other
+parties' certificates (recipients) and the CA trusted, a GNUPGHOME with the same imported, the CA in
+trustlist.txt and CRL checks off. Nothing here fakes a tool; a tool that fails raises with its stderr. Used by
+the S/MIME interop tests (any PKI with `folder`, `now`, `ca` and `file`) and the gateway's real-client replies.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from smime_support import Party, Pki, openssl
 
 from digitalpost.protocols.smime import Issued, load_certificate, load_private_key
 from digitalpost.protocols.smime.mime import CRLF, base64_lines, new_boundary
+from helpers.secure_mail_pki import Party, openssl
+
+
+class Pki(Protocol):
+    """What the tools need of a test PKI: its folder, clock, CA, and a way to write a file there."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    @property
+    def now(self) -> datetime: ...
+
+    @property
+    def ca(self) -> Party: ...
+
+    def file(self, name: str, data: bytes) -> Path: ...
 
 OUTER = b"From: Nordby Kommune <post@nordby.example>\r\nTo: hub@digitalpost.example\r\nSubject: Svar\r\n"
 PASSWORD = "pw"
@@ -35,20 +53,29 @@ def run(*args: str | Path, stdin: bytes | None = None, env: dict[str, str] | Non
     return result.stdout
 
 
+def pkcs7_entity(der: bytes, smime_type: str = "enveloped-data") -> bytes:
+    """A raw CMS object as the MIME entity a client writes around it (no message header fields)."""
+    return (f'Content-Type: application/pkcs7-mime; smime-type={smime_type}; name="smime.p7m"'.encode()
+            + b"\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=\"smime.p7m\""
+            + b"\r\n\r\n" + base64_lines(der))
+
+
+def signed_entity(entity: bytes, signature: bytes, micalg: str = "sha-256") -> bytes:
+    """`entity` and its detached signature as the multipart/signed entity a client writes."""
+    boundary = new_boundary(entity).encode()
+    return (b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=' + micalg.encode()
+            + b'; boundary="' + boundary + b'"\r\n\r\n--' + boundary + CRLF + entity + CRLF + b"--" + boundary
+            + CRLF + b'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\nContent-Transfer-Encoding: '
+            + b"base64\r\n\r\n" + base64_lines(signature) + b"--" + boundary + b"--\r\n")
+
+
 def enveloped_mail(der: bytes, smime_type: str = "enveloped-data") -> bytes:
     """A raw CMS object as the S/MIME mail a client would send."""
-    return (OUTER + b"MIME-Version: 1.0\r\n"
-            + f'Content-Type: application/pkcs7-mime; smime-type={smime_type}; name="smime.p7m"'.encode()
-            + b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64_lines(der))
+    return OUTER + b"MIME-Version: 1.0\r\n" + pkcs7_entity(der, smime_type)
 
 
 def detached_mail(entity: bytes, signature: bytes) -> bytes:
-    boundary = new_boundary(entity).encode()
-    return (OUTER + b"MIME-Version: 1.0\r\n"
-            + b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=sha-256; boundary="'
-            + boundary + b'"\r\n\r\n--' + boundary + CRLF + entity + CRLF + b"--" + boundary + CRLF
-            + b'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\nContent-Transfer-Encoding: base64'
-            + b"\r\n\r\n" + base64_lines(signature) + b"--" + boundary + b"--\r\n")
+    return OUTER + b"MIME-Version: 1.0\r\n" + signed_entity(entity, signature)
 
 
 def cms_body(mail: bytes) -> bytes:
@@ -99,13 +126,16 @@ class Nss:
     db: Path
 
     @classmethod
-    def create(cls, folder: Path, pki: Pki, parties: list[Party]) -> Nss:
+    def create(cls, folder: Path, pki: Pki, parties: Sequence[Party], recipients: Sequence[Party] = ()) -> Nss:
+        """`parties` with their keys; `recipients` by certificate only (whom the user writes to)."""
         folder.mkdir()
         db = f"sql:{folder}"
         run("certutil", "-N", "-d", db, "--empty-password")
         for party in parties:
             run("pk12util", "-i", p12_file(party, pki.folder), "-d", db, "-W", PASSWORD)
         run("certutil", "-A", "-d", db, "-n", "ca", "-t", "C,C,C", "-i", pki.ca.cert_file)
+        for recipient in recipients:
+            run("certutil", "-A", "-d", db, "-n", recipient.cert_file.stem, "-t", ",,", "-i", recipient.cert_file)
         return cls(folder)
 
     def cmsutil(self, *args: str | Path, stdin: bytes) -> bytes:
@@ -119,7 +149,8 @@ class Gpgsm:
     home: Path
 
     @classmethod
-    def create(cls, folder: Path, pki: Pki, parties: list[Party]) -> Gpgsm:
+    def create(cls, folder: Path, pki: Pki, parties: Sequence[Party], recipients: Sequence[Party] = ()) -> Gpgsm:
+        """`parties` with their keys; `recipients` by certificate only (whom the user writes to)."""
         folder.mkdir(mode=0o700)
         (folder / "gpg-agent.conf").write_text("allow-loopback-pinentry\n")
         (folder / "gpgsm.conf").write_text("disable-crl-checks\ndisable-policy-checks\n")
@@ -127,6 +158,8 @@ class Gpgsm:
         home.gpgsm("--import", pki.ca.cert_file)
         for party in parties:
             home.gpgsm("--import", p12_file(party, pki.folder))
+        for recipient in recipients:
+            home.gpgsm("--import", recipient.cert_file)
         fingerprint = pki.ca.certificate.x509.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - gpgsm names it so
         (folder / "trustlist.txt").write_text(f"{fingerprint} S\n")
         return home
