@@ -35,7 +35,8 @@ def test_the_password_alone_opens_nothing(staff, cast):
     response = client.post("/portal/login/", {"username": "nora", "password": STAFF_PASSWORD, "next": "/portal/"})
     assert response["Location"] == "/portal/login/verify/?next=%2Fportal%2F"
     page = client.get(f"/portal/{cast.nordby.authority.cvr}/")
-    assert page.status_code == 302 and page["Location"].startswith("/portal/login/verify/")
+    assert page.status_code == 302
+    assert page["Location"].startswith("/portal/login/verify/")
 
 
 def test_a_wrong_code_is_refused_and_audited(staff):
@@ -102,12 +103,14 @@ def test_a_generated_password_is_changed_first_then_the_app_is_enrolled(cast, st
     same = client.post("/portal/login/password/", {"old_password": added.initial_password,
                                                    "new_password1": added.initial_password,
                                                    "new_password2": added.initial_password})
-    assert same.status_code == 200 and "other than the one you were given" in same.content.decode()
+    assert same.status_code == 200
+    assert "other than the one you were given" in same.content.decode()
     response = client.post("/portal/login/password/", {"old_password": added.initial_password,
                                                        "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response["Location"].startswith("/portal/login/enrol/")
     page = client.get("/portal/login/enrol/").content.decode()
-    assert "<svg" in page and "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert "<svg" in page
+    assert "style=" not in page.split("<svg", 1)[1].split("</svg>", 1)[0]
     ida = User.objects.get(username="ida")
     device = ida.totpdevice_set.get(confirmed=False)
     response = client.post("/portal/login/enrol/", {"code": next_code(device)})

@@ -123,7 +123,7 @@ def user_for_admin_token(token: str) -> User | None:
 
 def has_second_factor(user: User) -> bool:
     """A confirmed authenticator app (backup codes alone do not count: they come with the app)."""
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
 
 
 def must_change_password(user: User) -> bool:

@@ -268,7 +268,7 @@ class ResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/signin/reset_confirm.html"
     success_url = reverse_lazy("portal:password_reset_done")
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[override]
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
         change_password(user=form.user, new_password=form.cleaned_data["new_password1"], reason="reset",
                         address=client_address(self.request))
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
