@@ -236,7 +236,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
+    "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 LOGIN_URL = "/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
