@@ -198,3 +198,20 @@ def test_the_operator_sees_every_organisation(staff, cast):
     body = response.content.decode()
     assert "Nordby Kommune" in body
     assert "Sydby Kommune" in body
+
+
+def test_roles_certificates_and_secure_addresses_ask_for_a_fresh_second_factor_too(staff, cast, settings):
+    client = staff.client(staff.nora)
+    session = client.session
+    session["digitalpost_second_factor_at"] = 0  # verified long ago
+    session.save()
+    cvr = cast.nordby.authority.cvr
+    audit_before = AuditEntry.objects.count()
+    for url, data in ((f"/portal/{cvr}/users/new/", {"username": "ida", "role": "admin"}),
+                      (f"/portal/{cvr}/secure-addresses/new/", {"email": "post@nordby.localhost"}),
+                      (f"/portal/{cvr}/sender-systems/new/", {"name": "Fagsystem"})):
+        assert client.get(url).status_code == 200  # reading the form needs nothing more
+        response = client.post(url, data)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/portal/account/confirm/?next="), url
+    assert AuditEntry.objects.count() == audit_before  # nothing changed
