@@ -27,6 +27,7 @@ from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services.senders import create_sender_system
+from helpers.otp import verified_client
 
 NORDBY_CVR = "29190003"
 SYDBY_CVR = "55660018"
@@ -119,9 +120,7 @@ class Staff:
 
     def client(self, user: User, *, language: str = "en") -> Client:
         """Signed in as `user`; pages in English unless asked (assert on codes and data, not Danish prose)."""
-        client = Client(HTTP_ACCEPT_LANGUAGE=language)
-        client.force_login(user)
-        return client
+        return verified_client(user, language=language)
 
 
 def build_staff(cast: Cast) -> Staff:

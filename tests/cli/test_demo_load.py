@@ -1,11 +1,13 @@
 """`digitalpost demo load`: the demo contract in var/demo.json, and loading twice changes nothing."""
 
+import base64
 import io
 import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.contrib.auth.models import User
 from pypdf import PdfReader
 
 from digitalpost.authorities.models import Authority
@@ -20,6 +22,7 @@ from digitalpost.protocols.letters import ADDRESS_WINDOW
 from digitalpost.registry.models import Contact
 from digitalpost.systems.models import SenderSystem
 from helpers.letters import text_positions
+from helpers.otp import authenticator, sign_in_with_code
 
 
 def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
@@ -80,7 +83,9 @@ def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db
     demo = load_demo(base_url="http://127.0.0.1:8000")  # twice: the passwords stay valid
     users = demo["portal"]["users"]
     assert set(users) == {"nora", "naja", "niels", "sofie", "otto", "olga"}
-    assert client.login(username="nora", password=users["nora"]["password"])
+    nora = User.objects.get(username="nora")
+    assert users["nora"]["totp_secret"] == base64.b32encode(authenticator(nora).bin_key).decode()
+    sign_in_with_code(client, "nora", users["nora"]["password"], authenticator(nora))
     assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 200
     assert client.get(f"/portal/{demo['other_authority_cvr']}/").status_code == 404
 
@@ -103,7 +108,7 @@ def test_the_broken_organisation_shows_the_doctor_at_work_and_loads_once(db, set
     assert any(code.startswith("reply.refused.") for code in codes)
     olga = demo["portal"]["users"]["olga"]
     assert olga["organisation"] == oestby.cvr
-    assert client.login(username="olga", password=olga["password"])
+    sign_in_with_code(client, "olga", olga["password"], authenticator(User.objects.get(username="olga")))
     assert client.get(f"/portal/{oestby.cvr}/").status_code == 200
     assert client.get(f"/portal/{demo['authority_cvr']}/").status_code == 404
 

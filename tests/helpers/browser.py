@@ -1,15 +1,31 @@
-"""Driving the portal in Chromium: signing a staff member in."""
+"""Driving the portal in Chromium: signing a staff member in, second factor included."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
 from cast import STAFF_PASSWORD
+from helpers.otp import authenticator, next_code
 
 
-def sign_in(page: Page, base: str, username: str) -> None:
+def type_password(page: Page, base: str, username: str, password: str = STAFF_PASSWORD) -> None:
     page.context.clear_cookies()
     page.goto(f"{base}/portal/login/")
     page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill(STAFF_PASSWORD)
-    page.locator("main form button[type=submit]").click()
+    page.locator('input[name="password"]').fill(password)
+    page.locator("main form button[type=submit]").first.click()
+
+
+def type_code(page: Page, code: str) -> None:
+    page.locator('#second-factor input[name="code"]').fill(code)
+    page.locator("#second-factor button[type=submit]").click()
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    """The password, then the code the user's authenticator app shows (enrolled now if they have none)."""
+    device = authenticator(User.objects.get(username=username))
+    type_password(page, base, username)
+    page.wait_for_url("**/portal/login/verify/**")
+    type_code(page, next_code(device))
+    page.wait_for_url(lambda url: "/portal/login/" not in url)

@@ -25,6 +25,7 @@ from digitalpost.doctor.services import examine
 from digitalpost.systems.services.receivers import renew_secure_address_certificate
 from digitalpost.systems.services.senders import renew_sender_certificate
 from helpers.doctor_world import HealthyOrg, build_healthy
+from helpers.otp import verified_client
 
 
 @dataclass
@@ -45,9 +46,7 @@ class World:
 
 
 def client_of(user: User) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(user)
-    return client
+    return verified_client(user)
 
 
 @pytest.fixture

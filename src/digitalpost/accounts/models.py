@@ -50,3 +50,18 @@ class AdminToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class InitialPassword(models.Model):
+    """A user whose password was generated for them (shown once to whoever added them) and not yet changed.
+
+    While the row exists, the portal lets them do nothing but choose their own password; changing or resetting
+    it deletes the row.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True,
+                                related_name="initial_password")
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"initial password of {self.user}"

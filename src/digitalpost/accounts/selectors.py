@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, Membership
+from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Membership
 from digitalpost.authorities.models import Authority
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Action, Actor, Role, may, roles_allowed
@@ -118,3 +119,16 @@ def user_for_admin_token(token: str) -> User | None:
         return None
     AdminToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
+
+
+def has_second_factor(user: User) -> bool:
+    """A confirmed authenticator app (backup codes alone do not count: they come with the app)."""
+    return bool(TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+
+
+def must_change_password(user: User) -> bool:
+    return InitialPassword.objects.filter(user=user).exists()
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username.strip()).first() if username.strip() else None

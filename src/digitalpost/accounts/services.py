@@ -1,24 +1,39 @@
-"""Writes to users, roles and admin tokens; each lands in the audit log with its before and after."""
+"""Writes to users, roles and admin tokens, and the steps of local sign-in (passwords, the second factor, reset
+mails); each lands in the audit log."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, make_msgid
 
+import aiosmtplib
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group, User
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, Membership
+from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Membership
 from digitalpost.audit.services import record_change
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.services.organisation import insert_authority
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor, Role
+from digitalpost.hub.relay import send_via_relay
+
+log = logging.getLogger(__name__)
 
 USERNAME_MAX_LENGTH = 150
 
@@ -108,6 +123,7 @@ def _member(
         password = new_initial_password()
         user = _insert_user(username=username, full_name=full_name, email=email, password=password, actor=actor,
                             organisation=authority.cvr)
+        InitialPassword.objects.create(user=user)  # someone else saw it: the user must choose their own first
     elif Membership.objects.filter(user=user, authority=authority, role=role).exists():
         raise DigitalPostError(
             ErrorCode.REQUEST_INVALID,
@@ -209,3 +225,137 @@ def revoke_admin_token(*, token: AdminToken, actor: Actor = SYSTEM_ACTOR) -> Non
     AdminToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_change(actor=actor, organisation="", action="admin_token.revoked", target=token,
                   before={"user": token.user.get_username(), "name": token.name})
+
+
+# --- Local sign-in: passwords and the second factor ------------------------------------------------------------
+
+BACKUP_CODE_COUNT = 10
+
+
+@transaction.atomic(durable=True)
+def record_sign_in_event(*, action: str, user: User | None, address: str, detail: str = "") -> None:
+    """One step of someone signing in (sign_in.succeeded, sign_in.failed, second_factor.failed,
+    sign_in.locked_out) in the audit log. A user name that matches nobody is not written down: people type
+    their password into that field."""
+    label = user.get_username() if user is not None else "unknown user name"
+    after: dict[str, object] = {"address": address}
+    if detail:
+        after["detail"] = detail
+    record_change(actor=Actor(label=label, user_id=user.pk if user is not None else None), organisation="",
+                  action=action, target=user, object_type="user", object_label=label, after=after)
+
+
+@transaction.atomic(durable=True)
+def start_totp_enrolment(*, user: User) -> TOTPDevice:
+    """The authenticator-app secret being set up: the unconfirmed one already shown, else a new one."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    device: TOTPDevice
+    backup_codes: list[str]  # shown once
+
+
+def _enrolled(user: User, device: TOTPDevice, *, actor: Actor, address: str) -> Enrolled:
+    # One authenticator per person: a new one replaces the old, and the backup codes are issued anew.
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    backup = StaticDevice.objects.create(user=user, name="backup codes")
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
+    record_change(actor=actor, organisation="", action="second_factor.enrolled", target=user,
+                  object_type="user", object_label=user.get_username(),
+                  after={"device": "totp", "backup_codes": len(codes), "address": address})
+    return Enrolled(device=device, backup_codes=codes)
+
+
+@transaction.atomic(durable=True)
+def confirm_totp_enrolment(*, user: User, device_id: int, code: str, address: str) -> Enrolled | None:
+    """The first code from the app proves it holds the secret: the device counts from now on. None: wrong code."""
+    device = TOTPDevice.objects.select_for_update().filter(pk=device_id, user=user, confirmed=False).first()
+    if device is None or not device.verify_token(code.strip()):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return _enrolled(user, device, actor=Actor(label=user.get_username(), user_id=user.pk), address=address)
+
+
+@transaction.atomic(durable=True)
+def enrol_totp_with_key(*, user: User, key_hex: str | None = None, actor: Actor = SYSTEM_ACTOR) -> Enrolled:
+    """A confirmed authenticator with a known secret, without the user at hand: for the demo's staff (whose
+    secrets demo.json lists) and for tests. The portal's users enrol themselves (confirm_totp_enrolment)."""
+    device = TOTPDevice(user=user, name="authenticator app", confirmed=True)
+    if key_hex:
+        device.key = key_hex
+    device.save()
+    return _enrolled(user, device, actor=actor, address="")
+
+
+@transaction.atomic(durable=True)
+def change_password(*, user: User, new_password: str, reason: str = "changed", address: str = "") -> None:
+    """The user's own new password (reason "changed"), or one set through a reset link (reason "reset").
+    Either way a generated initial password is gone, and every reset link sent before stops working (Django's
+    reset tokens are bound to the password hash)."""
+    if reason not in {"changed", "reset"}:
+        raise ValueError(reason)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    InitialPassword.objects.filter(user=user).delete()
+    record_change(actor=Actor(label=user.get_username(), user_id=user.pk), organisation="",
+                  action=f"password.{reason}", target=user, object_type="user", object_label=user.get_username(),
+                  after={"address": address})
+
+
+@transaction.atomic(durable=True)
+def record_password_reset_sent(*, user: User, address: str, relay_answer: str) -> None:
+    record_change(actor=Actor(label=user.get_username(), user_id=user.pk), organisation="",
+                  action="password.reset_requested", target=user, object_type="user",
+                  object_label=user.get_username(), after={"address": address, "relay": relay_answer[:200]})
+
+
+def send_password_reset(*, email: str, link: Callable[[str, str], str], address: str) -> int:
+    """Mail a single-use reset link (Django's token: bound to the current password hash and last sign-in, valid
+    PASSWORD_RESET_TIMEOUT seconds) to every active local account with this e-mail address, through the hub's
+    relay. Returns how many were sent; the caller answers the same whatever the number, so nobody learns
+    whether an address has an account. `link(uidb64, token)` makes the absolute URL of the reset page."""
+    sent = 0
+    for user in PasswordResetForm().get_users(email):
+        url = link(urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user))
+        mail = _reset_mail(user, url)
+        try:
+            answer = send_via_relay(mail, sender=settings.DIGITALPOST_NOTIFY_FROM, recipients=[user.email])
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            log.error("password reset mail for user %s not sent: %s", user.pk, exc)
+            continue
+        record_password_reset_sent(user=user, address=address, relay_answer=answer)
+        sent += 1
+    return sent
+
+
+def _reset_mail(user: User, url: str) -> EmailMessage:
+    minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+    message = EmailMessage()
+    message["From"] = formataddr((settings.DIGITALPOST_NOTIFY_FROM_NAME, settings.DIGITALPOST_NOTIFY_FROM))
+    message["To"] = user.email
+    message["Subject"] = "Nulstil din adgangskode til Digital Post-administrationen / Reset your password"
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = make_msgid(domain=settings.DIGITALPOST_HUB_DOMAIN)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-DigitalPost-Notice"] = "password-reset"
+    message.set_content(f"""\
+Hej {user.get_full_name() or user.get_username()}
+
+Nogen (forhåbentlig dig) har bedt om at nulstille adgangskoden til brugeren {user.get_username()} i
+Digital Post-administrationen. Vælg en ny adgangskode her (linket virker én gang og i {minutes} minutter):
+
+Someone (hopefully you) asked to reset the password of the user {user.get_username()} in the Digital Post
+administration portal. Choose a new password here (the link works once, for {minutes} minutes):
+
+{url}
+
+Du skal stadig bruge din godkendelsesapp for at logge ind. Har du ikke bedt om dette, så se bort fra mailen.
+You still need your authenticator app to sign in. If you did not ask for this, ignore this mail.
+""", charset="utf-8")
+    return message

@@ -7,6 +7,7 @@ demo's broken organisation: set up with the mistakes the doctor exists to catch,
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import uuid
@@ -16,11 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rich.console import Console
 
 from digitalpost.accounts.models import Membership
 from digitalpost.accounts.selectors import is_operator
-from digitalpost.accounts.services import create_user, grant_role, make_operator
+from digitalpost.accounts.services import create_user, enrol_totp_with_key, grant_role, make_operator
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.authorities.selectors import get_authority_by_cvr
 from digitalpost.authorities.services.mailboxes import create_mailbox
@@ -228,8 +231,29 @@ def _ensure_staff(mailbox_id: str) -> dict[str, Any]:
             assert authority is not None
             boxes = list(authority.mailboxes.filter(pk=mailbox_id)) if role == Role.CASEWORKER else []
             grant_role(authority=authority, user=user, role=role, mailboxes=boxes, actor=DEMO_ACTOR)
-        users[username] = {"password": password, "role": role.value, "organisation": cvr}
-    return {"users": users}
+        users[username] = {"password": password, "role": role.value, "organisation": cvr,
+                           "totp_secret": _ensure_demo_authenticator(user, known.get(username, {}))}
+    return {"users": users,
+            "second_factor": "DEMO: every demo user has an authenticator pre-enrolled; add totp_secret to an app, "
+                             "or run `digitalpost demo totp USER` for the current code"}
+
+
+def _ensure_demo_authenticator(user: User, known: dict[str, Any]) -> str:
+    """Demo only: a confirmed TOTP authenticator with its secret kept in demo.json (base32, as apps take it),
+    so the demo signs in the real way, second factor included. The recorded one is kept while it still matches."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None or base64.b32encode(device.bin_key).decode() != known.get("totp_secret"):
+        device = enrol_totp_with_key(user=user, actor=DEMO_ACTOR).device
+    return base64.b32encode(device.bin_key).decode()
+
+
+def demo_totp_code(username: str) -> str:
+    """The code a demo user's authenticator app would show now."""
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None:
+        raise LookupError(f"{username} has no authenticator")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
 
 
 def _issue(name: str, common_name: str, email: str, *, days: int) -> Issued:
@@ -356,6 +380,8 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     users = demo["portal"]["users"]
     console.print(f"  Portal:           {demo['portal']['url']}  (nora / {users['nora']['password']}"
                   f" superadministrator, niels / {users['niels']['password']} caseworker; all in demo.json)")
+    console.print(f"  Second factor:    DEMO — authenticators pre-enrolled: nora's secret "
+                  f"{users['nora']['totp_secret']} (others in demo.json); `digitalpost demo totp nora` prints the code")
     console.print(f"  Sender system:    {demo['sender_system_id']}")
     console.print(f"  API token:        {demo['sender_token']}")
     console.print(f"  Authority CVR:    {demo['authority_cvr']}  (other authority {demo['other_authority_cvr']})")

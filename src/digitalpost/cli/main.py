@@ -224,6 +224,22 @@ def demo_mailserver(port: int = typer.Option(0, help="Port (default DIGITALPOST_
     _serve(maildir_server(folder, host="127.0.0.1", port=port), f"demo authority mail server on :{port} → {folder}")
 
 
+@demo_app.command("totp")
+def demo_totp(username: str = typer.Argument(..., help="A demo portal user, e.g. nora.")) -> None:
+    """Print the second-factor code the demo user's authenticator app would show now (demo mode only)."""
+    _django()
+    from django.conf import settings
+
+    from digitalpost.cli.demo import demo_totp_code
+
+    if not settings.DEMO_MODE:
+        raise typer.BadParameter("demo totp works in demo mode only (DIGITALPOST_DEMO=1)")
+    try:
+        console.print(demo_totp_code(username))
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 @demo_app.command("inquiry")
 def demo_inquiry(
     cpr: str = typer.Option(..., help="The citizen who writes."),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "ninja",
     "digitalpost.audit",
     "digitalpost.authorities",
@@ -71,8 +76,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "digitalpost.config.urls"
@@ -246,10 +254,46 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
                              "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
+    "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 LOGIN_URL = "/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
+
+# Portal staff with local accounts (docs/deploy.md, "Staff sign-in"): password, then a mandatory second factor
+# (TOTP, django-otp); repeated failures lock out (django-axes), counted per user name and per client address
+# apart, so neither guessing one account from many addresses nor many accounts from one address gets far.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses before the password is even checked while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DIGITALPOST_SIGNIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=float(os.environ.get("DIGITALPOST_SIGNIN_LOCKOUT_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log already
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code", "csrfmiddlewaretoken"]
+AXES_LOCKOUT_TEMPLATE = "portal/signin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "digitalpost.portal.client_address.client_address"
+AXES_HTTP_RESPONSE_CODE = 429
+# A wrong second-factor code counts as a failed sign-in for django-axes (one lock-out policy for both steps), so
+# django-otp's own per-device back-off is off: it would make a right code typed after a wrong one fail too.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# A verified second factor older than this is asked for again before tokens, roles, certificates and secure
+# addresses change.
+DIGITALPOST_REAUTH_MINUTES = float(os.environ.get("DIGITALPOST_REAUTH_MINUTES", 10))
+# A password-reset link works once, and only this long.
+PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("DIGITALPOST_RESET_LINK_MINUTES", 30)) * 60)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": int(os.environ.get("DIGITALPOST_PASSWORD_MIN_LENGTH", 12))}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# The issuer shown in authenticator apps next to the user name.
+OTP_TOTP_ISSUER = os.environ.get("DIGITALPOST_TOTP_ISSUER", "Digital Post")
 if TESTING:
     # Tests create many users; the real hasher's deliberate slowness buys nothing there.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,8 +4,10 @@
     def mailbox_new(request, org: OrgAccess): ...
 
 The wrapped view gets the OrgAccess (user, organisation, roles, caseworker mailboxes) as its second
-argument. Not signed in: to the sign-in page. Not a member: 404 (same as no such organisation). Role too
-low: 403 naming the roles that may. A catalogue error escaping a view renders as a page with its code.
+argument. Not signed in: to the sign-in page. Signed in with a password but not yet through the second factor
+(or still on a generated initial password): to that step first (portal.signin). Not a member: 404 (same as no
+such organisation). Role too low: 403 naming the roles that may. A catalogue error escaping a view renders as a
+page with its code.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from digitalpost.accounts.selectors import OrgAccess, access_organisation, is_operator
 from digitalpost.core.errors import CATALOGUE, DigitalPostError, ErrorCode
 from digitalpost.core.roles import SIGNED_IN, Action, access_rule
+from digitalpost.portal.signin import pending_step, to_pending_step
 
 View = Callable[..., HttpResponseBase]
 
@@ -43,6 +46,8 @@ def org_view(action: Action) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, cvr: str, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return to_sign_in(request)
+            if step := pending_step(request):
+                return to_pending_step(request, step)
             try:
                 org = access_organisation(request.user, cvr, action)
             except DigitalPostError as exc:
@@ -66,6 +71,8 @@ def signed_in_view(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return to_sign_in(request)
+        if step := pending_step(request):
+            return to_pending_step(request, step)
         try:
             return view(request, *args, **kwargs)
         except DigitalPostError as exc:
@@ -82,6 +89,8 @@ def platform_view(view: View) -> View:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return to_sign_in(request)
+        if step := pending_step(request):
+            return to_pending_step(request, step)
         if not is_operator(request.user):
             return error_page(request, DigitalPostError(ErrorCode.ORGANISATION_NOT_FOUND))
         try:

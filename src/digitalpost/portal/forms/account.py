@@ -1,4 +1,4 @@
-"""Forms for the signed-in user's own account: personal admin API tokens."""
+"""Forms for the signed-in user's own account: personal admin API tokens, the second-factor code."""
 
 from __future__ import annotations
 
@@ -11,4 +11,12 @@ class AdminTokenForm(forms.Form):
         label=_("Token name"), max_length=100, strip=True,
         help_text=_("What the token is for, e.g. \"nightly mailbox sync\". You see the token itself only "
                     "once, right after it is issued."),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"), max_length=16, strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text=_("The six digits your authenticator app shows now, or one of your backup codes."),
     )

@@ -22,6 +22,7 @@ from digitalpost.accounts.services import issue_admin_token, revoke_admin_token
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.portal.access import signed_in_view
 from digitalpost.portal.forms.account import AdminTokenForm
+from digitalpost.portal.signin import fresh_second_factor
 
 
 def _tokens_of(user: User) -> QuerySet[AdminToken]:
@@ -37,6 +38,7 @@ def _own_token(user: User, token_id: int) -> AdminToken:
 
 
 @signed_in_view
+@fresh_second_factor
 def tokens(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)

@@ -1,10 +1,8 @@
-"""Sign-in, the organisation chooser and an organisation's overview page."""
+"""The organisation chooser, an organisation's overview page and signing out (signing in: views.signin)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -29,15 +27,6 @@ def overview(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     return render(request, "portal/overview.html", {"org": org})
 
 
-sign_in = access_rule(PUBLIC)(
-    auth_views.LoginView.as_view(
-        # Without a ?next= the sign-in goes to the organisation chooser (Django's default is /accounts/profile/).
-        template_name="portal/login.html", redirect_authenticated_user=True, next_page="/portal/",
-        extra_context={"demo_mode": settings.DEMO_MODE},
-    )
-)
-
-
 @access_rule(PUBLIC)
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
@@ -47,7 +36,6 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", choose_organisation, name="choose"),
-    path("login/", sign_in, name="login"),
     path("logout/", sign_out, name="logout"),
     path("<str:cvr>/", overview, name="overview"),
 ]

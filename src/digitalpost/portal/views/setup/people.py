@@ -23,6 +23,7 @@ from digitalpost.portal.forms.setup import (
     CaseworkerMailboxesForm,
     MemberForm,
 )
+from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.setup.pages import (
     Page,
     confirm_delete_page,
@@ -53,6 +54,7 @@ def users(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.MANAGE_USERS)
+@fresh_second_factor
 def user_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = MemberForm(org.authority, request.POST if request.method == "POST" else None)
     page = Page(_("Give a person a role"), page_url("portal:users", org))
@@ -72,6 +74,7 @@ def user_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.MANAGE_USERS)
+@fresh_second_factor
 def user_mailboxes(request: HttpRequest, org: OrgAccess, membership_id: int) -> HttpResponse:
     membership = access_membership(org.authority, membership_id)
     form = CaseworkerMailboxesForm(org.authority, request.POST if request.method == "POST" else None,
@@ -88,6 +91,7 @@ def user_mailboxes(request: HttpRequest, org: OrgAccess, membership_id: int) -> 
 
 
 @org_view(Action.MANAGE_USERS)
+@fresh_second_factor
 def user_remove(request: HttpRequest, org: OrgAccess, membership_id: int) -> HttpResponse:
     membership = access_membership(org.authority, membership_id)
     label = f"{membership.user.get_username()}: {ROLE_LABELS[Role(membership.role)]}"

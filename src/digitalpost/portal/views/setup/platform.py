@@ -17,10 +17,12 @@ from digitalpost.portal.access import platform_view
 from digitalpost.portal.forms.setup import (
     OrganisationForm,
 )
+from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.setup.pages import Page, form_page, refused_page
 
 
 @platform_view
+@fresh_second_factor
 def organisation_new(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST if request.method == "POST" else None)
     page = Page(_("New organisation"), reverse("portal:choose"))

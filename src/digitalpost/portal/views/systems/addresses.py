@@ -24,6 +24,7 @@ from digitalpost.portal.forms.systems import (
     SecureAddressForm,
     show_refusal,
 )
+from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.systems.pages import form_page, page_url, posted, upload_anchors
 from digitalpost.systems import selectors
 from digitalpost.systems.services import receivers
@@ -43,6 +44,7 @@ def secure_addresses(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def secure_address_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = SecureAddressForm(*posted(request))
     if request.method == "POST" and form.is_valid():
@@ -64,6 +66,7 @@ def secure_address_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def secure_address_renew(request: HttpRequest, org: OrgAccess, address_id: uuid.UUID) -> HttpResponse:
     address = selectors.get_secure_address(org.authority, address_id)
     form = CertificateForm(*posted(request))
@@ -84,6 +87,7 @@ def secure_address_renew(request: HttpRequest, org: OrgAccess, address_id: uuid.
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def secure_address_delete(request: HttpRequest, org: OrgAccess, address_id: uuid.UUID) -> HttpResponse:
     address = selectors.get_secure_address(org.authority, address_id)
     in_use = selectors.list_mailboxes_using_address(address)

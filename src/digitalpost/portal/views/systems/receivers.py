@@ -22,6 +22,7 @@ from digitalpost.portal.forms.systems import (
     PushReceiverForm,
     show_refusal,
 )
+from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page
 from digitalpost.systems import selectors
 from digitalpost.systems.models import ReceiverSystem
@@ -37,6 +38,7 @@ def receiver_systems(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def receiver_system_new_push(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = PushReceiverForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
@@ -54,6 +56,7 @@ def receiver_system_new_push(request: HttpRequest, org: OrgAccess) -> HttpRespon
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = PullReceiverForm(posted(request)[0])
     if request.method == "POST" and form.is_valid():
@@ -72,6 +75,7 @@ def receiver_system_new_pull(request: HttpRequest, org: OrgAccess) -> HttpRespon
 
 @org_view(Action.EDIT_SETUP)
 @require_POST
+@fresh_second_factor
 def receiver_system_rotate_token(request: HttpRequest, org: OrgAccess, receiver_id: uuid.UUID) -> HttpResponse:
     receiver = selectors.get_receiver_system(org.authority, receiver_id)
     token = receivers.rotate_receiver_token(receiver=receiver, actor=org.actor)

@@ -25,6 +25,7 @@ from digitalpost.portal.forms.systems import (
     SenderSystemForm,
     show_refusal,
 )
+from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page, upload_anchors
 from digitalpost.systems import selectors
 from digitalpost.systems.models import SenderSystem
@@ -49,6 +50,7 @@ def sender_systems(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def sender_system_new(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     form = SenderSystemForm(*posted(request))
     if request.method == "POST" and form.is_valid():
@@ -87,6 +89,7 @@ def sender_system(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) ->
 
 @org_view(Action.EDIT_SETUP)
 @require_POST
+@fresh_second_factor
 def sender_system_rotate_token(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
     token = senders.rotate_sender_token(system=found, actor=org.actor)
@@ -95,6 +98,7 @@ def sender_system_rotate_token(request: HttpRequest, org: OrgAccess, system_id: 
 
 
 @org_view(Action.EDIT_SETUP)
+@fresh_second_factor
 def sender_system_certificate(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
     found = selectors.get_sender_system(org.authority, system_id)
     form = CertificateForm(*posted(request))
