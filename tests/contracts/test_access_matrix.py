@@ -29,7 +29,8 @@ from helpers.systems_pki import trusted
 
 # Public routes are a conscious list: adding one means adding it here.
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
-                 "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm"}
+                 "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm",
+                 "healthz", "readyz", "metrics"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from digitalpost.core.roles import PUBLIC, access_rule
 from digitalpost.doctor.selectors import open_findings_by_severity
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.metrics import exposition
@@ -34,6 +35,7 @@ READINESS_PROBE = b"digitalpost readiness probe\n"
 WATCHED_KINDS = (WorkKind.DELIVER, WorkKind.FORWARD)
 
 
+@access_rule(PUBLIC)  # probes from the load balancer
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -69,6 +71,7 @@ def _check_queues() -> tuple[str | None, dict[str, float]]:
     return (f"queue lag over {limit:g} s: {', '.join(behind)}" if behind else None), lags
 
 
+@access_rule(PUBLIC)  # probes from the load balancer
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -102,6 +105,7 @@ class DatabaseFigures(Collector):
         yield from (depth, age, findings)
 
 
+@access_rule(PUBLIC)  # the scraper: a token or the proxy limits it
 @require_GET
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
