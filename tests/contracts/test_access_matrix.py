@@ -26,7 +26,8 @@ from helpers.routes import Route, all_routes
 from helpers.systems_pki import trusted
 
 # Public routes are a conscious list: adding one means adding it here.
-PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home"}
+PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
+                 "oidc_start", "oidc_callback", "signed_out", "session_expired"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 
