@@ -270,10 +270,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DIGITALPOST_HSTS_INCLUDE_SUBDOM
 SECURE_HSTS_PRELOAD = os.environ.get("DIGITALPOST_HSTS_PRELOAD", "0") == "1"
 # The header counts only from DIGITALPOST_TRUSTED_PROXIES (digitalpost.hub.proxies drops it from anyone else).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DIGITALPOST_TLS else None
-# Sessions are short: the portal's expire after this many seconds without a request (and at browser close);
+# Sessions are short: they end this many seconds after sign-in (and when the browser closes);
 # the mailbox's own idle and absolute limits above apply on top.
 SESSION_COOKIE_AGE = int(os.environ.get("DIGITALPOST_SESSION_SECONDS", 8 * 3600))
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "/login/"
