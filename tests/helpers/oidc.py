@@ -21,7 +21,7 @@ import pytest
 
 PROVIDER_DIR = Path(__file__).resolve().parent / "oidc_provider"
 CLIENT_ID = "digitalpost-test"
-CLIENT_SECRET = "test-client-secret-not-secret"  # noqa: S105 - the throwaway test provider's client
+CLIENT_SECRET = "test-client-secret-not-secret"
 # The employees' professional identities, as provider.js issues them.
 DORTE_ADMIN_ID = "urn:uuid:7f6a1c1e-0000-4000-8000-00000000d001"
 DORTE_WITH_RIGHT_ID = "urn:uuid:7f6a1c1e-0000-4000-8000-00000000d002"
@@ -55,7 +55,7 @@ def start_provider(redirect_uri: str, post_logout_uri: str) -> RunningProvider:
     if node is None or not (PROVIDER_DIR / "node_modules" / "oidc-provider").is_dir():
         raise RuntimeError("The test OpenID provider is not installed: run bash scripts/setup-system.sh")
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
+    process = subprocess.Popen(
         [node, str(PROVIDER_DIR / "provider.js"), str(port), CLIENT_ID, CLIENT_SECRET, redirect_uri, post_logout_uri],
         cwd=PROVIDER_DIR, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )

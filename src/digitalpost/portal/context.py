@@ -28,6 +28,7 @@ MENU = [
     ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
     ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),
     ("portal:register", _("Contact register"), Action.MANAGE_REGISTER),
+    ("portal:register_companies", _("Company administrators"), Action.MANAGE_REGISTER),
 ]
 
 
