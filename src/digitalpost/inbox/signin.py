@@ -153,7 +153,7 @@ def session_contact_id(session: SessionBase) -> uuid.UUID | None:
 
 
 def may_write(session: SessionBase) -> bool:
-    return session.get(ACCESS_KEY, CompanyMailboxAccess.Level.READ_WRITE) == CompanyMailboxAccess.Level.READ_WRITE
+    return str(session.get(ACCESS_KEY, CompanyMailboxAccess.Level.READ_WRITE)) == CompanyMailboxAccess.Level.READ_WRITE
 
 
 def session_actor(session: SessionBase) -> Actor:
