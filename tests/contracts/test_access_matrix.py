@@ -40,7 +40,7 @@ from helpers.systems_pki import trusted
 
 # Public routes are a conscious list: adding one means adding it here.
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
-                 "oidc_start", "oidc_callback", "signed_out", "session_expired"}
+                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 

@@ -152,3 +152,57 @@ def test_company_administrator_gives_an_employee_read_access_and_takes_it_away(
     again = browser.new_context(locale="en-GB").new_page()
     sign_in_at_provider(again, base, "dorte-with-right")
     expect(again.locator("#refusal")).to_have_attribute("data-code", "signin.company.access.missing")
+
+
+# Staff single sign-on: Nordby's members sign in to the portal through Nordby's own OpenID provider.
+
+
+@pytest.fixture
+def nordby_sign_on(oidc_provider: RunningProvider, settings, tx_cast: Cast):  # noqa: F811
+    from cast import build_staff
+    from helpers.oidc import CLIENT_ID, CLIENT_SECRET
+
+    staff = build_staff(tx_cast)
+    settings.DIGITALPOST_STAFF_SSO = {tx_cast.nordby.authority.cvr: {
+        "discovery_url": oidc_provider.discovery_url, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+        "claim": "sub", "scopes": "openid nemlogin"}}
+    return staff
+
+
+def sign_on_to_portal(page: Page, base: str, cvr: str, login: str) -> None:
+    page.goto(f"{base}/portal/login/")
+    page.locator(f'#sso a[data-cvr="{cvr}"]').click()
+    page.locator('input[name="login"]').fill(login)
+    page.locator('input[name="password"]').fill("any")
+    page.locator("button.login-submit").click()
+
+
+def test_a_caseworker_signs_in_to_the_portal_through_the_organisations_sign_on(
+    page: Page, live_server, tx_cast: Cast, nordby_sign_on, oidc_provider: RunningProvider  # noqa: F811
+):
+    base = live_server.url
+    cvr = tx_cast.nordby.authority.cvr
+    sign_on_to_portal(page, base, cvr, "niels")
+    expect(page).to_have_url(f"{base}/portal/{cvr}/")
+    assert page.goto(f"{base}/portal/{cvr}/inquiries/").status == 200
+    assert page.goto(f"{base}/portal/{tx_cast.sydby.authority.cvr}/").status == 404  # only his own organisation
+    entry = AuditEntry.objects.get(action="staff.signed.in.sso")
+    assert (entry.organisation, entry.actor_label) == (cvr, "niels")
+
+
+@pytest.mark.parametrize(("login", "tamper", "code"), [
+    ("nordby-caseworker", None, "signin.staff.not.member"),  # the provider's name is no portal user of Nordby
+    ("niels", "audience", "signin.token.audience"),
+    ("niels", "signature", "signin.token.signature"),
+])
+def test_a_sign_on_that_names_no_member_or_carries_a_broken_token_signs_nobody_in(
+    page: Page, live_server, tx_cast: Cast, nordby_sign_on, oidc_provider: RunningProvider,  # noqa: F811
+    login, tamper, code,
+):
+    base = live_server.url
+    if tamper:
+        oidc_provider.tamper_next_token(tamper)
+    sign_on_to_portal(page, base, tx_cast.nordby.authority.cvr, login)
+    expect(page.locator("main")).to_contain_text(code)
+    page.goto(f"{base}/portal/{tx_cast.nordby.authority.cvr}/")
+    expect(page).to_have_url(f"{base}/portal/login/?next=%2Fportal%2F{tx_cast.nordby.authority.cvr}%2F")

@@ -69,7 +69,8 @@ def start_provider(redirect_uri: str, post_logout_uri: str) -> RunningProvider:
 
 @pytest.fixture(scope="session")
 def oidc_provider_process(live_server) -> Iterator[RunningProvider]:
-    provider = start_provider(f"{live_server.url}/login/mitid/callback/", f"{live_server.url}/signed-out/")
+    provider = start_provider(f"{live_server.url}/login/mitid/callback/,{live_server.url}/portal/login/sso/callback/",
+                              f"{live_server.url}/signed-out/")
     yield provider
     provider.process.terminate()
     provider.process.wait(timeout=10)

@@ -118,3 +118,8 @@ def user_for_admin_token(token: str) -> User | None:
         return None
     AdminToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
+
+
+def get_member(authority: Authority, username: str) -> User | None:
+    """The organisation's member with this user name (single sign-on maps a claim to it), or None."""
+    return User.objects.filter(username=username, is_active=True, memberships__authority=authority).first()

@@ -209,3 +209,10 @@ def revoke_admin_token(*, token: AdminToken, actor: Actor = SYSTEM_ACTOR) -> Non
     AdminToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     record_change(actor=actor, organisation="", action="admin_token.revoked", target=token,
                   before={"user": token.user.get_username(), "name": token.name})
+
+
+def record_single_sign_on(*, authority: Authority, user: User) -> None:
+    """A member signed in to the portal through the organisation's own identity provider: in the audit log."""
+    with transaction.atomic():
+        record_change(actor=Actor(user.get_username(), user.pk), organisation=authority.cvr,
+                      action="staff.signed.in.sso", target=user, object_label=user.get_username())

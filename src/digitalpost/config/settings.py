@@ -8,6 +8,7 @@ DIGITALPOST_SECRET_KEY  required outside demo and tests; demo mode keeps a gener
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -92,6 +93,7 @@ TEMPLATES = [
                 "digitalpost.inbox.context.inbox_context",
                 "digitalpost.portal.context.portal_menu",
                 "digitalpost.portal.context.doctor_badge",
+                "digitalpost.portal.context.staff_sign_on",
             ],
         },
     },
@@ -255,6 +257,10 @@ DIGITALPOST_OIDC_CLAIM_PRIVILEGES = os.environ.get(
 # The privilege (in the privileges claim) that makes an employee the administrator of the company's mailbox.
 DIGITALPOST_OIDC_COMPANY_ADMIN_PRIVILEGE = os.environ.get(
     "DIGITALPOST_OIDC_COMPANY_ADMIN_PRIVILEGE", "urn:dk:digitalpost:privilege:company-mailbox-administrator")
+# Staff single sign-on, per organisation (docs/deploy.md): a JSON object from CVR number to that organisation's
+# OpenID provider, {"discovery_url", "client_id", "client_secret", "claim", "scopes"}; "claim" (default
+# preferred_username) names the claim whose value is the member's user name in the portal.
+DIGITALPOST_STAFF_SSO: dict[str, dict[str, str]] = json.loads(os.environ.get("DIGITALPOST_STAFF_SSO", "") or "{}")
 # Mailbox sessions: signed out after this many idle seconds (a warning shows WARNING seconds before), and
 # after ABSOLUTE seconds whatever happens.
 DIGITALPOST_MAILBOX_IDLE_SECONDS = int(os.environ.get("DIGITALPOST_MAILBOX_IDLE_SECONDS", 15 * 60))

@@ -120,6 +120,7 @@ class ErrorCode(StrEnum):
     SIGNIN_PROVIDER_UNAVAILABLE = "signin.provider.unavailable"
     SIGNIN_SESSION_EXPIRED = "signin.session.expired"
     COMPANY_ACCESS_NOT_ALLOWED = "company.access.not.allowed"
+    SIGNIN_STAFF_NOT_MEMBER = "signin.staff.not.member"
 
 
 class Outcome(StrEnum):
@@ -539,6 +540,10 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.COMPANY_ACCESS_NOT_ALLOWED: _not_allowed(
         "Only the company's administrator may give or take away access to the company's Digital Post."
+    ),
+    ErrorCode.SIGNIN_STAFF_NOT_MEMBER: _signin(
+        "Your organisation's sign-on named a user who is not a member of the organisation in the portal. Nobody "
+        "is signed in; ask your organisation's superadministrator to add you with the user name your sign-on gives."
     ),
 }
 

@@ -1,11 +1,22 @@
 """The authority portal under /portal/: sign-in, then everything inside /portal/<cvr>/."""
 
-from digitalpost.portal.views import account, audit, casework, doctor, home, register, setup, statistics, systems
+from digitalpost.portal.views import (
+    account,
+    audit,
+    casework,
+    doctor,
+    home,
+    register,
+    setup,
+    sso,
+    statistics,
+    systems,
+)
 
 app_name = "portal"
 # Fixed prefixes and area pages first: "<cvr>/" (the overview) must not swallow them.
 urlpatterns = (
-    account.urlpatterns + setup.urlpatterns + systems.urlpatterns + casework.urlpatterns + audit.urlpatterns
-    + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns
+    sso.urlpatterns + account.urlpatterns + setup.urlpatterns + systems.urlpatterns + casework.urlpatterns
+    + audit.urlpatterns    + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns
     + home.urlpatterns
 )

@@ -1,7 +1,7 @@
 // A real OpenID provider for the sign-in tests: panva's certified `oidc-provider`, set up like NemLog-in.
 //
 // Started by the pytest fixture in tests/helpers/oidc.py as
-//   node provider.js <port> <client_id> <client_secret> <redirect_uri> <post_logout_redirect_uri>
+//   node provider.js <port> <client_id> <client_secret> <redirect_uri[,redirect_uri…]> <post_logout_redirect_uri>
 // on 127.0.0.1. It prints "ready <issuer>" once it listens. The test people sign in through the provider's own
 // sign-in form ("any login, any password"): the login name picks one of the PEOPLE below.
 //
@@ -43,6 +43,8 @@ const PEOPLE = {
     'urn:dk:digitalpost:privilege:company-mailbox-administrator'),
   'dorte-with-right': employee('urn:uuid:7f6a1c1e-0000-4000-8000-00000000d002', 'Erik Ekspedient', '33770006', 'Dorte ApS'),
   'dorte-without-right': employee('urn:uuid:7f6a1c1e-0000-4000-8000-00000000d003', 'Frida Fuldmægtig', '33770006', 'Dorte ApS'),
+  // Nordby's caseworker as Nordby's own sign-on names her (the login is the portal user name, claim "sub").
+  niels: employee('urn:uuid:7f6a1c1e-0000-4000-8000-00000000e002', 'Niels Nielsen', '29190003', 'Nordby Kommune'),
   'nordby-caseworker': employee('urn:uuid:7f6a1c1e-0000-4000-8000-00000000e001', 'Niels Nielsen', '29190003', 'Nordby Kommune'),
 };
 const ALL_CLAIMS = [LOA, CPR, CVR, PRIVILEGES, PROFESSIONAL_UUID, ORG_NAME, FULL_NAME];
@@ -57,7 +59,7 @@ const provider = new Provider(issuer, {
   clients: [{
     client_id: clientId,
     client_secret: clientSecret,
-    redirect_uris: [redirectUri],
+    redirect_uris: redirectUri.split(','),
     post_logout_redirect_uris: [postLogoutRedirectUri],
     response_types: ['code'],
     grant_types: ['authorization_code'],
