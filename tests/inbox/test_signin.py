@@ -22,7 +22,7 @@ from digitalpost.inbox.signin import (
 )
 from digitalpost.registry.models import CompanyMailboxAccess
 from digitalpost.registry.services import grant_company_access
-from helpers.pages import signed_in
+from helpers.pages import mailbox_session, signed_in
 
 EID = "https://data.gov.dk/model/core/eid"
 LOA = "https://data.gov.dk/concept/core/nsis/loa"
@@ -109,7 +109,7 @@ def test_granting_and_revoking_is_audited_under_the_company_and_only_for_compani
 
 
 def _age_session(client: Client, *, idle: float = 0, since_sign_in: float = 0) -> None:
-    session = client.session
+    session = mailbox_session(client)
     session[LAST_SEEN_KEY] -= idle
     session[SIGNED_IN_AT_KEY] -= since_sign_in
     session.save()
@@ -133,16 +133,29 @@ def test_a_request_within_the_idle_limit_keeps_the_session(cast):
     assert client.get("/post/").status_code == 200
 
 
-def test_signing_in_gives_a_new_session_id(cast):
+def test_signing_in_gives_a_new_session_id(cast, settings):
+    settings.DEMO_MODE = True
     client = Client()
-    client.get("/login/")
-    session = client.session
-    session["before"] = "x"
-    session.save()
-    before = session.session_key
-    signed_in(cast.anna, client=client)
-    assert client.session.session_key != before
-    assert "before" not in client.session
+    client.post("/login/", {"contact": str(cast.anna.pk)})
+    first = mailbox_session(client).session_key
+    client.post("/login/", {"contact": str(cast.bent.pk)})
+    assert mailbox_session(client).session_key != first
+    assert not mailbox_session(client).exists(first)
+
+
+def test_the_mailbox_and_the_portal_keep_separate_sessions(cast, staff, settings):
+    """A caseworker who also reads her own mail in the same browser: signing in or out of one keeps the other."""
+    settings.DEMO_MODE = True
+    client = staff.client(staff.niels)
+    portal = f"/portal/{cast.nordby.authority.cvr}/"
+    assert client.get(portal).status_code == 200
+    client.post("/login/", {"contact": str(cast.anna.pk)})
+    assert client.get("/post/").status_code == 200
+    assert client.get(portal).status_code == 200
+    client.post("/logout/")
+    assert client.get("/post/").status_code == 302
+    assert client.get(portal).status_code == 200
+    assert settings.DIGITALPOST_MAILBOX_SESSION_COOKIE != settings.SESSION_COOKIE_NAME
 
 
 def test_refusal_pages_and_mailbox_sign_in_page_without_a_provider_outside_demo(settings):

@@ -67,7 +67,7 @@ MIDDLEWARE = [
     "digitalpost.hub.proxies.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "digitalpost.hub.sessions.SeparateSessionsMiddleware",  # Django's, with the mailbox's own cookie
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -280,6 +280,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DIGITALPOST_TLS
 # the mailbox's own idle and absolute limits above apply on top.
 SESSION_COOKIE_AGE = int(os.environ.get("DIGITALPOST_SESSION_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The mailbox's session cookie; the portal keeps Django's (digitalpost.hub.sessions).
+DIGITALPOST_MAILBOX_SESSION_COOKIE = os.environ.get("DIGITALPOST_MAILBOX_SESSION_COOKIE", "mailbox_sessionid")
 
 LOGIN_URL = "/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
