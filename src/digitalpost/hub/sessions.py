@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 
 PORTAL_PREFIXES = ("/portal/", "/apis/")
 
@@ -28,7 +28,7 @@ class SeparateSessionsMiddleware(SessionMiddleware):
             request.COOKIES = cookies
         super().process_request(request)
 
-    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         response = super().process_response(request, response)
         name = settings.SESSION_COOKIE_NAME
         if _uses_mailbox_cookie(request) and name in response.cookies:
@@ -36,7 +36,7 @@ class SeparateSessionsMiddleware(SessionMiddleware):
             response.set_cookie(
                 settings.DIGITALPOST_MAILBOX_SESSION_COOKIE, morsel.value, max_age=morsel["max-age"] or None,
                 expires=morsel["expires"] or None, path=morsel["path"] or "/", domain=morsel["domain"] or None,
-                secure=bool(morsel["secure"]) or None, httponly=bool(morsel["httponly"]) or None,
+                secure=bool(morsel["secure"]), httponly=bool(morsel["httponly"]),
                 samesite=morsel["samesite"] or None,
             )
         return response
