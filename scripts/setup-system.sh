@@ -9,6 +9,9 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # The S/MIME interop tests drive NSS's cmsutil (Thunderbird's engine) and GnuPG's gpgsm (KMail's).
 command -v cmsutil >/dev/null 2>&1 || need+=(libnss3-tools)
 command -v gpgsm >/dev/null 2>&1 || need+=(gpgsm)
+# The sign-in tests run a real OpenID provider (npm's oidc-provider) on node.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
@@ -24,3 +27,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # The end-to-end test runs a throwaway Postfix and Dovecot as the authority's mail server.
 bash "$(dirname "$0")/setup-mailservers.sh"
+# The sign-in tests' OpenID provider (tests/helpers/oidc_provider), from its lock file.
+bash "$(dirname "$0")/setup-oidc-provider.sh"

@@ -20,17 +20,31 @@ from digitalpost.accounts.services import create_user, grant_role
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
-from digitalpost.core.roles import CITIZEN, PUBLIC, RECEIVER_SYSTEM, SENDER_SYSTEM, SIGNED_IN, Action, Role, may
-from digitalpost.registry.services import grant_exemption
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.roles import (
+    CITIZEN,
+    PUBLIC,
+    RECEIVER_SYSTEM,
+    SENDER_SYSTEM,
+    SIGNED_IN,
+    Action,
+    Actor,
+    Role,
+    may,
+)
+from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
+from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.otp import verified_client
+from helpers.pages import deliver_letter, signed_in
 from helpers.routes import Route, all_routes
 from helpers.systems_pki import trusted
 
 # Public routes are a conscious list: adding one means adding it here.
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
                  "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm",
-                 "healthz", "readyz", "metrics"}
+                 "healthz", "readyz", "metrics",
+                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 
@@ -81,7 +95,10 @@ def world(cast, staff, settings):
     # The contact register is national, not an organisation's: its ids are reached by role (citizen service).
     exemption = grant_exemption(contact=cast.anna, reason="NO_ACCESS", starts_on=timezone.localdate(), ends_on=None,
                                 organisation=cast.nordby.authority.cvr)
-    return nordby | {"contact_id": str(cast.anna.pk), "exemption_id": str(exemption.pk)}
+    administrator = grant_company_access(company=cast.dorte, employee_id="urn:uuid:matrix-admin", level="READ_WRITE",
+                                         is_administrator=True, actor=Actor("test"))
+    return nordby | {"contact_id": str(cast.anna.pk), "exemption_id": str(exemption.pk),
+                     "company_id": str(cast.dorte.pk), "access_id": str(administrator.pk)}
 
 
 def _roles(username: str) -> set[Role]:
@@ -179,3 +196,72 @@ def test_another_organisations_objects_are_never_reached_under_ones_own_cvr(worl
     assert checked > 50
     assert problems == []
     assert AuditEntry.objects.count() == audit_before
+
+
+# The web mailbox: a company's employees reach the company's mailbox only with the right the company gave them.
+
+EMPLOYEE = "urn:uuid:matrix-employee"
+
+
+def _mailbox_world(cast, staff, drain) -> dict[str, str]:
+    letter = deliver_letter(cast, drain, cast.dorte, "Til virksomheden")
+    topic = staff.nordby_borgerservice.topics.values_list("name", flat=True).first() or ""
+    inquiry = send_inquiry(party=cast.dorte, mailbox=staff.nordby_borgerservice,
+                           inquiry=Inquiry(subject="Spørgsmål", text="Hej", topic=topic))
+    right = grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ", actor=Actor("test"))
+    return {"message_id": str(letter.pk), "position": "1", "thread_id": str(inquiry.thread_id),
+            "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
+            "access_id": str(right.pk)}
+
+
+def _employee(cast, *, privileges: str = "") -> SignedInPerson:
+    return SignedInPerson(cpr=None, cvr=cast.dorte.number, employee_id=EMPLOYEE, name="Erik", assurance="Substantial",
+                          privileges=privileges)
+
+
+def test_company_employees_reach_the_company_mailbox_only_with_the_companys_right(cast, staff, drain, settings):
+    routes = [r for r in all_routes() if r.rule == CITIZEN]
+    assert len(routes) > 10
+    without = SignedInPerson(cpr=None, cvr=cast.dorte.number, employee_id="urn:uuid:nobody", name="Frida",
+                             assurance="Substantial", privileges="")
+    with pytest.raises(DigitalPostError) as refused:
+        mailbox_access_for(without)
+    assert refused.value.code == ErrorCode.SIGNIN_COMPANY_ACCESS_MISSING
+    world = _mailbox_world(cast, staff, drain)
+    unknown = {p for r in routes for p in r.params} - set(world)
+    assert unknown == set(), "a new kind of object id in a mailbox URL: teach the matrix to make one"
+    reader = signed_in(cast.dorte, access=mailbox_access_for(_employee(cast)))
+    admin = signed_in(cast.dorte, access=mailbox_access_for(
+        _employee(cast, privileges=settings.DIGITALPOST_OIDC_COMPANY_ADMIN_PRIVILEGE)))
+    anonymous = Client()
+    audit_before = AuditEntry.objects.count()
+    problems = []
+    for route in routes:
+        url = route.url(world)
+        administration = route.name.startswith("company_access")
+        for who, client in (("anonymous", anonymous), ("reader", reader), ("admin", admin)):
+            for method in route.methods:
+                if method == "POST" and who == "admin":
+                    continue  # allowed writes are the mailbox's own tests; this test must not change the world
+                response = getattr(client, method.lower())(url)
+                status = response.status_code
+                if who == "anonymous":
+                    ok = status == 302 and response["Location"].startswith("/login/")
+                elif administration and who == "reader":
+                    ok = status in {403, 404, 405}  # the rights are the administrator's alone (405: GET of a POST)
+                elif method == "POST" and route.name != "keep_alive":
+                    ok = status == 403 and b"company.access.not.allowed" in response.content  # read access only
+                else:
+                    ok = status in {200, 204, 302, 405} and not (status == 302 and "/login/" in response["Location"])
+                if not ok:
+                    problems.append(f"{who} {method} {url} -> {status}")
+    assert problems == []
+    assert list(AuditEntry.objects.filter(seq__gt=audit_before).values_list("action", "object_type")) == []
+
+
+def test_a_company_employee_never_reaches_a_citizens_letters(cast, staff, drain):
+    anna_letter = deliver_letter(cast, drain, cast.anna, "Til Anna")
+    grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ_WRITE", actor=Actor("test"))
+    employee = signed_in(cast.dorte, access=mailbox_access_for(_employee(cast)))
+    assert employee.get(f"/post/{anna_letter.pk}/").status_code == 404
+    assert employee.get(f"/post/{anna_letter.pk}/documents/1/").status_code == 404

@@ -85,10 +85,7 @@ def test_bad_values_are_shown_and_nothing_is_saved(cast):
 
 
 def test_post_without_csrf_token_is_refused(cast):
-    client = Client(enforce_csrf_checks=True)
-    session = client.session
-    session["mailbox_contact_id"] = str(cast.anna.pk)
-    session.save()
+    client = signed_in(cast.anna, client=Client(enforce_csrf_checks=True))
     response = client.post(PAGE, {"notification_email": "anna@example.org", "notify_by_email": "on"})
     assert response.status_code == 403
     assert fresh(cast.anna).notification_email == ""

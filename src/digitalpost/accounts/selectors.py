@@ -132,3 +132,6 @@ def must_change_password(user: User) -> bool:
 
 def user_by_username(username: str) -> User | None:
     return User.objects.filter(username=username.strip()).first() if username.strip() else None
+def get_member(authority: Authority, username: str) -> User | None:
+    """The organisation's member with this user name (single sign-on maps a claim to it), or None."""
+    return User.objects.filter(username=username, is_active=True, memberships__authority=authority).first()

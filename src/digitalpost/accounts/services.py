@@ -359,3 +359,8 @@ Du skal stadig bruge din godkendelsesapp for at logge ind. Har du ikke bedt om d
 You still need your authenticator app to sign in. If you did not ask for this, ignore this mail.
 """, charset="utf-8")
     return message
+def record_single_sign_on(*, authority: Authority, user: User) -> None:
+    """A member signed in to the portal through the organisation's own identity provider: in the audit log."""
+    with transaction.atomic():
+        record_change(actor=Actor(user.get_username(), user.pk), organisation=authority.cvr,
+                      action="staff.signed.in.sso", target=user, object_label=user.get_username())

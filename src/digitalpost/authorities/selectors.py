@@ -22,6 +22,10 @@ def get_authority_by_cvr(cvr: str) -> Authority | None:
     return Authority.objects.filter(cvr=cvr).first()
 
 
+def list_authorities_by_cvr(cvrs: list[str]) -> list[Authority]:
+    return list(Authority.objects.filter(cvr__in=cvrs).order_by("name"))
+
+
 def list_authorities_with_open_mailboxes() -> list[Authority]:
     return list(
         Authority.objects.filter(mailboxes__is_open=True, mailboxes__is_visible=True).distinct().order_by("name")

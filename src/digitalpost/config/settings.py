@@ -8,6 +8,7 @@ DIGITALPOST_SECRET_KEY  required outside demo and tests; demo mode keeps a gener
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -69,9 +70,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "digitalpost.hub.requestid.RequestIdMiddleware",
+    "digitalpost.hub.proxies.TrustedProxyHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "digitalpost.hub.sessions.SeparateSessionsMiddleware",  # Django's, with the mailbox's own cookie
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "digitalpost.inbox.context.inbox_context",
                 "digitalpost.portal.context.portal_menu",
                 "digitalpost.portal.context.doctor_badge",
+                "digitalpost.portal.context.staff_sign_on",
             ],
         },
     },
@@ -256,6 +259,56 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
+# Sign-in to the web mailbox with MitID through OpenID Connect (NemLog-in or a MitID broker; docs/deploy.md).
+# Off while DISCOVERY_URL is empty: then only demo mode signs anyone in (the demo picker).
+DIGITALPOST_OIDC_DISCOVERY_URL = os.environ.get("DIGITALPOST_OIDC_DISCOVERY_URL", "")
+DIGITALPOST_OIDC_CLIENT_ID = os.environ.get("DIGITALPOST_OIDC_CLIENT_ID", "")
+DIGITALPOST_OIDC_CLIENT_SECRET = os.environ.get("DIGITALPOST_OIDC_CLIENT_SECRET", "")
+DIGITALPOST_OIDC_SCOPES = os.environ.get("DIGITALPOST_OIDC_SCOPES", "openid")
+# Where the provider sends the browser back to (registered at the provider); empty: derived from the request.
+DIGITALPOST_OIDC_REDIRECT_URL = os.environ.get("DIGITALPOST_OIDC_REDIRECT_URL", "")
+DIGITALPOST_OIDC_POST_LOGOUT_URL = os.environ.get("DIGITALPOST_OIDC_POST_LOGOUT_URL", "")
+DIGITALPOST_OIDC_CLOCK_SKEW_SECONDS = int(os.environ.get("DIGITALPOST_OIDC_CLOCK_SKEW_SECONDS", 60))
+DIGITALPOST_OIDC_MIN_LOA = os.environ.get("DIGITALPOST_OIDC_MIN_LOA", "Substantial")
+# Claim names, defaults from NemLog-in's OIDC attribute profile (the OIOSAML 3 attribute names).
+_EID = "https://data.gov.dk/model/core/eid"
+DIGITALPOST_OIDC_CLAIM_CPR = os.environ.get("DIGITALPOST_OIDC_CLAIM_CPR", f"{_EID}/cprNumber")
+DIGITALPOST_OIDC_CLAIM_CVR = os.environ.get("DIGITALPOST_OIDC_CLAIM_CVR", f"{_EID}/professional/cvr")
+DIGITALPOST_OIDC_CLAIM_EMPLOYEE_ID = os.environ.get(
+    "DIGITALPOST_OIDC_CLAIM_EMPLOYEE_ID", f"{_EID}/professional/uuid/persistent")
+DIGITALPOST_OIDC_CLAIM_NAME = os.environ.get("DIGITALPOST_OIDC_CLAIM_NAME", f"{_EID}/fullName")
+DIGITALPOST_OIDC_CLAIM_LOA = os.environ.get("DIGITALPOST_OIDC_CLAIM_LOA", "https://data.gov.dk/concept/core/nsis/loa")
+DIGITALPOST_OIDC_CLAIM_PRIVILEGES = os.environ.get(
+    "DIGITALPOST_OIDC_CLAIM_PRIVILEGES", f"{_EID}/privilegesIntermediate")
+# The privilege (in the privileges claim) that makes an employee the administrator of the company's mailbox.
+DIGITALPOST_OIDC_COMPANY_ADMIN_PRIVILEGE = os.environ.get(
+    "DIGITALPOST_OIDC_COMPANY_ADMIN_PRIVILEGE", "urn:dk:digitalpost:privilege:company-mailbox-administrator")
+# Staff single sign-on, per organisation (docs/deploy.md): a JSON object from CVR number to that organisation's
+# OpenID provider, {"discovery_url", "client_id", "client_secret", "claim", "scopes"}; "claim" (default
+# preferred_username) names the claim whose value is the member's user name in the portal.
+DIGITALPOST_STAFF_SSO: dict[str, dict[str, str]] = json.loads(os.environ.get("DIGITALPOST_STAFF_SSO", "") or "{}")
+# Mailbox sessions: signed out after this many idle seconds (a warning shows WARNING seconds before), and
+# after ABSOLUTE seconds whatever happens.
+DIGITALPOST_MAILBOX_IDLE_SECONDS = int(os.environ.get("DIGITALPOST_MAILBOX_IDLE_SECONDS", 15 * 60))
+DIGITALPOST_MAILBOX_IDLE_WARNING_SECONDS = int(os.environ.get("DIGITALPOST_MAILBOX_IDLE_WARNING_SECONDS", 120))
+DIGITALPOST_MAILBOX_ABSOLUTE_SECONDS = int(os.environ.get("DIGITALPOST_MAILBOX_ABSOLUTE_SECONDS", 8 * 3600))
+
+# Cookies and TLS (docs/deploy.md). Behind a TLS-terminating proxy listed in DIGITALPOST_TRUSTED_PROXIES that
+# sets X-Forwarded-Proto, turn DIGITALPOST_TLS on: cookies are then sent over https only and HSTS is set.
+DIGITALPOST_TLS = os.environ.get("DIGITALPOST_TLS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = DIGITALPOST_TLS
+SECURE_HSTS_SECONDS = int(os.environ.get("DIGITALPOST_HSTS_SECONDS", 31_536_000 if DIGITALPOST_TLS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("DIGITALPOST_HSTS_INCLUDE_SUBDOMAINS", "0") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("DIGITALPOST_HSTS_PRELOAD", "0") == "1"
+# The header counts only from DIGITALPOST_TRUSTED_PROXIES (digitalpost.hub.proxies drops it from anyone else).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DIGITALPOST_TLS else None
+# Sessions are short: they end this many seconds after sign-in (and when the browser closes);
+# the mailbox's own idle and absolute limits above apply on top.
+SESSION_COOKIE_AGE = int(os.environ.get("DIGITALPOST_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The mailbox's session cookie; the portal keeps Django's (digitalpost.hub.sessions).
+DIGITALPOST_MAILBOX_SESSION_COOKIE = os.environ.get("DIGITALPOST_MAILBOX_SESSION_COOKIE", "mailbox_sessionid")
+
 LOGIN_URL = "/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
 

@@ -104,6 +104,23 @@ class ErrorCode(StrEnum):
     MASS_SEND_NOT_FOUND = "mass.send.not.found"
     PRINT_PROVIDER_HOST_KEY_MISMATCH = "print.provider.host.key.mismatch"
     PRINT_PROVIDER_FAILED = "print.provider.failed"
+    # Sign-in to the web mailbox through OpenID Connect (MitID via NemLog-in or a broker): each refusal its page.
+    SIGNIN_CANCELLED = "signin.cancelled"
+    SIGNIN_STATE_INVALID = "signin.state.invalid"
+    SIGNIN_SIGNATURE_INVALID = "signin.token.signature"
+    SIGNIN_AUDIENCE_WRONG = "signin.token.audience"
+    SIGNIN_ISSUER_WRONG = "signin.token.issuer"
+    SIGNIN_ID_EXPIRED = "signin.token.expired"
+    SIGNIN_NONCE_WRONG = "signin.token.nonce"
+    SIGNIN_ID_INVALID = "signin.token.invalid"
+    SIGNIN_LOA_TOO_LOW = "signin.loa.too.low"
+    SIGNIN_CPR_MISSING = "signin.cpr.missing"
+    SIGNIN_NO_MAILBOX = "signin.no.mailbox"
+    SIGNIN_COMPANY_ACCESS_MISSING = "signin.company.access.missing"
+    SIGNIN_PROVIDER_UNAVAILABLE = "signin.provider.unavailable"
+    SIGNIN_SESSION_EXPIRED = "signin.session.expired"
+    COMPANY_ACCESS_NOT_ALLOWED = "company.access.not.allowed"
+    SIGNIN_STAFF_NOT_MEMBER = "signin.staff.not.member"
 
 
 class Outcome(StrEnum):
@@ -131,6 +148,10 @@ def _invalid(text: str) -> ErrorSpec:
 
 def _not_allowed(text: str) -> ErrorSpec:
     return ErrorSpec(Outcome.NOT_ALLOWED, 403, "5.7.1", text)
+
+
+def _signin(text: str) -> ErrorSpec:
+    return ErrorSpec(Outcome.UNAUTHORISED, 403, "5.7.8", text)
 
 
 def _mail(smtp: str, text: str) -> ErrorSpec:
@@ -464,11 +485,72 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "DIGITALPOST_PRINT_SFTP_HOST, _PORT, _USER, _KEY_FILE and _FOLDER, and that the provider has the hub's "
         "public key.",
     ),
+    ErrorCode.SIGNIN_CANCELLED: _signin(
+        "The sign-in was cancelled or refused at MitID, so nobody is signed in. Start again if you want to sign in."
+    ),
+    ErrorCode.SIGNIN_STATE_INVALID: _signin(
+        "This sign-in answer does not belong to a sign-in started in this browser, or it was used already (for "
+        "example with the Back button). Nobody is signed in; start the sign-in again."
+    ),
+    ErrorCode.SIGNIN_SIGNATURE_INVALID: _signin(
+        "The identity token's signature does not match the identity provider's published keys. Nobody is signed "
+        "in. If it happens again, tell the hub's operator: the token may have been tampered with."
+    ),
+    ErrorCode.SIGNIN_AUDIENCE_WRONG: _signin(
+        "The identity token was issued to another service, not to this hub. Nobody is signed in; start the "
+        "sign-in again from this hub."
+    ),
+    ErrorCode.SIGNIN_ISSUER_WRONG: _signin(
+        "The identity token was issued by another identity provider than the configured one. Nobody is signed in."
+    ),
+    ErrorCode.SIGNIN_ID_EXPIRED: _signin(
+        "The identity token has expired (or the clocks of the hub and the identity provider differ too much). "
+        "Nobody is signed in; start the sign-in again."
+    ),
+    ErrorCode.SIGNIN_NONCE_WRONG: _signin(
+        "The identity token belongs to another sign-in (its nonce does not match), so it may be replayed. Nobody "
+        "is signed in; start the sign-in again."
+    ),
+    ErrorCode.SIGNIN_ID_INVALID: _signin(
+        "The identity token could not be read or misses a required part. Nobody is signed in. If it happens "
+        "again, tell the hub's operator."
+    ),
+    ErrorCode.SIGNIN_LOA_TOO_LOW: _signin(
+        "Your sign-in has a lower level of assurance than Digital Post requires. Sign in again with MitID at "
+        "level Substantial or High (for example with the MitID app instead of a code display)."
+    ),
+    ErrorCode.SIGNIN_CPR_MISSING: _signin(
+        "The identity provider did not say which person signed in (no CPR number and no company number), so "
+        "no mailbox can be opened. Nobody is signed in; ask the hub's operator to check the sign-in set-up."
+    ),
+    ErrorCode.SIGNIN_NO_MAILBOX: _signin(
+        "You are signed in at MitID, but this hub holds no Digital Post mailbox for you. Nobody is signed in here."
+    ),
+    ErrorCode.SIGNIN_COMPANY_ACCESS_MISSING: _signin(
+        "You signed in as an employee of a company, but the company has not given you access to its Digital Post. "
+        "Ask the company's administrator for the right; nobody is signed in."
+    ),
+    ErrorCode.SIGNIN_PROVIDER_UNAVAILABLE: ErrorSpec(
+        Outcome.INTERNAL, 502, "4.4.0",
+        "The identity provider could not be reached or answered with an error, so nobody is signed in. Try again "
+        "in a moment.",
+    ),
+    ErrorCode.SIGNIN_SESSION_EXPIRED: _signin(
+        "You were signed out because the session was idle too long or reached its time limit. Sign in again."
+    ),
+    ErrorCode.COMPANY_ACCESS_NOT_ALLOWED: _not_allowed(
+        "Only the company's administrator may give or take away access to the company's Digital Post."
+    ),
+    ErrorCode.SIGNIN_STAFF_NOT_MEMBER: _signin(
+        "Your organisation's sign-on named a user who is not a member of the organisation in the portal. Nobody "
+        "is signed in; ask your organisation's superadministrator to add you with the user name your sign-on gives."
+    ),
 }
 
 
 # Danish wording for the refusals that reach people outside the hub's pages (bounced mail to authorities'
-# mail programs, where staff may read either language). Pages use Django's translations instead.
+# mail programs, where staff may read either language), and for the sign-in refusals a citizen reads on the
+# mailbox's refusal page. Other pages use Django's translations instead.
 DANISH: dict[ErrorCode, str] = {
     ErrorCode.THREAD_MISSING: (
         "Svaret mangler dialogtråden. Svar på den meddelelse, I modtog, og behold vedhæftningen "
@@ -528,6 +610,64 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.FILE_NAME_NOT_ALLOWED: "Et filnavn indeholder et tegn, der ikke er tilladt. Omdøb filen.",
     ErrorCode.FILE_EMPTY_NOT_ALLOWED: "En fil er tom. Vedhæft filens indhold, eller udelad filen.",
     ErrorCode.ATTACHMENTS_TOO_MANY: "Meddelelsen har for mange vedhæftninger. Send højst det tilladte antal.",
+    ErrorCode.SIGNIN_CANCELLED: (
+        "Log-ind blev afbrudt eller afvist hos MitID, så ingen er logget ind. Start forfra, hvis du vil logge "
+        "ind."
+    ),
+    ErrorCode.SIGNIN_STATE_INVALID: (
+        "Svaret på log-ind hører ikke til et log-ind startet i denne browser, eller det er allerede brugt (fx med "
+        "Tilbage-knappen). Ingen er logget ind; start log-ind forfra."
+    ),
+    ErrorCode.SIGNIN_SIGNATURE_INVALID: (
+        "Identitetsbeviset er ikke underskrevet med identitetsudbyderens offentliggjorte nøgler. Ingen er logget "
+        "ind. Sker det igen, så sig det til driften: beviset kan være forfalsket."
+    ),
+    ErrorCode.SIGNIN_AUDIENCE_WRONG: (
+        "Identitetsbeviset er udstedt til en anden tjeneste end denne. Ingen er logget ind; start log-ind forfra "
+        "herfra."
+    ),
+    ErrorCode.SIGNIN_ISSUER_WRONG: (
+        "Identitetsbeviset er udstedt af en anden identitetsudbyder end den opsatte. Ingen er logget ind."
+    ),
+    ErrorCode.SIGNIN_ID_EXPIRED: (
+        "Identitetsbeviset er udløbet (eller urene hos os og identitetsudbyderen går for forskelligt). Ingen er "
+        "logget ind; start log-ind forfra."
+    ),
+    ErrorCode.SIGNIN_NONCE_WRONG: (
+        "Identitetsbeviset hører til et andet log-ind (dets nonce passer ikke), så det kan være genbrugt. Ingen er "
+        "logget ind; start log-ind forfra."
+    ),
+    ErrorCode.SIGNIN_ID_INVALID: (
+        "Identitetsbeviset kunne ikke læses eller mangler en påkrævet del. Ingen er logget ind. Sker det igen, så "
+        "sig det til driften."
+    ),
+    ErrorCode.SIGNIN_LOA_TOO_LOW: (
+        "Dit log-ind har et lavere sikringsniveau, end Digital Post kræver. Log ind igen med MitID på niveau "
+        "Betydelig eller Høj (fx med MitID-appen i stedet for en kodeviser)."
+    ),
+    ErrorCode.SIGNIN_CPR_MISSING: (
+        "Identitetsudbyderen oplyste ikke, hvem der loggede ind (intet CPR-nummer og intet CVR-nummer), så ingen "
+        "postkasse kan åbnes. Ingen er logget ind; bed driften tjekke opsætningen af log-ind."
+    ),
+    ErrorCode.SIGNIN_NO_MAILBOX: (
+        "Du er logget ind hos MitID, men denne løsning har ingen Digital Post-postkasse til dig. Ingen er "
+        "logget ind her."
+    ),
+    ErrorCode.SIGNIN_COMPANY_ACCESS_MISSING: (
+        "Du loggede ind som medarbejder i en virksomhed, men virksomheden har ikke givet dig adgang til sin "
+        "Digital Post. Bed virksomhedens administrator om rettigheden; ingen er logget ind."
+    ),
+    ErrorCode.SIGNIN_PROVIDER_UNAVAILABLE: (
+        "Identitetsudbyderen kunne ikke nås eller svarede med en fejl, så ingen er logget ind. Prøv igen om "
+        "lidt."
+    ),
+    ErrorCode.SIGNIN_SESSION_EXPIRED: (
+        "Du er logget ud, fordi sessionen var uden aktivitet for længe eller nåede sin tidsgrænse. Log ind "
+        "igen."
+    ),
+    ErrorCode.COMPANY_ACCESS_NOT_ALLOWED: (
+        "Kun virksomhedens administrator kan give eller fjerne adgang til virksomhedens Digital Post."
+    ),
 }
 
 

@@ -113,3 +113,12 @@ class NotificationSettingsForm(forms.Form):
         if wants and not data.get("notification_email"):
             self.add_error("notification_email", _("Enter the e-mail address the notices should go to."))
         return data
+
+
+class CompanyAccessForm(forms.Form):
+    """A company administrator gives an employee access: named by their MitID Erhverv professional identity."""
+
+    employee_id = forms.CharField(label=_("Employee's MitID Erhverv identity (UUID)"), max_length=200)
+    employee_name = forms.CharField(label=_("Employee's name"), max_length=200, required=False)
+    level = forms.ChoiceField(label=_("Access"), choices=[("READ", _("Read")), ("READ_WRITE", _("Read and write"))])
+    is_administrator = forms.BooleanField(label=_("May also give and take access"), required=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,8 +14,9 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digitalpost.authorities.selectors import (
     access_open_mailbox,
@@ -24,38 +26,76 @@ from digitalpost.authorities.selectors import (
 )
 from digitalpost.conversations.selectors import access_thread, list_thread_messages, list_threads
 from digitalpost.conversations.services.inquiries import send_followup, send_inquiry
-from digitalpost.core.errors import DigitalPostError
+from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.hub.blobs import blob_store
-from digitalpost.inbox.forms import FollowupForm, InquiryForm, NotificationSettingsForm
+from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
+from digitalpost.inbox.forms import CompanyAccessForm, FollowupForm, InquiryForm, NotificationSettingsForm
+from digitalpost.inbox.signin import (
+    ADMIN_KEY,
+    SESSION_KEY,
+    VIA_OIDC_KEY,
+    MailboxAccess,
+    SignedInPerson,
+    check_assurance,
+    mailbox_access_for,
+    mailbox_provider,
+    may_write,
+    open_mailbox_session,
+    session_actor,
+    session_contact_id,
+    session_expired,
+)
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.selectors import MailboxViewer, access_document, access_message, count_unread, list_inbox
 from digitalpost.messages.services.reading import record_read
-from digitalpost.registry.selectors import get_contact_by_id, list_demo_identities
-from digitalpost.registry.services import set_notification_preferences
+from digitalpost.registry.models import CompanyMailboxAccess, Contact
+from digitalpost.registry.selectors import get_contact_by_id, list_company_access, list_demo_identities
+from digitalpost.registry.services import grant_company_access, revoke_company_access, set_notification_preferences
 
-SESSION_KEY = "mailbox_contact_id"
 PAGE_SIZE = 20
 # Documents of these types are shown inside the page; HTML only in a sandboxed frame.
 INLINE_TYPES = {"application/pdf", "text/plain", "text/html", "image/png", "image/jpeg", "image/gif"}
+NEXT_KEY = "mailbox_next"
+# POSTs a company employee with read access may make: they change nothing in the mailbox.
+POSTS_THAT_WRITE_NOTHING = {"keep_alive"}
 
+log = logging.getLogger(__name__)
 View = Callable[..., HttpResponseBase]
+
+
+def refusal_page(request: HttpRequest, error: DigitalPostError, *, status: int | None = None) -> HttpResponse:
+    """One clear page per refusal: the code and what to do, in the page's language. Never a claim's value."""
+    danish = get_language() == "da" and error.code in DANISH
+    return render(request, "inbox/refused.html",
+                  {"code": error.code, "text": DANISH[error.code] if danish else error.spec.text},
+                  status=status or error.spec.http)
 
 
 def viewer_required(view: View) -> View:
     @never_cache  # private mail: never from a cache, not even with the browser's Back button
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        contact_id = request.session.get(SESSION_KEY)
-        if not contact_id:
+        contact_id = session_contact_id(request.session)
+        if contact_id is None:
             return redirect(f"{settings.LOGIN_URL}?next={request.path}")
-        request.viewer = MailboxViewer(contact_id=uuid.UUID(contact_id))  # type: ignore[attr-defined]
+        if session_expired(request.session):
+            request.session.flush()
+            return redirect("inbox:session_expired")
+        writes = request.resolver_match is None or request.resolver_match.url_name not in POSTS_THAT_WRITE_NOTHING
+        if request.method == "POST" and writes and not may_write(request.session):
+            return refusal_page(request, DigitalPostError(ErrorCode.COMPANY_ACCESS_NOT_ALLOWED, "read only"))
+        request.viewer = MailboxViewer(contact_id=contact_id)  # type: ignore[attr-defined]
         try:
             return view(request, *args, **kwargs)
         except DigitalPostError as exc:
             raise Http404(exc.text) from None
 
     return access_rule(CITIZEN)(wrapper)
+
+
+def _safe_next(target: str) -> str:
+    return target if target.startswith("/") and not target.startswith("//") else reverse("inbox:inbox")
 
 
 @access_rule(PUBLIC)
@@ -66,24 +106,121 @@ def home(request: HttpRequest) -> HttpResponse:
 @access_rule(PUBLIC)
 @require_http_methods(["GET", "POST"])
 def demo_login(request: HttpRequest) -> HttpResponse:
-    """Demo sign-in: pick a demo identity. Production sign-in (OpenID Connect) replaces this page."""
-    if not settings.DEMO_MODE:
-        raise Http404("Demo sign-in is off")
-    if request.method == "POST":
+    """Sign-in: MitID through OpenID Connect when a provider is configured; the demo picker in demo mode only."""
+    provider = mailbox_provider()
+    if not settings.DEMO_MODE and provider is None:
+        raise Http404("Sign-in is not configured")
+    if request.method == "POST" and settings.DEMO_MODE:
         contact = get_contact_by_id(request.POST.get("contact", ""))
         if contact is not None:
-            request.session.cycle_key()
-            request.session[SESSION_KEY] = str(contact.pk)
-            target = request.GET.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else "inbox:inbox")
-    return render(request, "inbox/login.html", {"identities": list_demo_identities()})
+            open_mailbox_session(request.session, MailboxAccess(contact, CompanyMailboxAccess.Level.READ_WRITE),
+                                 via_oidc=False)
+            return redirect(_safe_next(request.GET.get("next", "")))
+    identities = list_demo_identities() if settings.DEMO_MODE else []
+    return render(request, "inbox/login.html", {"identities": identities, "mitid": provider is not None,
+                                                "next": request.GET.get("next", "")})
+
+
+@access_rule(PUBLIC)
+@require_GET
+def oidc_start(request: HttpRequest) -> HttpResponseBase:
+    provider = mailbox_provider()
+    if provider is None:
+        raise Http404("MitID sign-in is not configured")
+    request.session[NEXT_KEY] = _safe_next(request.GET.get("next", ""))
+    redirect_uri = settings.DIGITALPOST_OIDC_REDIRECT_URL or request.build_absolute_uri(reverse("inbox:oidc_callback"))
+    try:
+        return begin_sign_in(request, provider, redirect_uri)
+    except DigitalPostError as exc:
+        return refusal_page(request, exc)
+
+
+@access_rule(PUBLIC)
+@never_cache
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """The provider's answer. Every refusal has its own page, and after any of them nobody is signed in."""
+    provider = mailbox_provider()
+    if provider is None:
+        raise Http404("MitID sign-in is not configured")
+    target = request.session.get(NEXT_KEY, reverse("inbox:inbox"))
+    try:
+        person = SignedInPerson.from_claims(finish_sign_in(request, provider))
+        check_assurance(person)
+        access = mailbox_access_for(person)
+    except DigitalPostError as exc:
+        log.info("Mailbox sign-in refused: %s", exc.code)  # the code only: claims may hold a CPR number
+        request.session.flush()
+        return refusal_page(request, exc)
+    open_mailbox_session(request.session, access, via_oidc=True)
+    return redirect(_safe_next(str(target)))
 
 
 @access_rule(PUBLIC)
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    """Sign out here, and at the identity provider too when the session came from it (RP-initiated log-out)."""
+    via_oidc = bool(request.session.get(VIA_OIDC_KEY))
     request.session.flush()
-    return redirect("inbox:home")
+    provider = mailbox_provider()
+    if via_oidc and provider is not None:
+        back = settings.DIGITALPOST_OIDC_POST_LOGOUT_URL or request.build_absolute_uri(reverse("inbox:signed_out"))
+        url = logout_url(provider, post_logout_redirect_uri=back)
+        if url is not None:
+            return redirect(url)
+    return redirect("inbox:signed_out" if via_oidc else "inbox:home")
+
+
+@access_rule(PUBLIC)
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return render(request, "inbox/signed_out.html")
+
+
+@access_rule(PUBLIC)
+def session_expired_page(request: HttpRequest) -> HttpResponse:
+    request.session.flush()
+    return refusal_page(request, DigitalPostError(ErrorCode.SIGNIN_SESSION_EXPIRED), status=200)
+
+
+@viewer_required
+@require_POST
+def keep_alive(request: HttpRequest) -> HttpResponse:
+    """The idle warning's "stay signed in": viewer_required has noted this request."""
+    return HttpResponse(status=204)
+
+
+# A company's administrator gives and takes its employees' access to the company's mailbox.
+
+
+def _company_admin(request: HttpRequest) -> Contact:
+    company = get_contact_by_id(str(request.viewer.contact_id))  # type: ignore[attr-defined]
+    if company is None or company.kind != Contact.Kind.COMPANY or not request.session.get(ADMIN_KEY):
+        raise Http404("Not the company's administrator")
+    return company
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def company_access(request: HttpRequest) -> HttpResponse:
+    company = _company_admin(request)
+    form = CompanyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grant_company_access(company=company, actor=session_actor(request.session), **form.cleaned_data)
+        return redirect(reverse("inbox:company_access") + "?saved=1")
+    return render(request, "inbox/company_access.html",
+                  {"company": company, "rights": list_company_access(company), "form": form,
+                   "saved": request.GET.get("saved") == "1"})
+
+
+@viewer_required
+@require_POST
+def company_access_revoke(request: HttpRequest, access_id: uuid.UUID) -> HttpResponse:
+    company = _company_admin(request)
+    found = next((a for a in list_company_access(company) if a.pk == access_id), None)
+    if found is None:
+        raise Http404("No such right")
+    revoke_company_access(access=found, actor=session_actor(request.session))
+    return redirect(reverse("inbox:company_access") + "?saved=1")
 
 
 @viewer_required

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from digitalpost.authorities.selectors import list_authorities_by_cvr
 from digitalpost.core.roles import Action
 from digitalpost.doctor.selectors import critical_count
 
@@ -28,6 +30,7 @@ MENU = [
     ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
     ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),
     ("portal:register", _("Contact register"), Action.MANAGE_REGISTER),
+    ("portal:register_companies", _("Company administrators"), Action.MANAGE_REGISTER),
 ]
 
 
@@ -60,3 +63,10 @@ def doctor_badge(request: HttpRequest) -> dict[str, Any]:
     if not count:
         return {}
     return {"doctor_badge": {"count": count, "url": reverse("portal:doctor", kwargs={"cvr": org.authority.cvr})}}
+
+
+def staff_sign_on(request: HttpRequest) -> dict[str, Any]:
+    """The organisations whose staff sign in through their own identity provider (for the sign-in page)."""
+    if not request.path.startswith(settings.PORTAL_LOGIN_URL) or not settings.DIGITALPOST_STAFF_SSO:
+        return {}
+    return {"sso_organisations": list_authorities_by_cvr(list(settings.DIGITALPOST_STAFF_SSO))}

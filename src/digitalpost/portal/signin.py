@@ -28,6 +28,8 @@ from digitalpost.accounts.selectors import has_second_factor, must_change_passwo
 
 # When the second factor was last shown in this session (seconds since the epoch).
 SECOND_FACTOR_AT = "digitalpost_second_factor_at"
+# The organisation whose own provider signed this session in (staff single sign-on, portal.views.sso).
+SIGNED_ON_BY = "digitalpost_signed_on_by"
 
 View = Callable[..., HttpResponseBase]
 
@@ -44,8 +46,20 @@ def complete_second_factor(request: HttpRequest, device: Device) -> None:
     request.session[SECOND_FACTOR_AT] = time.time()
 
 
+def complete_single_sign_on(request: HttpRequest, organisation: str) -> None:
+    """The organisation's own provider authenticated the member (its policy sets the factors): no local password
+    change or authenticator enrolment applies, and the sign-on counts as a fresh authentication now."""
+    request.session[SIGNED_ON_BY] = organisation
+    request.session[SECOND_FACTOR_AT] = time.time()
+
+
+def signed_on_by(request: HttpRequest) -> str | None:
+    value = request.session.get(SIGNED_ON_BY)
+    return value if isinstance(value, str) and value else None
+
+
 def second_factor_is_fresh(request: HttpRequest) -> bool:
-    if not is_verified(request):
+    if not is_verified(request) and signed_on_by(request) is None:
         return False
     at = request.session.get(SECOND_FACTOR_AT)
     return isinstance(at, int | float) and time.time() - at <= settings.DIGITALPOST_REAUTH_MINUTES * 60
@@ -59,6 +73,8 @@ def pending_step(request: HttpRequest) -> str | None:
     """
     user = request.user
     assert isinstance(user, User)
+    if signed_on_by(request) is not None:
+        return None
     if not is_verified(request):
         if has_second_factor(user):
             return "portal:verify"
@@ -93,6 +109,9 @@ def fresh_second_factor(view: View) -> View:
         if request.method in {"GET", "HEAD", "OPTIONS"} or second_factor_is_fresh(request):
             return view(request, *args, **kwargs)
         back = safe_next(request, _referer_path(request), default=request.path)
+        organisation = signed_on_by(request)
+        if organisation is not None:  # signed on through the organisation's provider: sign on there again
+            return redirect(with_next(reverse("portal:sso_start", args=[organisation]), back))
         return redirect(with_next(reverse("portal:reauthenticate"), back))
 
     return wrapper

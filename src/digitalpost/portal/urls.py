@@ -9,6 +9,7 @@ from digitalpost.portal.views import (
     register,
     setup,
     signin,
+    sso,
     statistics,
     systems,
 )
@@ -16,7 +17,8 @@ from digitalpost.portal.views import (
 app_name = "portal"
 # Fixed prefixes and area pages first: "<cvr>/" (the overview) must not swallow them.
 urlpatterns = (
-    signin.urlpatterns + account.urlpatterns + setup.urlpatterns + systems.urlpatterns + casework.urlpatterns
+    signin.urlpatterns + sso.urlpatterns + account.urlpatterns + setup.urlpatterns + systems.urlpatterns
+    + casework.urlpatterns
     + audit.urlpatterns
     + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns
     + home.urlpatterns

@@ -101,3 +101,32 @@ class ContactChange(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     at = models.DateTimeField()
     data = models.JSONField(default=dict)
+
+
+class CompanyMailboxAccess(models.Model):
+    """A company's word that one of its employees may use the company's Digital Post mailbox.
+
+    The employee is named by the persistent professional identity their MitID Erhverv sign-in carries
+    (NemLog-in's professional UUID), never by CPR number. The mailbox has no folders yet, so a right covers all of
+    it; `folders` stays empty ("all") until folders exist. An administrator may also give and take rights.
+    """
+
+    class Level(models.TextChoices):
+        READ = "READ", "Read"
+        READ_WRITE = "READ_WRITE", "Read and write"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    company = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="employee_access")
+    employee_id = models.CharField(max_length=200)
+    employee_name = models.CharField(max_length=200, blank=True)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.READ)
+    folders = models.JSONField(default=list, blank=True)  # empty: every folder
+    is_administrator = models.BooleanField(default=False)
+    granted_at = models.DateTimeField()
+    granted_by = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["company", "employee_id"], name="one_access_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_name or self.employee_id} ({self.get_level_display()})"

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from digitalpost.registry.models import Contact, ContactChange, Exemption, Mailbox
+from digitalpost.registry.models import CompanyMailboxAccess, Contact, ContactChange, Exemption, Mailbox
 
 
 def active_exemptions(on: date) -> QuerySet[Exemption]:
@@ -105,3 +105,11 @@ def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
     to_uuid = Contact._meta.get_field("id").to_python
     return Addressee(contact_id=to_uuid(row[0]), mailbox_id=to_uuid(row[1]), status=str(row[2]),
                      has_postal_address=bool(row[3] and row[4]))
+
+
+def get_company_access(company: Contact, employee_id: str) -> CompanyMailboxAccess | None:
+    return CompanyMailboxAccess.objects.filter(company=company, employee_id=employee_id).first()
+
+
+def list_company_access(company: Contact) -> list[CompanyMailboxAccess]:
+    return list(CompanyMailboxAccess.objects.filter(company=company).order_by("employee_name", "employee_id"))

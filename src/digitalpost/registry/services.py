@@ -17,7 +17,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
 from digitalpost.registry.importing import ContactRow, ImportReport, normalise_mobile_number
-from digitalpost.registry.models import Contact, ContactChange, Exemption, Mailbox
+from digitalpost.registry.models import CompanyMailboxAccess, Contact, ContactChange, Exemption, Mailbox
 
 MAX_EXEMPTION_YEARS = 10
 
@@ -195,3 +195,49 @@ def set_notification_preferences(
     contact.mobile_number = mobile
     contact.save(update_fields=["notification_email", "notify_by_email", "mobile_number"])
     return contact
+
+
+# Company mailbox access: who of a company's employees may use its Digital Post (docs/deploy.md). Given and taken
+# by the company's administrator (signed in with the administrator privilege, or appointed by citizen-service
+# staff); every change in the audit log under the company's CVR.
+
+
+def _access_picture(access: CompanyMailboxAccess) -> dict[str, Any]:
+    return {"employee_id": access.employee_id, "employee_name": access.employee_name, "level": access.level,
+            "folders": access.folders or "all", "is_administrator": access.is_administrator}
+
+
+def grant_company_access(
+    *, company: Contact, employee_id: str, employee_name: str = "", level: str = CompanyMailboxAccess.Level.READ,
+    is_administrator: bool = False, actor: Actor,
+) -> CompanyMailboxAccess:
+    """Give (or change) one employee's right to the company's mailbox. Folders: all (the mailbox has none yet)."""
+    if company.kind != Contact.Kind.COMPANY:
+        raise DigitalPostError(ErrorCode.COMPANY_ACCESS_NOT_ALLOWED, "not a company")
+    employee_id = employee_id.strip()
+    if not employee_id or level not in CompanyMailboxAccess.Level.values:
+        raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "employee or level")
+    with transaction.atomic():
+        access = CompanyMailboxAccess.objects.select_for_update().filter(
+            company=company, employee_id=employee_id).first()
+        before = _access_picture(access) if access is not None else None
+        if access is None:
+            access = CompanyMailboxAccess(company=company, employee_id=employee_id)
+        access.employee_name = employee_name.strip() or access.employee_name
+        access.level = level
+        access.is_administrator = is_administrator
+        access.granted_at = timezone.now()
+        access.granted_by = actor.label
+        access.save()
+        record_change(actor=actor, organisation=company.number, action="company.access.granted", target=access,
+                      before=before, after=_access_picture(access))
+    return access
+
+
+def revoke_company_access(*, access: CompanyMailboxAccess, actor: Actor) -> None:
+    with transaction.atomic():
+        locked = CompanyMailboxAccess.objects.select_for_update().select_related("company").get(pk=access.pk)
+        before = _access_picture(locked)
+        record_change(actor=actor, organisation=locked.company.number, action="company.access.revoked",
+                      target=locked, before=before, after=None)
+        locked.delete()

@@ -43,3 +43,20 @@ class ExemptionForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["starts_on"].initial = timezone.localdate()
+
+
+class FindCompanyForm(forms.Form):
+    cvr = forms.CharField(label=_("CVR number"), max_length=8, help_text=_("8 digits."))
+
+    def clean_cvr(self) -> str:
+        try:
+            return normalise_party_id(IdType.CVR, self.cleaned_data["cvr"])
+        except DigitalPostError:
+            raise forms.ValidationError(_("Not a CVR number: give 8 digits.")) from None
+
+
+class CompanyAdministratorForm(forms.Form):
+    """Citizen service appoints a company's mailbox administrator (who then gives the employees their rights)."""
+
+    employee_id = forms.CharField(label=_("The person's MitID Erhverv identity (UUID)"), max_length=200)
+    employee_name = forms.CharField(label=_("Name"), max_length=200)

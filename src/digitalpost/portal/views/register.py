@@ -19,16 +19,23 @@ from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
 from digitalpost.portal.access import form_error, org_view
-from digitalpost.portal.forms.register import REASON_LABELS, ExemptionForm, FindCitizenForm
-from digitalpost.registry.models import Contact, Exemption
+from digitalpost.portal.forms.register import (
+    REASON_LABELS,
+    CompanyAdministratorForm,
+    ExemptionForm,
+    FindCitizenForm,
+    FindCompanyForm,
+)
+from digitalpost.registry.models import CompanyMailboxAccess, Contact, Exemption
 from digitalpost.registry.selectors import (
     effective_status,
     get_contact,
     get_contact_by_id,
     get_exemption,
+    list_company_access,
     list_exemptions,
 )
-from digitalpost.registry.services import end_exemption, grant_exemption
+from digitalpost.registry.services import end_exemption, grant_company_access, grant_exemption, revoke_company_access
 
 
 def _citizen(contact_id: uuid.UUID) -> Contact:
@@ -95,7 +102,65 @@ def exemption_end(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID, e
     return redirect(_contact_url(org, contact))
 
 
+# Companies: citizen service appoints the first administrator of a company's mailbox (docs/deploy.md), who then
+# gives the employees their rights in the mailbox itself. Every appointment is audit-logged.
+
+
+def _company(company_id: uuid.UUID) -> Contact:
+    contact = get_contact_by_id(str(company_id))
+    if contact is None or contact.kind != Contact.Kind.COMPANY:
+        raise Http404
+    return contact
+
+
+def _company_url(org: OrgAccess, company: Contact) -> str:
+    return reverse("portal:register_company", kwargs={"cvr": org.authority.cvr, "company_id": company.pk})
+
+
+@org_view(Action.MANAGE_REGISTER)
+def find_company(request: HttpRequest, org: OrgAccess) -> HttpResponse:
+    form = FindCompanyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        company = get_contact(Contact.Kind.COMPANY, form.cleaned_data["cvr"])
+        if company is not None:
+            return redirect(_company_url(org, company))
+        form.add_error("cvr", _("No company with this CVR number is in the register."))
+    return render(request, "portal/register/find_company.html", {"org": org, "form": form})
+
+
+@org_view(Action.MANAGE_REGISTER)
+def register_company(request: HttpRequest, org: OrgAccess, company_id: uuid.UUID) -> HttpResponse:
+    company = _company(company_id)
+    form = CompanyAdministratorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        grant_company_access(company=company, level=CompanyMailboxAccess.Level.READ_WRITE, is_administrator=True,
+                             actor=org.actor, **form.cleaned_data)
+        messages.success(request, _("The administrator is appointed."))
+        return redirect(_company_url(org, company))
+    administrators = [a for a in list_company_access(company) if a.is_administrator]
+    return render(request, "portal/register/company.html",
+                  {"org": org, "company": company, "form": form, "administrators": administrators},
+                  status=400 if request.method == "POST" else 200)
+
+
+@org_view(Action.MANAGE_REGISTER)
+def company_administrator_end(request: HttpRequest, org: OrgAccess, company_id: uuid.UUID,
+                              access_id: uuid.UUID) -> HttpResponse:
+    company = _company(company_id)
+    found = next((a for a in list_company_access(company) if a.pk == access_id and a.is_administrator), None)
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        revoke_company_access(access=found, actor=org.actor)
+        messages.success(request, _("The administrator's access is ended."))
+    return redirect(_company_url(org, company))
+
+
 urlpatterns = [
+    path("<str:cvr>/register/companies/", find_company, name="register_companies"),
+    path("<str:cvr>/register/companies/<uuid:company_id>/", register_company, name="register_company"),
+    path("<str:cvr>/register/companies/<uuid:company_id>/administrators/<uuid:access_id>/end/",
+         company_administrator_end, name="register_company_administrator_end"),
     path("<str:cvr>/register/", find_citizen, name="register"),
     path("<str:cvr>/register/<uuid:contact_id>/", register_contact, name="register_contact"),
     path("<str:cvr>/register/<uuid:contact_id>/exemptions/<uuid:exemption_id>/end/", exemption_end,
