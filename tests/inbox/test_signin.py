@@ -1,7 +1,7 @@
 """What a MitID sign-in means for the mailbox: claims, level of assurance, whose mailbox, and the session limits.
 
 The protocol itself (state, nonce, PKCE, signature, audience, expiry) is driven against a real provider in
-tests/e2e/test_browser_signin.py; these tests cover the hub's own rules around it without a browser.
+tests/e2e/test_browser_mailbox_sign_in.py; these tests cover the hub's own rules around it without a browser.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Signing in to the portal: password, second factor, forced password change, lock-out, reset, re-authentication.
 
 Through the portal's own pages with Django's test client; codes come from the enrolled device's key, as an
-authenticator app computes them. The browser versions are in tests/e2e/test_browser_sign_in.py.
+authenticator app computes them. The browser versions are in tests/e2e/test_browser_staff_sign_in.py.
 """
 
 from __future__ import annotations
