@@ -104,6 +104,11 @@ class ErrorCode(StrEnum):
     MASS_SEND_NOT_FOUND = "mass.send.not.found"
     PRINT_PROVIDER_HOST_KEY_MISMATCH = "print.provider.host.key.mismatch"
     PRINT_PROVIDER_FAILED = "print.provider.failed"
+    # Receipts pushed to a sender system's endpoints (admin API, portal, POST /apis/v1/push-endpoints/…/replay).
+    PUSH_ENDPOINT_URL_INVALID = "push.endpoint.url.invalid"
+    PUSH_SIGNING_INVALID = "push.signing.invalid"
+    PUSH_EVENT_TYPE_UNKNOWN = "push.event.type.unknown"
+    PUSH_ENDPOINT_INACTIVE = "push.endpoint.inactive"
 
 
 class Outcome(StrEnum):
@@ -463,6 +468,23 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "operation (the detail says which); the letters wait and are uploaded on the next pass. Check "
         "DIGITALPOST_PRINT_SFTP_HOST, _PORT, _USER, _KEY_FILE and _FOLDER, and that the provider has the hub's "
         "public key.",
+    ),
+    ErrorCode.PUSH_ENDPOINT_URL_INVALID: _invalid(
+        "The push endpoint must be an https:// URL with a host name, at most 500 characters. The hub pushes "
+        "receipts only over verified HTTPS."
+    ),
+    ErrorCode.PUSH_SIGNING_INVALID: _invalid(
+        "Choose how pushes are signed: HMAC (a secret for this endpoint, shown once) or RSA (the hub's key; "
+        "only when the hub has an RSA key). The detail says what was wrong."
+    ),
+    ErrorCode.PUSH_EVENT_TYPE_UNKNOWN: _invalid(
+        "An event type to push is not one the hub knows (the detail names it). Choose from received, delivered, "
+        "legally_notified, read, printed, returned, refused and failed, or leave the list empty for all."
+    ),
+    ErrorCode.PUSH_ENDPOINT_INACTIVE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "The push endpoint is deactivated (it failed for days, or an administrator switched it off). Repair "
+        "it and reactivate it in the portal or the admin API; the events that waited are then pushed in order.",
     ),
 }
 
