@@ -60,7 +60,7 @@ def rsa_ok_with_openssl(posted: Posted, hub_certificate_pem: bytes, folder: Path
     script = ('openssl x509 -in hub.pem -pubkey -noout > hub-pub.pem && '
               'base64 -d sig.b64 > sig.bin && '
               '{ printf "%s." "$TS"; cat body.json; } | openssl dgst -sha256 -verify hub-pub.pem -signature sig.bin')
-    result = subprocess.run(["sh", "-c", script], cwd=folder, capture_output=True, text=True, check=False,  # noqa: S603, S607
+    result = subprocess.run(["sh", "-c", script], cwd=folder, capture_output=True, text=True, check=False,
                             env={"TS": posted.headers["x-digitalpost-timestamp"], "PATH": "/usr/bin:/bin"})
     return result.returncode == 0 and "Verified OK" in result.stdout
 
@@ -114,9 +114,11 @@ def test_registered_through_the_admin_api_each_receipt_and_event_is_pushed_once_
     created = nora.post(base, {"url": receiver.url, "signing": "HMAC"}, content_type="application/json")
     assert created.status_code == 201, created.content
     secret = created.json()["secret"]
-    assert secret and secret not in nora.get(base).content.decode()
+    assert secret
+    assert secret not in nora.get(base).content.decode()
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert entry.action == "push_endpoint.created" and secret not in str(entry.after)
+    assert entry.action == "push_endpoint.created"
+    assert secret not in str(entry.after)
 
     first, second = send_letters(cast, 2)
     assert drain(WorkKind.DELIVER) == 2
@@ -182,7 +184,9 @@ def test_a_receiver_down_then_up_gets_everything_once_in_order(cast, receiver, d
     assert {json.loads(p.body)["messageUUID"] for p in receiver.refused} == {str(first.message_uuid)}
     assert {json.loads(p.body)["type"] for p in receiver.refused} == {"received"}
     failing = SenderPushEndpoint.objects.get(pk=endpoint.pk)
-    assert failing.failing_since is not None and failing.retry_after is not None and failing.is_active
+    assert failing.failing_since is not None
+    assert failing.retry_after is not None
+    assert failing.is_active
 
     # More happens while it is down; the jobs wait for the endpoint's back-off, without trying.
     assert drain(WorkKind.DELIVER) == 2
@@ -206,7 +210,7 @@ def test_a_receiver_down_then_up_gets_everything_once_in_order(cast, receiver, d
 
 def test_replay_re_sends_the_events_after_a_cursor_in_order(cast, receiver, drain):
     endpoint = register_push_endpoint(system=cast.nordby.system, url=receiver.url).endpoint
-    first, second = send_letters(cast, 2)
+    _first, _second = send_letters(cast, 2)
     drain(WorkKind.DELIVER)
     drain(WorkKind.PUSH_EVENTS)
     pushed = documents(receiver)
@@ -243,3 +247,21 @@ def test_an_endpoint_only_gets_the_types_it_asked_for(cast, receiver, drain):
     record_read(message=message)
     drain(WorkKind.PUSH_EVENTS)
     assert [doc["type"] for doc in documents(receiver)] == ["delivered", "read"]
+
+
+def test_the_python_check_in_the_guide_accepts_a_real_push_and_refuses_a_forged_one(cast, receiver, drain):
+    guide = (Path(__file__).parents[2] / "docs" / "receipt-push.md").read_text()
+    code = guide.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {"__name__": "receipt_push_guide"}
+    exec(compile(code, "docs/receipt-push.md", "exec"), namespace)  # noqa: S102 (our own documentation)
+    check_push = namespace["check_push"]
+
+    registered = register_push_endpoint(system=cast.nordby.system, url=receiver.url)
+    send_letters(cast, 1)
+    drain(WorkKind.PUSH_EVENTS)
+    (genuine,) = receiver.posts
+    headers = {"X-DigitalPost-Timestamp": genuine.headers["x-digitalpost-timestamp"],
+               "X-DigitalPost-Signature": genuine.headers["x-digitalpost-signature"]}
+    assert check_push(headers, genuine.body, registered.secret)
+    assert not check_push(headers, genuine.body + b" ", registered.secret)
+    assert not check_push(headers, genuine.body, registered.secret + "x")

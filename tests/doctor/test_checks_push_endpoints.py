@@ -45,12 +45,14 @@ def test_a_failing_endpoint_is_reported_then_deactivated_after_seven_days_and_re
         assert cast.nordby.submit(cast.nordby.memo(cast.anna)).status_code in (200, 201, 202)
     drain(WorkKind.DELIVER)
     drain(WorkKind.PUSH_EVENTS)
-    assert receiver.refused and not receiver.posts
+    assert receiver.refused
+    assert not receiver.posts
 
     failing = only(findings_of(healthy), "sender.push.failing")
     assert failing.severity == Severity.WARNING
     assert (failing.subject.kind, failing.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.rest_sender.pk))
-    assert failing.facts["waitingPushes"] == 4 and failing.facts["lastError"] == "HTTP 503"
+    assert failing.facts["waitingPushes"] == 4
+    assert failing.facts["lastError"] == "HTTP 503"
 
     # Six days and a bit: still failing, still active.
     make_due(endpoint, failing_since=timezone.now() - timedelta(days=6, hours=23))
@@ -58,15 +60,18 @@ def test_a_failing_endpoint_is_reported_then_deactivated_after_seven_days_and_re
     assert SenderPushEndpoint.objects.get(pk=endpoint.pk).is_active
     assert only(findings_of(healthy), "sender.push.failing").severity == Severity.CRITICAL
 
-    make_due(endpoint, failing_since=timezone.now() - timedelta(days=settings.DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS))
+    week = timedelta(days=settings.DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS)
+    make_due(endpoint, failing_since=timezone.now() - week)
     drain(WorkKind.PUSH_EVENTS)
     off = SenderPushEndpoint.objects.get(pk=endpoint.pk)
-    assert not off.is_active and off.deactivated_at is not None
+    assert not off.is_active
+    assert off.deactivated_at is not None
     assert not Job.objects.filter(kind=WorkKind.PUSH_EVENTS, state=Job.State.PENDING).exists()
     found = findings_of(healthy)
     assert codes(found) == ["sender.push.deactivated"]
     deactivated = only(found, "sender.push.deactivated")
-    assert deactivated.severity == Severity.CRITICAL and deactivated.facts["waitingPushes"] == 4
+    assert deactivated.severity == Severity.CRITICAL
+    assert deactivated.facts["waitingPushes"] == 4
 
     receiver.down = False
     reactivate_push_endpoint(off, actor=SYSTEM_ACTOR)

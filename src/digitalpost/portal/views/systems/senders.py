@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
+from digitalpost.messages.services.pushes import deactivate_push_endpoint, reactivate_push_endpoint
 from digitalpost.portal.access import org_view
 from digitalpost.portal.forms.systems import (
     CertificateForm,
@@ -28,7 +29,6 @@ from digitalpost.portal.forms.systems import (
     show_refusal,
 )
 from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page, upload_anchors
-from digitalpost.messages.services.pushes import deactivate_push_endpoint, reactivate_push_endpoint
 from digitalpost.systems import selectors
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services import push_endpoints, senders
