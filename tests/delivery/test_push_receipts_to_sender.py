@@ -265,3 +265,36 @@ def test_the_python_check_in_the_guide_accepts_a_real_push_and_refuses_a_forged_
     assert check_push(headers, genuine.body, registered.secret)
     assert not check_push(headers, genuine.body + b" ", registered.secret)
     assert not check_push(headers, genuine.body, registered.secret + "x")
+
+
+def test_the_admin_api_pauses_reactivates_and_deletes_an_endpoint_audited(cast, staff, receiver, drain):
+    nora = Client(HTTP_AUTHORIZATION=f"Bearer {issue_admin_token(user=staff.nora, name='t').secret}")
+    base = f"{ADMIN}/{cast.nordby.authority.cvr}/sender-systems/{cast.nordby.system.pk}/push-endpoints"
+    created = nora.post(base, {"url": receiver.url, "signing": "RSA", "eventTypes": ["read"]},
+                        content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["secret"] is None
+    one = f"{base}/{created.json()['endpoint']['id']}"
+
+    paused = nora.put(f"{one}/active", {"isActive": False}, content_type="application/json")
+    assert paused.json()["isActive"] is False
+    (message,) = send_letters(cast, 1)
+    drain(WorkKind.DELIVER)
+    record_read(message=message)
+    drain(WorkKind.PUSH_EVENTS)
+    assert receiver.posts == []  # paused: queued, not sent
+
+    resumed = nora.put(f"{one}/active", {"isActive": True}, content_type="application/json")
+    assert resumed.json()["isActive"] is True
+    drain(WorkKind.PUSH_EVENTS)
+    assert [doc["type"] for doc in documents(receiver)] == ["read"]
+
+    bad = nora.post(base, {"url": receiver.url, "eventTypes": ["opened"]}, content_type="application/json")
+    assert bad.status_code == 400
+    assert bad.json()["errorCode"] == "push.event.type.unknown"
+    assert nora.delete(one).status_code == 204
+    assert nora.get(base).json() == []
+    actions = list(AuditEntry.objects.filter(action__startswith="push_endpoint.").order_by("seq")
+                   .values_list("action", flat=True))
+    assert actions == ["push_endpoint.created", "push_endpoint.deactivated", "push_endpoint.reactivated",
+                       "push_endpoint.deleted"]
