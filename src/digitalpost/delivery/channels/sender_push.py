@@ -125,7 +125,7 @@ def push_pending(endpoint: SenderPushEndpoint) -> PushRun:
                 return PushRun(sent=sent, failed=failure)
             with transaction.atomic(durable=True):
                 mark_pushed(push)
-                note_push_success(endpoint)
+                note_push_success(endpoint, lease=SENDING_LEASE)
             sent += 1
 
 

@@ -170,7 +170,9 @@ def note_push_failure(endpoint: SenderPushEndpoint, *, reason: str) -> PushDeact
     return PushDeactivation(endpoint=locked, failing_since=locked.failing_since) if deactivated else None
 
 
-def note_push_success(endpoint: SenderPushEndpoint) -> None:
-    """The endpoint took a push: it no longer counts as failing (inside the caller's transaction)."""
+def note_push_success(endpoint: SenderPushEndpoint, *, lease: timedelta) -> None:
+    """The endpoint took a push: it no longer counts as failing, and the sender keeps its turn for another
+    `lease` (a long queue outlasts one lease; inside the caller's transaction)."""
+    now = timezone.now()
     SenderPushEndpoint.objects.filter(pk=endpoint.pk).update(
-        failing_since=None, retry_after=None, consecutive_failures=0, last_success_at=timezone.now())
+        failing_since=None, retry_after=None, consecutive_failures=0, last_success_at=now, sending_until=now + lease)
