@@ -34,6 +34,7 @@ from digitalpost.core.roles import (
 )
 from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
 from digitalpost.registry.services import grant_company_access, grant_exemption
+from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.otp import verified_client
 from helpers.pages import deliver_letter, signed_in
@@ -69,13 +70,14 @@ def _objects(cast, staff, authority, mailbox, pki, email: str, cert: bytes) -> d
     inquiry = send_inquiry(party=cast.anna, mailbox=mailbox, inquiry=Inquiry(subject="Spørgsmål", text="Hej",
                                                                             topic=topic))
     system = cast.nordby.system if authority == cast.nordby.authority else cast.sydby.system
+    endpoint = register_push_endpoint(system=system, url=f"https://esdh.{authority.cvr}.example/receipts").endpoint
     membership = authority.memberships.filter(role__in=[Role.CASEWORKER, Role.SUPERADMIN]).first()
     return {
         "cvr": authority.cvr, "mailbox_id": str(mailbox.pk), "address_id": str(receiver.secure_address_id),
         "certificate_id": str(receiver.secure_address.certificate_id), "system_id": str(system.pk),
         "receiver_id": str(pull.pk), "material_id": str(material.pk), "group_id": str(group.pk),
         "thread_id": str(inquiry.thread_id), "message_id": str(inquiry.pk), "membership_id": str(membership.pk),
-        "username": membership.user.get_username(), **NEUTRAL,
+        "username": membership.user.get_username(), "endpoint_id": str(endpoint.pk), **NEUTRAL,
     }
 
 

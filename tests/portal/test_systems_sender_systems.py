@@ -173,3 +173,43 @@ def test_the_operator_reads_but_cannot_rotate(staff, cast):
     nordby, system = cast.nordby.authority.cvr, cast.nordby.system.pk
     assert client.get(f"{base(nordby)}{system}/").status_code == 200
     assert client.post(f"{base(nordby)}{system}/token/").status_code == 403
+
+
+def test_a_receipt_push_endpoint_is_added_with_its_secret_shown_once_paused_and_reactivated(staff, cast):
+    client = staff.client(staff.nora)
+    page = f"{base(cast.nordby.authority.cvr)}{cast.nordby.system.pk}/"
+    added = client.post(f"{page}push-endpoints/new/", {"url": "https://esdh.nordby.example/receipts",
+                                                        "signing": "HMAC", "event_types": ["delivered", "read"]})
+    assert added.status_code == 200
+    (secret,) = re.findall(r'<p class="secret" data-testid="push-secret">([^<]+)</p>', added.content.decode())
+    endpoint = cast.nordby.system.push_endpoints.get()
+    assert (endpoint.url, endpoint.event_types, endpoint.hmac_secret) == (
+        "https://esdh.nordby.example/receipts", ["delivered", "read"], secret)
+    shown = client.get(page).content.decode()
+    assert "https://esdh.nordby.example/receipts" in shown
+    assert secret not in shown
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.action == "push_endpoint.created"
+    assert secret not in str(entry.after)
+
+    assert client.post(f"{page}push-endpoints/{endpoint.pk}/active/", {"active": "0"}).status_code == 302
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert client.post(f"{page}push-endpoints/{endpoint.pk}/active/", {"active": "1"}).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.is_active
+    assert [e.action for e in AuditEntry.objects.order_by("-seq")[:2]] == ["push_endpoint.reactivated",
+                                                                           "push_endpoint.deactivated"]
+
+
+def test_a_push_endpoint_must_be_https_and_other_organisations_cannot_touch_it(staff, cast):
+    page = f"{base(cast.nordby.authority.cvr)}{cast.nordby.system.pk}/"
+    refused = staff.client(staff.nora).post(f"{page}push-endpoints/new/", {"url": "http://esdh.nordby.example/r",
+                                                                           "signing": "HMAC"})
+    assert refused.status_code == 400
+    assert "https" in refused.content.decode()
+    assert not cast.nordby.system.push_endpoints.exists()
+    other = staff.client(staff.sofie).post(f"{page}push-endpoints/new/", {"url": "https://x.example/r",
+                                                                           "signing": "HMAC"})
+    assert other.status_code == 404
+    assert not cast.nordby.system.push_endpoints.exists()

@@ -10,7 +10,7 @@ from ninja.operation import Operation
 from digitalpost.api import admin
 from digitalpost.api.errors import problem, render_error, render_unexpected
 from digitalpost.api.receiver import memos as receiving
-from digitalpost.api.sender import contacts, mass_sends, memos, messages, receipts
+from digitalpost.api.sender import contacts, mass_sends, memos, messages, push_endpoints, receipts
 from digitalpost.api.sender.auth import SenderSystemAuth
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import PUBLIC, access_rule
@@ -19,7 +19,7 @@ from digitalpost.core.roles import PUBLIC, access_rule
 # derives them from the module path, so each module keeps the path its operations were first published under.
 PUBLISHED_MODULES = {
     **{f"digitalpost.api.sender.{name}": f"digitalpost.api.routers.{name}"
-       for name in ("memos", "mass_sends", "contacts", "messages", "receipts")},
+       for name in ("memos", "mass_sends", "contacts", "messages", "receipts", "push_endpoints")},
     "digitalpost.api.receiver.memos": "digitalpost.api.routers.receivers",
     **{f"digitalpost.api.admin.{name}": f"digitalpost.api.routers.admin.{name}"
        for name in ("organisations", "users", "mailboxes", "addresses", "senders", "receivers", "materials",
@@ -49,6 +49,7 @@ api.add_router("", mass_sends.router)
 api.add_router("", receipts.router)
 api.add_router("", messages.router)
 api.add_router("", contacts.router)
+api.add_router("", push_endpoints.router)
 api.add_router("", receiving.router)  # its own auth: ReceiverSystemAuth
 api.add_router("/admin", admin.router)  # its own auth: AdminTokenAuth (personal admin tokens)
 

@@ -126,10 +126,10 @@ def run(
         subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
         for _ in range(delivery_workers)
     ]
-    # Notices and NemSMS, and mass sends, have workers of their own (mass sends at a lower priority), so
-    # deliveries, forwards and letters never wait behind them.
+    # Notices, NemSMS and receipts pushed to senders, and mass sends, have workers of their own (mass sends at a
+    # lower priority), so deliveries, forwards and letters never wait behind them.
     children.append(subprocess.Popen(  # noqa: S603
-        [str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS", "--nice", "5"], env=env))
+        [str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS", "--nice", "5"], env=env))
     children.append(subprocess.Popen(  # noqa: S603
         [str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env=env))
     if with_smtp:

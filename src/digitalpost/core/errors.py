@@ -121,6 +121,11 @@ class ErrorCode(StrEnum):
     SIGNIN_SESSION_EXPIRED = "signin.session.expired"
     COMPANY_ACCESS_NOT_ALLOWED = "company.access.not.allowed"
     SIGNIN_STAFF_NOT_MEMBER = "signin.staff.not.member"
+    # Receipts pushed to a sender system's endpoints (admin API, portal, POST /apis/v1/push-endpoints/…/replay).
+    PUSH_ENDPOINT_URL_INVALID = "push.endpoint.url.invalid"
+    PUSH_SIGNING_INVALID = "push.signing.invalid"
+    PUSH_EVENT_TYPE_UNKNOWN = "push.event.type.unknown"
+    PUSH_ENDPOINT_INACTIVE = "push.endpoint.inactive"
 
 
 class Outcome(StrEnum):
@@ -544,6 +549,23 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.SIGNIN_STAFF_NOT_MEMBER: _signin(
         "Your organisation's sign-on named a user who is not a member of the organisation in the portal. Nobody "
         "is signed in; ask your organisation's superadministrator to add you with the user name your sign-on gives."
+    ),
+    ErrorCode.PUSH_ENDPOINT_URL_INVALID: _invalid(
+        "The push endpoint must be an https:// URL with a host name, at most 500 characters. The hub pushes "
+        "receipts only over verified HTTPS."
+    ),
+    ErrorCode.PUSH_SIGNING_INVALID: _invalid(
+        "Choose how pushes are signed: HMAC (a secret for this endpoint, shown once) or RSA (the hub's key; "
+        "only when the hub has an RSA key). The detail says what was wrong."
+    ),
+    ErrorCode.PUSH_EVENT_TYPE_UNKNOWN: _invalid(
+        "An event type to push is not one the hub knows (the detail names it). Choose from received, delivered, "
+        "legally_notified, read, printed, returned, refused and failed, or leave the list empty for all."
+    ),
+    ErrorCode.PUSH_ENDPOINT_INACTIVE: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "The push endpoint is deactivated (it failed for days, or an administrator switched it off). Repair "
+        "it and reactivate it in the portal or the admin API; the events that waited are then pushed in order.",
     ),
 }
 

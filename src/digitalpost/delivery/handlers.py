@@ -1,8 +1,9 @@
 """The work handlers the delivery worker runs: each work kind goes out through one channel.
 
 DELIVER and DELIVER_BULK → the web mailbox; FORWARD → the receiver system's channel (delivery.forward picks
-it); PRINT → the print hand-off; NOTIFY → the e-mail notice; SMS → NemSMS. A handler only loads what the job
-names and calls the channel; the channel knows which errors are worth a retry.
+it); PRINT → the print hand-off; NOTIFY → the e-mail notice; SMS → NemSMS; PUSH_EVENTS → a sender system's
+receipt endpoint. A handler only loads what the job names and calls the channel; the channel knows which errors
+are worth a retry.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Mapping
 
 from digitalpost.delivery.channels.notices import EmailNoticeChannel, SmsChannel
 from digitalpost.delivery.channels.print_handoff import hand_over_to_print
+from digitalpost.delivery.channels.sender_push import push_events
 from digitalpost.delivery.channels.web_mailbox import deliver_batch, deliver_to_mailbox, give_up_delivery
 from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.outbox.models import Job, WorkKind
@@ -34,6 +36,10 @@ def notify(job: Job) -> None:
     channel.send(channel.prepare(job), job=job)
 
 
+def push_to_sender(job: Job) -> None:
+    push_events(endpoint_id=job.payload["endpoint"], push_id=int(job.payload["push"]), job=job)
+
+
 def sms(job: Job) -> None:
     channel = SmsChannel()
     channel.send(channel.prepare(job), job=job)
@@ -42,7 +48,8 @@ def sms(job: Job) -> None:
 # Mass-send items are delivered like single messages, from a queue of their own (DELIVER_BULK), many per commit.
 HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELIVER_BULK: deliver,
                                         WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter,
-                                        WorkKind.NOTIFY: notify, WorkKind.SMS: sms}
+                                        WorkKind.NOTIFY: notify, WorkKind.SMS: sms,
+                                        WorkKind.PUSH_EVENTS: push_to_sender}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}
 BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER_BULK: deliver_batch}

@@ -10,7 +10,7 @@ from django.db import models
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.registry.models import Contact, Mailbox
-from digitalpost.systems.models import SenderSystem
+from digitalpost.systems.models import SenderPushEndpoint, SenderSystem
 
 
 class Thread(models.Model):
@@ -153,6 +153,24 @@ class Receipt(models.Model):
         ordering = ["id"]
         indexes = [models.Index(fields=["sender_system", "id"], name="receipts_by_system")]
         constraints = [models.UniqueConstraint(fields=["message", "status"], name="one_receipt_per_status")]
+
+
+class EventPush(models.Model):
+    """One event to push to one sender endpoint: pending until the endpoint answered 2xx (`pushed_at`).
+
+    Rows are written in the transaction that appends the event, with the message row locked, so a message's rows
+    are numbered in the order of its events; the endpoint's pushes go out in `id` order, one at a time, and the
+    first that fails stops the rest (docs/decisions/0007-receipt-push-queue.md). A replay writes new rows.
+    """
+
+    endpoint = models.ForeignKey(SenderPushEndpoint, on_delete=models.CASCADE, related_name="pushes")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="pushes")
+    created_at = models.DateTimeField()
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["endpoint", "id"], condition=models.Q(pushed_at__isnull=True),
+                                name="pending_pushes")]
 
 
 class RefusedReply(models.Model):

@@ -15,6 +15,7 @@ class WorkKind(models.TextChoices):
     NOTIFY = "NOTIFY"  # an e-mail notice "you have new Digital Post" (or a reminder) to a citizen or company
     SMS = "SMS"  # a NemSMS message to the SMS provider
     DELIVER_BULK = "DELIVER_BULK"  # deliveries of mass sends: their own lane, so single messages never wait
+    PUSH_EVENTS = "PUSH_EVENTS"  # receipts and events POSTed to a sender system's endpoint, in order
 
 
 class Job(models.Model):

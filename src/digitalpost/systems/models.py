@@ -121,3 +121,44 @@ class ReceiverSystem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+
+class SenderPushEndpoint(models.Model):
+    """An HTTPS endpoint of a sender system the hub pushes its messages' receipts and events to.
+
+    Signed with the hub's RSA key or with the endpoint's HMAC secret (shown once when made; the hub keeps it to
+    sign with). A push that fails marks the endpoint failing; after DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS it
+    is deactivated like a receiver system and the doctor alerts. Pushes are sent one at a time, in order, by
+    whichever worker holds `sending_until` (docs/decisions/0007-receipt-push-queue.md).
+    """
+
+    class Signing(models.TextChoices):
+        RSA = "RSA"
+        HMAC = "HMAC"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sender_system = models.ForeignKey(SenderSystem, on_delete=models.CASCADE, related_name="push_endpoints")
+    url = models.URLField(max_length=500)
+    signing = models.CharField(max_length=4, choices=Signing.choices, default=Signing.HMAC)
+    hmac_secret = models.CharField(max_length=100, blank=True)
+    # core.receipt_push.PushType values this endpoint wants; empty: all of them.
+    event_types = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(default=True)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # No attempt before this moment while it fails (its own back-off, so a queue of waiting pushes makes one
+    # attempt per back-off, not one per push).
+    retry_after = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    # The worker sending for this endpoint holds it until then: one sender at a time keeps the order.
+    sending_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.signing})"

@@ -20,7 +20,7 @@ from django.db.models import Prefetch, QuerySet
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
+from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderPushEndpoint, SenderSystem
 
 
 def hash_token(token: str) -> str:
@@ -141,6 +141,19 @@ def get_sender_system(authority: Authority, system_id: uuid.UUID | str) -> Sende
     found = list_sender_systems(authority).filter(pk=system_id).first()
     if found is None:
         raise _not_found("sender system", system_id)
+    return found
+
+
+def list_push_endpoints(system: SenderSystem) -> QuerySet[SenderPushEndpoint]:
+    """A sender system's receipt-push endpoints, oldest first."""
+    return SenderPushEndpoint.objects.filter(sender_system=system).select_related("sender_system__authority")
+
+
+def get_push_endpoint(system: SenderSystem, endpoint_id: uuid.UUID | str) -> SenderPushEndpoint:
+    """One of `system`'s endpoints; another system's (or none) is not found, alike."""
+    found = list_push_endpoints(system).filter(pk=endpoint_id).first()
+    if found is None:
+        raise _not_found("push endpoint", endpoint_id)
     return found
 
 

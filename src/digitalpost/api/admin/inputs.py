@@ -80,6 +80,15 @@ class SenderSystemIn(Schema):
         None, description="SECURE_MAIL: required, the signing certificate. REST: optional, the mutual-TLS one.")
 
 
+class PushEndpointIn(Schema):
+    url: str = Field(min_length=9, max_length=500, description="https:// URL the hub POSTs receipts and events to.")
+    signing: Literal["HMAC", "RSA"] = Field(
+        "HMAC", description="HMAC: a secret for this endpoint, returned once. RSA: signed with the hub's key.")
+    eventTypes: list[str] = Field(
+        default_factory=list, description="received, delivered, legally_notified, read, printed, returned, "
+                                          "refused, failed; empty: all.")
+
+
 class IpAllowlistIn(Schema):
     entries: list[str] = Field(description="IP addresses or CIDR networks; empty allows any address.")
 

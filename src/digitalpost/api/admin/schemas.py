@@ -17,7 +17,7 @@ from digitalpost.accounts.models import Membership
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
 from digitalpost.authorities.selectors import SetupProblem, mailbox_problems
-from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
+from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderPushEndpoint, SenderSystem
 from digitalpost.systems.selectors import CertificateUse
 
 
@@ -234,6 +234,31 @@ class SubscriptionGroupOut(Schema):
     def of(cls, group: SubscriptionGroup) -> SubscriptionGroupOut:
         return cls(id=group.pk, name=group.name, description=group.description,
                    materials=[RefOut(id=m.pk, name=m.name) for m in group.materials.all()])
+
+
+class PushEndpointOut(Schema):
+    id: uuid.UUID
+    url: str
+    signing: str = Field(description="HMAC or RSA")
+    eventTypes: list[str] = Field(description="The pushed types; empty: all.")
+    isActive: bool
+    failingSince: datetime | None
+    deactivatedAt: datetime | None
+    lastError: str
+    lastSuccessAt: datetime | None
+
+    @classmethod
+    def of(cls, endpoint: SenderPushEndpoint) -> PushEndpointOut:
+        return cls(id=endpoint.pk, url=endpoint.url, signing=endpoint.signing, eventTypes=list(endpoint.event_types),
+                   isActive=endpoint.is_active, failingSince=endpoint.failing_since,
+                   deactivatedAt=endpoint.deactivated_at, lastError=endpoint.last_error,
+                   lastSuccessAt=endpoint.last_success_at)
+
+
+class PushEndpointCreatedOut(Schema):
+    endpoint: PushEndpointOut
+    secret: str | None = Field(description="HMAC: the signing secret, shown once. RSA: null (check with the hub "
+                                           "certificate).")
 
 
 class IssuedTokenOut(Schema):

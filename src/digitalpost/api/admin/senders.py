@@ -1,4 +1,5 @@
-"""/apis/v1/admin/organisations/{cvr}/sender-systems: systems that send for the organisation.
+"""/apis/v1/admin/organisations/{cvr}/sender-systems: systems that send for the organisation, and the HTTPS
+endpoints their receipts are pushed to (…/push-endpoints).
 
 A new or rotated API token is returned once; only its hash is kept. Certificates are checked at once
 (parse, key usage, chain, expiry) and refused with every problem found.
@@ -14,10 +15,18 @@ from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS, anchors
-from digitalpost.api.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn, SenderSystemIn
-from digitalpost.api.admin.schemas import IssuedTokenOut, SenderSystemCreatedOut, SenderSystemOut
+from digitalpost.api.admin.inputs import ActiveIn, CertificateIn, IpAllowlistIn, PushEndpointIn, SenderSystemIn
+from digitalpost.api.admin.schemas import (
+    IssuedTokenOut,
+    PushEndpointCreatedOut,
+    PushEndpointOut,
+    SenderSystemCreatedOut,
+    SenderSystemOut,
+)
 from digitalpost.core.roles import Action
-from digitalpost.systems.selectors import get_sender_system, list_sender_systems
+from digitalpost.messages.services.pushes import deactivate_push_endpoint, reactivate_push_endpoint
+from digitalpost.systems.selectors import get_push_endpoint, get_sender_system, list_push_endpoints, list_sender_systems
+from digitalpost.systems.services.push_endpoints import delete_push_endpoint, register_push_endpoint
 from digitalpost.systems.services.senders import (
     create_secure_mail_sender,
     create_sender_system,
@@ -106,3 +115,53 @@ def put_active(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, body
     set_sender_system_active(system=get_sender_system(org.authority, system_id), is_active=body.isActive,
                              actor=org.actor)
     return SenderSystemOut.of(get_sender_system(org.authority, system_id))
+
+
+# --- receipt push: the system's HTTPS endpoints for its receipts and events (docs/receipt-push.md) ---------------
+
+PUSH = ONE + "/push-endpoints"
+PUSH_ONE = PUSH + "/{endpoint_id}"
+
+
+@router.get(PUSH, response={200: list[PushEndpointOut], **ERRORS}, summary="List receipt-push endpoints")
+@org_operation(Action.VIEW_SETUP)
+def get_push_endpoints(request: AdminRequest, org: OrgAccess, system_id: uuid.UUID) -> list[PushEndpointOut]:
+    return [PushEndpointOut.of(e) for e in list_push_endpoints(get_sender_system(org.authority, system_id))]
+
+
+@router.post(PUSH, response={201: PushEndpointCreatedOut, **WRITE_ERRORS}, summary="Register a receipt-push endpoint",
+             description="Events of the system's messages appended from now on are POSTed to the URL, signed. "
+                         "With HMAC signing the secret is returned once.")
+@org_operation(Action.EDIT_SETUP)
+def post_push_endpoint(
+    request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, body: PushEndpointIn
+) -> Status[PushEndpointCreatedOut]:
+    registered = register_push_endpoint(system=get_sender_system(org.authority, system_id), url=body.url,
+                                        signing=body.signing, event_types=body.eventTypes, actor=org.actor)
+    return Status(201, PushEndpointCreatedOut(endpoint=PushEndpointOut.of(registered.endpoint),
+                                              secret=registered.secret))
+
+
+@router.put(f"{PUSH_ONE}/active", response={200: PushEndpointOut, **WRITE_ERRORS},
+            summary="Reactivate or deactivate a receipt-push endpoint",
+            description="Reactivated, what waited for it is pushed in order from where it stopped.")
+@org_operation(Action.EDIT_SETUP)
+def put_push_endpoint_active(
+    request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, endpoint_id: uuid.UUID, body: ActiveIn
+) -> PushEndpointOut:
+    endpoint = get_push_endpoint(get_sender_system(org.authority, system_id), endpoint_id)
+    if body.isActive:
+        endpoint = reactivate_push_endpoint(endpoint, actor=org.actor)
+    else:
+        endpoint = deactivate_push_endpoint(endpoint, actor=org.actor)
+    return PushEndpointOut.of(endpoint)
+
+
+@router.delete(PUSH_ONE, response={204: None, **WRITE_ERRORS}, summary="Delete a receipt-push endpoint")
+@org_operation(Action.EDIT_SETUP)
+def delete_push_endpoint_route(
+    request: AdminRequest, org: OrgAccess, system_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> Status[None]:
+    delete_push_endpoint(endpoint=get_push_endpoint(get_sender_system(org.authority, system_id), endpoint_id),
+                         actor=org.actor)
+    return Status(204, None)

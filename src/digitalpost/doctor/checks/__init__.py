@@ -9,6 +9,7 @@ from digitalpost.doctor.checks import (  # noqa: F401  (imported to register the
     legacy_crypto,
     mailboxes,
     materials,
+    push_endpoints,
     receivers,
     refused_replies,
     responsibility,

@@ -37,6 +37,22 @@ class SenderSystemInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class PushEndpointInfo:
+    """An HTTPS endpoint a sender system's receipts and events are pushed to."""
+
+    id: str
+    sender_system_id: str
+    sender_system_name: str
+    url: str
+    is_active: bool
+    failing_since: datetime | None
+    deactivated_at: datetime | None
+    last_error: str = ""
+    last_error_at: datetime | None = None
+    waiting_pushes: int = 0  # events queued for it and not yet taken
+
+
+@dataclass(frozen=True, slots=True)
 class SecureAddressInfo:
     id: str
     email: str
@@ -140,6 +156,7 @@ class OrgSnapshot:
     reply_deadline_days: int  # working days
     certificates: tuple[CertificateInfo, ...] = ()
     sender_systems: tuple[SenderSystemInfo, ...] = ()
+    push_endpoints: tuple[PushEndpointInfo, ...] = ()
     secure_addresses: tuple[SecureAddressInfo, ...] = ()
     receiver_systems: tuple[ReceiverSystemInfo, ...] = ()
     mailboxes: tuple[MailboxInfo, ...] = ()

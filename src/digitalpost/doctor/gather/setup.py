@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 
 from digitalpost.accounts.selectors import count_superadmins
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
@@ -13,6 +13,7 @@ from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
     MailboxInfo,
     MaterialInfo,
+    PushEndpointInfo,
     ReceiverSystemInfo,
     SecureAddressInfo,
     SenderSystemInfo,
@@ -21,7 +22,7 @@ from digitalpost.doctor.checks.snapshot import (
 from digitalpost.hub.keys import trust_anchors
 from digitalpost.messages.models import Message
 from digitalpost.protocols import smime
-from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderSystem
+from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderPushEndpoint, SenderSystem
 
 
 def _problems(cert: smime.Certificate, purpose: smime.Purpose, anchors: tuple[smime.Certificate, ...],
@@ -64,6 +65,22 @@ def _last_used(authority: Authority, now: datetime) -> dict[Any, datetime]:
     return {row["sender_system_id"]: row["last"] for row in rows}
 
 
+def _push_endpoints(authority: Authority) -> tuple[PushEndpointInfo, ...]:
+    """The sender systems' push endpoints with how many pushes wait for each (one query)."""
+    rows = (SenderPushEndpoint.objects.filter(sender_system__authority=authority)
+            .select_related("sender_system")
+            .annotate(waiting=Count("pushes", filter=Q(pushes__pushed_at__isnull=True)))
+            .order_by("sender_system__name", "created_at"))
+    return tuple(
+        PushEndpointInfo(
+            id=str(e.pk), sender_system_id=str(e.sender_system_id), sender_system_name=e.sender_system.name,
+            url=e.url, is_active=e.is_active, failing_since=e.failing_since, deactivated_at=e.deactivated_at,
+            last_error=e.last_error, last_error_at=e.last_error_at, waiting_pushes=e.waiting,
+        )
+        for e in rows
+    )
+
+
 def gather_setup(authority: Authority, now: datetime) -> dict[str, Any]:
     mailboxes = list(AuthorityMailbox.objects.filter(authority=authority))
     paths = _mailbox_paths(mailboxes)
@@ -79,6 +96,7 @@ def gather_setup(authority: Authority, now: datetime) -> dict[str, Any]:
             )
             for s in SenderSystem.objects.filter(authority=authority).order_by("name")
         ),
+        "push_endpoints": _push_endpoints(authority),
         "secure_addresses": tuple(
             SecureAddressInfo(id=str(a.pk), email=a.email, certificate_id=str(a.certificate_id))
             for a in SecureAddress.objects.filter(authority=authority).order_by("email")

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.models import Event, Message
+from digitalpost.messages.services.pushes import queue_event_pushes
 
 GENESIS = "0" * 64
 
@@ -38,7 +39,7 @@ def append_event(
     data = data or {}
     last = None if first else Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-    return Event.objects.create(
+    event = Event.objects.create(
         message=message,
         seq=seq,
         kind=kind,
@@ -47,6 +48,9 @@ def append_event(
         prev_hash=prev,
         hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev),
     )
+    # In the same transaction, so the push of a receipt or event commits with it, in the message's order.
+    queue_event_pushes(message, event)
+    return event
 
 
 def verify_timeline(message: Message) -> int | None:

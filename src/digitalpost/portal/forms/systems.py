@@ -12,6 +12,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.core.errors import CATALOGUE, DigitalPostError
+from digitalpost.core.receipt_push import PushType
 from digitalpost.portal.access import form_error
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SenderSystem
@@ -116,6 +117,23 @@ class PushReceiverForm(forms.Form):
     endpoint_url = forms.CharField(
         label=_("Endpoint URL"), max_length=500,
         help_text=_("The https:// address the hub posts inquiries to."),
+    )
+
+
+class PushEndpointForm(forms.Form):
+    """A sender system's endpoint for its receipts and events (docs/receipt-push.md)."""
+
+    url = forms.CharField(label=_("Endpoint URL"), max_length=500,
+                          help_text=_("The https:// address the hub posts this system's receipts and events to."))
+    signing = forms.ChoiceField(
+        label=_("Signature"), initial="HMAC", widget=forms.RadioSelect,
+        choices=[("HMAC", _("HMAC with a secret for this endpoint (shown once)")),
+                 ("RSA", _("RSA with the hub's key (checked with the hub certificate)"))],
+    )
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(t.value, t.value.replace("_", " ")) for t in PushType],
+        help_text=_("None ticked: all of them."),
     )
 
 

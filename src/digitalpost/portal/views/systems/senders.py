@@ -1,5 +1,6 @@
 """Portal pages: sender systems — the list, a new one (its token shown once), its page, token rotation,
-certificate renewal, IP allow-list, the standard flag, deactivation and activation.
+certificate renewal, IP allow-list, the standard flag, deactivation and activation, and the endpoints its
+receipts are pushed to (HMAC secret shown once; reactivation resumes the pushes in order).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from django.views.decorators.http import require_POST
 from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
+from digitalpost.messages.services.pushes import deactivate_push_endpoint, reactivate_push_endpoint
 from digitalpost.portal.access import org_view
 from digitalpost.portal.forms.systems import (
     CertificateForm,
     IpAllowlistForm,
+    PushEndpointForm,
     SenderSystemForm,
     show_refusal,
 )
@@ -29,7 +32,7 @@ from digitalpost.portal.signin import fresh_second_factor
 from digitalpost.portal.views.systems.pages import form_page, page_url, posted, token_page, upload_anchors
 from digitalpost.systems import selectors
 from digitalpost.systems.models import SenderSystem
-from digitalpost.systems.services import senders
+from digitalpost.systems.services import push_endpoints, senders
 
 
 def _sender_row(system: SenderSystem, now: Any) -> dict[str, Any]:
@@ -83,7 +86,7 @@ def sender_system(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) ->
     found = selectors.get_sender_system(org.authority, system_id)
     return render(request, "portal/systems/sender_system.html", {
         "org": org, "row": _sender_row(found, timezone.now()), "system": found,
-        "may_edit": org.may(Action.EDIT_SETUP),
+        "may_edit": org.may(Action.EDIT_SETUP), "push_endpoints": list(selectors.list_push_endpoints(found)),
     })
 
 
@@ -163,6 +166,63 @@ def sender_system_activate(request: HttpRequest, org: OrgAccess, system_id: uuid
     return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=found.pk)
 
 
+@org_view(Action.EDIT_SETUP)
+def push_endpoint_new(request: HttpRequest, org: OrgAccess, system_id: uuid.UUID) -> HttpResponse:
+    found = selectors.get_sender_system(org.authority, system_id)
+    form = PushEndpointForm(*posted(request))
+    back = page_url("sender_system", org, system_id=found.pk)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registered = push_endpoints.register_push_endpoint(
+                system=found, url=data["url"], signing=data["signing"], event_types=data["event_types"],
+                actor=org.actor)
+        except DigitalPostError as exc:
+            show_refusal(form, exc)
+        else:
+            if registered.secret is None:
+                messages.success(request, _("Receipts of %(name)s are now pushed to %(url)s.")
+                                 % {"name": found.name, "url": registered.endpoint.url})
+                return redirect(back)
+            return render(request, "portal/systems/push_secret.html", {
+                "org": org, "name": found.name, "url": registered.endpoint.url, "secret": registered.secret,
+                "back": back})
+    return form_page(request, org, form, title=_("Push receipts of %(name)s") % {"name": found.name},
+                     submit=_("Add endpoint"), back=back,
+                     intro=_("The hub posts each receipt and event of this system's messages to the endpoint, "
+                             "signed, in order. See the receipt push guide for the check."))
+
+
+def _push_endpoint(org: OrgAccess, system_id: uuid.UUID, endpoint_id: uuid.UUID) -> Any:
+    return selectors.get_push_endpoint(selectors.get_sender_system(org.authority, system_id), endpoint_id)
+
+
+@org_view(Action.EDIT_SETUP)
+@require_POST
+def push_endpoint_active(
+    request: HttpRequest, org: OrgAccess, system_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> HttpResponse:
+    endpoint = _push_endpoint(org, system_id, endpoint_id)
+    if request.POST.get("active") == "1":
+        reactivate_push_endpoint(endpoint, actor=org.actor)
+        messages.success(request, _("Pushing to %(url)s starts again.") % {"url": endpoint.url})
+    else:
+        deactivate_push_endpoint(endpoint, actor=org.actor)
+        messages.success(request, _("Pushing to %(url)s is paused.") % {"url": endpoint.url})
+    return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=system_id)
+
+
+@org_view(Action.EDIT_SETUP)
+@require_POST
+def push_endpoint_delete(
+    request: HttpRequest, org: OrgAccess, system_id: uuid.UUID, endpoint_id: uuid.UUID
+) -> HttpResponse:
+    endpoint = _push_endpoint(org, system_id, endpoint_id)
+    push_endpoints.delete_push_endpoint(endpoint=endpoint, actor=org.actor)
+    messages.success(request, _("Receipts are no longer pushed to %(url)s.") % {"url": endpoint.url})
+    return redirect("portal:sender_system", cvr=org.authority.cvr, system_id=system_id)
+
+
 urlpatterns: list[URLPattern] = [
     path("<str:cvr>/sender-systems/", sender_systems, name="sender_systems"),
     path("<str:cvr>/sender-systems/new/", sender_system_new, name="sender_system_new"),
@@ -179,4 +239,10 @@ urlpatterns: list[URLPattern] = [
          name="sender_system_deactivate"),
     path("<str:cvr>/sender-systems/<uuid:system_id>/activate/", sender_system_activate,
          name="sender_system_activate"),
+    path("<str:cvr>/sender-systems/<uuid:system_id>/push-endpoints/new/", push_endpoint_new,
+         name="push_endpoint_new"),
+    path("<str:cvr>/sender-systems/<uuid:system_id>/push-endpoints/<uuid:endpoint_id>/active/", push_endpoint_active,
+         name="push_endpoint_active"),
+    path("<str:cvr>/sender-systems/<uuid:system_id>/push-endpoints/<uuid:endpoint_id>/delete/", push_endpoint_delete,
+         name="push_endpoint_delete"),
 ]
