@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outbox', '0004_worker_presence'),
+        ('outbox', '0005_job_request_id'),
     ]
 
     operations = [
