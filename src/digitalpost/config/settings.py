@@ -137,9 +137,20 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
-# A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads the body itself.
-DATA_UPLOAD_MAX_MEMORY_SIZE = None
+# Request bodies, per route (docs/deploy.md, "Security limits"). Forms to the pages: at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE (files of a multipart upload are streamed to disk by Django and count against
+# DIGITALPOST_MAX_UPLOAD_BYTES instead). A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DIGITALPOST_MAX_FORM_BYTES", 2 * 1024 * 1024))
+DIGITALPOST_MAX_UPLOAD_BYTES = int(os.environ.get("DIGITALPOST_MAX_UPLOAD_BYTES", 101 * 1024 * 1024))
 DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
+DIGITALPOST_MAX_ARCHIVE_BYTES = int(os.environ.get("DIGITALPOST_MAX_ARCHIVE_BYTES", 8 * 1024**3))
+DIGITALPOST_MAX_API_BYTES = int(os.environ.get("DIGITALPOST_MAX_API_BYTES", 64 * 1024 * 1024))
+# The web server (granian, `digitalpost run`): request threads per process, how long a client may take to send
+# its headers, and the slowest body accepted (bytes/s on average after the grace).
+DIGITALPOST_WEB_THREADS = int(os.environ.get("DIGITALPOST_WEB_THREADS", 8))
+DIGITALPOST_WEB_HEADER_SECONDS = float(os.environ.get("DIGITALPOST_WEB_HEADER_SECONDS", 10))
+DIGITALPOST_WEB_BODY_GRACE_SECONDS = float(os.environ.get("DIGITALPOST_WEB_BODY_GRACE_SECONDS", 10))
+DIGITALPOST_WEB_MIN_UPLOAD_RATE = int(os.environ.get("DIGITALPOST_WEB_MIN_UPLOAD_RATE", 32 * 1024))
 # Mass sends (docs/mass-sends.md): largest item of an archive (larger ones are refused with memo.too.large,
 # unread), bytes read from the request per step, items recorded per progress commit, and after how long
 # without progress a RUNNING mass send is reported as INTERRUPTED (its process died: send the archive again).
