@@ -183,6 +183,11 @@ DIGITALPOST_SMTP_RELAY_PORT = int(os.environ.get("DIGITALPOST_SMTP_RELAY_PORT", 
 DIGITALPOST_SMTP_REQUIRE_TLS = os.environ.get("DIGITALPOST_SMTP_REQUIRE_TLS", "0") == "1"
 DIGITALPOST_GATEWAY_HOST = os.environ.get("DIGITALPOST_GATEWAY_HOST", "127.0.0.1")
 DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
+# Gateway limits (docs/deploy.md): seconds without a command (or to send DATA), seconds a session may last in all,
+# and sessions open at once; each is answered with 421 before the connection is closed.
+DIGITALPOST_GATEWAY_IDLE_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_IDLE_SECONDS", 300))
+DIGITALPOST_GATEWAY_SESSION_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_SESSION_SECONDS", 1800))
+DIGITALPOST_GATEWAY_MAX_SESSIONS = int(os.environ.get("DIGITALPOST_GATEWAY_MAX_SESSIONS", 100))
 # Demo only: where the demo mail server stores the notices e-mailed to citizens and companies.
 DIGITALPOST_NOTIFICATION_MAILDIR = Path(os.environ.get("DIGITALPOST_NOTIFICATION_MAILDIR", VAR_DIR / "notifications"))
 # Notices to citizens and companies (docs/notifications.md): the e-mail "new Digital Post from <authority>" links
