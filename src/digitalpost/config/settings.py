@@ -143,6 +143,10 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DIGITALPOST_MAX_FORM_BYTES", 2 * 1024 * 1024))
 DIGITALPOST_MAX_UPLOAD_BYTES = int(os.environ.get("DIGITALPOST_MAX_UPLOAD_BYTES", 101 * 1024 * 1024))
 DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
+# MeMos from this size on are "large": at most LARGE_MEMOS_PER_SENDER of one sender system are parsed at once
+# (per host); one more is answered 429 submissions.too.many with Retry-After.
+DIGITALPOST_LARGE_MEMO_BYTES = int(os.environ.get("DIGITALPOST_LARGE_MEMO_BYTES", 8 * 1024 * 1024))
+DIGITALPOST_LARGE_MEMOS_PER_SENDER = int(os.environ.get("DIGITALPOST_LARGE_MEMOS_PER_SENDER", 2))
 DIGITALPOST_MAX_ARCHIVE_BYTES = int(os.environ.get("DIGITALPOST_MAX_ARCHIVE_BYTES", 8 * 1024**3))
 DIGITALPOST_MAX_API_BYTES = int(os.environ.get("DIGITALPOST_MAX_API_BYTES", 64 * 1024 * 1024))
 # The web server (granian, `digitalpost run`): request threads per process, how long a client may take to send
