@@ -73,7 +73,8 @@ def test_two_demos_run_side_by_side_on_their_own_ports(tmp_path):
         for proc, _ in procs:
             proc.terminate()
             proc.wait(timeout=30)
-    assert _left_behind(first) == [] and _left_behind(second) == []
+    assert _left_behind(first) == []
+    assert _left_behind(second) == []
 
 
 def _wait_for_port(proc: subprocess.Popen[bytes], port: int) -> None:
