@@ -35,3 +35,10 @@ def test_another_sender_systems_large_memos_are_not_held_up(cast, settings):
     with ExitStack() as busy:
         _hold_all(busy, settings, cast.nordby.system.pk)
         assert cast.sydby.submit(cast.sydby.memo(cast.anna)).status_code == 201
+
+
+def test_a_memo_larger_than_the_form_limit_is_accepted(cast, settings):
+    # Forms are capped by DATA_UPLOAD_MAX_MEMORY_SIZE; the MeMo API has its own, larger cap.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = cast.nordby.submit(cast.nordby.memo(cast.anna))
+    assert response.status_code == 201, response.content

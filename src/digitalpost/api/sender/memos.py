@@ -110,7 +110,8 @@ def submit_memo(
 
 def _accept(request: SystemRequest, query_uuid: uuid.UUID | None, kombi: Kombi | None) -> JsonResponse:
     try:
-        outcome = accept_memo(system=request.auth, body=request.body, query_uuid=query_uuid, kombi=kombi)
+        # request.read(), not request.body: DATA_UPLOAD_MAX_MEMORY_SIZE caps forms; a MeMo's cap was checked above.
+        outcome = accept_memo(system=request.auth, body=request.read(), query_uuid=query_uuid, kombi=kombi)
     except MemoRefused as exc:
         return refusal_receipt(exc)
     body = ReceiptOut.of(outcome.receipt).model_dump(mode="json")
