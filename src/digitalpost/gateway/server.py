@@ -26,10 +26,11 @@ from aiosmtpd.smtp import SMTP
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from digitalpost.conversations.services.receive import receive_secure_mail
+from digitalpost.conversations.services.receive import receive_secure_mail, refuse_unread_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.gateway.answers import smtp_answer, smtp_refusal
 from digitalpost.gateway.lines import normalize_line_endings
+from digitalpost.gateway.spool import DataSpool
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,45 @@ class GatewaySMTP(SMTP):
                 self.transport.close()
             return
         await super()._handle_client()
+
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA, read into a DataSpool instead of a list of lines in memory (see gateway.spool)."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        spool = DataSpool(max_bytes=settings.DIGITALPOST_MAX_MAIL_BYTES)
+        try:
+            while self.transport is not None:
+                try:
+                    line = await self._reader.readuntil(b"\r\n")
+                except asyncio.LimitOverrunError as overrun:
+                    # One "line" beyond the reader's limit (the mail size limit): count it, keep none of it.
+                    spool.skip(overrun.consumed)
+                    await self._reader.read(overrun.consumed)
+                    continue
+                if line == b".\r\n":
+                    break
+                spool.add(line[1:] if line.startswith(b".") else line)  # RFC 5321 §4.5.2 dot-stuffing undone
+            if spool.refusal is not None:
+                code, detail = spool.refusal
+                outcome = await sync_to_async(refuse_unread_mail)(code, detail,
+                                                                  envelope_from=self.envelope.mail_from or "")
+                status = smtp_answer(outcome)
+            else:
+                self.envelope.original_content = self.envelope.content = spool.read()
+                spool.close()
+                status = await self._call_handler_hook("DATA")
+        finally:
+            spool.close()
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
+        await self.push(status)
 
     def _timeout_cb(self) -> None:
         # aiosmtpd's idle timeout closes silently; say why first.

@@ -71,6 +71,14 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
 
 
+def refuse_unread_mail(code: ErrorCode, detail: str, *, envelope_from: str = "") -> ReceiveOutcome:
+    """A mail the gateway refused before holding all of it (too large; not encrypted, as its header says):
+    recorded for the doctor like every other refusal."""
+    refusal = DigitalPostError(code, detail)
+    _record_refusal(refusal, thread=None, signer=None, signed_by=None, envelope_from=envelope_from)
+    return ReceiveOutcome(code=code, detail=detail)
+
+
 def _registered_signers(cert: smime.Certificate) -> list[_Signer]:
     """The sender systems the signing certificate is registered for (issuer, serial and fingerprint).
 
