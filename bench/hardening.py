@@ -86,10 +86,8 @@ def status_kb(pid: int, field: str) -> int:
 
 
 def reset_peak(pid: int) -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # 5: reset the peak resident set size (VmHWM)
-    except OSError:
-        pass
 
 
 class Hub:
