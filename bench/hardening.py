@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memo-mb", type=float, default=20)
     parser.add_argument("--mail-mb", type=float, default=20)
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "hardening.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (hub.log)")
     args = parser.parse_args(argv)
     var = Path(tempfile.mkdtemp(prefix="digitalpost-hardening-"))
     hub = Hub(var)
@@ -304,7 +305,10 @@ def main(argv: list[str] | None = None) -> int:
         hub.stop()
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(figures, indent=2))
-        shutil.rmtree(var, ignore_errors=True)
+        if args.keep:
+            log(f"kept {var}")
+        else:
+            shutil.rmtree(var, ignore_errors=True)
     return 1 if failed else 0
 
 

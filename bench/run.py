@@ -616,8 +616,9 @@ def report(figures: dict[str, Any]) -> str:
 
 
 # Benchmarks run after the ingest benchmark, each in its own process (they set up Django in-process) once the
-# hub has stopped: secure mail against `openssl cms`, print letters, mass sends.
-AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py"}
+# hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request.
+AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py",
+         "hardening": "hardening.py"}
 
 
 def main(argv: list[str] | None = None) -> int:
