@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -179,7 +180,8 @@ class _Children:
             signal.signal(sig, lambda *_: self.stopping.set())
 
     def start(self, argv: list[str], env: dict[str, str]) -> None:
-        self.procs.append(subprocess.Popen(argv, env=env, start_new_session=True))  # noqa: S603
+        self.procs.append(subprocess.Popen(argv, env=env, start_new_session=True,  # noqa: S603
+                                           preexec_fn=_stop_with_parent))
 
     def supervise(self) -> None:
         """Wait until a child exits or we are asked to stop."""
@@ -200,6 +202,16 @@ class _Children:
         for child in self.procs:
             _signal_group(child.pid, signal.SIGKILL)  # the group: stragglers a child left behind go too
             child.wait()
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM when `digitalpost run` dies, even by SIGKILL (Linux prctl)."""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+# Looked up once in the parent: the child between fork and exec only calls it.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", lambda *_: 0)
 
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
