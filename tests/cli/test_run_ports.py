@@ -87,3 +87,20 @@ def _wait_for_port(proc: subprocess.Popen[bytes], port: int) -> None:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(f"nothing listens on {port} after 60 s")
+
+
+def test_nothing_outlives_a_killed_run(tmp_path):
+    env = hub_env(tmp_path)
+    assert digitalpost(env, "migrate").returncode == 0
+    port = free_port()
+    proc = subprocess.Popen([str(VENV_BIN / "digitalpost"), "run", "--port", str(port), "--no-smtp",
+                             "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(proc, port)
+    finally:
+        proc.kill()  # SIGKILL: no chance to stop its children itself
+        proc.wait()
+    deadline = time.monotonic() + 30  # granian stops its workers on the SIGTERM it gets
+    while processes_with_env("DIGITALPOST_VAR", str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert processes_with_env("DIGITALPOST_VAR", str(tmp_path)) == []
