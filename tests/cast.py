@@ -61,12 +61,14 @@ class Sender:
             created=datetime(2026, 11, 1, 12, 0, tzinfo=UTC), **options,
         )
 
-    def submit(self, message: memo.Message | bytes, *, message_uuid: str | None = None, client: Client | None = None):
+    def submit(self, message: memo.Message | bytes, *, message_uuid: str | None = None, client: Client | None = None,
+               **headers: str):
         body = message if isinstance(message, bytes) else memo.build(message)
         if message_uuid is None and not isinstance(message, bytes):
             message_uuid = message.header.message_uuid
         query = f"?memo-message-uuid={message_uuid}" if message_uuid else ""
-        return (client or self.client()).post(f"/apis/v1/memos{query}", data=body, content_type="application/xml")
+        return (client or self.client()).post(f"/apis/v1/memos{query}", data=body, content_type="application/xml",
+                                              **headers)
 
 
 @dataclass

@@ -8,12 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from digitalpost.core.errors import CATALOGUE, DigitalPostError, ErrorCode
+from digitalpost.hub.metrics import REFUSALS
 
 log = logging.getLogger(__name__)
 
 
 def problem(code: ErrorCode, detail: str = "", *, status: int | None = None) -> JsonResponse:
     spec = CATALOGUE[code]
+    REFUSALS.labels(entry="api", code=str(code)).inc()
     body = {
         "type": f"https://digitalpost.invalid/errors/{code}",
         "title": spec.text,

@@ -138,6 +138,9 @@ def probe(
     raise typer.Exit(2 if any(r.outcome == "FAILED" for r in results) else 0)
 
 
+STANDBY_POLL_SECONDS = 2.0
+
+
 def _one_pass(*, probe_every: float) -> None:
     """One scheduler iteration: examine all + alerts, then the probe if it is due. Errors are logged, not fatal."""
     from digitalpost.doctor.alerts import examine_and_alert
@@ -175,12 +178,31 @@ def scheduler(
     if once:
         _one_pass(probe_every=probe_every)
         return
+    from digitalpost.hub.leadership import Leadership
+
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     probing = f", probe every {probe_every:g} hours" if probe_every > 0 else ", probe off"
     console.print(f"scheduler: doctor every {every:g} minutes{probing}")
-    while not stop.is_set():
-        _one_pass(probe_every=probe_every)
-        stop.wait(every * 60)
+    # On several nodes every node runs a scheduler; one leads, the others stand by and take over if it dies.
+    leadership = Leadership("doctor-scheduler")
+    leading = None
+    try:
+        while not stop.is_set():
+            try:
+                now_leading = leadership.try_acquire()
+            except Exception:
+                log.exception("scheduler: could not ask for leadership; trying again")
+                now_leading = False
+            if now_leading != leading:
+                console.print("scheduler: leading" if now_leading else "scheduler: standing by (another one leads)")
+                leading = now_leading
+            if leading:
+                _one_pass(probe_every=probe_every)
+                stop.wait(every * 60)
+            else:
+                stop.wait(STANDBY_POLL_SECONDS)
+    finally:
+        leadership.release()
     console.print("scheduler: stopped")

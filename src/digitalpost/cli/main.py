@@ -21,6 +21,7 @@ from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
+from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
 app.command("doctor")(doctor_commands.doctor)
@@ -63,9 +64,11 @@ def worker(
 ) -> None:
     """Run a delivery worker until interrupted (SIGINT/SIGTERM finish the current job, then stop)."""
     _django()
+    from django.conf import settings
+
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
     from digitalpost.outbox.models import WorkKind
-    from digitalpost.outbox.worker import run_forever
+    from digitalpost.outbox.worker import Heartbeat, run_forever
 
     if nice:
         os.nice(nice)
@@ -74,8 +77,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     wanted = [WorkKind(k.strip()) for k in kinds.split(",") if k.strip()]
     console.print(f"worker: taking {', '.join(wanted)}")
-    run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
-                batch_handlers=BATCH_HANDLERS)
+    with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
+                   stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
+        run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
+                    batch_handlers=BATCH_HANDLERS, heartbeat=heartbeat)
 
 
 @demo_app.command("load")
@@ -122,6 +127,8 @@ def run(
     here = f"http://{host}:{port}"
     env = {"DIGITALPOST_PORTAL_URL": here, "DIGITALPOST_MAILBOX_URL": f"{here}/", **os.environ,
            "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    if MULTIPROCESS_DIR not in env:  # every process counts into one folder, /metrics adds them up
+        env.update(prepare_multiprocess_dir(Path(env.get("DIGITALPOST_VAR", "var")).resolve() / "metrics"))
     web_env = {**env, "DIGITALPOST_GROUP_COMMIT": os.environ.get("DIGITALPOST_GROUP_COMMIT", "1"),
                "DIGITALPOST_WEB_THREADS": str(web_threads)}
     exe = Path(sys.executable).parent

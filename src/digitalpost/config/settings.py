@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "digitalpost.hub.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -208,6 +209,14 @@ DIGITALPOST_SMS_HTTP_TOKEN = os.environ.get("DIGITALPOST_SMS_HTTP_TOKEN", "")
 DIGITALPOST_SMS_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_SMS_TIMEOUT_SECONDS", 10))
 DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILDIR", VAR_DIR / "authority-mail"))
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
+# Operations: /readyz answers 503 when the oldest due delivery or forward has waited longer than this; /metrics
+# asks for `Authorization: Bearer <token>` when a token is set (else restrict it in the proxy).
+DIGITALPOST_READY_MAX_LAG_SECONDS = float(os.environ.get("DIGITALPOST_READY_MAX_LAG_SECONDS", 300))
+DIGITALPOST_METRICS_TOKEN = os.environ.get("DIGITALPOST_METRICS_TOKEN", "")
+# Workers: a heartbeat every few seconds keeps a worker's claimed jobs its own; a worker silent for longer than
+# the stale time (or, on the same host, whose process is gone) has its jobs handed to the others.
+DIGITALPOST_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_HEARTBEAT_SECONDS", 2))
+DIGITALPOST_WORKER_STALE_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_STALE_SECONDS", 10))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
 # Print (KombiPost): batches land in the spool folder the print provider collects from; its receipts come back
@@ -242,11 +251,20 @@ DIGITALPOST_TRUSTED_PROXIES = [
 ]
 DIGITALPOST_REQUIRE_CLIENT_CERT = os.environ.get("DIGITALPOST_REQUIRE_CLIENT_CERT", "0") == "1"
 
+# DIGITALPOST_LOG_FORMAT=json: one JSON object per line, for log shippers; every line carries the request id.
+LOG_FORMAT = os.environ.get("DIGITALPOST_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "digitalpost.hub.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }

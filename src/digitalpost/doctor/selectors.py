@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from digitalpost.authorities.models import Authority
 from digitalpost.core.findings import Finding, Severity, Subject, SubjectKind
@@ -32,3 +32,12 @@ def latest_run(authority: Authority) -> DoctorRun | None:
 def critical_count(authority: Authority) -> int:
     """Open critical findings (the portal header's badge)."""
     return open_findings(authority).filter(severity=Severity.CRITICAL.value).count()
+
+
+def open_findings_by_severity() -> dict[str, int]:
+    """Open findings across every organisation, per severity (all severities present, zero included)."""
+    counts = dict.fromkeys((s.value for s in Severity), 0)
+    rows = (StoredFinding.objects.filter(resolved_at__isnull=True).values("severity")
+            .annotate(n=Count("id")).values_list("severity", "n"))
+    counts.update(dict(rows))
+    return counts

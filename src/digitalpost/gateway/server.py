@@ -31,6 +31,7 @@ from digitalpost.core.errors import ErrorCode
 from digitalpost.gateway.answers import smtp_answer, smtp_refusal
 from digitalpost.gateway.lines import normalize_line_endings
 from digitalpost.gateway.spool import DataSpool
+from digitalpost.hub.metrics import GATEWAY_MAILS
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class GatewayHandler:
         outcome = await sync_to_async(receive_secure_mail)(
             raw=normalize_line_endings(envelope.original_content), envelope_from=envelope.mail_from or ""
         )
+        GATEWAY_MAILS.labels(outcome="filed" if outcome.code is None else str(outcome.code)).inc()
         return smtp_answer(outcome)
 
 
@@ -153,6 +155,7 @@ class GatewaySMTP(SMTP):
                 code, detail = spool.refusal
                 outcome = await sync_to_async(refuse_unread_mail)(code, detail,
                                                                   envelope_from=self.envelope.mail_from or "")
+                GATEWAY_MAILS.labels(outcome=str(code)).inc()
                 status = smtp_answer(outcome)
             else:
                 self.envelope.original_content = self.envelope.content = spool.read()

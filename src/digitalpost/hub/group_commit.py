@@ -12,6 +12,7 @@ Off (each write is its own durable transaction, in the caller's thread) unless
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import queue
@@ -41,7 +42,9 @@ class GroupCommitter:
         """Run `work` inside the next batch transaction and return its result once committed."""
         self._ensure_thread()
         future: Future[T] = Future()
-        self._queue.put((work, future))
+        # The committer thread runs `work` in the caller's context (its request id goes with the work it queues).
+        context = contextvars.copy_context()
+        self._queue.put((lambda: context.run(work), future))
         return future.result()
 
     def _ensure_thread(self) -> None:

@@ -34,6 +34,11 @@ class Job(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField()
     done_at = models.DateTimeField(null=True, blank=True)
+    # The worker holding the claim (WorkerPresence.id); a worker that stops beating loses its claims at once,
+    # not when the lease runs out.
+    claimed_by = models.UUIDField(null=True, blank=True, db_index=True)
+    # The web request that queued the work (hub.requestid): the worker logs under the same id.
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [
@@ -42,3 +47,17 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} ({self.state})"
+
+
+class WorkerPresence(models.Model):
+    """A running worker process and its last heartbeat: the proof that the jobs it claimed are still in hand."""
+
+    id = models.UUIDField(primary_key=True)
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    kinds = models.CharField(max_length=200)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.host}:{self.pid} ({self.kinds})"

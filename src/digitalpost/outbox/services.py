@@ -6,6 +6,9 @@ commits together with the state change that needs it, or not at all.
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.hub.requestid import current_request_id
+from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
 BACKOFF_CAP = timedelta(hours=1)
@@ -35,6 +39,7 @@ def enqueue(
             "run_after": run_after or now,
             "created_at": now,
             "max_attempts": max_attempts,
+            "request_id": current_request_id(),
         },
     )
     return job
@@ -50,7 +55,7 @@ def add_job(
     now = timezone.now()
     return Job.objects.create(
         kind=kind, key=key, payload=payload or {}, run_after=run_after or now, created_at=now,
-        max_attempts=max_attempts,
+        max_attempts=max_attempts, request_id=current_request_id(),
     )
 
 
@@ -60,11 +65,12 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_CAP)
 
 
-def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
+def claim_next(kind: WorkKind, *, lease: timedelta, worker: uuid.UUID | None = None) -> Job | None:
     """Take the oldest due job of `kind` and lease it, so no other worker takes it until the lease ends.
 
     PostgreSQL skips rows other workers hold; SQLite serialises writers with IMMEDIATE transactions.
-    A worker that dies leaves its lease to expire and the job is claimed again: at-least-once.
+    A worker that dies leaves its lease to expire and the job is claimed again: at-least-once. A worker that
+    names itself (`worker`, see `register_worker`) gets its claims released as soon as its heartbeat stops.
     """
     now = timezone.now()
     due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
@@ -79,11 +85,12 @@ def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
             return None
         job.run_after = now + lease
         job.attempts += 1
-        job.save(update_fields=["run_after", "attempts"])
+        job.claimed_by = worker
+        job.save(update_fields=["run_after", "attempts", "claimed_by"])
         return job
 
 
-def claim_batch(kind: WorkKind, *, lease: timedelta, limit: int) -> list[Job]:
+def claim_batch(kind: WorkKind, *, lease: timedelta, limit: int, worker: uuid.UUID | None = None) -> list[Job]:
     """Like `claim_next` for up to `limit` due jobs at once, in one transaction (the bulk lanes)."""
     now = timezone.now()
     due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
@@ -93,10 +100,12 @@ def claim_batch(kind: WorkKind, *, lease: timedelta, limit: int) -> list[Job]:
         if connection.vendor == "postgresql":
             due = due.select_for_update(skip_locked=True, no_key=True)
         jobs = list(due[:limit])
-        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(run_after=now + lease, attempts=F("attempts") + 1)
+        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
+            run_after=now + lease, attempts=F("attempts") + 1, claimed_by=worker)
     for job in jobs:
         job.run_after = now + lease
         job.attempts += 1
+        job.claimed_by = worker
     return jobs
 
 
@@ -116,10 +125,63 @@ def complete(job: Job) -> None:
 @transaction.atomic(durable=True)
 def reschedule(job: Job, error: str) -> None:
     Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(
-        run_after=timezone.now() + backoff(job.attempts), last_error=error[:2000]
+        run_after=timezone.now() + backoff(job.attempts), last_error=error[:2000], claimed_by=None
     )
 
 
 def bury(job: Job, error: str) -> None:
     """Dead-letter a job, keeping the reason. Callers record their own domain event first."""
     Job.objects.filter(pk=job.pk).update(state=Job.State.DEAD, last_error=error[:2000], done_at=timezone.now())
+
+
+def register_worker(kinds: list[WorkKind]) -> uuid.UUID:
+    """Record a starting worker process; its heartbeat (`beat`) keeps its claims its own."""
+    now = timezone.now()
+    presence = WorkerPresence.objects.create(
+        id=uuid.uuid4(), host=socket.gethostname(), pid=os.getpid(), kinds=",".join(kinds)[:200],
+        started_at=now, seen_at=now,
+    )
+    return presence.id
+
+
+def beat(worker: uuid.UUID) -> bool:
+    """Refresh the worker's heartbeat; False when its presence is gone (it was taken for dead)."""
+    return WorkerPresence.objects.filter(pk=worker).update(seen_at=timezone.now()) == 1
+
+
+def leave(worker: uuid.UUID) -> None:
+    """A worker that stops in good order hands back whatever it still holds."""
+    with transaction.atomic():
+        Job.objects.filter(claimed_by=worker, state=Job.State.PENDING).update(run_after=timezone.now(), claimed_by=None)
+        WorkerPresence.objects.filter(pk=worker).delete()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_orphans(*, stale_after: timedelta) -> int:
+    """Hand the claims of workers that are gone back to the queue; the number of jobs released.
+
+    Gone means: no heartbeat for `stale_after` (any host), or — on this host — a process id that no longer exists,
+    so a hub restarted after kill -9 takes its own old claims back at once instead of waiting for their leases.
+    """
+    now = timezone.now()
+    here = socket.gethostname()
+    gone = [
+        presence.id for presence in WorkerPresence.objects.all()
+        if presence.seen_at < now - stale_after or (presence.host == here and not _pid_alive(presence.pid))
+    ]
+    if not gone:
+        return 0
+    with transaction.atomic():
+        released = Job.objects.filter(claimed_by__in=gone, state=Job.State.PENDING).update(
+            run_after=now, claimed_by=None)
+        WorkerPresence.objects.filter(pk__in=gone).delete()
+    return released

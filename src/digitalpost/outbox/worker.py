@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from types import TracebackType
 
 from django.db import close_old_connections
 
+from digitalpost.hub.metrics import JOB_SECONDS, JOBS
+from digitalpost.hub.requestid import request_id_set
 from digitalpost.outbox import services
 from digitalpost.outbox.models import Job, WorkKind
 
@@ -37,12 +42,63 @@ BatchHandler = Callable[[list[Job]], None]
 BATCH_SIZE = 25  # small enough that one batch's transaction never keeps other writers waiting long
 
 
+class Heartbeat:
+    """A worker's presence in the database, refreshed by a thread of its own while the worker runs.
+
+    While the heartbeat lives the worker's claims are its own; when it stops (the process was killed, the host
+    died) any other worker releases them within `stale_after`, or at once on the same host. The thread also does
+    that release for others, so a restarted hub picks up what the killed one held within seconds, not a lease.
+    """
+
+    def __init__(self, kinds: list[WorkKind], *, interval: float = 2.0, stale_after: float = 10.0) -> None:
+        self.kinds = kinds
+        self.interval = interval
+        self.stale_after = timedelta(seconds=stale_after)
+        self.id: uuid.UUID | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.id = services.register_worker(self.kinds)
+        self._release()
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval * 5)
+        if self.id is not None:
+            try:
+                services.leave(self.id)
+            except Exception:
+                log.exception("worker could not hand back its claims; they are released when its heartbeat is stale")
+
+    def _release(self) -> None:
+        released = services.release_orphans(stale_after=self.stale_after)
+        if released:
+            log.warning("took back %d job(s) claimed by workers that are gone", released)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                assert self.id is not None
+                if not services.beat(self.id):
+                    # Taken for dead (a long stall): what we held is back in the queue; carry on under a new name.
+                    log.warning("worker %s was taken for dead; registering again", self.id)
+                    self.id = services.register_worker(self.kinds)
+                self._release()
+            except Exception:
+                log.exception("worker heartbeat failed; trying again")
+            finally:
+                close_old_connections()
+
+
 def run_once(
     kind: WorkKind, handlers: Mapping[WorkKind, Handler], *, on_give_up: Mapping[WorkKind, GiveUp] | None = None,
-    lease: timedelta = timedelta(minutes=5),
+    lease: timedelta = timedelta(minutes=5), worker: uuid.UUID | None = None,
 ) -> bool:
     """Process one due job of `kind`; False when there was none."""
-    job = services.claim_next(kind, lease=lease)
+    job = services.claim_next(kind, lease=lease, worker=worker)
     if job is None:
         return False
     _run_claimed(job, handlers[kind], on_give_up)
@@ -52,17 +108,20 @@ def run_once(
 def run_batch(
     kind: WorkKind, batch_handler: BatchHandler, handlers: Mapping[WorkKind, Handler], *,
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, lease: timedelta = timedelta(minutes=5),
-    limit: int = BATCH_SIZE,
+    limit: int = BATCH_SIZE, worker: uuid.UUID | None = None,
 ) -> bool:
     """Process up to `limit` due jobs of `kind` together; False when there were none.
 
     If the batch fails as a whole, each job is run on its own, so one bad job never holds the others back.
     """
-    jobs = services.claim_batch(kind, lease=lease, limit=limit)
+    jobs = services.claim_batch(kind, lease=lease, limit=limit, worker=worker)
     if not jobs:
         return False
+    started = time.perf_counter()
     try:
         batch_handler(jobs)
+        JOBS.labels(kind=kind, outcome="done").inc(len(jobs))
+        JOB_SECONDS.labels(kind=kind).observe((time.perf_counter() - started) / len(jobs))
     except Exception as exc:
         log.warning("batch of %d %s jobs failed (%s); running them one by one", len(jobs), kind, exc)
         for job in jobs:
@@ -72,21 +131,36 @@ def run_batch(
 
 
 def _run_claimed(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    with request_id_set(job.request_id or f"job-{job.pk}"):
+        _run_job(job, handler, on_give_up)
+
+
+def _run_job(job: Job, handler: Handler, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
+    started = time.perf_counter()
+    outcome = "done"
     try:
         handler(job)
     except PermanentFailure as exc:
+        outcome = "failed"
         _give_up(job, f"permanent: {exc}", on_give_up)
     except RetryLater as exc:
+        outcome = "postponed"
         log.info("job %s postponed (attempt %s): %s", job.key, job.attempts, exc)
         services.reschedule(job, f"postponed: {exc}")
     except Exception as exc:
         log.warning("job %s failed (attempt %s): %s", job.key, job.attempts, exc)
         if job.attempts >= job.max_attempts:
+            outcome = "failed"
             _give_up(job, f"gave up after {job.attempts} attempts: {exc}", on_give_up)
         else:
+            outcome = "retry"
             services.reschedule(job, repr(exc))
     else:
         services.complete(job)
+        log.debug("job %s done", job.key)
+    finally:
+        JOBS.labels(kind=job.kind, outcome=outcome).inc()
+        JOB_SECONDS.labels(kind=job.kind).observe(time.perf_counter() - started)
 
 
 def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None) -> None:
@@ -101,20 +175,24 @@ def run_forever(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
     lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> None:
     """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
 
-    Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one.
+    Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. With a
+    `heartbeat`, claims carry the worker's name, so they return to the queue within seconds if it dies.
     """
     batch_handlers = batch_handlers or {}
     while not stop.is_set():
         did_work = False
         for kind in kinds:
             try:
+                worker = heartbeat.id if heartbeat is not None else None
                 if kind in batch_handlers:
-                    did_work |= run_batch(kind, batch_handlers[kind], handlers, on_give_up=on_give_up, lease=lease)
+                    did_work |= run_batch(kind, batch_handlers[kind], handlers, on_give_up=on_give_up, lease=lease,
+                                          worker=worker)
                 else:
-                    did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease)
+                    did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease, worker=worker)
             except Exception:
                 log.exception("worker loop error on %s", kind)
                 close_old_connections()

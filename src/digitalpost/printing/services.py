@@ -9,7 +9,6 @@ files travel (transports, sftp).
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import uuid
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from django.utils import timezone
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.leadership import exclusive
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.events import append_event
@@ -102,12 +102,11 @@ def record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
 
 @contextmanager
 def _one_pass_at_a_time(spool: Path | None) -> Iterator[None]:
-    """Print passes on this host wait for each other (a lock file in the spool folder): two overlapping passes
-    could otherwise both write the same batch's temporary folder and hand the provider an incomplete batch."""
-    folder = spool or settings.DIGITALPOST_PRINT_SPOOL
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / ".print.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """Print passes wait for each other on every host and node (hub.leadership): two overlapping passes could
+    otherwise both write the same batch's temporary folder and hand the provider an incomplete batch, or two
+    nodes hand the provider the same letters."""
+    (spool or settings.DIGITALPOST_PRINT_SPOOL).mkdir(parents=True, exist_ok=True)
+    with exclusive("print-pass"):
         yield
 
 

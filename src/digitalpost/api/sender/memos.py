@@ -19,6 +19,7 @@ from digitalpost.bulk.services import send_mass
 from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
 from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
+from digitalpost.hub.metrics import REFUSALS
 from digitalpost.hub.slots import slot
 from digitalpost.messages.services.ingest import MemoRefused, accept_memo
 
@@ -32,6 +33,7 @@ REFUSAL_STATUS = {Outcome.INVALID: ReceiptStatus.INVALID, Outcome.NOT_ALLOWED: R
 def refusal_receipt(exc: MemoRefused) -> JsonResponse:
     """A refused MeMo gets a receipt in the national shape; nothing about it is stored."""
     spec = exc.spec
+    REFUSALS.labels(entry="api", code=str(exc.code)).inc()
     status = REFUSAL_STATUS.get(spec.outcome, ReceiptStatus.INVALID)
     body = ReceiptOut(
         transmissionId=uuid.uuid4(),

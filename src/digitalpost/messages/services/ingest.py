@@ -26,6 +26,7 @@ from digitalpost.core.parties import IdType, PartyKind
 from digitalpost.core.policy import check_may_write
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.group_commit import commit_write
+from digitalpost.hub.metrics import MESSAGES_ACCEPTED
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.events import append_event
@@ -96,7 +97,7 @@ def accept_memo(
     if pending is None:
         store.put(body)
     try:
-        return commit_write(
+        acceptance = commit_write(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
                 to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
@@ -109,6 +110,8 @@ def accept_memo(
         if replay is None:
             raise
         return replay
+    MESSAGES_ACCEPTED.labels(lane="bulk" if deliver_kind == WorkKind.DELIVER_BULK else "single").inc()
+    return acceptance
 
 
 def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
+from digitalpost.hub.metrics import ACCEPT_TO_DELIVERED
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import Job, WorkKind
@@ -57,6 +58,8 @@ def record_delivered(
         return False
     message.state = Message.State.DELIVERED
     message.delivered_at = delivered_at or at
+    waited = (message.delivered_at - message.accepted_at).total_seconds()
+    transaction.on_commit(lambda: ACCEPT_TO_DELIVERED.observe(max(waited, 0.0)))
     fields = ["state", "delivered_at"]
     if clear_pending_memo:
         message.pending_memo = None
