@@ -1,7 +1,7 @@
 """Mass-send benchmark: archives of 10 000 and 100 000 small MeMos through the real hub.
 
 On the embedded default (SQLite + blob folder, a fresh temporary DIGITALPOST_VAR), `digitalpost run` as
-`make run` starts it (gunicorn, the delivery worker, the DELIVER_BULK worker …). Per archive size:
+`make run` starts it (granian, the delivery worker, the DELIVER_BULK worker …). Per archive size:
 
 1. the archive (a tar of small MeMos for the demo's registered citizen, LZMA-compressed) is written to a file
    first, streamed, so building it never skews the hub's figures;
@@ -90,7 +90,7 @@ def _role(pid: int) -> str | None:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return None
-    if "gunicorn" in cmd:
+    if "granian" in cmd:
         return "web"
     if "DELIVER_BULK" in cmd:
         return "bulk_worker"

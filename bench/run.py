@@ -2,7 +2,7 @@
 
 One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGITALPOST_VAR):
 
-1. migrate + demo load, then `digitalpost run` exactly as `make run` starts it (gunicorn + delivery workers);
+1. migrate + demo load, then `digitalpost run` exactly as `make run` starts it (granian + delivery workers);
 2. wrk against GET /apis/v1/health (the static JSON baseline), then against POST /apis/v1/memos with a
    ~10 KB MeMo carrying a small real PDF, a fresh UUIDv4 per request (bench/wrk.lua, bench/payload.py);
    every response's status is checked (200 / 201) and the unexpected ones are counted and reported;
@@ -134,7 +134,7 @@ class Hub:
             raise BenchError(f"the hub is no longer running:\n{self.log_tail()}")
 
     def stop(self) -> None:
-        """SIGTERM to `digitalpost run` (it stops gunicorn and the workers); SIGKILL its group if it hangs."""
+        """SIGTERM to `digitalpost run` (it stops the web server and the workers); SIGKILL its group if it hangs."""
         proc = self.proc
         if proc is None:
             return
@@ -149,7 +149,7 @@ class Hub:
 
     @staticmethod
     def _reap_group(pgid: int) -> None:
-        """Make sure nothing of the process group we started is left (gunicorn workers, delivery workers)."""
+        """Make sure nothing of the process group we started is left (web server, delivery workers)."""
         for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
             try:
                 os.killpg(pgid, 0)
@@ -364,7 +364,7 @@ def delivery_latency(times: list[tuple[datetime, datetime | None]]) -> dict[str,
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes (default 2)")
+    parser.add_argument("--web-workers", type=int, default=2, help="web server processes (default 2)")
     parser.add_argument("--delivery-workers", type=int, default=1, help="delivery worker processes (default 1)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
@@ -616,8 +616,9 @@ def report(figures: dict[str, Any]) -> str:
 
 
 # Benchmarks run after the ingest benchmark, each in its own process (they set up Django in-process) once the
-# hub has stopped: secure mail against `openssl cms`, print letters, mass sends.
-AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py"}
+# hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request.
+AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py",
+         "hardening": "hardening.py"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -105,62 +107,124 @@ def run(
     with_scheduler: bool = typer.Option(True, "--scheduler/--no-scheduler",
                                         help="Also run the doctor's scheduler (checks, alerts, probes)."),
 ) -> None:
-    """Start the whole hub: web + API (gunicorn, WSGI), the delivery workers and the doctor. Ctrl-C stops all."""
+    """Start the whole hub: web + API (granian), the delivery workers and the doctor. Ctrl-C stops all."""
+    _django()
+    from django.conf import settings
+
+    demo_mailserver = os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp
+    # Every port this command would listen on, and what moves it: checked before anything starts.
+    ports = [(host, port, "--port or PORT")]
+    if with_smtp:
+        ports.append((settings.DIGITALPOST_GATEWAY_HOST, settings.DIGITALPOST_GATEWAY_PORT, "DIGITALPOST_GATEWAY_PORT"))
+    if demo_mailserver:
+        ports.append(("127.0.0.1", settings.DIGITALPOST_SMTP_RELAY_PORT, "DIGITALPOST_SMTP_RELAY_PORT"))
+    for busy_host, busy_port, setting in ports:
+        if not _port_free(busy_host, busy_port):
+            console.print(f"[red]Port {busy_port} on {busy_host} is already in use[/red] (another digitalpost "
+                          f"or another program?). Stop it, or move this hub with {setting}=<free port>.")
+            raise typer.Exit(1)
     # Links in alerts and notices point where this hub listens, unless configured otherwise.
     here = f"http://{host}:{port}"
     env = {"DIGITALPOST_PORTAL_URL": here, "DIGITALPOST_MAILBOX_URL": f"{here}/", **os.environ,
            "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
     if MULTIPROCESS_DIR not in env:  # every process counts into one folder, /metrics adds them up
         env.update(prepare_multiprocess_dir(Path(env.get("DIGITALPOST_VAR", "var")).resolve() / "metrics"))
-    web_env = {"DIGITALPOST_GROUP_COMMIT": "1", **env}
+    web_env = {**env, "DIGITALPOST_GROUP_COMMIT": os.environ.get("DIGITALPOST_GROUP_COMMIT", "1"),
+               "DIGITALPOST_WEB_THREADS": str(web_threads)}
     exe = Path(sys.executable).parent
-    children = [
-        subprocess.Popen(  # noqa: S603
-            [str(exe / "gunicorn"), "digitalpost.config.wsgi:application", "--bind", f"{host}:{port}",
-             "--workers", str(web_workers), "--worker-class", "gthread", "--threads", str(web_threads),
-             "--access-logfile", "-", "--log-level", "warning"],
-            env=web_env,
+    children = _Children()
+    try:
+        # granian reads headers on its event loop (a client slower than the header timeout is dropped) and our
+        # ASGI front reads bodies there too: a slow client never holds one of the request threads.
+        children.start(
+            [str(exe / "granian"), "--interface", "asginl", "digitalpost.config.asgi:application",
+             "--host", host, "--port", str(port), "--workers", str(web_workers), "--http", "1", "--no-ws",
+             "--http1-header-read-timeout", str(int(settings.DIGITALPOST_WEB_HEADER_SECONDS * 1000)),
+             "--access-log", "--log-level", "warning"],
+            web_env,
         )
-    ]
-    children += [
-        subprocess.Popen([str(exe / "digitalpost"), "worker", "--nice", "5"], env=env)  # noqa: S603
-        for _ in range(delivery_workers)
-    ]
-    # Notices, NemSMS and receipts pushed to senders, and mass sends, have workers of their own (mass sends at a
-    # lower priority), so deliveries, forwards and letters never wait behind them.
-    children.append(subprocess.Popen(  # noqa: S603
-        [str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS", "--nice", "5"], env=env))
-    children.append(subprocess.Popen(  # noqa: S603
-        [str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env=env))
-    if with_smtp:
-        children.append(subprocess.Popen([str(exe / "digitalpost"), "smtp"], env=env))  # noqa: S603
-    if with_scheduler:
-        children.append(subprocess.Popen([str(exe / "digitalpost"), "scheduler"], env=env))  # noqa: S603
-    children.append(subprocess.Popen([str(exe / "digitalpost"), "print", "run"], env=env))  # noqa: S603
-    if os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp:
-        children.append(subprocess.Popen([str(exe / "digitalpost"), "demo", "mailserver"], env=env))  # noqa: S603
-    console.print(f"[bold green]digitalpost is running at http://{host}:{port}/[/bold green]  (Ctrl-C stops it)")
-    _supervise(children)
+        for _ in range(delivery_workers):
+            children.start([str(exe / "digitalpost"), "worker", "--nice", "5"], env)
+        # Notices, NemSMS and receipts pushed to senders, and mass sends, have workers of their own (mass sends at
+        # a lower priority), so deliveries, forwards and letters never wait behind them.
+        children.start([str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS", "--nice", "5"],
+                       env)
+        children.start([str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env)
+        if with_smtp:
+            children.start([str(exe / "digitalpost"), "smtp"], env)
+        if with_scheduler:
+            children.start([str(exe / "digitalpost"), "scheduler"], env)
+        children.start([str(exe / "digitalpost"), "print", "run"], env)
+        if demo_mailserver:
+            children.start([str(exe / "digitalpost"), "demo", "mailserver"], env)
+        console.print(f"[bold green]digitalpost is running at http://{host}:{port}/[/bold green]  (Ctrl-C stops it)")
+        children.supervise()
+    finally:
+        children.stop_all()
+    raise typer.Exit(children.exit_code)
 
 
-def _supervise(children: list[subprocess.Popen[bytes]]) -> None:
-    """Wait until a child exits or we are asked to stop, then stop every child."""
-    stopping = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopping.set())
-    while not stopping.is_set() and all(child.poll() is None for child in children):
-        stopping.wait(0.5)
-    for child in children:
-        if child.poll() is None:
-            child.terminate()
-    deadline = time.monotonic() + 10
-    for child in children:
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind: TIME_WAIT is free
         try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            child.kill()
-    failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, None)]
-    raise typer.Exit(1 if failed and not stopping.is_set() else 0)
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class _Children:
+    """The processes `digitalpost run` started, each the leader of its own process group, so stopping one stops
+    the processes it started in turn (granian's workers) even if it dies first."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.stopping = threading.Event()
+        self.exit_code = 0
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+
+    def start(self, argv: list[str], env: dict[str, str]) -> None:
+        self.procs.append(subprocess.Popen(argv, env=env, start_new_session=True,  # noqa: S603
+                                           preexec_fn=_stop_with_parent))
+
+    def supervise(self) -> None:
+        """Wait until a child exits or we are asked to stop."""
+        while not self.stopping.is_set() and all(child.poll() is None for child in self.procs):
+            self.stopping.wait(0.5)
+        failed = [c for c in self.procs if c.poll() not in (None, 0, -signal.SIGTERM)]
+        if failed and not self.stopping.is_set():
+            self.exit_code = 1
+
+    def stop_all(self) -> None:
+        """SIGTERM to every child's group, SIGKILL to the groups still there after 10 s."""
+        for child in self.procs:
+            _signal_group(child.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in self.procs:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        for child in self.procs:
+            _signal_group(child.pid, signal.SIGKILL)  # the group: stragglers a child left behind go too
+            child.wait()
+
+
+def _stop_with_parent() -> None:
+    """In the child before exec: SIGTERM when `digitalpost run` dies, even by SIGKILL (Linux prctl)."""
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+# Looked up once in the parent: the child between fork and exec only calls it.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", lambda *_: 0)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
 
 
 @app.command()

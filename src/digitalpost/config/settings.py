@@ -149,9 +149,24 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"
 
-# A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads the body itself.
-DATA_UPLOAD_MAX_MEMORY_SIZE = None
+# Request bodies, per route (docs/deploy.md, "Security limits"). Forms to the pages: at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE (files of a multipart upload are streamed to disk by Django and count against
+# DIGITALPOST_MAX_UPLOAD_BYTES instead). A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DIGITALPOST_MAX_FORM_BYTES", 2 * 1024 * 1024))
+DIGITALPOST_MAX_UPLOAD_BYTES = int(os.environ.get("DIGITALPOST_MAX_UPLOAD_BYTES", 101 * 1024 * 1024))
 DIGITALPOST_MAX_MEMO_BYTES = int(os.environ.get("DIGITALPOST_MAX_MEMO_BYTES", 99_500_000))
+# MeMos from this size on are "large": at most LARGE_MEMOS_PER_SENDER of one sender system are parsed at once
+# (per host); one more is answered 429 submissions.too.many with Retry-After.
+DIGITALPOST_LARGE_MEMO_BYTES = int(os.environ.get("DIGITALPOST_LARGE_MEMO_BYTES", 8 * 1024 * 1024))
+DIGITALPOST_LARGE_MEMOS_PER_SENDER = int(os.environ.get("DIGITALPOST_LARGE_MEMOS_PER_SENDER", 2))
+DIGITALPOST_MAX_ARCHIVE_BYTES = int(os.environ.get("DIGITALPOST_MAX_ARCHIVE_BYTES", 8 * 1024**3))
+DIGITALPOST_MAX_API_BYTES = int(os.environ.get("DIGITALPOST_MAX_API_BYTES", 64 * 1024 * 1024))
+# The web server (granian, `digitalpost run`): request threads per process, how long a client may take to send
+# its headers, and the slowest body accepted (bytes/s on average after the grace).
+DIGITALPOST_WEB_THREADS = int(os.environ.get("DIGITALPOST_WEB_THREADS", 8))
+DIGITALPOST_WEB_HEADER_SECONDS = float(os.environ.get("DIGITALPOST_WEB_HEADER_SECONDS", 10))
+DIGITALPOST_WEB_BODY_GRACE_SECONDS = float(os.environ.get("DIGITALPOST_WEB_BODY_GRACE_SECONDS", 10))
+DIGITALPOST_WEB_MIN_UPLOAD_RATE = int(os.environ.get("DIGITALPOST_WEB_MIN_UPLOAD_RATE", 32 * 1024))
 # Mass sends (docs/mass-sends.md): largest item of an archive (larger ones are refused with memo.too.large,
 # unread), bytes read from the request per step, items recorded per progress commit, and after how long
 # without progress a RUNNING mass send is reported as INTERRUPTED (its process died: send the archive again).
@@ -184,6 +199,11 @@ DIGITALPOST_SMTP_RELAY_PORT = int(os.environ.get("DIGITALPOST_SMTP_RELAY_PORT", 
 DIGITALPOST_SMTP_REQUIRE_TLS = os.environ.get("DIGITALPOST_SMTP_REQUIRE_TLS", "0") == "1"
 DIGITALPOST_GATEWAY_HOST = os.environ.get("DIGITALPOST_GATEWAY_HOST", "127.0.0.1")
 DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
+# Gateway limits (docs/deploy.md): seconds without a command (or to send DATA), seconds a session may last in all,
+# and sessions open at once; each is answered with 421 before the connection is closed.
+DIGITALPOST_GATEWAY_IDLE_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_IDLE_SECONDS", 300))
+DIGITALPOST_GATEWAY_SESSION_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_SESSION_SECONDS", 1800))
+DIGITALPOST_GATEWAY_MAX_SESSIONS = int(os.environ.get("DIGITALPOST_GATEWAY_MAX_SESSIONS", 100))
 # Demo only: where the demo mail server stores the notices e-mailed to citizens and companies.
 DIGITALPOST_NOTIFICATION_MAILDIR = Path(os.environ.get("DIGITALPOST_NOTIFICATION_MAILDIR", VAR_DIR / "notifications"))
 # Notices to citizens and companies (docs/notifications.md): the e-mail "new Digital Post from <authority>" links

@@ -77,6 +77,11 @@ class ErrorCode(StrEnum):
     CONTACT_ID_INVALID = "contact.id.invalid"
     LOOKUP_TOO_MANY = "lookup.too.many"
     REQUEST_INVALID = "request.invalid"
+    REQUEST_TOO_LARGE = "request.too.large"
+    REQUEST_TOO_SLOW = "request.too.slow"
+    SUBMISSIONS_TOO_MANY = "submissions.too.many"
+    SESSIONS_TOO_MANY = "sessions.too.many"
+    SESSION_TOO_LONG = "session.too.long"
     INTERNAL_ERROR = "internal.error"
     # Administration: organisations, roles and set-up (portal and admin API).
     ORGANISATION_NOT_FOUND = "organisation.not.found"
@@ -380,6 +385,31 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.LOOKUP_TOO_MANY: _invalid("Look up at most 1000 contacts in one request."),
     ErrorCode.REQUEST_INVALID: _invalid("The request is not valid. The detail names the field to fix."),
+    ErrorCode.REQUEST_TOO_LARGE: ErrorSpec(
+        Outcome.INVALID, 413, "5.3.4",
+        "The request body is larger than this address accepts, so it was not read. Send forms and uploads "
+        "within the limits in docs/deploy.md (large documents through the MeMo API).",
+    ),
+    ErrorCode.REQUEST_TOO_SLOW: ErrorSpec(
+        Outcome.INVALID, 408, "4.4.2",
+        "The request body arrived too slowly and the connection was closed. Send it again over a faster "
+        "connection.",
+    ),
+    ErrorCode.SUBMISSIONS_TOO_MANY: ErrorSpec(
+        Outcome.NOT_ALLOWED, 429, "4.7.0",
+        "This sender system already has as many large messages being received as the hub takes at once. "
+        "Wait for an answer to one of them (see Retry-After) and send this one again.",
+    ),
+    ErrorCode.SESSIONS_TOO_MANY: ErrorSpec(
+        Outcome.NOT_ALLOWED, 421, "4.7.0",
+        "The mail gateway has as many connections open as it takes at once. Try again in a few minutes; "
+        "your mail server does this by itself.",
+    ),
+    ErrorCode.SESSION_TOO_LONG: ErrorSpec(
+        Outcome.NOT_ALLOWED, 421, "4.4.2",
+        "The SMTP session was idle too long or lasted longer than allowed, and was closed. Your mail server "
+        "sends the mail again by itself.",
+    ),
     ErrorCode.INTERNAL_ERROR: ErrorSpec(
         Outcome.INTERNAL, 500, "4.3.0",
         "Something went wrong on our side. Nothing was accepted; try again later.",
@@ -574,6 +604,14 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
 # mail programs, where staff may read either language), and for the sign-in refusals a citizen reads on the
 # mailbox's refusal page. Other pages use Django's translations instead.
 DANISH: dict[ErrorCode, str] = {
+    ErrorCode.SESSIONS_TOO_MANY: (
+        "Mailgatewayen har så mange forbindelser åbne, som den tager ad gangen. Prøv igen om nogle minutter; "
+        "jeres mailserver gør det selv."
+    ),
+    ErrorCode.SESSION_TOO_LONG: (
+        "SMTP-sessionen var inaktiv for længe eller varede længere end tilladt og blev lukket. Jeres mailserver "
+        "sender mailen igen af sig selv."
+    ),
     ErrorCode.THREAD_MISSING: (
         "Svaret mangler dialogtråden. Svar på den meddelelse, I modtog, og behold vedhæftningen "
         "dkaldialogtraad.xml (og [DP:…] i emnefeltet); skriv ikke en ny mail."

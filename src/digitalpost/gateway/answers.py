@@ -8,7 +8,7 @@ reply), all 7-bit so every mail server passes it into its bounce unchanged. Not 
 from __future__ import annotations
 
 from digitalpost.conversations.services.receive import ReceiveOutcome
-from digitalpost.core.errors import CATALOGUE, DANISH
+from digitalpost.core.errors import CATALOGUE, DANISH, ErrorCode
 
 # RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with its code and CRLF.
 MAX_TEXT = 480
@@ -24,6 +24,16 @@ def smtp_answer(outcome: ReceiveOutcome) -> str:
     if danish is None:
         return f"554 {spec.smtp} {english}"
     return f"554-{spec.smtp} {english}\r\n554 {spec.smtp} Dansk: {_smtp_line(danish)}"
+
+
+def smtp_refusal(code: ErrorCode, *, status: int) -> str:
+    """A refusal outside DATA (421 closing the session, 552 at MAIL), in both languages where we have Danish."""
+    spec = CATALOGUE[code]
+    english = _smtp_line(f"{code}: {spec.text}")
+    danish = DANISH.get(code)
+    if danish is None:
+        return f"{status} {spec.smtp} {english}"
+    return f"{status}-{spec.smtp} {english}\r\n{status} {spec.smtp} Dansk: {_smtp_line(danish)}"
 
 
 def _smtp_line(text: str) -> str:

@@ -20,6 +20,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
 from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.hub.metrics import REFUSALS
+from digitalpost.hub.slots import slot
 from digitalpost.messages.services.ingest import MemoRefused, accept_memo
 
 router = Router(tags=["memos"])
@@ -50,13 +51,15 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
 @router.post(
     "/memos",
     response={200: ReceiptOut, 201: ReceiptOut, 400: ReceiptOut, 401: ProblemOut, 403: ReceiptOut,
-              409: ReceiptOut, 413: ReceiptOut, 415: ProblemOut},
+              409: ReceiptOut, 413: ReceiptOut, 415: ProblemOut, 429: ReceiptOut},
     summary="Send one MeMo, or a mass send (an LZMA-compressed tar of MeMos)",
     description=(
         "The body is one MeMo 1.1 or 1.2 message (`application/xml`). 201 with receiptStatus RECEIVED when "
         "accepted; 200 with the original receipt when the same messageUUID is sent again with identical "
         "bytes; 409 `memo.uuid.conflict` when the bytes differ; 400 INVALID or 403 NOT_ALLOWED with an "
-        "errorCode otherwise. KombiPost: `kombi=automatic` (digital where registered, a printed letter where "
+        "errorCode otherwise; 429 `submissions.too.many` (with Retry-After) when a large MeMo arrives while the "
+        "sender system already has as many large MeMos being received as the hub takes at once. "
+        "KombiPost: `kombi=automatic` (digital where registered, a printed letter where "
         "exempt), `digital` (refuse exempt recipients) or `print` (always a letter); without it the sender "
         "system's default applies. The receipt's `channel` says which was used.\n\n"
         "**Mass send**: with `application/x-lzma` the body is a tar of MeMo files compressed with LZMA (the "
@@ -94,8 +97,23 @@ def submit_memo(
         query_uuid = uuid.UUID(memo_message_uuid) if memo_message_uuid else None
     except ValueError:
         return refusal_receipt(MemoRefused(ErrorCode.MEMO_UUID_MISMATCH, f"not a UUID: {memo_message_uuid!r}"))
+    if declared < settings.DIGITALPOST_LARGE_MEMO_BYTES:
+        return _accept(request, query_uuid, kombi)
+    # A large MeMo costs a multiple of its size while it is parsed: a few at once per sender system (on this host),
+    # the rest are asked to come back, instead of the hub running out of memory.
+    with slot(settings.VAR_DIR / "slots", f"large-memo-{request.auth.pk}",
+              settings.DIGITALPOST_LARGE_MEMOS_PER_SENDER) as held:
+        if not held:
+            response = refusal_receipt(MemoRefused(ErrorCode.SUBMISSIONS_TOO_MANY, f"{declared} bytes"))
+            response["Retry-After"] = "10"
+            return response
+        return _accept(request, query_uuid, kombi)
+
+
+def _accept(request: SystemRequest, query_uuid: uuid.UUID | None, kombi: Kombi | None) -> JsonResponse:
     try:
-        outcome = accept_memo(system=request.auth, body=request.body, query_uuid=query_uuid, kombi=kombi)
+        # request.read(), not request.body: DATA_UPLOAD_MAX_MEMORY_SIZE caps forms; a MeMo's cap was checked above.
+        outcome = accept_memo(system=request.auth, body=request.read(), query_uuid=query_uuid, kombi=kombi)
     except MemoRefused as exc:
         return refusal_receipt(exc)
     body = ReceiptOut.of(outcome.receipt).model_dump(mode="json")

@@ -122,6 +122,12 @@ def _registered_certificates() -> list[smime.Certificate]:
 def _parsed_certificate(pem: str) -> smime.Certificate:
     # Parsed once per process: the list is read for every reply, and certificates change rarely.
     return smime.load_certificate(pem.encode())
+def refuse_unread_mail(code: ErrorCode, detail: str, *, envelope_from: str = "") -> ReceiveOutcome:
+    """A mail the gateway refused before holding all of it (too large; not encrypted, as its header says):
+    recorded for the doctor like every other refusal."""
+    refusal = DigitalPostError(code, detail)
+    _record_refusal(refusal, thread=None, signer=None, signed_by=None, envelope_from=envelope_from)
+    return ReceiveOutcome(code=code, detail=detail)
 
 
 def _registered_signers(cert: smime.Certificate) -> list[_Signer]:
