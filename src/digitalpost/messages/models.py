@@ -164,6 +164,11 @@ class RefusedReply(models.Model):
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.PROTECT, related_name="refusals")
     sender_address = models.CharField(max_length=320, blank=True)
     signer_subject = models.CharField(max_length=500, blank=True)
+    # How the refused reply came: "secure-mail" (the gateway) or "rest" (POST /apis/v1/memos with ReplyData);
+    # a REST refusal names the calling sender system, which its token proved.
+    channel = models.CharField(max_length=16, default="secure-mail")
+    sender_system = models.ForeignKey(SenderSystem, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
     received_at = models.DateTimeField()
 
     class Meta:

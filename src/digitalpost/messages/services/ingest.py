@@ -82,13 +82,7 @@ def accept_memo(
     if query_uuid is None and (replay := _replay(authority, message_uuid, digest)):
         return replay
 
-    problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
-    if problems:
-        first = problems[0]
-        raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=header.message_uuid,
-                          problems=tuple(problems))
-    addressee, to_authority = _check_parties(authority, message)
-    channel = _channel(message, addressee, kombi or Kombi(system.default_kombi))
+    addressee, to_authority, channel = check_submission(system, message, kombi)
 
     # Small messages ride in the row and reach the blob store through the worker (one fsync per batch
     # instead of one per file); large ones go to the blob store now. Documents are stored by the worker.
@@ -109,6 +103,33 @@ def accept_memo(
         if replay is None:
             raise
         return replay
+
+
+def check_submission(
+    system: SenderSystem, message: memo.Message, kombi: Kombi | None
+) -> tuple[Addressee, bool, Channel]:
+    """The service rules, who may write to whom, and digital or print: what every MeMo from `system` must pass.
+
+    Returns the addressee, whether it is an authority as a company, and the channel; raises MemoRefused. A REST
+    reply filed in a conversation (conversations.services.rest_replies) passes the same checks.
+    """
+    problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
+    if problems:
+        first = problems[0]
+        raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=message.header.message_uuid,
+                          problems=tuple(problems))
+    addressee, to_authority = _check_parties(system.authority, message)
+    return addressee, to_authority, _channel(message, addressee, kombi or Kombi(system.default_kombi))
+
+
+def parse_submission(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
+    """The MeMo in `body` (its messageUUID equal to `query_uuid` when given), or MemoRefused."""
+    return _parse(body, query_uuid)
+
+
+def find_replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
+    """The earlier acceptance of the same messageUUID with the same bytes; MemoRefused when the bytes differ."""
+    return _replay(authority, message_uuid, digest)
 
 
 def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
@@ -193,7 +214,8 @@ def _channel(message: memo.Message, addressee: Addressee, kombi: Kombi) -> Chann
     return channel
 
 
-def _delivery_time(message: memo.Message) -> datetime | None:
+def delivery_time(message: memo.Message) -> datetime | None:
+    """When the message may be delivered (doNotDeliverUntilDate, midnight in Copenhagen); None: at once."""
     day = message.header.do_not_deliver_until_date
     if day is None:
         return None
@@ -234,7 +256,7 @@ def _record(
     receipt = Receipt.objects.create(
         message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
     )
-    run_after = _delivery_time(message)
+    run_after = delivery_time(message)
     if run_after is not None and run_after > now:
         append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
     if channel is Channel.PRINT:
