@@ -218,7 +218,8 @@ def _rest_reply_in_annas_conversation(token: str, anna: Contact, mailbox_id: str
 
     system = get_sender_system_by_token(token)
     assert system is not None
-    thread = Thread.objects.filter(party=anna, authority_mailbox_id=mailbox_id, subject=ANNA_INQUIRY_SUBJECT).first()
+    thread = Thread.objects.filter(party=anna, authority_mailbox_id=uuid.UUID(mailbox_id),
+                                   subject=ANNA_INQUIRY_SUBJECT).first()
     if thread is None:
         mailbox = AuthorityMailbox.objects.get(pk=mailbox_id)
         thread = send_inquiry(party=anna, mailbox=mailbox, inquiry=Inquiry(
