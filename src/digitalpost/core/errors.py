@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     REPLY_RECIPIENT_MISMATCH = "reply.recipient.mismatch"
     REPLY_SENDER_NOT_ALLOWED = "reply.sender.not.allowed"
     REPLY_THREAD_INVALID = "reply.thread.invalid"
+    LETTER_ANSWER_NOT_ALLOWED = "letter.answer.not.allowed"
     # Inquiries written by citizens and companies to an authority mailbox.
     MAILBOX_NOT_FOUND = "mailbox.not.found"
     MAILBOX_CLOSED = "mailbox.closed"
@@ -255,6 +256,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "The reply's ReplyData names its conversation in a way the hub cannot use: the dialogtraad was changed "
         "or not issued by the hub, or the ReplyData name two different conversations. Copy the ReplyData of "
         "the one inquiry you answer exactly as your receiver system got it."
+    ),
+    ErrorCode.LETTER_ANSWER_NOT_ALLOWED: _not_allowed(
+        "This letter cannot be answered here: the sender did not ask for an answer (MeMo reply), the deadline "
+        "(replyByDateTime) has passed, or it is already part of a conversation (write there). Write to the "
+        "authority's mailbox instead."
     ),
     ErrorCode.MAILBOX_CLOSED: _not_allowed(
         "This mailbox does not take new inquiries. Choose another mailbox of the authority or contact it by phone."

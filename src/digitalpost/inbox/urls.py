@@ -9,6 +9,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("post/", views.inbox, name="inbox"),
     path("post/<uuid:message_id>/", views.message, name="message"),
+    path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
     path("post/<uuid:message_id>/documents/<int:position>/", views.document, name="document"),
     path("post/threads/", views.threads, name="threads"),
     path("post/threads/<uuid:thread_id>/", views.thread, name="thread"),

@@ -89,6 +89,11 @@ class Message(models.Model):
     accepted_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A letter the party may answer (MeMo `reply`): the mailbox the answer goes to (the contact point the MeMo
+    # named, else the authority's standard mailbox) and the deadline (`replyByDateTime`). Empty: no answer.
+    answer_mailbox = models.ForeignKey(AuthorityMailbox, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    answer_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
