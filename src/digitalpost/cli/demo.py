@@ -69,6 +69,10 @@ ANNA_INQUIRY_SUBJECT = "Beboerlicens til parkering"
 ANNA_INQUIRY_TEXT = "Hej\n\nJeg er flyttet til Algade 3. Kan jeg få en beboerlicens til parkering?\n\nAnna"
 REST_REPLY_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b04"
 CASE_SYSTEM_REFERENCE = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b05"  # the case system's own message, unknown to the hub
+# A letter Anna can answer in the web mailbox (MeMo reply, a deadline, Borgerservice as the answer mailbox).
+ANSWERABLE_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b06"
+ANSWERABLE_LETTER_TEXT = ("Kære Anna\n\nVi overvejer at give din nabo tilladelse til en carport i skel. Har du "
+                          "bemærkninger, så svar på dette brev med knappen Besvar inden fristen.\n\nNordby Kommune")
 REST_REPLY_TEXT = ("Kære Anna\n\nDin beboerlicens er oprettet og gælder fra i morgen.\n\n"
                    "Venlig hilsen\nNordby Kommune, Borgerservice")
 PAPER_LETTER_TEXT = (
@@ -244,6 +248,25 @@ def _rest_reply_in_annas_conversation(token: str, anna: Contact, mailbox_id: str
     return path
 
 
+def _answerable_letter(token: str, anna: Contact, mailbox_id: str) -> None:
+    """A hearing letter with MeMo `reply`, a deadline and Borgerservice as contact point: Anna sees "Besvar"."""
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    letter = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+        label="Partshøring: carport i skel", files=[("brev.txt", "text/plain", ANSWERABLE_LETTER_TEXT.encode())],
+        message_uuid=ANSWERABLE_LETTER_UUID, created=datetime(2026, 1, 6, 9, 0, tzinfo=UTC),
+    )
+    sender = replace(letter.header.sender, contact_point=memo.ContactPoint(contact_point_id=mailbox_id,
+                                                                           label=DEMO_MAILBOX))
+    # The deadline is fixed far ahead so that loading again sends the same bytes (a replay, not a conflict).
+    header = replace(letter.header, sender=sender, reply=True,
+                     reply_by_date_time=datetime(2036, 1, 6, 12, 0, tzinfo=UTC))
+    accept_memo(system=system, body=memo.build(replace(letter, header=header)))
+
+
 def _ensure_technical_contact(authority: Authority) -> None:
     """Nordby is the well-kept demo organisation: the doctor finds nothing to say about its upkeep."""
     if not authority.technical_contact_email:
@@ -356,6 +379,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     broken = _ensure_broken_organisation()
     portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
     rest_reply = _rest_reply_in_annas_conversation(token, citizens[0], securemail["mailbox_id"])
+    _answerable_letter(token, citizens[0], securemail["mailbox_id"])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -384,6 +408,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "sample_memo": str(sample),
         "rest_reply": {"memo": _relative(rest_reply), "message_uuid": REST_REPLY_UUID,
                        "conversation": ANNA_INQUIRY_SUBJECT},
+        "answerable_letter": ANSWERABLE_LETTER_UUID,
         "securemail": securemail,
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
@@ -426,5 +451,7 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     reply = demo["rest_reply"]
     console.print(f"  REST reply:       Anna's conversation \"{reply['conversation']}\" was answered over REST with "
                   f"the inquiry's ReplyData copied: {reply['memo']} (docs/replies.md)")
+    console.print("  Answer a letter:  Anna's letter \"Partshøring: carport i skel\" has a Besvar/Answer button "
+                  "(MeMo reply); her answer goes to Borgerservice")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)
