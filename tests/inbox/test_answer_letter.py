@@ -144,3 +144,26 @@ def test_another_citizen_cannot_answer_annas_letter(cast, boxes, drain):
     letter = send_letter(cast, drain)
     assert signed_in(cast.bent).post(f"/post/{letter.pk}/answer/", {"text": "Hej"}).status_code == 404
     assert Message.objects.filter(direction=Message.Direction.TO_AUTHORITY).count() == 0
+
+
+def test_a_caseworker_answers_again_in_the_portal_and_anna_sees_it_in_the_conversation(cast, drain):
+    from cast import build_staff
+
+    staff = build_staff(cast)  # niels is caseworker of Nordby's Borgerservice
+    letter = send_letter(cast, drain, contact_point=str(staff.nordby_borgerservice.pk))
+    anna = signed_in(cast.anna)
+    assert anna.post(f"/post/{letter.pk}/answer/", {"text": "Hvornår?"}).status_code == 302
+    letter.refresh_from_db()
+
+    portal = staff.client(staff.niels)
+    page = portal.get(f"/portal/{cast.nordby.authority.cvr}/inquiries/{letter.thread_id}/")
+    assert page.status_code == 200
+    assert "Hvornår?" in page.content.decode()
+    answered = portal.post(f"/portal/{cast.nordby.authority.cvr}/inquiries/{letter.thread_id}/",
+                           {"text": "På mandag."})
+    assert answered.status_code == 302
+    assert drain() >= 1
+    reply = Message.objects.get(thread=letter.thread, direction=Message.Direction.TO_PARTY, sender_system__isnull=False,
+                                label__startswith="SV:")
+    assert reply.state == Message.State.DELIVERED
+    assert f'data-message="{reply.pk}"' in anna.get(f"/post/threads/{letter.thread_id}/").content.decode()
