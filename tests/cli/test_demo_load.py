@@ -44,7 +44,9 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     count = Message.objects.count()
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
-    assert Message.objects.count() == count == 3  # two welcome letters to Anna, one paper letter to Bent
+    # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
+    # Anna can answer.
+    assert Message.objects.count() == count == 6
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -55,7 +57,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 3
+    assert Message.objects.count() == 6
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
@@ -155,3 +157,30 @@ def test_the_well_kept_demo_organisation_gives_the_doctor_nothing_to_say(db, set
     demo = load_demo(base_url="http://127.0.0.1:8000")
     nordby = Authority.objects.get(cvr=demo["authority_cvr"])
     assert [(f.code, f.subject_name) for f in list_open_findings(nordby)] == []
+
+
+def test_the_demo_answers_annas_inquiry_over_rest_in_her_conversation(db, settings, tmp_path, client, drain):
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    load_demo(base_url="http://127.0.0.1:8000")  # twice: the answer is replayed, not sent again
+    reply = Message.objects.get(message_uuid=demo["rest_reply"]["message_uuid"])
+    assert reply.thread is not None
+    assert reply.thread.party.number == demo["citizens"]["registered"]
+    assert reply.events.get(kind="MESSAGE_RECEIVED").data["channel"] == "rest"
+    # The file in demo.json is the answer as posted: sending it again over the API replays its receipt.
+    body = (tmp_path / "demo-reply.xml").read_bytes()
+    again = client.post(f"/apis/v1/memos?memo-message-uuid={reply.message_uuid}", data=body,
+                        content_type="application/xml", HTTP_AUTHORIZATION=f"Bearer {demo['sender_token']}")
+    assert (again.status_code, again.json()["threaded"], again.json()["messageId"]) == (200, True, str(reply.pk))
+
+
+def test_the_demo_has_a_letter_anna_can_answer_in_borgerservice(db, settings, tmp_path, drain):
+    from digitalpost.conversations.services.inquiries import may_answer_letter
+
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    drain()
+    letter = Message.objects.get(message_uuid=demo["answerable_letter"])
+    assert letter.answer_mailbox_id is not None
+    assert str(letter.answer_mailbox_id) == demo["securemail"]["mailbox_id"]
+    assert may_answer_letter(letter)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.conversations.services.receive import receive_secure_mail
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.findings import Finding, Severity, SubjectKind
@@ -18,6 +19,7 @@ from digitalpost.doctor.checks.refused_replies import refused_replies
 from digitalpost.doctor.checks.snapshot import OrgSnapshot, RefusalGroup, SecureAddressInfo, SenderSystemInfo
 from digitalpost.doctor.services import examine
 from digitalpost.messages.models import RefusedReply
+from digitalpost.protocols import memo
 from helpers.doctor_world import HealthyOrg, findings_of
 from helpers.secure_mail import hub_on, plain_entity, protect, untagged_envelope
 from helpers.secure_mail_pki import NORDBY_ADDRESS
@@ -61,6 +63,22 @@ def test_replies_without_the_dialog_thread_are_a_warning_on_the_standard_sender_
     assert finding.facts["count"] == 2
     assert finding.facts["code"] == "thread.missing"
     assert "2 replies from Nordby sikker post" in finding.why
+
+
+def test_refused_rest_replies_are_counted_on_the_sender_system_whose_token_sent_them(healthy: HealthyOrg, cast):
+    """A case system answers Anna's conversation, but addresses the answer to Bent: refused, and counted."""
+    inquiry = send_inquiry(party=cast.anna, mailbox=healthy.mailbox, inquiry=Inquiry(subject="Mit pas", text="Hej"))
+    for _ in range(2):
+        letter = cast.nordby.memo(cast.bent)
+        letter = replace(letter, header=replace(letter.header, reply_data=(
+            memo.ReplyData(message_uuid=str(inquiry.message_uuid)),)))
+        assert cast.nordby.submit(letter).json()["errorCode"] == "reply.recipient.mismatch"
+
+    (finding,) = refused(findings_of(healthy))
+    assert (finding.code, finding.severity) == ("reply.refused.other", Severity.WARNING)
+    assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.rest_sender.pk))
+    assert (finding.facts["count"], finding.facts["code"]) == (2, "reply.recipient.mismatch")
+    assert "2 replies from Nordby fjernprint" in finding.why
 
 
 def test_replies_signed_with_an_unregistered_certificate_are_critical_for_the_address_they_came_from(

@@ -11,6 +11,7 @@ import base64
 import json
 import secrets
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,17 @@ DEMO_MAILBOX = "Borgerservice"
 WELCOME_UUIDS = ["6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b01", "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b02"]
 # Bent is exempt: his letter goes to print (the workers render it, the print loop puts it in the spool).
 PAPER_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b03"
+# Anna's inquiry to Borgerservice and the case system's answer over REST, filed in her conversation.
+ANNA_INQUIRY_SUBJECT = "Beboerlicens til parkering"
+ANNA_INQUIRY_TEXT = "Hej\n\nJeg er flyttet til Algade 3. Kan jeg få en beboerlicens til parkering?\n\nAnna"
+REST_REPLY_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b04"
+CASE_SYSTEM_REFERENCE = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b05"  # the case system's own message, unknown to the hub
+# A letter Anna can answer in the web mailbox (MeMo reply, a deadline, Borgerservice as the answer mailbox).
+ANSWERABLE_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b06"
+ANSWERABLE_LETTER_TEXT = ("Kære Anna\n\nVi overvejer at give din nabo tilladelse til en carport i skel. Har du "
+                          "bemærkninger, så svar på dette brev med knappen Besvar inden fristen.\n\nNordby Kommune")
+REST_REPLY_TEXT = ("Kære Anna\n\nDin beboerlicens er oprettet og gælder fra i morgen.\n\n"
+                   "Venlig hilsen\nNordby Kommune, Borgerservice")
 PAPER_LETTER_TEXT = (
     "Kære Bent Bertelsen\n\n"
     "Nordby Kommune har behandlet din ansøgning om boligstøtte og bevilger 1.850 kr. om måneden fra 1. februar "
@@ -196,6 +208,66 @@ def _ensure_secure_mail(authority: Authority) -> dict[str, Any]:
         "mailbox_id": str(mailbox.pk),
         "authority_maildir": _relative(settings.DIGITALPOST_AUTHORITY_MAILDIR),
     }
+
+
+def _rest_reply_in_annas_conversation(token: str, anna: Contact, mailbox_id: str) -> Path:
+    """Anna writes to Borgerservice; the case system answers over REST with the inquiry's ReplyData copied.
+
+    The answer is what a pull or push receiver system would post back (docs/replies.md): it goes through the same
+    service as POST /apis/v1/memos and is filed in Anna's conversation. Loading again replays it. Returns the
+    answer's file, for trying the API by hand.
+    """
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
+    from digitalpost.conversations.services.rest_replies import submit_memo
+    from digitalpost.conversations.tokens import REPLY_DATA_LABEL, thread_token
+    from digitalpost.messages.models import Message, Thread
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    thread = Thread.objects.filter(party=anna, authority_mailbox_id=uuid.UUID(mailbox_id),
+                                   subject=ANNA_INQUIRY_SUBJECT).first()
+    if thread is None:
+        mailbox = AuthorityMailbox.objects.get(pk=mailbox_id)
+        thread = send_inquiry(party=anna, mailbox=mailbox, inquiry=Inquiry(
+            subject=ANNA_INQUIRY_SUBJECT, text=ANNA_INQUIRY_TEXT, topic="Parkering")).thread
+        assert thread is not None
+    inquiry = Message.objects.filter(thread=thread, direction=Message.Direction.TO_AUTHORITY).order_by(
+        "accepted_at").first()
+    assert inquiry is not None
+    letter = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+        label=f"SV: {ANNA_INQUIRY_SUBJECT}", files=[("svar.txt", "text/plain", REST_REPLY_TEXT.encode())],
+        message_uuid=REST_REPLY_UUID, created=datetime(2026, 1, 6, 10, 0, tzinfo=UTC),
+    )
+    copied = memo.ReplyData(message_uuid=str(inquiry.message_uuid), additional_reply_data=(
+        memo.AdditionalReplyData(label=REPLY_DATA_LABEL, value=thread_token(thread)),))
+    own = memo.ReplyData(message_uuid=CASE_SYSTEM_REFERENCE, case_id="SAG-2026-0117")  # the case system's own
+    body = memo.build(replace(letter, header=replace(letter.header, reply_data=(copied, own))))
+    submitted = submit_memo(system=system, body=body, query_uuid=uuid.UUID(REST_REPLY_UUID))
+    assert submitted.threaded, "the demo's REST reply must land in Anna's conversation"
+    path = settings.VAR_DIR / "demo-reply.xml"
+    path.write_bytes(body)
+    return path
+
+
+def _answerable_letter(token: str, anna: Contact, mailbox_id: str) -> None:
+    """A hearing letter with MeMo `reply`, a deadline and Borgerservice as contact point: Anna sees "Besvar"."""
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    letter = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+        label="Partshøring: carport i skel", files=[("brev.txt", "text/plain", ANSWERABLE_LETTER_TEXT.encode())],
+        message_uuid=ANSWERABLE_LETTER_UUID, created=datetime(2026, 1, 6, 9, 0, tzinfo=UTC),
+    )
+    sender = replace(letter.header.sender, contact_point=memo.ContactPoint(contact_point_id=mailbox_id,
+                                                                           label=DEMO_MAILBOX))
+    # The deadline is fixed far ahead so that loading again sends the same bytes (a replay, not a conflict).
+    header = replace(letter.header, sender=sender, reply=True,
+                     reply_by_date_time=datetime(2036, 1, 6, 12, 0, tzinfo=UTC))
+    accept_memo(system=system, body=memo.build(replace(letter, header=header)))
 
 
 def _ensure_technical_contact(authority: Authority) -> None:
@@ -330,6 +402,8 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     _ensure_technical_contact(authority)
     broken = _ensure_broken_organisation()
     portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
+    rest_reply = _rest_reply_in_annas_conversation(token, citizens[0], securemail["mailbox_id"])
+    _answerable_letter(token, citizens[0], securemail["mailbox_id"])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -356,6 +430,9 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         },
         "company_cvr": company.number,
         "sample_memo": str(sample),
+        "rest_reply": {"memo": _relative(rest_reply), "message_uuid": REST_REPLY_UUID,
+                       "conversation": ANNA_INQUIRY_SUBJECT},
+        "answerable_letter": ANSWERABLE_LETTER_UUID,
         "securemail": securemail,
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
@@ -397,5 +474,10 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
                   "(the print loop of `make run` writes them every few minutes)")
     console.print(f"  E-mail notices:   Anna's notices ({ANNA_NOTIFICATION_EMAIL}) land in "
                   f"{demo['notification_maildir']}/ as .eml files")
+    reply = demo["rest_reply"]
+    console.print(f"  REST reply:       Anna's conversation \"{reply['conversation']}\" was answered over REST with "
+                  f"the inquiry's ReplyData copied: {reply['memo']} (docs/replies.md)")
+    console.print("  Answer a letter:  Anna's letter \"Partshøring: carport i skel\" has a Besvar/Answer button "
+                  "(MeMo reply); her answer goes to Borgerservice")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)

@@ -15,6 +15,9 @@ from digitalpost.hub.keys import thread_keyring
 from digitalpost.messages.models import Thread
 from digitalpost.protocols.threads import ReplyRule, ThreadRef, encode
 
+# The AdditionalReplyData label under which REST receivers get the token, and REST replies give it back.
+REPLY_DATA_LABEL = "dialogtraad"
+
 
 def issue_thread_token(
     *, thread_id: uuid.UUID, authority_cvr: str, mailbox_id: uuid.UUID, may_reply: bool, issued_at: datetime

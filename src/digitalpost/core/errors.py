@@ -37,6 +37,12 @@ class ErrorCode(StrEnum):
     MANDATORY_NOT_ALLOWED = "mandatory.not.allowed"
     LEGAL_NOTIFICATION_NOT_ALLOWED = "legal.notification.not.allowed"
     POLICY_NOT_ALLOWED = "policy.not.allowed"
+    # REST replies: a MeMo whose ReplyData names a conversation (docs/replies.md).
+    REPLY_REFERENCE_UNKNOWN = "reply.reference.unknown"
+    REPLY_RECIPIENT_MISMATCH = "reply.recipient.mismatch"
+    REPLY_SENDER_NOT_ALLOWED = "reply.sender.not.allowed"
+    REPLY_THREAD_INVALID = "reply.thread.invalid"
+    LETTER_ANSWER_NOT_ALLOWED = "letter.answer.not.allowed"
     # Inquiries written by citizens and companies to an authority mailbox.
     MAILBOX_NOT_FOUND = "mailbox.not.found"
     MAILBOX_CLOSED = "mailbox.closed"
@@ -142,6 +148,8 @@ class Outcome(StrEnum):
     UNAUTHORISED = "UNAUTHORISED"
     NOT_FOUND = "NOT_FOUND"
     INTERNAL = "INTERNAL"
+    # Not a refusal: the message was accepted, and the receipt tells the sender something it can act on.
+    WARNING = "WARNING"
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,32 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.MAILBOX_NOT_FOUND: ErrorSpec(
         Outcome.NOT_FOUND, 404, "5.1.1", "No such mailbox is open to you. Choose a mailbox from the list."
+    ),
+    ErrorCode.REPLY_REFERENCE_UNKNOWN: ErrorSpec(
+        Outcome.WARNING, 201, "2.0.0",
+        "Accepted as a new letter, not as a reply: no ReplyData of the MeMo names a conversation of your "
+        "organisation that the hub knows (case systems' own references are fine). To answer in a conversation, "
+        "copy the ReplyData of the inquiry exactly as your receiver system got it (messageUUID and the "
+        "dialogtraad).",
+    ),
+    ErrorCode.REPLY_RECIPIENT_MISMATCH: _not_allowed(
+        "The reply's Recipient is not the citizen or company of the conversation its ReplyData names. Send the "
+        "reply to the party who wrote (the inquiry's Sender), or leave out the ReplyData to write a new letter."
+    ),
+    ErrorCode.REPLY_SENDER_NOT_ALLOWED: _not_allowed(
+        "This sender system may not answer conversations: over REST, replies come from the organisation's "
+        "standard sender system or a REST sender system (a secure-mail system answers by secure mail). Send the "
+        "reply with the case system's own token, or mark the system as standard in Portal → Sender systems."
+    ),
+    ErrorCode.REPLY_THREAD_INVALID: _not_allowed(
+        "The reply's ReplyData names its conversation in a way the hub cannot use: the dialogtraad was changed "
+        "or not issued by the hub, or the ReplyData name two different conversations. Copy the ReplyData of "
+        "the one inquiry you answer exactly as your receiver system got it."
+    ),
+    ErrorCode.LETTER_ANSWER_NOT_ALLOWED: _not_allowed(
+        "This letter cannot be answered here: the sender did not ask for an answer (MeMo reply), the deadline "
+        "(replyByDateTime) has passed, or it is already part of a conversation (write there). Write to the "
+        "authority's mailbox instead."
     ),
     ErrorCode.MAILBOX_CLOSED: _not_allowed(
         "This mailbox does not take new inquiries. Choose another mailbox of the authority or contact it by phone."
@@ -624,6 +658,24 @@ DANISH: dict[ErrorCode, str] = {
         "Dialogtråden hører til en anden myndigheds samtale. Svar fra den myndighed, borgeren skrev til."
     ),
     ErrorCode.REPLY_NOT_ALLOWED: "Der kan ikke svares i denne samtale (meddelelsen sagde 'intet svar').",
+    ErrorCode.REPLY_REFERENCE_UNKNOWN: (
+        "Modtaget som et nyt brev, ikke som svar: ingen ReplyData i MeMo'en peger på en samtale hos jeres "
+        "organisation, som hubben kender. Kopier ReplyData fra henvendelsen præcis som jeres modtagersystem fik "
+        "den (messageUUID og dialogtraad) for at svare i samtalen."
+    ),
+    ErrorCode.REPLY_RECIPIENT_MISMATCH: (
+        "Svarets modtager er ikke den borger eller virksomhed, samtalen er med. Send svaret til den, der skrev "
+        "(henvendelsens afsender), eller udelad ReplyData for at skrive et nyt brev."
+    ),
+    ErrorCode.REPLY_SENDER_NOT_ALLOWED: (
+        "Dette afsendersystem må ikke svare i samtaler: over REST kommer svar fra organisationens standard "
+        "afsendersystem eller et REST-afsendersystem (et sikker post-system svarer med sikker post)."
+    ),
+    ErrorCode.REPLY_THREAD_INVALID: (
+        "Svarets ReplyData peger på samtalen på en måde, hubben ikke kan bruge: dialogtraad er ændret eller ikke "
+        "udstedt af hubben, eller ReplyData peger på to forskellige samtaler. Kopier ReplyData fra den ene "
+        "henvendelse, I svarer på, præcis som modtagersystemet fik den."
+    ),
     ErrorCode.SIGNATURE_MISSING: "Mailen er ikke signeret. Signer den med jeres afsendersystems S/MIME-certifikat.",
     ErrorCode.SIGNATURE_INVALID: (
         "Mailens signatur passer ikke til indholdet. Mailen er ændret efter signering; send den igen fra jeres "

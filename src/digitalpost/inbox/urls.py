@@ -16,6 +16,7 @@ urlpatterns = [
     path("post/company/access/<uuid:access_id>/revoke/", views.company_access_revoke, name="company_access_revoke"),
     path("post/", views.inbox, name="inbox"),
     path("post/<uuid:message_id>/", views.message, name="message"),
+    path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
     path("post/<uuid:message_id>/documents/<int:position>/", views.document, name="document"),
     path("post/threads/", views.threads, name="threads"),
     path("post/threads/<uuid:thread_id>/", views.thread, name="thread"),

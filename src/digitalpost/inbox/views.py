@@ -25,7 +25,12 @@ from digitalpost.authorities.selectors import (
     list_open_mailboxes,
 )
 from digitalpost.conversations.selectors import access_thread, list_thread_messages, list_threads
-from digitalpost.conversations.services.inquiries import send_followup, send_inquiry
+from digitalpost.conversations.services.inquiries import (
+    answer_letter,
+    may_answer_letter,
+    send_followup,
+    send_inquiry,
+)
 from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.hub.blobs import blob_store
@@ -245,11 +250,43 @@ def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     found = access_message(viewer, message_id)
     if found.direction == found.Direction.TO_PARTY:
         record_read(message=found)
+    return _message_page(request, found, form=FollowupForm())
+
+
+def _message_page(request: HttpRequest, found: Message, *, form: FollowupForm,
+                  refusal: DigitalPostError | None = None, status: int = 200) -> HttpResponse:
     documents = list(found.documents.all())
     main, main_text = main_document(documents)
     return render(
-        request, "inbox/message.html", {"message": found, "documents": documents, "main": main, "main_text": main_text}
+        request, "inbox/message.html",
+        {"message": found, "documents": documents, "main": main, "main_text": main_text,
+         "may_answer": may_answer_letter(found), "form": form, "refusal": refusal},
+        status=status,
     )
+
+
+@viewer_required
+@require_POST
+def answer(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    """The party answers a letter that asked for an answer: a new conversation with the letter's mailbox."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    found = access_message(viewer, message_id)
+    form = FollowupForm(request.POST, request.FILES)
+    party = get_contact_by_id(str(viewer.contact_id))
+    if party is None:
+        raise Http404("No such party")
+    try:
+        if not may_answer_letter(found):
+            # Checked before the form, so a forged POST to a letter without an answer gets the code, never a form.
+            raise DigitalPostError(ErrorCode.LETTER_ANSWER_NOT_ALLOWED, found.label)
+        if form.is_valid():
+            sent = answer_letter(party=party, letter=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
+                                 attachments=form.files_sent())
+            return redirect(f"{reverse('inbox:thread', args=[sent.thread_id])}?sent=1")
+    except DigitalPostError as exc:
+        status = 403 if exc.code == ErrorCode.LETTER_ANSWER_NOT_ALLOWED else 400
+        return _message_page(request, found, form=form, refusal=exc, status=status)
+    return _message_page(request, found, form=form, status=400)
 
 
 @viewer_required

@@ -89,6 +89,11 @@ class Message(models.Model):
     accepted_at = models.DateTimeField()
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A letter the party may answer (MeMo `reply`): the mailbox the answer goes to (the contact point the MeMo
+    # named, else the authority's standard mailbox) and the deadline (`replyByDateTime`). Empty: no answer.
+    answer_mailbox = models.ForeignKey(AuthorityMailbox, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+")
+    answer_by = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -182,6 +187,11 @@ class RefusedReply(models.Model):
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.PROTECT, related_name="refusals")
     sender_address = models.CharField(max_length=320, blank=True)
     signer_subject = models.CharField(max_length=500, blank=True)
+    # How the refused reply came: "secure-mail" (the gateway) or "rest" (POST /apis/v1/memos with ReplyData);
+    # a REST refusal names the calling sender system, which its token proved.
+    channel = models.CharField(max_length=16, default="secure-mail")
+    sender_system = models.ForeignKey(SenderSystem, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
     received_at = models.DateTimeField()
 
     class Meta:

@@ -16,12 +16,13 @@ from digitalpost.api.sender.mass_schemas import MassSendOut
 from digitalpost.api.sender.schemas import ReceiptOut
 from digitalpost.bulk.models import MassSend
 from digitalpost.bulk.services import send_mass
-from digitalpost.core.errors import DigitalPostError, ErrorCode, Outcome
+from digitalpost.conversations.services.rest_replies import submit_memo as submit_rest_memo
+from digitalpost.core.errors import CATALOGUE, DigitalPostError, ErrorCode, Outcome
 from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.hub.metrics import REFUSALS
 from digitalpost.hub.slots import slot
-from digitalpost.messages.services.ingest import MemoRefused, accept_memo
+from digitalpost.messages.services.ingest import MemoRefused
 
 router = Router(tags=["memos"])
 
@@ -44,6 +45,8 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
         errorMessage=exc.text,
         timeStamp=timezone.now(),
         channel=None,
+        threaded=None,
+        warningCode=None,
     )
     return JsonResponse(body.model_dump(mode="json"), status=spec.http)
 
@@ -51,7 +54,7 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
 @router.post(
     "/memos",
     response={200: ReceiptOut, 201: ReceiptOut, 400: ReceiptOut, 401: ProblemOut, 403: ReceiptOut,
-              409: ReceiptOut, 413: ReceiptOut, 415: ProblemOut, 429: ReceiptOut},
+              409: ReceiptOut, 413: ReceiptOut, 415: ProblemOut, 422: ReceiptOut, 429: ReceiptOut},
     summary="Send one MeMo, or a mass send (an LZMA-compressed tar of MeMos)",
     description=(
         "The body is one MeMo 1.1 or 1.2 message (`application/xml`). 201 with receiptStatus RECEIVED when "
@@ -62,6 +65,11 @@ def refusal_receipt(exc: MemoRefused) -> JsonResponse:
         "KombiPost: `kombi=automatic` (digital where registered, a printed letter where "
         "exempt), `digital` (refuse exempt recipients) or `print` (always a letter); without it the sender "
         "system's default applies. The receipt's `channel` says which was used.\n\n"
+        "**Replies**: a MeMo whose `ReplyData` names an inquiry (its `messageUUID`, with the `dialogtraad` "
+        "AdditionalReplyData as the receiver system got it) is filed as the answer in that conversation: "
+        "`threaded: true`. A reference the hub does not know is accepted as a new letter with `threaded: false` "
+        "and `warningCode` `reply.reference.unknown`. Refused with a code: `reply.recipient.mismatch`, "
+        "`reply.not.allowed`, `reply.sender.not.allowed`, `reply.thread.invalid` (docs/replies.md).\n\n"
         "**Mass send**: with `application/x-lzma` the body is a tar of MeMo files compressed with LZMA (the "
         "national mass-send format; .xz works too), read as a stream. Each file is validated and accepted on its "
         "own (a refused file never stops the rest; a file larger than the per-item limit is refused with "
@@ -113,10 +121,15 @@ def submit_memo(
 def _accept(request: SystemRequest, query_uuid: uuid.UUID | None, kombi: Kombi | None) -> JsonResponse:
     try:
         # request.read(), not request.body: DATA_UPLOAD_MAX_MEMORY_SIZE caps forms; a MeMo's cap was checked above.
-        outcome = accept_memo(system=request.auth, body=request.read(), query_uuid=query_uuid, kombi=kombi)
+        submitted = submit_rest_memo(system=request.auth, body=request.read(), query_uuid=query_uuid, kombi=kombi)
     except MemoRefused as exc:
         return refusal_receipt(exc)
-    body = ReceiptOut.of(outcome.receipt).model_dump(mode="json")
+    outcome = submitted.acceptance
+    receipt = ReceiptOut.of(outcome.receipt)
+    receipt.threaded = submitted.threaded
+    if submitted.warning is not None:
+        receipt.warningCode, receipt.warningMessage = str(submitted.warning), CATALOGUE[submitted.warning].text
+    body = receipt.model_dump(mode="json")
     return JsonResponse(body, status=200 if outcome.replayed else 201)
 
 

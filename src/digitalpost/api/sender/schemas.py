@@ -20,6 +20,12 @@ class ReceiptOut(Schema):
     errorMessage: str | None = None
     timeStamp: datetime
     channel: str | None = Field(None, description="KombiPost: DIGITAL (the digital mailbox) or PRINT (a letter)")
+    threaded: bool | None = Field(
+        None, description="Only for a MeMo with ReplyData: true when it was filed as a reply in the conversation "
+                          "the ReplyData name, false when it was accepted as a new letter (see warningCode)")
+    warningCode: str | None = Field(
+        None, description="Accepted, but something the sender can act on: reply.reference.unknown (docs/errors.md)")
+    warningMessage: str | None = None
 
     @classmethod
     def of(cls, receipt: Receipt) -> ReceiptOut:
@@ -33,6 +39,8 @@ class ReceiptOut(Schema):
             errorMessage=receipt.error_message or None,
             timeStamp=receipt.created_at,
             channel=message.channel,
+            threaded=True if message.thread_id is not None else None,
+            warningCode=None,
         )
 
 

@@ -11,6 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -110,9 +111,44 @@ def send_followup(
     return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=thread)
 
 
-def _store(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, thread: Thread | None) -> Message:
+def may_answer_letter(letter: Message, *, now: datetime | None = None) -> bool:
+    """Whether the party may answer this letter now: it asked for an answer, the deadline has not passed, and it
+    is not yet part of a conversation (then the party writes in the conversation)."""
+    if letter.direction != Message.Direction.TO_PARTY or letter.answer_mailbox_id is None or letter.thread_id:
+        return False
+    if letter.state != Message.State.DELIVERED:
+        return False
+    return letter.answer_by is None or (now or timezone.now()) < letter.answer_by
+
+
+def answer_letter(
+    *, party: Contact, letter: Message, text: str, attachments: Sequence[tuple[str, str, bytes]] = ()
+) -> Message:
+    """The party answers a letter that asked for an answer: a new conversation, tied to the letter, in the mailbox
+    the letter named. Forwarded like any inquiry; its MeMo carries ReplyData naming the letter, so the authority's
+    case system can match the answer to what it sent. Callers have loaded `letter` as the party's own.
+    """
+    if letter.mailbox.owner_id != party.pk or not may_answer_letter(letter):
+        raise DigitalPostError(ErrorCode.LETTER_ANSWER_NOT_ALLOWED, letter.label)
+    mailbox = letter.answer_mailbox
+    assert mailbox is not None
+    subject = letter.label if letter.label.lower().startswith("sv:") else f"SV: {letter.label}"
+    inquiry = Inquiry(subject=subject[:256], text=text)
+    check_may_write(PartyKind(party.kind), PartyKind.AUTHORITY)
+    _check_size(mailbox, inquiry)
+    answered = memo.ReplyData(message_uuid=str(letter.message_uuid), message_id=letter.sender_message_id or None)
+    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=None, answering=letter,
+                  reply_data=(answered,))
+
+
+def _store(
+    *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, thread: Thread | None,
+    answering: Message | None = None, reply_data: tuple[memo.ReplyData, ...] = (),
+) -> Message:
     message_uuid = str(uuid.uuid4())
     letter = build_inquiry_memo(party, mailbox, inquiry, message_uuid=message_uuid)
+    if reply_data:
+        letter = replace(letter, header=replace(letter.header, reply_data=reply_data))
     problems = memo.validate(letter, rules=CITIZEN_RULES, today=timezone.localdate())
     if problems:
         raise DigitalPostError(problems[0].code, memo.describe_problems(problems))
@@ -121,23 +157,33 @@ def _store(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, threa
     memo_key = store.put(body).key
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
-                           memo_key=memo_key, documents=documents, thread=thread)
+                           memo_key=memo_key, documents=documents, thread=thread, answering=answering)
 
 
 @transaction.atomic(durable=True)
 def _record_inquiry(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
-    documents: list[tuple[str, memo.File, str]], thread: Thread | None,
+    documents: list[tuple[str, memo.File, str]], thread: Thread | None, answering: Message | None = None,
 ) -> Message:
     now = timezone.now()
+    if answering is not None:
+        # Tie the letter into the new conversation, once: a second answer (a double click) is refused.
+        locked = Message.objects.select_for_update(no_key=True).get(pk=answering.pk)
+        if locked.thread_id is not None:
+            raise DigitalPostError(ErrorCode.LETTER_ANSWER_NOT_ALLOWED, "already answered: write in the conversation")
     if thread is None:
         thread = Thread.objects.create(
             authority=mailbox.authority, authority_mailbox=mailbox, topic=inquiry.topic, party=party,
             subject=inquiry.subject, created_at=now, last_activity_at=now,
         )
+        if answering is not None:
+            Message.objects.filter(pk=answering.pk).update(thread=thread)
     else:
         # A new inquiry in a conversation marked handled opens it again in the caseworkers' inbox.
         Thread.objects.filter(pk=thread.pk).update(last_activity_at=now, handled_at=None)
+    data = {"thread": str(thread.pk), "mailbox": str(mailbox.pk)}
+    if answering is not None:
+        data["answers"] = str(answering.pk)
     message = Message.objects.create(
         message_uuid=message_uuid, authority=mailbox.authority, direction=Message.Direction.TO_AUTHORITY,
         mailbox=party.mailbox, thread=thread, sender_label=party.name, label=inquiry.subject,
@@ -149,8 +195,6 @@ def _record_inquiry(
                  media_type=file.encoding_format, language=file.language, size=len(file.content), blob=key)
         for position, (role, file, key) in enumerate(documents, start=1)
     )
-    append_event(
-        message, EventKind.MESSAGE_RECEIVED, at=now, data={"thread": str(thread.pk), "mailbox": str(mailbox.pk)}
-    )
+    append_event(message, EventKind.MESSAGE_RECEIVED, at=now, data=data)
     enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)})
     return message

@@ -1,10 +1,13 @@
 """Filing an authority's reply in a citizen's or company's conversation: the one reply path.
 
-Both ways an authority answers end here: secure mail through the gateway (services/receive.py)
-and a caseworker writing in the portal (services/casework.py). The reply is built as a MeMo that names the
-thread's first message in ReplyData, is validated with the authority's service rules, and is recorded with
-its MESSAGE_RECEIVED event, the RECEIVED receipt for the sender system and the DELIVER job; the worker then
-delivers it to the party's web mailbox. It is not for checking who may reply (the callers do that).
+Every way an authority answers ends here: secure mail through the gateway (services/receive.py), a caseworker
+writing in the portal (services/casework.py) and a case system posting a MeMo whose ReplyData names the
+conversation (services/rest_replies.py). The gateway and the portal hand over text and files, built here into a
+MeMo that names the thread's first message in ReplyData; the REST path hands over the MeMo as sent. Either way
+`file_reply_memo` checks what every reply must pass (the conversation takes answers) and records it with its
+MESSAGE_RECEIVED event, the RECEIVED receipt for the sender system and the DELIVER (or PRINT) job; the worker then
+delivers it to the party's web mailbox. It is not for checking which system may reply or how it proved who it is
+(each entry has its own proof: signature, sign-in, API token).
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from digitalpost.core.errors import DigitalPostError
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.roles import Actor
 from digitalpost.messages.models import Message, Receipt, Thread
 from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.ingest import delivery_time
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import add_job
 from digitalpost.protocols import memo
@@ -57,38 +62,75 @@ def reply_memo(
     return letter
 
 
+def check_may_answer(thread: Thread) -> None:
+    """What every reply must pass, whichever way it came: the conversation still takes answers.
+
+    A conversation closed with 'no reply' (its dialog-thread token says NO_REPLY) takes none from either side.
+    """
+    if not thread.party_may_reply:
+        raise DigitalPostError(ErrorCode.REPLY_NOT_ALLOWED, thread.subject)
+
+
 def file_reply(
     *, thread: Thread, system: SenderSystem, subject: str, text: str, attachments: Sequence[Attachment] = (),
     channel: str, actor: Actor | None = None,
 ) -> Message:
-    """Validate the reply, then record it in the thread and queue its delivery (one transaction).
+    """Build the reply from text and files, validate it, then record it in the thread and queue its delivery.
 
     `channel` names how it came ("secure-mail", "portal") on the timeline; `actor` the person who wrote it.
     """
+    check_may_answer(thread)
     letter = reply_memo(thread=thread, system=system, subject=subject, text=text, attachments=attachments)
     body = memo.build(letter)
-    return _record_reply(thread=thread, system=system, letter=letter, body=body, channel=channel, actor=actor)
+    return file_reply_memo(thread=thread, system=system, letter=letter, body=body, pending=body, channel=channel,
+                           actor=actor)
+
+
+def file_reply_memo(
+    *, thread: Thread, system: SenderSystem, letter: memo.Message, body: bytes, pending: bytes | None, channel: str,
+    actor: Actor | None = None, delivery: Channel = Channel.DIGITAL, received: dict[str, str] | None = None,
+) -> Message:
+    """Record an already validated reply MeMo (`body` its exact bytes) in `thread` (one transaction).
+
+    `pending` is `body` when it rides in the row until the worker stores it, None when it is in the blob store
+    already; `delivery` is KombiPost's choice (PRINT for an exempt party); `received` extra timeline data (a key
+    "transmissionId" puts the message's transmission id on the timeline, as ingest does for a letter).
+    """
+    check_may_answer(thread)
+    return _record_reply(thread=thread, system=system, letter=letter, body=body, pending=pending, channel=channel,
+                         actor=actor, delivery=delivery, received=dict(received or {}))
 
 
 @transaction.atomic(durable=True)
 def _record_reply(
-    *, thread: Thread, system: SenderSystem, letter: memo.Message, body: bytes, channel: str, actor: Actor | None
+    *, thread: Thread, system: SenderSystem, letter: memo.Message, body: bytes, pending: bytes | None, channel: str,
+    actor: Actor | None, delivery: Channel, received: dict[str, str],
 ) -> Message:
     now = timezone.now()
+    header = letter.header
     digest = hashlib.sha256(body).hexdigest()
     message = Message.objects.create(
-        message_uuid=uuid.UUID(letter.header.message_uuid), authority=thread.authority,
-        direction=Message.Direction.TO_PARTY, sender_system=system, mailbox=thread.party.mailbox, thread=thread,
-        sender_label=thread.authority.name, label=letter.header.label, message_type="DIGITALPOST",
-        memo_version=letter.version, memo_blob=digest, memo_sha256=digest, memo_size=len(body), pending_memo=body,
-        accepted_at=now,
+        message_uuid=uuid.UUID(header.message_uuid), sender_message_id=header.message_id or "",
+        authority=thread.authority, direction=Message.Direction.TO_PARTY, sender_system=system,
+        mailbox=thread.party.mailbox, thread=thread, sender_label=header.sender.label or thread.authority.name,
+        label=header.label, message_type=header.message_type, memo_version=letter.version,
+        is_mandatory=bool(header.mandatory), is_legal_notification=bool(header.legal_notification),
+        do_not_deliver_until=header.do_not_deliver_until_date, memo_blob=digest, memo_sha256=digest,
+        memo_size=len(body), pending_memo=pending, accepted_at=now, channel=delivery.value,
     )
     data = {"channel": channel, "thread": str(thread.pk), "senderSystem": str(system.pk)}
+    if received.pop("transmissionId", None) is not None:  # the REST receipt's id, as a letter's event has it
+        data["transmissionId"] = str(message.transmission_id)
+    data |= received
     if actor is not None:
         data["by"] = actor.label
     append_event(message, EventKind.MESSAGE_RECEIVED, at=now, first=True, data=data)
     Receipt.objects.create(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now)
     Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
-    add_job(WorkKind.DELIVER, key=f"deliver:{message.pk}", payload={"message": str(message.pk)},
+    run_after = delivery_time(letter)
+    if run_after is not None and run_after > now:
+        append_event(message, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
+    kind = WorkKind.PRINT if delivery is Channel.PRINT else WorkKind.DELIVER
+    add_job(kind, key=f"{kind.value.lower()}:{message.pk}", payload={"message": str(message.pk)}, run_after=run_after,
             max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
     return message

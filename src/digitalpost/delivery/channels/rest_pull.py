@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from digitalpost.conversations.tokens import thread_token
+from digitalpost.conversations.tokens import REPLY_DATA_LABEL, thread_token
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.base import Sent
@@ -48,7 +48,7 @@ from digitalpost.systems.receiver_health import note_receiver_success
 from digitalpost.systems.selectors import hash_token
 
 PULL_CHANNEL = "rest-pull"
-THREAD_LABEL = "dialogtraad"
+THREAD_LABEL = REPLY_DATA_LABEL
 MAX_PAGE = 500
 
 

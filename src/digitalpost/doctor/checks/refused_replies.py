@@ -1,5 +1,8 @@
 """Replies the hub refused in the last REFUSAL_WINDOW_DAYS, one finding per cause and sender.
 
+Secure-mail replies (the gateway) and REST replies (a MeMo on POST /apis/v1/memos whose ReplyData names a
+conversation) are counted alike; a REST refusal's sender is the sender system whose token sent it.
+
 Every refused reply is an answer a citizen never got; the sender got a bounce, but bounces are easy to miss.
 Causes are grouped into a few classes, each with its own code and runbook: the ones where every reply from that
 sender fails (an expired or unregistered signing certificate, a system that may not reply) are critical; the
@@ -34,27 +37,33 @@ CLASS_OF: dict[str, str] = {
     "certificate.not.yet.valid": CERTIFICATE,
     "certificate.revoked": CERTIFICATE,
     "sender.not.standard.system": NOT_STANDARD,
+    "reply.sender.not.allowed": NOT_STANDARD,
+    "reply.thread.invalid": THREAD,
     "sender.certificate.unknown": SIGNER_UNKNOWN,
 }
 EVERY_REPLY_FAILS = {CERTIFICATE, NOT_STANDARD, SIGNER_UNKNOWN}
 
 _BECAUSE = {
-    THREAD: "no valid dialog thread, so the hub cannot tell which conversation the answer belongs to",
+    THREAD: "no valid dialog thread (or ReplyData naming two conversations), so the hub cannot tell which "
+            "conversation the answer belongs to",
     CERTIFICATE: "the signing certificate has expired or is not valid, and every reply signed with it is refused",
-    NOT_STANDARD: "signed by a system that is neither the standard sender system nor a secure-mail sender system, "
-                  "and every reply it signs is refused",
+    NOT_STANDARD: "sent by a system that may not answer that way (mail signed by a system that is neither the "
+                  "standard nor a secure-mail sender system; a REST reply from a secure-mail system's token), and "
+                  "every reply it sends is refused",
     SIGNER_UNKNOWN: "signed with a certificate registered for no sender system, and every reply signed with it is "
                     "refused",
-    OTHER: "the mail broke the rules for secure-mail replies (see the codes)",
+    OTHER: "the reply broke the rules for replies by secure mail or REST (see the codes)",
 }
 _FIX = {
     THREAD: ("Reply with the mail client's Reply function so the attachment dkaldialogtraad.xml and the [DP:…] tag "
-             "in the subject stay in the mail, or answer in Portal → Inquiries; re-send the refused answers."),
+             "in the subject stay in the mail; over REST copy the inquiry's ReplyData unchanged (docs/replies.md); "
+             "or answer in Portal → Inquiries; re-send the refused answers."),
     CERTIFICATE: ("Upload the renewed certificate on the sender system (Portal → Sender systems → Renew "
                   "certificate) and make the mail server sign with it; then re-send the refused answers."),
     NOT_STANDARD: ("Sign replies with the standard sender system's certificate, or register the signing "
                    "certificate on a secure-mail sender system or make it the standard one (Portal → Sender "
-                   "systems); then re-send the refused answers."),
+                   "systems); REST replies come from the case system's own REST token; then re-send the refused "
+                   "answers."),
     SIGNER_UNKNOWN: ("Register the certificate the mail server signs with on the standard secure-mail sender "
                      "system (Portal → Sender systems → Renew certificate), or make the mail server sign with the "
                      "registered one; then re-send the refused answers."),

@@ -140,6 +140,8 @@ def _addresses_of(authority: Authority) -> tuple[set[str], set[str]]:
 
 def _sender_system_id(row: RefusedReply, systems: list[SenderSystem]) -> str | None:
     """The organisation's sender system a refused reply came from, when the refusal names it."""
+    if row.sender_system_id is not None:  # a REST reply: the API token named the system
+        return str(row.sender_system_id) if any(s.pk == row.sender_system_id for s in systems) else None
     if row.signer_subject:
         found = [s for s in systems if s.certificate is not None and s.certificate.subject == row.signer_subject]
     else:

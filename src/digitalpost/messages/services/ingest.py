@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 
-from digitalpost.authorities.models import Authority
+from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.blobstore import BlobStore
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel, Kombi, choose_channel
@@ -83,13 +83,8 @@ def accept_memo(
     if query_uuid is None and (replay := _replay(authority, message_uuid, digest)):
         return replay
 
-    problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
-    if problems:
-        first = problems[0]
-        raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=header.message_uuid,
-                          problems=tuple(problems))
-    addressee, to_authority = _check_parties(authority, message)
-    channel = _channel(message, addressee, kombi or Kombi(system.default_kombi))
+    addressee, to_authority, channel = check_submission(system, message, kombi)
+    answer_mailbox = answer_mailbox_of(authority, message)
 
     # Small messages ride in the row and reach the blob store through the worker (one fsync per batch
     # instead of one per file); large ones go to the blob store now. Documents are stored by the worker.
@@ -101,7 +96,7 @@ def accept_memo(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
                 to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
-                deliver_kind=deliver_kind, received=received,
+                deliver_kind=deliver_kind, received=received, answer_mailbox=answer_mailbox,
             )
         )
     except IntegrityError:
@@ -112,6 +107,53 @@ def accept_memo(
         return replay
     MESSAGES_ACCEPTED.labels(lane="bulk" if deliver_kind == WorkKind.DELIVER_BULK else "single").inc()
     return acceptance
+
+
+def check_submission(
+    system: SenderSystem, message: memo.Message, kombi: Kombi | None
+) -> tuple[Addressee, bool, Channel]:
+    """The service rules, who may write to whom, and digital or print: what every MeMo from `system` must pass.
+
+    Returns the addressee, whether it is an authority as a company, and the channel; raises MemoRefused. A REST
+    reply filed in a conversation (conversations.services.rest_replies) passes the same checks.
+    """
+    problems = memo.validate(message, rules=AUTHORITY_RULES, today=timezone.localdate())
+    if problems:
+        first = problems[0]
+        raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=message.header.message_uuid,
+                          problems=tuple(problems))
+    addressee, to_authority = _check_parties(system.authority, message)
+    return addressee, to_authority, _channel(message, addressee, kombi or Kombi(system.default_kombi))
+
+
+def answer_mailbox_of(authority: Authority, message: memo.Message) -> AuthorityMailbox | None:
+    """Where the party's answer to a letter with MeMo `reply` goes; None for a letter that takes no answer.
+
+    The contact point the MeMo names (Sender/ContactPoint/contactPointID, one of the authority's mailbox ids),
+    else the authority's standard mailbox; with neither the letter takes no answer (docs/replies.md).
+    """
+    if not message.header.reply:
+        return None
+    contact_point = message.header.sender.contact_point
+    if contact_point is not None:
+        try:
+            named = uuid.UUID(contact_point.contact_point_id.strip())
+        except ValueError:
+            named = None
+        found = AuthorityMailbox.objects.filter(authority=authority, pk=named).first() if named else None
+        if found is not None:
+            return found
+    return AuthorityMailbox.objects.filter(authority=authority, is_standard=True).first()
+
+
+def parse_submission(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
+    """The MeMo in `body` (its messageUUID equal to `query_uuid` when given), or MemoRefused."""
+    return _parse(body, query_uuid)
+
+
+def find_replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
+    """The earlier acceptance of the same messageUUID with the same bytes; MemoRefused when the bytes differ."""
+    return _replay(authority, message_uuid, digest)
 
 
 def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
@@ -196,7 +238,15 @@ def _channel(message: memo.Message, addressee: Addressee, kombi: Kombi) -> Chann
     return channel
 
 
-def _delivery_time(message: memo.Message) -> datetime | None:
+def _aware(moment: datetime | None) -> datetime | None:
+    """A MeMo time without a zone is Danish time."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=COPENHAGEN)
+
+
+def delivery_time(message: memo.Message) -> datetime | None:
+    """When the message may be delivered (doNotDeliverUntilDate, midnight in Copenhagen); None: at once."""
     day = message.header.do_not_deliver_until_date
     if day is None:
         return None
@@ -207,6 +257,7 @@ def _record(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
     to_authority: bool, digest: str, size: int, pending: bytes | None, channel: Channel = Channel.DIGITAL,
     deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
+    answer_mailbox: AuthorityMailbox | None = None,
 ) -> Acceptance:
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
@@ -231,13 +282,15 @@ def _record(
         pending_memo=pending,
         accepted_at=now,
         channel=channel.value,
+        answer_mailbox=answer_mailbox,
+        answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
     )
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
     receipt = Receipt.objects.create(
         message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
     )
-    run_after = _delivery_time(message)
+    run_after = delivery_time(message)
     if run_after is not None and run_after > now:
         append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
     if channel is Channel.PRINT:
