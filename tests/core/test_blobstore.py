@@ -39,7 +39,7 @@ def test_blob_is_stored_under_its_sha256_and_read_back(store):
 
 def test_storing_the_same_bytes_twice_keeps_one_object(store):
     assert store.put(b"x").key == store.put(b"x").key
-    assert list(store.keys()) == [hashlib.sha256(b"x").hexdigest()]
+    assert list(store.iter_keys()) == [hashlib.sha256(b"x").hexdigest()]
 
 
 def test_an_empty_blob_is_stored_and_read_back(store):

@@ -47,7 +47,7 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
-    def keys(self) -> Iterator[str]: ...
+    def iter_keys(self) -> Iterator[str]: ...
 
     def unsynced(self) -> BlobStore: ...
 
@@ -222,7 +222,7 @@ class ContentAddressedStore:
     def exists(self, key: str) -> bool:
         return is_blob_key(key) and self.objects.exists(key)
 
-    def keys(self) -> Iterator[str]:
+    def iter_keys(self) -> Iterator[str]:
         return (name for name in self.objects.names() if is_blob_key(name))
 
     def unsynced(self) -> ContentAddressedStore:

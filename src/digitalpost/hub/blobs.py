@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 
@@ -89,6 +90,14 @@ def _is_sealed(raw: io.BufferedReader) -> bool:
     return raw.peek(len(MAGIC))[: len(MAGIC)] == MAGIC
 
 
+@contextmanager
+def _naming(name: str) -> Iterator[None]:
+    try:
+        yield
+    except UnreadableBlob as exc:
+        raise UnreadableBlob(f"blob {name[:12]}…: {exc}") from exc
+
+
 @dataclass
 class RotationReport:
     rewrapped: int = 0
@@ -110,7 +119,7 @@ def rotate_keys(progress: Callable[[str, int], None] | None = None) -> RotationR
     for index, name in enumerate(objects.names(), start=1):
         if len(name) != 64:
             continue
-        with objects.open(name) as raw:
+        with objects.open(name) as raw, _naming(name):
             if _is_sealed(raw):
                 rewrapped = rewrap(raw, keys)
                 if rewrapped is None:
