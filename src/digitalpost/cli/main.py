@@ -19,8 +19,10 @@ from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
+from digitalpost.cli.storage import backup as backup_command
 from digitalpost.cli.storage import check as check_command
 from digitalpost.cli.storage import keys_app, require_usable_blob_store
+from digitalpost.cli.storage import restore as restore_command
 from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
@@ -35,6 +37,8 @@ app.add_typer(thread_app, name="thread")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.command("check")(check_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 

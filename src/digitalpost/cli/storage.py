@@ -1,11 +1,21 @@
-"""`digitalpost check`, `digitalpost keys …`: the blob store's start-up check and master-key rotation."""
+"""`digitalpost check`, `keys …`, `backup`, `restore`: the blob store's start-up check, master-key rotation,
+and backups of the whole hub."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
+
+    from digitalpost.hub.backup import Manifest, Progress
 
 keys_app = typer.Typer(help="Master keys that seal documents at rest (DIGITALPOST_BLOB_KEYS).",
                        no_args_is_help=True)
@@ -66,3 +76,48 @@ def keys_rotate() -> None:
         raise typer.Exit(2) from exc
     console.print(f"[green]{report.rewrapped} re-wrapped, {report.sealed} sealed, {report.current} already "
                   "under the current key.[/green]")
+
+
+def _with_progress(work: Callable[[Progress], Manifest]) -> Manifest:
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+    from rich.progress import Progress as Bar
+
+    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def show(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase.capitalize(), total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        return work(show)
+
+
+def backup(folder: Path = typer.Argument(..., help="A new or empty folder for the backup.")) -> None:
+    """Back up the database (SQLite online backup, or pg_dump) and every blob into FOLDER."""
+    _django()
+    from digitalpost.hub.backup import BackupError
+    from digitalpost.hub.backup import backup as run_backup
+
+    try:
+        manifest = _with_progress(lambda show: run_backup(folder, show))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]Backed up the {manifest.database} database and {manifest.blobs} blobs to {folder}."
+                  "[/green] Keep DIGITALPOST_BLOB_KEYS safe apart from it: sealed blobs need them.")
+
+
+def restore(folder: Path = typer.Argument(..., help="A folder written by `digitalpost backup`.")) -> None:
+    """Restore FOLDER into this hub's database and blob store, which must be empty (a fresh hub)."""
+    _django()
+    from digitalpost.hub.backup import BackupError
+    from digitalpost.hub.backup import restore as run_restore
+
+    try:
+        manifest = _with_progress(lambda show: run_restore(folder, show))
+    except BackupError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(f"[green]Restored the {manifest.database} database and {manifest.blobs} blobs from {folder}."
+                  "[/green] Run `digitalpost check` with the same DIGITALPOST_BLOB_KEYS before starting the hub.")
