@@ -92,7 +92,7 @@ class IterStream(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes], on_close: object = None) -> None:
         self._chunks = chunks
-        self._pending = b""
+        self._pending = memoryview(b"")  # a view, so handing out part of a chunk copies nothing twice
         self._on_close = on_close
 
     def readable(self) -> bool:
@@ -101,13 +101,18 @@ class IterStream(io.RawIOBase):
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         while not self._pending:
             try:
-                self._pending = next(self._chunks)
+                self._pending = memoryview(next(self._chunks))
             except StopIteration:
                 return 0
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+    def readall(self) -> bytes:
+        rest = [bytes(self._pending), *self._chunks]
+        self._pending = memoryview(b"")
+        return b"".join(rest)
 
     def close(self) -> None:
         if not self.closed and callable(self._on_close):
