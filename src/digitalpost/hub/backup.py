@@ -99,7 +99,7 @@ def backup(target: Path, progress: Progress = _quiet) -> Manifest:
     if vendor == "sqlite":
         connection.ensure_connection()
         with sqlite3.connect(target / SQLITE_FILE) as copy:
-            connection.connection.backup(copy)  # type: ignore[union-attr]
+            connection.connection.backup(copy)
         copy.close()
     elif vendor == "postgresql":
         args, env = _postgres_args()
@@ -163,7 +163,7 @@ def restore(source: Path, progress: Progress = _quiet) -> Manifest:
     if manifest.database == "sqlite":
         connection.close()
         with sqlite3.connect(source / SQLITE_FILE) as backup_db, sqlite3.connect(
-                settings.DATABASES["default"]["NAME"]) as live:
+                str(settings.DATABASES["default"]["NAME"])) as live:
             backup_db.backup(live)
         backup_db.close()
         live.close()
