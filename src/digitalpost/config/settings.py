@@ -157,7 +157,7 @@ DIGITALPOST_S3_ENDPOINT = os.environ.get("DIGITALPOST_S3_ENDPOINT", "")
 DIGITALPOST_S3_BUCKET = os.environ.get("DIGITALPOST_S3_BUCKET", "")
 DIGITALPOST_S3_REGION = os.environ.get("DIGITALPOST_S3_REGION", "")
 DIGITALPOST_S3_PREFIX = os.environ.get("DIGITALPOST_S3_PREFIX", "blobs/")
-# Empty: boto3's own chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws, an instance role).
+# Empty: taken from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_*) environment variables.
 DIGITALPOST_S3_ACCESS_KEY_ID = os.environ.get("DIGITALPOST_S3_ACCESS_KEY_ID", "")
 DIGITALPOST_S3_SECRET_ACCESS_KEY = os.environ.get("DIGITALPOST_S3_SECRET_ACCESS_KEY", "")
 DIGITALPOST_S3_PATH_STYLE = os.environ.get("DIGITALPOST_S3_PATH_STYLE", "0") == "1"
