@@ -59,6 +59,33 @@ def test_a_large_stream_is_stored_and_streamed_back_whole(store, size):
         assert b"".join(pieces) == data
 
 
+def test_files_and_unseekable_streams_are_stored_from_where_they_stand(store, tmp_path):
+    data = os.urandom(5 * 1024 * 1024 + 3)  # past the in-memory spool
+    path = tmp_path / "upload"
+    path.write_bytes(b"skip me" + data)
+    with path.open("rb") as file:
+        file.read(7)
+        assert store.put_stream(file).key == hashlib.sha256(data).hexdigest()
+    with path.open("rb", buffering=0) as raw:
+        raw.read(7)
+        pipe = io.BufferedReader(_Unseekable(raw))
+        assert store.put_stream(pipe).size == len(data)
+    assert store.read(hashlib.sha256(data).hexdigest()) == data
+
+
+class _Unseekable(io.RawIOBase):
+    """A socket-like stream: readable, never seekable."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        return self.inner.readinto(buffer)
+
+
 def test_a_missing_blob_is_not_found(store):
     assert not store.exists("0" * 64)
     with pytest.raises(BlobNotFound):
