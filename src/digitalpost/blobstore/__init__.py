@@ -39,30 +39,7 @@ class StoredBlob:
 class BlobStore(Protocol):
     def put(self, data: bytes) -> StoredBlob: ...
 
-    def put_stream(self, source: BinaryIO) -> StoredBlob:
-        """Store a stream of any size, a chunk at a time: hashed first, then written under its hash.
-
-        A seekable source (a file) is read twice, from where it stands; anything else is spooled while it is
-        hashed (in memory up to SPOOL_IN_MEMORY_BYTES, then in a temporary file).
-        """
-        if source.seekable():
-            start = source.tell()
-            key, size = _digest(read_chunks(source))
-            if not self.objects.exists(key):
-                source.seek(start)
-                self.objects.write(key, self._encode(key, read_chunks(source)))
-            return StoredBlob(key=key, size=size)
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
-            def spooled() -> Iterator[bytes]:
-                for chunk in read_chunks(source):
-                    spool.write(chunk)
-                    yield chunk
-
-            key, size = _digest(spooled())
-            if not self.objects.exists(key):
-                spool.seek(0)
-                self.objects.write(key, self._encode(key, read_chunks(spool)))  # type: ignore[arg-type]
-        return StoredBlob(key=key, size=size)
+    def put_stream(self, source: BinaryIO) -> StoredBlob: ...
 
     def open(self, key: str) -> BinaryIO: ...
 
@@ -226,15 +203,25 @@ class ContentAddressedStore:
         return StoredBlob(key=key, size=len(data))
 
     def put_stream(self, source: BinaryIO) -> StoredBlob:
-        """Store a stream of any size: hashed while it is spooled, then written under its hash."""
-        digest = hashlib.sha256()
-        size = 0
+        """Store a stream of any size, a chunk at a time: hashed first, then written under its hash.
+
+        A seekable source (a file) is read twice, from where it stands; anything else is spooled while it is
+        hashed (in memory up to SPOOL_IN_MEMORY_BYTES, then in a temporary file).
+        """
+        if source.seekable():
+            start = source.tell()
+            key, size = _digest(read_chunks(source))
+            if not self.objects.exists(key):
+                source.seek(start)
+                self.objects.write(key, self._encode(key, read_chunks(source)))
+            return StoredBlob(key=key, size=size)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
-            for chunk in read_chunks(source):
-                digest.update(chunk)
-                spool.write(chunk)
-                size += len(chunk)
-            key = digest.hexdigest()
+            def spooled() -> Iterator[bytes]:
+                for chunk in read_chunks(source):
+                    spool.write(chunk)
+                    yield chunk
+
+            key, size = _digest(spooled())
             if not self.objects.exists(key):
                 spool.seek(0)
                 self.objects.write(key, self._encode(key, read_chunks(spool)))  # type: ignore[arg-type]
