@@ -13,8 +13,9 @@ One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGI
 5. a table on stdout and the figures as JSON in var/bench/ingest.json;
 6. then, with the hub stopped, each in its own process: bench/securemail.py (secure-mail replies in and
    forwards out, against `openssl cms`; var/bench/securemail.json), bench/print_letters.py (letters rendered per
-   second; var/bench/print.json) and bench/mass_send.py (a mass send of 10 000 and 100 000 items); `--skip
-   ingest,securemail,print,mass` leaves parts out.
+   second; var/bench/print.json), bench/mass_send.py (a mass send of 10 000 and 100 000 items) and
+   bench/storage.py (encryption at rest and the S3 backend per 10 KB and 1 MB document; var/bench/storage.json);
+   `--skip ingest,securemail,print,mass,storage` leaves parts out.
 
 The bars (brief §6): ingest ≥ 1/3 of the static rate; accept → mailbox p99 < 1 s below saturation.
 """
@@ -616,9 +617,10 @@ def report(figures: dict[str, Any]) -> str:
 
 
 # Benchmarks run after the ingest benchmark, each in its own process (they set up Django in-process) once the
-# hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request.
+# hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request,
+# and the blob stores (local, S3, encrypted).
 AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py",
-         "hardening": "hardening.py"}
+         "hardening": "hardening.py", "storage": "storage.py"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,6 +64,27 @@ def smtp_relay(settings):
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 server (SeaweedFS) on 127.0.0.1, one per test process; `s3_server.new_prefix()` per test."""
+    from helpers.seaweedfs import running_s3_server
+
+    with running_s3_server(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture
+def s3_hub(settings, s3_server):
+    """The hub's blob store under a fresh prefix of the real S3 server's bucket."""
+    from digitalpost.hub.blobs import blob_store
+
+    for name, value in s3_server.settings(s3_server.new_prefix()).items():
+        setattr(settings, name, value)
+    blob_store.cache_clear()
+    yield s3_server
+    blob_store.cache_clear()
+
+
 @pytest.fixture(autouse=True)
 def _blob_dir(settings, tmp_path):
     """Each test stores blobs in its own folder."""

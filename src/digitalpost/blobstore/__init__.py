@@ -1,18 +1,29 @@
-"""Document storage behind one small interface: content-addressed blobs in a local folder.
+"""Document storage behind one small interface: content-addressed blobs in a local folder or an S3 bucket.
 
-Blobs are named by the SHA-256 of their bytes, so storing the same document twice is harmless and a
-crash between writing a blob and committing the row that points to it leaves only an orphan, never a
-dangling reference. Not for: metadata (the database holds that) or access control (callers check).
+Blobs are named by the SHA-256 of their (plaintext) bytes, so storing the same document twice is harmless
+and a crash between writing a blob and committing the row that points to it leaves only an orphan, never a
+dangling reference (decision 0002). Where they live is an `ObjectBackend` (a folder here, a bucket in
+`blobstore.s3`); with master keys configured every blob is sealed with AES-256-GCM on the way in
+(`blobstore.sealing`, decision 0008). Not for: metadata (the database holds that) or access control
+(callers check).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+from digitalpost.blobstore.sealing import MAGIC, MasterKeys, UnreadableBlob, open_sealed, seal
+
+CHUNK_BYTES = 1024 * 1024
+# put_stream keeps up to this much of a stream in memory before it spools to a temporary file.
+SPOOL_IN_MEMORY_BYTES = 4 * 1024 * 1024
 
 
 class BlobNotFound(LookupError):
@@ -28,64 +39,237 @@ class StoredBlob:
 class BlobStore(Protocol):
     def put(self, data: bytes) -> StoredBlob: ...
 
+    def put_stream(self, source: BinaryIO) -> StoredBlob: ...
+
     def open(self, key: str) -> BinaryIO: ...
 
     def read(self, key: str) -> bytes: ...
 
     def exists(self, key: str) -> bool: ...
 
+    def iter_keys(self) -> Iterator[str]: ...
 
-class LocalBlobStore:
-    """Blobs as files under `root/ab/cd/<sha256>`, written atomically and fsynced before use."""
+    def unsynced(self) -> BlobStore: ...
+
+    def sync(self) -> None: ...
+
+
+class ObjectBackend(Protocol):
+    """Raw bytes under a name: where a content-addressed store keeps its (possibly sealed) blobs."""
+
+    def write(self, name: str, chunks: Iterable[bytes]) -> None:
+        """Store the chunks under `name` atomically: readers see the old object or the whole new one."""
+
+    def open(self, name: str) -> io.BufferedReader:
+        """The stored bytes as a buffered stream (it can peek); BlobNotFound when there is no such object."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def names(self) -> Iterator[str]: ...
+
+    def unsynced(self) -> ObjectBackend: ...
+
+    def sync(self) -> None: ...
+
+
+def is_blob_key(key: str) -> bool:
+    return len(key) == 64 and all(c in "0123456789abcdef" for c in key)
+
+
+def chunks_of(data: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    view = memoryview(data)
+    for start in range(0, len(data), size):
+        yield bytes(view[start:start + size])
+
+
+def read_chunks(stream: BinaryIO, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    while chunk := stream.read(size):
+        yield chunk
+
+
+class IterStream(io.RawIOBase):
+    """A readable stream over an iterator of byte chunks (decrypted segments, an HTTP body's chunks)."""
+
+    def __init__(self, chunks: Iterator[bytes], on_close: object = None) -> None:
+        self._chunks = chunks
+        self._pending = memoryview(b"")  # a view, so handing out part of a chunk copies nothing twice
+        self._on_close = on_close
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def readall(self) -> bytes:
+        rest = [bytes(self._pending), *self._chunks]
+        self._pending = memoryview(b"")
+        return b"".join(rest)
+
+    def close(self) -> None:
+        if not self.closed and callable(self._on_close):
+            self._on_close()
+        super().close()
+
+
+def buffered(chunks: Iterator[bytes], on_close: object = None) -> io.BufferedReader:
+    return io.BufferedReader(IterStream(chunks, on_close), buffer_size=CHUNK_BYTES)
+
+
+class LocalFolder:
+    """Objects as files under `root/ab/cd/<name>`, written atomically (temporary file, fsync, rename)."""
 
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
         self.root = Path(root)
         self.fsync = fsync
 
-    def _path(self, key: str) -> Path:
-        if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
-            raise BlobNotFound(key)
-        return self.root / key[:2] / key[2:4] / key
+    def _path(self, name: str) -> Path:
+        return self.root / name[:2] / name[2:4] / name
 
-    def put(self, data: bytes) -> StoredBlob:
-        key = hashlib.sha256(data).hexdigest()
-        path = self._path(key)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                    if self.fsync:
-                        out.flush()
-                        os.fsync(out.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        return StoredBlob(key=key, size=len(data))
+    def write(self, name: str, chunks: Iterable[bytes]) -> None:
+        path = self._path(name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                if self.fsync:
+                    out.flush()
+                    os.fsync(out.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
-    def unsynced(self) -> LocalBlobStore:
-        """The same store without a flush per file: for a batch of writes followed by one `sync()`."""
-        return LocalBlobStore(self.root, fsync=False)
+    def open(self, name: str) -> io.BufferedReader:
+        try:
+            return self._path(name).open("rb")
+        except FileNotFoundError as exc:
+            raise BlobNotFound(name) from exc
+
+    def exists(self, name: str) -> bool:
+        return self._path(name).exists()
+
+    def names(self) -> Iterator[str]:
+        for path in sorted(self.root.glob("??/??/*")):
+            if path.is_file() and not path.name.startswith(".tmp-"):
+                yield path.name
+
+    def unsynced(self) -> LocalFolder:
+        return LocalFolder(self.root, fsync=False)
 
     def sync(self) -> None:
-        """Make every blob written so far durable (one call for a whole batch instead of one per file)."""
         if self.fsync:
             os.sync()
 
+
+def _digest(chunks: Iterable[bytes]) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class ContentAddressedStore:
+    """Blobs named by the SHA-256 of their plaintext, kept in `objects`, sealed when `keys` are given.
+
+    Without keys a blob is stored as it is; a blob that turns out to be sealed is then refused
+    (UnreadableBlob), never served as ciphertext. With keys, blobs stored before encryption was turned on
+    are still read as they are (`digitalpost keys rotate` seals them).
+    """
+
+    def __init__(self, objects: ObjectBackend, keys: MasterKeys | None = None) -> None:
+        self.objects = objects
+        self.master_keys = keys
+
+    def _encode(self, key: str, chunks: Iterable[bytes]) -> Iterable[bytes]:
+        return seal(chunks, address=bytes.fromhex(key), keys=self.master_keys) if self.master_keys else chunks
+
+    def put(self, data: bytes) -> StoredBlob:
+        key = hashlib.sha256(data).hexdigest()
+        if not self.objects.exists(key):
+            self.objects.write(key, self._encode(key, chunks_of(data)))
+        return StoredBlob(key=key, size=len(data))
+
+    def put_stream(self, source: BinaryIO) -> StoredBlob:
+        """Store a stream of any size, a chunk at a time: hashed first, then written under its hash.
+
+        A seekable source (a file) is read twice, from where it stands; anything else is spooled while it is
+        hashed (in memory up to SPOOL_IN_MEMORY_BYTES, then in a temporary file).
+        """
+        if source.seekable():
+            start = source.tell()
+            key, size = _digest(read_chunks(source))
+            if not self.objects.exists(key):
+                source.seek(start)
+                self.objects.write(key, self._encode(key, read_chunks(source)))
+            return StoredBlob(key=key, size=size)
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
+            def spooled() -> Iterator[bytes]:
+                for chunk in read_chunks(source):
+                    spool.write(chunk)
+                    yield chunk
+
+            key, size = _digest(spooled())
+            if not self.objects.exists(key):
+                spool.seek(0)
+                self.objects.write(key, self._encode(key, read_chunks(spool)))  # type: ignore[arg-type]
+        return StoredBlob(key=key, size=size)
+
     def open(self, key: str) -> BinaryIO:
-        try:
-            return self._path(key).open("rb")
-        except FileNotFoundError as exc:
-            raise BlobNotFound(key) from exc
+        if not is_blob_key(key):
+            raise BlobNotFound(key)
+        peekable = self.objects.open(key)
+        if peekable.peek(len(MAGIC))[:len(MAGIC)] != MAGIC:
+            return peekable
+        if self.master_keys is None:
+            peekable.close()
+            raise UnreadableBlob(f"blob {key[:12]}… is encrypted, but no DIGITALPOST_BLOB_KEYS are configured")
+        return buffered(open_sealed(peekable, address=bytes.fromhex(key), keys=self.master_keys),
+                        on_close=peekable.close)
 
     def read(self, key: str) -> bytes:
         with self.open(key) as blob:
             return blob.read()
 
     def exists(self, key: str) -> bool:
-        try:
-            return self._path(key).exists()
-        except BlobNotFound:
-            return False
+        return is_blob_key(key) and self.objects.exists(key)
+
+    def iter_keys(self) -> Iterator[str]:
+        return (name for name in self.objects.names() if is_blob_key(name))
+
+    def unsynced(self) -> ContentAddressedStore:
+        """The same store without a flush per file: for a batch of writes followed by one `sync()`."""
+        return ContentAddressedStore(self.objects.unsynced(), self.master_keys)
+
+    def sync(self) -> None:
+        """Make every blob written so far durable (one call for a whole batch instead of one per file)."""
+        self.objects.sync()
+
+
+class LocalBlobStore(ContentAddressedStore):
+    """Blobs as files under `root/ab/cd/<sha256>`, written atomically and fsynced before use."""
+
+    def __init__(self, root: Path, *, fsync: bool = True, keys: MasterKeys | None = None) -> None:
+        super().__init__(LocalFolder(root, fsync=fsync), keys)
+        self.root = Path(root)
+
+    def unsynced(self) -> LocalBlobStore:
+        return LocalBlobStore(self.root, fsync=False, keys=self.master_keys)
+
+
+__all__ = [
+    "BlobNotFound", "BlobStore", "ContentAddressedStore", "LocalBlobStore", "LocalFolder", "MasterKeys",
+    "ObjectBackend", "StoredBlob", "UnreadableBlob",
+]

@@ -21,6 +21,10 @@ from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
+from digitalpost.cli.storage import backup as backup_command
+from digitalpost.cli.storage import check as check_command
+from digitalpost.cli.storage import keys_app, require_usable_blob_store
+from digitalpost.cli.storage import restore as restore_command
 from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
@@ -33,6 +37,10 @@ app.add_typer(print_app, name="print")
 app.add_typer(register_app, name="register")
 app.add_typer(thread_app, name="thread")
 app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.command("check")(check_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 
 
 
@@ -76,6 +84,7 @@ def worker(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     wanted = [WorkKind(k.strip()) for k in kinds.split(",") if k.strip()]
+    require_usable_blob_store()
     console.print(f"worker: taking {', '.join(wanted)}")
     with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
@@ -109,6 +118,7 @@ def run(
 ) -> None:
     """Start the whole hub: web + API (granian), the delivery workers and the doctor. Ctrl-C stops all."""
     _django()
+    require_usable_blob_store()  # a wrong or missing master key stops here, not at the first reader
     from django.conf import settings
 
     demo_mailserver = os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp

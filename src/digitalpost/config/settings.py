@@ -178,6 +178,19 @@ DIGITALPOST_BULK_STALE_SECONDS = int(os.environ.get("DIGITALPOST_BULK_STALE_SECO
 DIGITALPOST_BULK_PARALLEL = int(os.environ.get("DIGITALPOST_BULK_PARALLEL", 16))
 DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "blobs"))
 DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
+# Where blobs live (docs/deploy.md, "Document storage"): "local" (the folder above) or "s3" (a bucket).
+DIGITALPOST_BLOB_BACKEND = os.environ.get("DIGITALPOST_BLOB_BACKEND", "local")
+DIGITALPOST_S3_ENDPOINT = os.environ.get("DIGITALPOST_S3_ENDPOINT", "")
+DIGITALPOST_S3_BUCKET = os.environ.get("DIGITALPOST_S3_BUCKET", "")
+DIGITALPOST_S3_REGION = os.environ.get("DIGITALPOST_S3_REGION", "")
+DIGITALPOST_S3_PREFIX = os.environ.get("DIGITALPOST_S3_PREFIX", "blobs/")
+# Empty: taken from the usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and AWS_*) environment variables.
+DIGITALPOST_S3_ACCESS_KEY_ID = os.environ.get("DIGITALPOST_S3_ACCESS_KEY_ID", "")
+DIGITALPOST_S3_SECRET_ACCESS_KEY = os.environ.get("DIGITALPOST_S3_SECRET_ACCESS_KEY", "")
+DIGITALPOST_S3_PATH_STYLE = os.environ.get("DIGITALPOST_S3_PATH_STYLE", "0") == "1"
+# Documents encrypted at rest (decision 0008): "kid:base64-32-byte-key,kid2:…"; the first wraps new blobs'
+# data keys, every one listed still opens what it wrapped. Empty: blobs are stored unencrypted.
+DIGITALPOST_BLOB_KEYS = os.environ.get("DIGITALPOST_BLOB_KEYS", "")
 # MeMos up to this size wait in their database row for the worker to store them (decision 0003).
 DIGITALPOST_JOURNAL_MAX_BYTES = int(os.environ.get("DIGITALPOST_JOURNAL_MAX_BYTES", 256 * 1024))
 # Batch the commits of concurrent requests (threaded web server); see digitalpost.hub.group_commit.
