@@ -41,7 +41,8 @@ def test_a_fresh_migrate_leaves_the_database_and_its_wal_private(tmp_path):
         reader = sqlite3.connect(database)
         reader.execute("PRAGMA journal_mode=WAL")
         reader.execute("SELECT count(*) FROM django_migrations").fetchone()
-        assert Path(f"{database}-wal").exists() and Path(f"{database}-shm").exists()
+        assert Path(f"{database}-wal").exists()
+        assert Path(f"{database}-shm").exists()
         assert readable_by_others(var) == {}
         reader.close()
     finally:

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
-
 # The database holds CPR numbers and message metadata: only the hub's own user may read it, like the blobs and
 # keys. SQLite gives its -wal and -shm files the mode of the database file, so creating that one private is enough;
 # an older install's files are tightened on the next connection.
