@@ -190,6 +190,13 @@ DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILD
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
+# REST push goes to public addresses only (no loopback, private, link-local, reserved or multicast: an endpoint
+# URL must not reach the hub's own services or the internal network). A platform operator may allow networks
+# here, comma-separated CIDRs, e.g. "10.20.0.0/16" for receivers inside the organisation's own network.
+DIGITALPOST_PUSH_ALLOWED_NETWORKS = [
+    network.strip() for network in os.environ.get("DIGITALPOST_PUSH_ALLOWED_NETWORKS", "").split(",")
+    if network.strip()
+]
 # Print (KombiPost): batches land in the spool folder the print provider collects from; its receipts come back
 # in <spool>/receipts/.
 DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
