@@ -111,7 +111,9 @@ def run(
         subprocess.Popen(  # noqa: S603
             [str(exe / "gunicorn"), "digitalpost.config.wsgi:application", "--bind", f"{host}:{port}",
              "--workers", str(web_workers), "--worker-class", "gthread", "--threads", str(web_threads),
-             "--access-logfile", "-", "--log-level", "warning"],
+             "--access-logfile", "-", "--log-level", "warning",
+             # Masks CPR numbers in request lines (an old client's GET /apis/v1/contacts?cprNumber=…).
+             "--logger-class", "digitalpost.config.logs.GunicornLogger"],
             env=web_env,
         )
     ]

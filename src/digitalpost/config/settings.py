@@ -233,7 +233,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # CPR numbers never reach a log line (config.logs): the filter sits on the handler, so records of every
+    # logger (django.server's request lines included) pass it.
+    "filters": {"mask_cpr": {"()": "digitalpost.config.logs.MaskCprNumbers"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_cpr"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }

@@ -31,7 +31,11 @@ KIND = {IdType.CPR: Contact.Kind.CITIZEN, IdType.CVR: Contact.Kind.COMPANY}
 UNKNOWN = "UNKNOWN"
 
 
-@router.get("/contacts", response={200: ContactOut, 400: ProblemOut}, summary="Registration status of one contact")
+@router.get("/contacts", response={200: ContactOut, 400: ProblemOut}, summary="Registration status of one contact",
+            deprecated=True,
+            description="Kept for old clients: a CPR number in a URL ends up in access logs (the hub masks it in "
+                        "its own logs, proxies may not). Use POST /apis/v1/contacts/lookup, which takes the "
+                        "numbers in the body.")
 def contact_status(
     request: HttpRequest,
     cprNumber: str | None = Query(None),
