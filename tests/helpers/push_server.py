@@ -66,7 +66,9 @@ class PushServer:
         return f"https://127.0.0.1:{self.port}/digitalpost/inbox"
 
 
-def run_server(cert_file: Path, key_file: Path) -> Iterator[PushServer]:
+def run_server(cert_file: Path, key_file: Path, *, hold: threading.Event | None = None) -> Iterator[PushServer]:
+    """The endpoint; with `hold`, each POST is recorded at once but answered only when `hold` is set (a slow
+    receiver, without timing)."""
     state = PushServer(port=0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -74,6 +76,8 @@ def run_server(cert_file: Path, key_file: Path) -> Iterator[PushServer]:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             state.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             status = state.statuses.pop(0) if state.statuses else 200
+            if hold is not None:
+                hold.wait(120)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -89,6 +93,8 @@ def run_server(cert_file: Path, key_file: Path) -> Iterator[PushServer]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    if hold is not None:
+        hold.set()
     server.shutdown()
     server.server_close()
     thread.join(5)

@@ -61,7 +61,7 @@ def worker(
 ) -> None:
     """Run a delivery worker until interrupted (SIGINT/SIGTERM finish the current job, then stop)."""
     _django()
-    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
+    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS, lane_threads
     from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import run_forever
 
@@ -73,7 +73,7 @@ def worker(
     wanted = [WorkKind(k.strip()) for k in kinds.split(",") if k.strip()]
     console.print(f"worker: taking {', '.join(wanted)}")
     run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
-                batch_handlers=BATCH_HANDLERS)
+                batch_handlers=BATCH_HANDLERS, lane_threads=lane_threads())
 
 
 @demo_app.command("load")

@@ -190,6 +190,9 @@ DIGITALPOST_AUTHORITY_MAILDIR = Path(os.environ.get("DIGITALPOST_AUTHORITY_MAILD
 DIGITALPOST_MAX_MAIL_BYTES = int(os.environ.get("DIGITALPOST_MAX_MAIL_BYTES", 150 * 1024 * 1024))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
+# Threads per worker process that forward inquiries to receiver systems. Each receiver system is a lane: at most
+# one thread per process works on it, so a slow endpoint ties up one thread and the others serve the rest.
+DIGITALPOST_FORWARD_THREADS = int(os.environ.get("DIGITALPOST_FORWARD_THREADS", 4))
 # REST push goes to public addresses only (no loopback, private, link-local, reserved or multicast: an endpoint
 # URL must not reach the hub's own services or the internal network). A platform operator may allow networks
 # here, comma-separated CIDRs, e.g. "10.20.0.0/16" for receivers inside the organisation's own network.

@@ -6,6 +6,7 @@ commits together with the state change that needs it, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ BACKOFF_CAP = timedelta(hours=1)
 
 def enqueue(
     kind: WorkKind, *, key: str, payload: dict[str, Any] | None = None, run_after: datetime | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = 8, lane: str = "",
 ) -> Job:
     """Record work to do after the surrounding transaction commits; the same key is one job."""
     if not transaction.get_connection().in_atomic_block:
@@ -35,6 +36,7 @@ def enqueue(
             "run_after": run_after or now,
             "created_at": now,
             "max_attempts": max_attempts,
+            "lane": lane,
         },
     )
     return job
@@ -60,14 +62,18 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_CAP)
 
 
-def claim_next(kind: WorkKind, *, lease: timedelta) -> Job | None:
+def claim_next(kind: WorkKind, *, lease: timedelta, busy_lanes: Collection[str] = ()) -> Job | None:
     """Take the oldest due job of `kind` and lease it, so no other worker takes it until the lease ends.
+
+    Jobs in `busy_lanes` are passed over (the caller is already running one of each).
 
     PostgreSQL skips rows other workers hold; SQLite serialises writers with IMMEDIATE transactions.
     A worker that dies leaves its lease to expire and the job is claimed again: at-least-once.
     """
     now = timezone.now()
     due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
+    if busy_lanes:
+        due = due.exclude(lane__in=list(busy_lanes))
     # Look before taking the write lock: an idle worker must not keep other writers waiting.
     if not due.exists():
         return None

@@ -152,5 +152,7 @@ def _record_inquiry(
     append_event(
         message, EventKind.MESSAGE_RECEIVED, at=now, data={"thread": str(thread.pk), "mailbox": str(mailbox.pk)}
     )
-    enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)})
+    # One lane per receiver system: a slow endpoint delays only its own organisation's inquiries.
+    lane = f"receiver:{mailbox.receiver_system_id}" if mailbox.receiver_system_id else ""
+    enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)}, lane=lane)
     return message
