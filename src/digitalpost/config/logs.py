@@ -12,6 +12,8 @@ import logging
 import os
 from functools import lru_cache
 
+from gunicorn.glogging import Logger as GunicornBaseLogger
+
 from digitalpost.core.redaction import mask_cpr_numbers
 
 
@@ -39,13 +41,7 @@ class MaskCprNumbers(logging.Filter):
         return True
 
 
-try:
-    from gunicorn.glogging import Logger as _GunicornLogger
-except ImportError:  # pragma: no cover - gunicorn is a runtime dependency
-    _GunicornLogger = object  # type: ignore[assignment,misc]
-
-
-class GunicornLogger(_GunicornLogger):  # type: ignore[misc,valid-type]
+class GunicornLogger(GunicornBaseLogger):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn's logger with the CPR mask on the access log (request lines carry query strings)."""
 
     def setup(self, cfg: object) -> None:
