@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "ninja",
     "digitalpost.audit",
     "digitalpost.authorities",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "digitalpost.config.urls"
@@ -136,6 +138,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# Every page of the mailbox and the portal: scripts, styles, images and forms from the hub itself only; no inline
+# script or style (templates keep theirs in static files, tests/e2e fail on any violation), no plug-ins, no
+# framing by other sites. Views that serve sender content set their own, stricter sandbox policy, which the
+# middleware leaves as it is. The JSON API is excluded (its interactive docs page loads Swagger UI from a CDN).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/apis/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True  # X-Content-Type-Options: nosniff
+SECURE_REFERRER_POLICY = "same-origin"  # links out of a letter never carry our URLs (ids) to other sites
 
 # A MeMo from an authority may be 99.5 MB (brief §4.1); the API reads the body itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = None
