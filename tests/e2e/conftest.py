@@ -20,6 +20,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from helpers.browser import CspWatch
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,9 +51,12 @@ def page(browser: Browser) -> Iterator[Page]:
     """A page in a new, empty browser context. The browser asks for Danish, like a Danish citizen's would."""
     context = browser.new_context(locale="da-DK", accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
+    csp = CspWatch(context)
     page = context.new_page()
     yield page
     context.close()
+    # Every browser test fails on a Content-Security-Policy violation: no inline script or style, ever.
+    assert csp.violations == [], csp.violations
 
 
 @pytest.fixture

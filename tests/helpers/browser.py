@@ -1,9 +1,10 @@
-"""Driving the portal in Chromium: signing a staff member in, second factor included."""
+"""Driving the portal in Chromium: signing a staff member in (second factor included); catching
+Content-Security-Policy violations."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 from cast import STAFF_PASSWORD
 from helpers.otp import authenticator, next_code
@@ -29,3 +30,27 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.wait_for_url("**/portal/login/verify/**")
     type_code(page, next_code(device))
     page.wait_for_url(lambda url: "/portal/login/" not in url)
+
+
+# Reports every violation as a console error, in addition to Chromium's own console message (which names the
+# directive but not always the page). Init scripts run outside the page's CSP.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ` +
+                `${document.location.pathname} (${event.sourceFile}:${event.lineNumber})`);
+}, true);
+"""
+
+
+class CspWatch:
+    """Collects the Content-Security-Policy violations of every page of a browser context."""
+
+    def __init__(self, context: BrowserContext) -> None:
+        self.violations: list[str] = []
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._console)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if message.type == "error" and ("Content Security Policy" in text or text.startswith("CSP violation")):
+            self.violations.append(text)

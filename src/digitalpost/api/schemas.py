@@ -6,6 +6,11 @@ from datetime import datetime
 
 from ninja import Schema
 
+# Cursors and sequence numbers are database ids (64-bit signed). A bigger number would overflow the database
+# driver (a 500) instead of being refused: every integer parameter of the API has an upper bound, checked by
+# tests/api/test_numeric_parameters.py against the published schema.
+MAX_CURSOR = 2**63 - 1
+
 
 class ProblemOut(Schema):
     type: str

@@ -3,8 +3,8 @@ the chain verification. Not for writing: entries are appended only by `audit.ser
 
 from __future__ import annotations
 
-import csv
 import datetime
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,7 +13,9 @@ from typing import Any
 from django.db.models import QuerySet
 
 from digitalpost.audit.models import AuditEntry, AuditHead
+from digitalpost.core import spreadsheet
 from digitalpost.core.hashchain import first_break
+from digitalpost.core.spreadsheet import Cell
 
 
 def list_entries(*, organisation: str | None) -> QuerySet[AuditEntry]:
@@ -80,22 +82,17 @@ def export_rows(entries: QuerySet[AuditEntry]) -> Iterator[dict[str, object]]:
         yield {name: body.get(name, getattr(entry, name, None)) for name in EXPORT_FIELDS} | {"hash": entry.hash}
 
 
-class _Line:
-    """A file-like object for csv.writer that hands each written line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
+def _csv_cell(name: str, value: object) -> Cell:
+    if name in ("before", "after"):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value if isinstance(value, str | int | float) or value is None else str(value)
 
 
 def csv_lines(rows: Iterable[dict[str, object]]) -> Iterator[str]:
-    """CSV with a header row; before and after as JSON text in their cells."""
-    writer = csv.writer(_Line())
-    yield writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        yield writer.writerow([
-            json.dumps(row[name], ensure_ascii=False, sort_keys=True) if name in ("before", "after") else row[name]
-            for name in EXPORT_FIELDS
-        ])
+    """CSV with a header row; before and after as JSON text in their cells; formula-like text neutralised."""
+    header: list[Cell] = list(EXPORT_FIELDS)
+    return spreadsheet.csv_lines(
+        itertools.chain([header], ([_csv_cell(name, row[name]) for name in EXPORT_FIELDS] for row in rows)))
 
 
 def json_array(rows: Iterable[dict[str, object]]) -> Iterator[str]:

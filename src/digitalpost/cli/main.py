@@ -74,7 +74,7 @@ def worker(
     _django()
     from django.conf import settings
 
-    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
+    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS, lane_threads
     from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import Heartbeat, run_forever
 
@@ -89,7 +89,7 @@ def worker(
     with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
         run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
-                    batch_handlers=BATCH_HANDLERS, heartbeat=heartbeat)
+                    batch_handlers=BATCH_HANDLERS, lane_threads=lane_threads(), heartbeat=heartbeat)
 
 
 @demo_app.command("load")
@@ -150,7 +150,9 @@ def run(
             [str(exe / "granian"), "--interface", "asginl", "digitalpost.config.asgi:application",
              "--host", host, "--port", str(port), "--workers", str(web_workers), "--http", "1", "--no-ws",
              "--http1-header-read-timeout", str(int(settings.DIGITALPOST_WEB_HEADER_SECONDS * 1000)),
-             "--access-log", "--log-level", "warning"],
+             "--access-log", "--log-level", "warning",
+             # Masks CPR numbers in request lines (an old client's GET /apis/v1/contacts?cprNumber=…).
+             "--log-config", str(_granian_log_config(Path(settings.VAR_DIR)))],
             web_env,
         )
         for _ in range(delivery_workers):
@@ -172,6 +174,26 @@ def run(
     finally:
         children.stop_all()
     raise typer.Exit(children.exit_code)
+
+
+def _granian_log_config(var: Path) -> Path:
+    """granian's logging set-up with the CPR mask on its access and error logs (config.logs.MaskCprNumbers)."""
+    import json
+
+    mask = {"mask_cpr": {"()": "digitalpost.config.logs.MaskCprNumbers"}}
+    config = {
+        "filters": mask,
+        "handlers": {
+            "console": {"formatter": "generic", "class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                        "filters": ["mask_cpr"]},
+            "access": {"formatter": "access", "class": "logging.StreamHandler", "stream": "ext://sys.stdout",
+                       "filters": ["mask_cpr"]},
+        },
+    }
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "granian-logging.json"
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    return path
 
 
 def _port_free(host: str, port: int) -> bool:

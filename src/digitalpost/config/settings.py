@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "ninja",
     "digitalpost.audit",
     "digitalpost.authorities",
@@ -81,6 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -148,6 +150,27 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# Every page of the mailbox and the portal: scripts, styles, images and forms from the hub itself only; no inline
+# script or style (templates keep theirs in static files, tests/e2e fail on any violation), no plug-ins, no
+# framing by other sites. Views that serve sender content set their own, stricter sandbox policy, which the
+# middleware leaves as it is. The JSON API is excluded (its interactive docs page loads Swagger UI from a CDN).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/apis/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True  # X-Content-Type-Options: nosniff
+SECURE_REFERRER_POLICY = "same-origin"  # links out of a letter never carry our URLs (ids) to other sites
 
 # Request bodies, per route (docs/deploy.md, "Security limits"). Forms to the pages: at most
 # DATA_UPLOAD_MAX_MEMORY_SIZE (files of a multipart upload are streamed to disk by Django and count against
@@ -243,6 +266,16 @@ DIGITALPOST_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_
 DIGITALPOST_WORKER_STALE_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_STALE_SECONDS", 10))
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
+# Threads per worker process that forward inquiries to receiver systems. Each receiver system is a lane: at most
+# one thread per process works on it, so a slow endpoint ties up one thread and the others serve the rest.
+DIGITALPOST_FORWARD_THREADS = int(os.environ.get("DIGITALPOST_FORWARD_THREADS", 4))
+# REST push goes to public addresses only (no loopback, private, link-local, reserved or multicast: an endpoint
+# URL must not reach the hub's own services or the internal network). A platform operator may allow networks
+# here, comma-separated CIDRs, e.g. "10.20.0.0/16" for receivers inside the organisation's own network.
+DIGITALPOST_PUSH_ALLOWED_NETWORKS = [
+    network.strip() for network in os.environ.get("DIGITALPOST_PUSH_ALLOWED_NETWORKS", "").split(",")
+    if network.strip()
+]
 # Print (KombiPost): batches land in the spool folder the print provider collects from; its receipts come back
 # in <spool>/receipts/.
 DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
@@ -280,14 +313,17 @@ LOG_FORMAT = os.environ.get("DIGITALPOST_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "digitalpost.hub.requestid.RequestIdFilter"}},
+    # CPR numbers never reach a log line (config.logs): the filter sits on the handler, so records of every
+    # logger (django.server's request lines included) pass it; every line carries the request id.
+    "filters": {"request_id": {"()": "digitalpost.hub.requestid.RequestIdFilter"},
+                "mask_cpr": {"()": "digitalpost.config.logs.MaskCprNumbers"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {"()": "pythonjsonlogger.json.JsonFormatter",
                  "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
                  "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id", "mask_cpr"],
                              "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DIGITALPOST_LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}, "axes": {"level": "WARNING"}},

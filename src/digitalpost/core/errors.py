@@ -106,6 +106,7 @@ class ErrorCode(StrEnum):
     SENDER_CERTIFICATE_REQUIRED = "sender.certificate.required"
     IP_NOT_ALLOWED = "ip.not.allowed"
     IP_ALLOWLIST_INVALID = "ip.allowlist.invalid"
+    RECEIVER_ENDPOINT_NOT_ALLOWED = "receiver.endpoint.not.allowed"
     RECALL_TOO_LATE = "recall.too.late"
     RECALL_NOT_POSSIBLE = "recall.not.possible"
     INQUIRY_NOT_FOUND = "inquiry.not.found"
@@ -516,6 +517,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.IP_ALLOWLIST_INVALID: _invalid(
         "The IP allow-list has an entry that is not an IP address or network (e.g. 192.0.2.10 or "
         "192.0.2.0/24). The detail names it."
+    ),
+    ErrorCode.RECEIVER_ENDPOINT_NOT_ALLOWED: _invalid(
+        "The hub does not deliver to this endpoint address: REST push goes to public internet addresses only. "
+        "Give the https:// address your receiving system is reached at from the internet, or ask the platform "
+        "operator to allow your network."
     ),
     ErrorCode.RECALL_TOO_LATE: ErrorSpec(
         Outcome.CONFLICT, 409, "5.7.0",

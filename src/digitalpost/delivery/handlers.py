@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.conf import settings
+
 from digitalpost.delivery.channels.notices import EmailNoticeChannel, SmsChannel
 from digitalpost.delivery.channels.print_handoff import hand_over_to_print
 from digitalpost.delivery.channels.sender_push import push_events
@@ -53,3 +55,9 @@ HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELI
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}
 BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER_BULK: deliver_batch}
+
+
+
+def lane_threads() -> dict[WorkKind, int]:
+    """Forwards run in threads of their own, one receiver system per thread at a time (outbox lanes)."""
+    return {WorkKind.FORWARD: settings.DIGITALPOST_FORWARD_THREADS}

@@ -135,7 +135,7 @@ def _probe_send(channel: ReceiverChannel[Any], inquiry: OutgoingInquiry, now: da
     except ForwardPostponed as exc:
         if exc.answer:
             return Verdict(ProbeResult.Outcome.FAILED, f"{where} refused the test inquiry: {exc.answer}")
-        return Verdict(ProbeResult.Outcome.FAILED, f"{where} did not answer: {exc.__cause__ or exc}")
+        return Verdict(ProbeResult.Outcome.FAILED, f"{where} did not answer: {exc.shown or exc.__cause__ or exc}")
     return Verdict(ProbeResult.Outcome.OK, f"{where} accepted the test inquiry: {channel.acceptance(sent)}".strip())
 
 

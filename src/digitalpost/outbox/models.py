@@ -27,6 +27,9 @@ class Job(models.Model):
     kind = models.CharField(max_length=20, choices=WorkKind.choices)
     # Names the effect (deliver:<message>): one job per effect, so enqueuing twice is harmless.
     key = models.CharField(max_length=200, unique=True)
+    # Jobs of one lane (e.g. "receiver:<id>": one organisation's endpoint) run one at a time per worker process,
+    # so a slow or hanging endpoint holds up only its own lane, never other organisations' work.
+    lane = models.CharField(max_length=64, blank=True, default="")
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
     run_after = models.DateTimeField()

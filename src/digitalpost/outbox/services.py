@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ BACKOFF_CAP = timedelta(hours=1)
 
 def enqueue(
     kind: WorkKind, *, key: str, payload: dict[str, Any] | None = None, run_after: datetime | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = 8, lane: str = "",
 ) -> Job:
     """Record work to do after the surrounding transaction commits; the same key is one job."""
     if not transaction.get_connection().in_atomic_block:
@@ -40,6 +41,7 @@ def enqueue(
             "created_at": now,
             "max_attempts": max_attempts,
             "request_id": current_request_id(),
+            "lane": lane,
         },
     )
     return job
@@ -65,8 +67,12 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_CAP)
 
 
-def claim_next(kind: WorkKind, *, lease: timedelta, worker: uuid.UUID | None = None) -> Job | None:
+def claim_next(
+    kind: WorkKind, *, lease: timedelta, busy_lanes: Collection[str] = (), worker: uuid.UUID | None = None,
+) -> Job | None:
     """Take the oldest due job of `kind` and lease it, so no other worker takes it until the lease ends.
+
+    Jobs in `busy_lanes` are passed over (the caller is already running one of each).
 
     PostgreSQL skips rows other workers hold; SQLite serialises writers with IMMEDIATE transactions.
     A worker that dies leaves its lease to expire and the job is claimed again: at-least-once. A worker that
@@ -74,6 +80,8 @@ def claim_next(kind: WorkKind, *, lease: timedelta, worker: uuid.UUID | None = N
     """
     now = timezone.now()
     due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
+    if busy_lanes:
+        due = due.exclude(lane__in=list(busy_lanes))
     # Look before taking the write lock: an idle worker must not keep other writers waiting.
     if not due.exists():
         return None

@@ -171,18 +171,93 @@ def _give_up(job: Job, reason: str, on_give_up: Mapping[WorkKind, GiveUp] | None
         services.bury(job, reason)
 
 
+class Lanes:
+    """The lanes this process is working on now: one job per lane at a time, shared by a kind's threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()
+
+    def claim(self, kind: WorkKind, lease: timedelta, worker: uuid.UUID | None = None) -> Job | None:
+        with self._lock:  # claiming is quick; holding the lock keeps two threads off one lane
+            job = services.claim_next(kind, lease=lease, busy_lanes=frozenset(self._busy), worker=worker)
+            if job is not None and job.lane:
+                self._busy.add(job.lane)
+            return job
+
+    def release(self, job: Job) -> None:
+        with self._lock:
+            self._busy.discard(job.lane)
+
+
+def run_lane_thread(
+    kind: WorkKind, handlers: Mapping[WorkKind, Handler], lanes: Lanes, *, stop: threading.Event,
+    on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
+    lease: timedelta = timedelta(minutes=5), heartbeat: Heartbeat | None = None,
+) -> None:
+    """One of several threads taking `kind`: a job whose lane another thread is running waits for it, so one
+    slow lane (a hanging endpoint) ties up at most one thread and the others keep the other lanes moving."""
+    try:
+        while not stop.is_set():
+            try:
+                job = lanes.claim(kind, lease, heartbeat.id if heartbeat is not None else None)
+                if job is None:
+                    close_old_connections()
+                    stop.wait(idle_sleep)
+                    continue
+                try:
+                    _run_claimed(job, handlers[kind], on_give_up)
+                finally:
+                    lanes.release(job)
+            except Exception:
+                log.exception("worker lane thread error on %s", kind)
+                close_old_connections()
+                stop.wait(1.0)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+
+
 def run_forever(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
     lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
-    heartbeat: Heartbeat | None = None,
+    lane_threads: Mapping[WorkKind, int] | None = None, heartbeat: Heartbeat | None = None,
 ) -> None:
     """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
 
-    Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. With a
-    `heartbeat`, claims carry the worker's name, so they return to the queue within seconds if it dies.
+    Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. Kinds in
+    `lane_threads` get that many threads of their own (run_lane_thread), so their slow jobs never hold up the
+    other kinds, and one lane never more than one of their threads. With a `heartbeat`, claims carry the
+    worker's name, so they return to the queue within seconds if it dies.
     """
     batch_handlers = batch_handlers or {}
+    laned = {kind: count for kind, count in (lane_threads or {}).items() if kind in kinds and count > 0}
+    lanes = {kind: Lanes() for kind in laned}
+    threads = [
+        threading.Thread(target=run_lane_thread, args=(kind, handlers, lanes[kind]), name=f"{kind.lower()}-{n}",
+                         kwargs={"stop": stop, "on_give_up": on_give_up, "idle_sleep": idle_sleep, "lease": lease,
+                                 "heartbeat": heartbeat},
+                         daemon=True)
+        for kind, count in laned.items() for n in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        _run_kinds([kind for kind in kinds if kind not in laned], handlers, stop=stop, on_give_up=on_give_up,
+                   idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _run_kinds(
+    kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
+    on_give_up: Mapping[WorkKind, GiveUp] | None, idle_sleep: float, lease: timedelta,
+    batch_handlers: Mapping[WorkKind, BatchHandler], heartbeat: Heartbeat | None,
+) -> None:
     while not stop.is_set():
         did_work = False
         for kind in kinds:

@@ -2,15 +2,15 @@
 the platform's total. The columns are documented in docs/statistics.md and stay stable (add, never rename).
 
 Cells are plain numbers (share in percent with one decimal, hours with one decimal; empty when there is
-nothing to measure); names that a spreadsheet would run as a formula are prefixed with an apostrophe.
+nothing to measure); names that a spreadsheet would run as a formula are prefixed with an apostrophe
+(digitalpost.core.spreadsheet, the writer every export shares).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 
+from digitalpost.core.spreadsheet import csv_lines
 from digitalpost.stats.figures import Figures, Period
 from digitalpost.stats.selectors import OrganisationStatistics, PlatformStatistics
 
@@ -29,10 +29,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def _cell(text: str) -> str:
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def figure_cells(figures: Figures) -> list[str]:
     return [
         str(figures.received), str(figures.answered), str(figures.answered_in_time), str(figures.answered_late),
@@ -43,13 +39,7 @@ def figure_cells(figures: Figures) -> list[str]:
 
 
 def _lines(header: list[str], rows: Iterator[list[str]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in (header, *rows):
-        writer.writerow(row)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+    return csv_lines([header, *rows])
 
 
 def _period_cells(period: Period) -> list[str]:
@@ -58,10 +48,10 @@ def _period_cells(period: Period) -> list[str]:
 
 def organisation_csv(stats: OrganisationStatistics) -> Iterator[str]:
     def rows() -> Iterator[list[str]]:
-        org = [stats.cvr, _cell(stats.name)]
+        org = [stats.cvr, stats.name]
         tail = [*_period_cells(stats.period), str(stats.deadline_days)]
         for box in stats.mailboxes:
-            yield ["mailbox", *org, box.id, _cell(box.name), *tail, *figure_cells(box.figures)]
+            yield ["mailbox", *org, box.id, box.name, *tail, *figure_cells(box.figures)]
         yield ["organisation", *org, "", "", *tail, *figure_cells(stats.total)]
 
     return _lines(ORGANISATION_COLUMNS, rows())
@@ -71,7 +61,7 @@ def platform_csv(stats: PlatformStatistics) -> Iterator[str]:
     def rows() -> Iterator[list[str]]:
         period = _period_cells(stats.period)
         for row in stats.organisations:
-            yield ["organisation", row.cvr, _cell(row.name), *period, str(row.deadline_days),
+            yield ["organisation", row.cvr, row.name, *period, str(row.deadline_days),
                    *figure_cells(row.figures)]
         yield ["platform", "", "", *period, "", *figure_cells(stats.total)]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from digitalpost.accounts.models import Membership
+from digitalpost.api.schemas import MAX_CURSOR
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
 from digitalpost.authorities.selectors import SetupProblem, mailbox_problems
@@ -315,5 +316,5 @@ class AuditQuery(Schema):
     actor: str = Field("", description="Only changes by an actor whose name contains this.")
     since: date | None = Field(None, description="From this day (inclusive).")
     until: date | None = Field(None, description="To this day (inclusive).")
-    before: int | None = Field(None, ge=1, description="Only entries older than this seq (paging).")
+    before: int | None = Field(None, ge=1, le=MAX_CURSOR, description="Only entries older than this seq (paging).")
     limit: int = Field(100, ge=1, le=1000)

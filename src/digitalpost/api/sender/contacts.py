@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.schemas import MAX_CURSOR, ProblemOut
 from digitalpost.api.sender.schemas import (
     ContactChangeOut,
     ContactChangesOut,
@@ -31,7 +31,11 @@ KIND = {IdType.CPR: Contact.Kind.CITIZEN, IdType.CVR: Contact.Kind.COMPANY}
 UNKNOWN = "UNKNOWN"
 
 
-@router.get("/contacts", response={200: ContactOut, 400: ProblemOut}, summary="Registration status of one contact")
+@router.get("/contacts", response={200: ContactOut, 400: ProblemOut}, summary="Registration status of one contact",
+            deprecated=True,
+            description="Kept for old clients: a CPR number in a URL ends up in access logs (the hub masks it in "
+                        "its own logs, proxies may not). Use POST /apis/v1/contacts/lookup, which takes the "
+                        "numbers in the body.")
 def contact_status(
     request: HttpRequest,
     cprNumber: str | None = Query(None),
@@ -61,8 +65,8 @@ def contact_lookup(request: HttpRequest, payload: ContactLookupIn) -> ContactLoo
 
 @router.get("/contacts/changes", response={200: ContactChangesOut, 400: ProblemOut},
             summary="Changes to the register since a position (the change feed)")
-def contact_changes(request: HttpRequest, after: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=1000)) \
-        -> ContactChangesOut:
+def contact_changes(request: HttpRequest, after: int = Query(0, ge=0, le=MAX_CURSOR),
+                    limit: int = Query(500, ge=1, le=1000)) -> ContactChangesOut:
     """Registrations, updates and exemptions in the order they happened. Start with `after=0`, then pass `next`.
 
     An exemption's period is in its data: a change at its start or end date is not a separate entry.

@@ -7,7 +7,7 @@ import uuid
 from ninja import Router
 from ninja.params.functions import Query
 
-from digitalpost.api.schemas import ProblemOut
+from digitalpost.api.schemas import MAX_CURSOR, ProblemOut
 from digitalpost.api.sender.auth import SystemRequest
 from digitalpost.api.sender.mass_schemas import MassSendItemOut, MassSendItemPageOut, MassSendOut
 from digitalpost.bulk.selectors import access_mass_send, list_mass_send_items
@@ -37,7 +37,7 @@ def get_mass_send(request: SystemRequest, mass_send_id: uuid.UUID) -> MassSendOu
 def list_mass_send_receipts(
     request: SystemRequest,
     mass_send_id: uuid.UUID,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_CURSOR),
     limit: int = Query(500, ge=1, le=5000),
 ) -> MassSendItemPageOut:
     mass = access_mass_send(request.auth, mass_send_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Router
 from ninja.params.functions import Query
 
+from digitalpost.api.schemas import MAX_CURSOR
 from digitalpost.api.sender.auth import SystemRequest
 from digitalpost.api.sender.schemas import ReceiptOut, ReceiptPageOut
 from digitalpost.messages.selectors import list_receipts_after
@@ -26,7 +27,7 @@ router = Router(tags=["receipts"])
 )
 def pull_receipts(
     request: SystemRequest,
-    after: int | None = Query(None, ge=0),
+    after: int | None = Query(None, ge=0, le=MAX_CURSOR),
     limit: int = Query(100, ge=1, le=1000),
 ) -> ReceiptPageOut:
     system = request.auth

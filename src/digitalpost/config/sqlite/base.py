@@ -8,12 +8,35 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
+# The database holds CPR numbers and message metadata: only the hub's own user may read it, like the blobs and
+# keys. SQLite gives its -wal and -shm files the mode of the database file, so creating that one private is enough;
+# an older install's files are tightened on the next connection.
+PRIVATE_FILE_MODE = 0o600
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def make_private(name: str) -> None:
+    """Create the database file 0600 if it is missing; take group/other access off it and its companions."""
+    os.close(os.open(name, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    for suffix in SQLITE_COMPANIONS:
+        try:
+            mode = os.stat(name + suffix).st_mode
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(name + suffix, PRIVATE_FILE_MODE)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._writer_lock_fd: int | None = None
         self._holds_writer_lock = False
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        if not self.is_in_memory_db() and not str(conn_params["database"]).startswith("file:"):
+            make_private(str(conn_params["database"]))
+        return super().get_new_connection(conn_params)
 
     def _lock_path(self) -> str | None:
         name = str(self.settings_dict["NAME"])

@@ -196,5 +196,7 @@ def _record_inquiry(
         for position, (role, file, key) in enumerate(documents, start=1)
     )
     append_event(message, EventKind.MESSAGE_RECEIVED, at=now, data=data)
-    enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)})
+    # One lane per receiver system: a slow endpoint delays only its own organisation's inquiries.
+    lane = f"receiver:{mailbox.receiver_system_id}" if mailbox.receiver_system_id else ""
+    enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)}, lane=lane)
     return message

@@ -40,12 +40,15 @@ class ForwardPostponed(RetryLater):
     """The inquiry cannot go yet (no receiver, receiver down); the job is retried later, nothing is lost.
 
     `answer` is what the receiver said when it refused ("550 5.1.1 user unknown", "HTTP 503"); empty when it
-    did not answer at all (then the cause is the exception's `__cause__`).
+    did not answer at all (then the cause is the exception's `__cause__`). `shown`, when set, is all the
+    organisation may see of a failure without an answer (REST push: nothing that maps the network); the reason
+    keeps the detail for the operator.
     """
 
-    def __init__(self, reason: str, *, answer: str = "") -> None:
+    def __init__(self, reason: str, *, answer: str = "", shown: str = "") -> None:
         super().__init__(reason)
         self.answer = answer
+        self.shown = shown
 
 
 class Channel(Protocol[ItemT, OutgoingT]):

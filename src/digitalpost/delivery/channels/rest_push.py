@@ -17,6 +17,8 @@ the MeMo as built, with `X-DigitalPost-Probe` instead of a thread, never recorde
 from __future__ import annotations
 
 import base64
+import http.client
+import logging
 import ssl
 import urllib.error
 import urllib.request
@@ -30,12 +32,20 @@ from django.conf import settings
 from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed, Sent
 from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
 from digitalpost.delivery.channels.rest_pull import memo_with_thread
+from digitalpost.hub import egress
 from digitalpost.hub.keys import hub_identity
 from digitalpost.outbox.models import Job
 from digitalpost.protocols import memo
 
 PUSH_CHANNEL = "rest-push"
 SIGNATURE_HEADER = "X-DigitalPost-Signature"
+# What the organisation's administrator sees (receiver health, doctor, probe) when the endpoint did not answer:
+# the same words for a refused address, a closed port, a time-out and a TLS failure, so the hub cannot be used
+# to map ports. The detail goes to the hub's log (and the outbox job) for the platform operator.
+NO_ANSWER = ("no answer over verified HTTPS (address not allowed, connection, TLS certificate or time-out); "
+             "the platform operator's log has the detail")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,10 @@ def send_push(request: PushRequest) -> int:
     http_request = urllib.request.Request(  # noqa: S310
         request.url, data=request.body, headers=request.headers, method="POST"
     )
-    # No redirects: a 3xx is simply not a delivery.
-    opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls_context()), _NoRedirect())
+    # No redirects: a 3xx is simply not a delivery. No proxy from the environment: the connection goes to the
+    # address egress checked.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _CheckedHTTPSHandler(context=tls_context()),
+                                         _NoRedirect())
     try:
         with opener.open(http_request, timeout=settings.DIGITALPOST_PUSH_TIMEOUT_SECONDS) as response:
             response.read(64 * 1024)
@@ -80,6 +92,20 @@ def send_push(request: PushRequest) -> int:
     except urllib.error.HTTPError as exc:
         exc.close()
         return int(exc.code)
+
+
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects only to a public (or operator-allowed) address of the host, the one it checked; TLS and the
+    certificate's host name are still checked against the host name in the URL."""
+
+    def connect(self) -> None:
+        sock = egress.connect(self.host, self.port or 443, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _CheckedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_CheckedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -107,10 +133,13 @@ class RestPushChannel(ReceiverChannel[PushRequest]):
         """POST it, then mark the inquiry delivered; ForwardPostponed (answer "HTTP <status>" or "") if not 2xx."""
         try:
             status = send_push(outgoing)
-        except (OSError, ValueError) as exc:  # URLError, TLS and timeouts are OSErrors
+        except (OSError, ValueError) as exc:  # URLError, TLS, timeouts and refused addresses are OSErrors
+            log.warning("REST push to %s (receiver %s) failed: %s", outgoing.url, self.receiver.pk, exc)
             if not outgoing.probe:
-                self.failed(outgoing.inquiry_id, str(exc))
-            raise ForwardPostponed(f"{outgoing.url}: {exc}") from exc
+                self.failed(outgoing.inquiry_id, NO_ANSWER)
+            # The job's error and the probe are read by the organisation (doctor): NO_ANSWER only; the detail is in
+            # the log line above.
+            raise ForwardPostponed(f"{outgoing.url}: {NO_ANSWER}", shown=NO_ANSWER) from None
         answer = f"HTTP {status}"
         if not 200 <= status < 300:
             if not outgoing.probe:

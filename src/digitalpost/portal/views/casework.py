@@ -153,16 +153,32 @@ def inquiry_document(
     return response
 
 
+def _log_search_key(org: OrgAccess) -> str:
+    return f"message_log_search:{org.authority.cvr}"
+
+
 @org_view(Action.VIEW_MESSAGE_LOG)
 def message_log(request: HttpRequest, org: OrgAccess) -> HttpResponse:
-    form = MessageLogForm(request.GET or None)
-    found = search_message_log(org, form.query()) if not form.is_bound or form.is_valid() else Message.objects.none()
+    """The search is POSTed and kept in the session, never put in the URL: it may hold a CPR number, and URLs end
+    up in access logs, browser history and Referer headers. The pages of the result are GET ?page=N."""
+    key = _log_search_key(org)
+    if request.method == "POST":
+        if "clear" in request.POST:
+            request.session.pop(key, None)
+            return redirect("portal:message_log", cvr=org.authority.cvr)
+        form = MessageLogForm(request.POST)
+        if form.is_valid():
+            request.session[key] = {name: str(value) if value is not None else "" for name, value
+                                    in form.cleaned_data.items()}
+            return redirect("portal:message_log", cvr=org.authority.cvr)
+        found = Message.objects.none()
+    else:
+        saved = request.session.get(key)
+        form = MessageLogForm(saved) if saved else MessageLogForm()
+        found = search_message_log(org, form.query())
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "portal/casework/message_log.html", {
-        "org": org, "form": form, "page": page, "query": query.urlencode(),
-    })
+    return render(request, "portal/casework/message_log.html", {"org": org, "form": form, "page": page, "query": ""},
+                  status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 @org_view(Action.VIEW_MESSAGE_LOG)

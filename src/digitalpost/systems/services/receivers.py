@@ -6,6 +6,7 @@ anything (delivery).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,11 +17,14 @@ from digitalpost.audit.services import record_change, snapshot
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import SYSTEM_ACTOR, Actor
+from digitalpost.hub import egress
 from digitalpost.protocols import smime
 from digitalpost.systems.models import ReceiverSystem, SecureAddress
 from digitalpost.systems.selectors import hash_token, list_mailboxes_using_address, names
 from digitalpost.systems.services.certificates import certificate_picture, certificate_row, checked_certificate
 from digitalpost.systems.services.tokens import new_token
+
+log = logging.getLogger(__name__)
 
 
 def _receiver_picture(receiver: ReceiverSystem) -> dict[str, Any]:
@@ -133,10 +137,20 @@ def delete_secure_address(
 
 
 def _push_url(endpoint_url: str) -> str:
+    """An https URL whose host is not loopback, private, link-local, reserved or multicast (hub.egress); the
+    administrator sees one generic refusal, the operator's log says which address it was."""
     url = endpoint_url.strip()
     parts = urlsplit(url)
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "endpointUrl: must be an https:// URL") from None
     if parts.scheme != "https" or not parts.hostname:
         raise DigitalPostError(ErrorCode.REQUEST_INVALID, "endpointUrl: must be an https:// URL")
+    because = egress.refused_because(parts.hostname, port)
+    if because is not None:
+        log.warning("push endpoint %s refused: %s", url, because)
+        raise DigitalPostError(ErrorCode.RECEIVER_ENDPOINT_NOT_ALLOWED)
     return url
 
 
