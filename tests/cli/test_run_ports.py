@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -103,4 +104,5 @@ def test_nothing_outlives_a_killed_run(tmp_path):
     deadline = time.monotonic() + 60  # granian stops its workers on the SIGTERM it gets (slowly on a busy machine)
     while processes_with_env("DIGITALPOST_VAR", str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.3)
-    assert processes_with_env("DIGITALPOST_VAR", str(tmp_path)) == []
+    left = processes_with_env("DIGITALPOST_VAR", str(tmp_path))
+    assert left == [], [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]

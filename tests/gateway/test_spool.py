@@ -50,3 +50,11 @@ def test_a_mail_without_a_header_is_left_to_the_full_check():
     spool = DataSpool(max_bytes=10**6)
     _feed(spool, b"\r\n", 3)
     assert spool.refusal is None
+
+
+def test_a_signed_mail_is_left_to_the_full_check_because_it_may_wrap_an_encrypted_one():
+    head = (b"From: a@b.dk\r\nMIME-Version: 1.0\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-"
+            b"signature\"; micalg=sha-256; boundary=\"b\"\r\n\r\n")
+    spool = DataSpool(max_bytes=10**9)
+    _feed(spool, head, 3)
+    assert spool.refusal is None

@@ -150,6 +150,8 @@ def run(
             [str(exe / "granian"), "--interface", "asginl", "digitalpost.config.asgi:application",
              "--host", host, "--port", str(port), "--workers", str(web_workers), "--http", "1", "--no-ws",
              "--http1-header-read-timeout", str(int(settings.DIGITALPOST_WEB_HEADER_SECONDS * 1000)),
+             # A worker that was still starting when the stop came may miss it: killed after 10 s, never orphaned.
+             "--workers-kill-timeout", "10",
              "--access-log", "--log-level", "warning",
              # Masks CPR numbers in request lines (an old client's GET /apis/v1/contacts?cprNumber=…).
              "--log-config", str(_granian_log_config(Path(settings.VAR_DIR)))],

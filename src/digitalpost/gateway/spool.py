@@ -31,7 +31,8 @@ def header_refusal(head: bytes) -> tuple[ErrorCode, str] | None:
         entity = parse_entity(head + b"\r\n\r\n")
     except DigitalPostError:
         return None  # malformed: the full check names it
-    if smime_type(entity) is None:
+    # A signed outer layer may wrap the encrypted one (encrypt-then-sign): only the full check can tell.
+    if smime_type(entity) is None and entity.content_type != "multipart/signed":
         return ErrorCode.ENCRYPTION_MISSING, f"the mail is {entity.content_type}"
     return None
 
