@@ -84,7 +84,8 @@ def endpoint_certs(securemail_pki: SecureMailPki) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def receiver(endpoint_certs) -> Iterator[EndpointServer]:
+def receiver(endpoint_certs, settings) -> Iterator[EndpointServer]:
+    settings.DIGITALPOST_PUSH_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the test's endpoint: loopback, allowed here only
     with endpoint_server(*endpoint_certs) as server:
         yield server
 

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def receiver(healthy: HealthyOrg, tmp_path) -> Iterator[EndpointServer]:
+def receiver(healthy: HealthyOrg, tmp_path, settings) -> Iterator[EndpointServer]:
+    settings.DIGITALPOST_PUSH_ALLOWED_NETWORKS = ["127.0.0.1/32"]  # the test's endpoint: loopback, allowed here only
     with endpoint_server(*server_certificate(tmp_path, "endpoint", healthy.pki.base.ca)) as server:
         yield server
 

@@ -1,4 +1,4 @@
-"""CPR numbers stay out of every log line: `digitalpost run` (gunicorn's access log, the web app's and the
+"""CPR numbers stay out of every log line: `digitalpost run` (granian's access log, the web app's and the
 workers' logs, all in one output) serves a full flow — contact lookups (the old GET with the number in the URL
 too), letters to the cast, a portal message-log search by CPR number, delivery by the worker — and afterwards
 no CPR number of the cast is anywhere in what the hub wrote."""

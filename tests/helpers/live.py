@@ -5,14 +5,14 @@ from __future__ import annotations
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.test import Client
+
+from helpers.otp import verified_client
 
 
 def staff_session(base: str, user: User) -> requests.Session:
-    """A requests session carrying `user`'s portal session cookie (signed in without the login form, so the
-    tests of other pages do not depend on the sign-in steps)."""
-    client = Client()
-    client.force_login(user)
+    """A requests session carrying `user`'s portal session cookie (signed in without the login form, second
+    factor passed just now, so the tests of other pages do not depend on the sign-in steps)."""
+    client = verified_client(user)
     session = requests.Session()
     session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
     session.headers["Referer"] = base + "/"
