@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.blobstore import BlobStore
+from digitalpost.core import actions
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel, Kombi, choose_channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
@@ -262,6 +263,8 @@ def _record(
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
     header = message.header
+    action_records = actions.records_of(message)
+    open_actions = actions.summarise(action_records)
     row = Message.objects.create(
         message_uuid=message_uuid,
         sender_message_id=header.message_id or "",
@@ -284,6 +287,9 @@ def _record(
         channel=channel.value,
         answer_mailbox=answer_mailbox,
         answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
+        actions=action_records,
+        actions_open_until=open_actions.open_until,
+        has_undated_action=open_actions.undated,
     )
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
