@@ -99,6 +99,7 @@ def test_needs_action_lists_open_actions_only(cast, drain):
         return {m.label for m in (due, past, undated, plain, others) if f'data-message="{m.pk}"' in page}
 
     assert listed() == {"Betal inden fristen", "Uden frist"}
+    assert "(no longer open)" in client.get(f"/post/{past.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     client.get(f"/post/{undated.pk}/")  # read: an action without a deadline is no longer open
     client.get(f"/post/{due.pk}/")  # read: a dated action stays open until its deadline
     assert listed() == {"Betal inden fristen"}

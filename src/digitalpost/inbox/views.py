@@ -278,7 +278,7 @@ class ActionButton:
     calendar: bool
     deadline: datetime | None
     start: datetime | None
-    is_open: bool
+    expired: bool  # its deadline has passed (an undated action never expires on the page; see needs_action)
 
 
 def action_buttons(found: Message) -> list[ActionButton]:
@@ -288,12 +288,12 @@ def action_buttons(found: Message) -> list[ActionButton]:
     for index, record in enumerate(found.actions):
         link = actions.safe_link(record.get("url"))
         start = record.get("start") or (record.get("reservation") or {}).get("start")
+        until = actions.deadline(record)
         buttons.append(ActionButton(
             index=index, label=record["label"], wording=actions.wording(record["code"], danish=danish),
             code=record["code"].lower(), link=link, refused_link=bool(record.get("url")) and link is None,
-            calendar=bool(record.get("reservation")), deadline=actions.deadline(record),
-            start=datetime.fromisoformat(start) if start else None,
-            is_open=actions.is_open(record, now=now, read=found.read_at is not None),
+            calendar=bool(record.get("reservation")), deadline=until,
+            start=datetime.fromisoformat(start) if start else None, expired=until is not None and until <= now,
         ))
     return buttons
 
