@@ -111,6 +111,13 @@ def summarise(records: Iterable[Mapping[str, Any]]) -> OpenActions:
     return OpenActions(open_until=max(dated) if dated else None, undated=any(d is None for d in deadlines))
 
 
+def stored_fields(message: memo.Message) -> dict[str, Any]:
+    """The message row's action fields (`actions`, `actions_open_until`, `has_undated_action`) for a MeMo."""
+    records = records_of(message)
+    summary = summarise(records)
+    return {"actions": records, "actions_open_until": summary.open_until, "has_undated_action": summary.undated}
+
+
 def is_open(record: Mapping[str, Any], *, now: datetime, read: bool) -> bool:
     """An action with a deadline is open until the deadline; one without is open until the letter is read."""
     until = deadline(record)

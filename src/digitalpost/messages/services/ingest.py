@@ -263,8 +263,6 @@ def _record(
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
     header = message.header
-    action_records = actions.records_of(message)
-    open_actions = actions.summarise(action_records)
     row = Message.objects.create(
         message_uuid=message_uuid,
         sender_message_id=header.message_id or "",
@@ -287,9 +285,7 @@ def _record(
         channel=channel.value,
         answer_mailbox=answer_mailbox,
         answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
-        actions=action_records,
-        actions_open_until=open_actions.open_until,
-        has_undated_action=open_actions.undated,
+        **actions.stored_fields(message),
     )
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
