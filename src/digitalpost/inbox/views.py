@@ -339,8 +339,8 @@ def my_data_archive(request: HttpRequest) -> StreamingHttpResponse:
     if owner is None:
         raise Http404("No such mailbox")
     now = timezone.now()
-    response = StreamingHttpResponse(stream_archive(viewer, owner_name=owner.name, now=now),
-                                     content_type="application/zip")
+    pieces = stream_archive(viewer, owner_name=owner.name, now=now, language=get_language())
+    response = StreamingHttpResponse(pieces, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="min-post-{now:%Y-%m-%d}.zip"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message
@@ -100,8 +101,9 @@ def _entry(message: Message) -> dict[str, Any]:
     }
 
 
-def stream_archive(viewer: MailboxViewer, *, owner_name: str, now: datetime) -> Iterator[bytes]:
-    """The zip's bytes, in pieces, as they are written."""
+def stream_archive(viewer: MailboxViewer, *, owner_name: str, now: datetime, language: str) -> Iterator[bytes]:
+    """The zip's bytes, in pieces, as they are written; index.html in `language` (the page's, when it is sent:
+    the pieces are made after the view has returned)."""
     pipe = _Pipe()
     store = blob_store()
     entries: list[dict[str, Any]] = []
@@ -120,5 +122,6 @@ def stream_archive(viewer: MailboxViewer, *, owner_name: str, now: datetime) -> 
             yield pipe.take()
         index = {"owner": owner_name, "createdAt": now.isoformat(), "messages": entries}
         archive.writestr("index.json", json.dumps(index, ensure_ascii=False, indent=2))
-        archive.writestr("index.html", render_to_string("messages/archive_index.html", index))
+        with translation.override(language):
+            archive.writestr("index.html", render_to_string("messages/archive_index.html", index))
     yield pipe.take()
