@@ -28,6 +28,7 @@ from digitalpost.registry.models import Contact
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services.receivers import create_pull_receiver
 from digitalpost.systems.services.senders import create_sender_system
+from helpers.pages import link_action, with_actions
 
 PULL = "/apis/v1/receiving/memos"
 
@@ -258,3 +259,14 @@ def test_an_invalid_memo_as_a_reply_is_refused_by_the_memo_rules_and_counted(cas
     response = cast.nordby.submit(letter)
     refused_with(response, "file.extension.not.allowed", 400)
     assert RefusedReply.objects.get().code == "file.extension.not.allowed"
+
+
+def test_an_answers_actions_are_kept_like_a_letters(cast, world):
+    inquiry = world["to_nordby"]
+    reply = with_actions(answer(cast.nordby, pulled(world["nordby_pull"], inquiry)),
+                         link_action("Book tid", "SELVBETJENING", "https://booking.nordby.example/"))
+    response = cast.nordby.submit(reply)
+    assert response.json()["threaded"] is True
+    filed = Message.objects.get(pk=response.json()["messageId"])
+    assert [(a["code"], a["url"]) for a in filed.actions] == [("SELVBETJENING", "https://booking.nordby.example/")]
+    assert filed.has_undated_action is True

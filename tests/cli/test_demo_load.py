@@ -45,8 +45,8 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
     # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
-    # Anna can answer.
-    assert Message.objects.count() == count == 6
+    # Anna can answer, and a legal notification with actions.
+    assert Message.objects.count() == count == 7
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -57,7 +57,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 6
+    assert Message.objects.count() == 7
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,

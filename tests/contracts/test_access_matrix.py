@@ -10,6 +10,10 @@ Sydby's own CVR: always refused, and nothing lands in the audit log.
 
 from __future__ import annotations
 
+import io
+import zipfile
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -37,7 +41,7 @@ from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.otp import verified_client
-from helpers.pages import deliver_letter, signed_in
+from helpers.pages import booking_action, deliver_letter, deliver_memo, signed_in, with_actions
 from helpers.routes import Route, all_routes
 from helpers.systems_pki import trusted
 
@@ -206,12 +210,15 @@ EMPLOYEE = "urn:uuid:matrix-employee"
 
 
 def _mailbox_world(cast, staff, drain) -> dict[str, str]:
-    letter = deliver_letter(cast, drain, cast.dorte, "Til virksomheden")
+    # A letter with an appointment, so its calendar file (action 0) is there to reach.
+    letter = deliver_memo(cast, drain, with_actions(
+        cast.nordby.memo(cast.dorte, label="Til virksomheden", files=[("brev.txt", "text/plain", b"Hej")]),
+        booking_action("Møde", timezone.now() + timedelta(days=7))))
     topic = staff.nordby_borgerservice.topics.values_list("name", flat=True).first() or ""
     inquiry = send_inquiry(party=cast.dorte, mailbox=staff.nordby_borgerservice,
                            inquiry=Inquiry(subject="Spørgsmål", text="Hej", topic=topic))
     right = grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ", actor=Actor("test"))
-    return {"message_id": str(letter.pk), "position": "1", "thread_id": str(inquiry.thread_id),
+    return {"message_id": str(letter.pk), "position": "1", "index": "0", "thread_id": str(inquiry.thread_id),
             "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
             "access_id": str(right.pk)}
 
@@ -267,3 +274,9 @@ def test_a_company_employee_never_reaches_a_citizens_letters(cast, staff, drain)
     employee = signed_in(cast.dorte, access=mailbox_access_for(_employee(cast)))
     assert employee.get(f"/post/{anna_letter.pk}/").status_code == 404
     assert employee.get(f"/post/{anna_letter.pk}/documents/1/").status_code == 404
+    assert employee.get(f"/post/{anna_letter.pk}/actions/0/calendar.ics").status_code == 404
+    assert str(anna_letter.pk) not in employee.get("/post/needs-action/").content.decode()
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(employee.get("/post/my-data/archive.zip").streaming_content)))
+    listed = archive.read("index.json").decode() + archive.read("index.html").decode()
+    assert "Til Anna" not in listed
+    assert str(anna_letter.pk) not in listed

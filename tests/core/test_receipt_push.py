@@ -12,25 +12,25 @@ from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.receipt_push import PushType, hmac_signature, parse_types, push_type, signed_content
 
 
-@pytest.mark.parametrize(("kind", "legal", "expected"), [
-    (EventKind.MESSAGE_RECEIVED, False, PushType.RECEIVED),
-    (EventKind.MESSAGE_DELIVERED, False, PushType.DELIVERED),
-    (EventKind.MESSAGE_DELIVERED, True, PushType.LEGALLY_NOTIFIED),
-    (EventKind.MESSAGE_READ, True, PushType.READ),
-    (EventKind.PHYSICAL_LETTER_SENT, False, PushType.PRINTED),
-    (EventKind.PHYSICAL_LETTER_RETURNED, False, PushType.RETURNED),
-    (EventKind.PRINT_REFUSED, False, PushType.REFUSED),
-    (EventKind.DELIVERY_FAILED, False, PushType.FAILED),
-    (EventKind.NOTICE_SENT, False, None),
-    (EventKind.LETTER_RENDERED, False, None),
-    ("NOT_A_KIND", False, None),
+@pytest.mark.parametrize(("kind", "expected"), [
+    (EventKind.MESSAGE_RECEIVED, PushType.RECEIVED),
+    (EventKind.MESSAGE_DELIVERED, PushType.DELIVERED),
+    (EventKind.MESSAGE_LEGALLY_NOTIFIED, PushType.LEGALLY_NOTIFIED),
+    (EventKind.MESSAGE_READ, PushType.READ),
+    (EventKind.PHYSICAL_LETTER_SENT, PushType.PRINTED),
+    (EventKind.PHYSICAL_LETTER_RETURNED, PushType.RETURNED),
+    (EventKind.PRINT_REFUSED, PushType.REFUSED),
+    (EventKind.DELIVERY_FAILED, PushType.FAILED),
+    (EventKind.NOTICE_SENT, None),
+    (EventKind.LETTER_RENDERED, None),
+    ("NOT_A_KIND", None),
 ])
-def test_each_event_kind_is_pushed_under_its_type(kind, legal, expected):
-    assert push_type(kind, legal_notification=legal) == expected
+def test_each_event_kind_is_pushed_under_its_type(kind, expected):
+    assert push_type(kind) == expected
 
 
 def test_every_pushed_type_is_reachable_from_some_event():
-    reachable = {push_type(kind, legal_notification=legal) for kind in EventKind for legal in (False, True)}
+    reachable = {push_type(kind) for kind in EventKind}
     assert set(PushType) <= reachable
 
 

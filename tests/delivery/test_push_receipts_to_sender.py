@@ -299,3 +299,21 @@ def test_the_admin_api_pauses_reactivates_and_deletes_an_endpoint_audited(cast, 
                    .values_list("action", flat=True))
     assert actions == ["push_endpoint.created", "push_endpoint.deactivated", "push_endpoint.reactivated",
                        "push_endpoint.deleted"]
+
+
+def test_a_legal_notification_is_pushed_delivered_then_legally_notified_at_its_first_opening(cast, receiver, drain):
+    register_push_endpoint(system=cast.nordby.system, url=receiver.url,
+                           event_types=["delivered", "legally_notified"])
+    response = cast.nordby.submit(cast.nordby.memo(cast.anna, legal_notification=True))
+    message = Message.objects.get(pk=response.json()["messageId"])
+    drain(WorkKind.DELIVER)
+    record_read(message=message, by_recipient=False)  # a company employee who may only look: no legal effect
+    record_read(message=message)
+    record_read(message=message)
+    drain(WorkKind.PUSH_EVENTS)
+    pushed = documents(receiver)
+    assert [doc["type"] for doc in pushed] == ["delivered", "legally_notified"]
+    assert pushed[1]["kind"] == "MESSAGE_LEGALLY_NOTIFIED"
+    message.refresh_from_db()
+    assert pushed[1]["at"] == message.legally_notified_at.isoformat()
+    assert pushed[1]["receipt"] is None

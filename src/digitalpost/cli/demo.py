@@ -74,6 +74,10 @@ REST_REPLY_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b04"
 CASE_SYSTEM_REFERENCE = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b05"  # the case system's own message, unknown to the hub
 # A letter Anna can answer in the web mailbox (MeMo reply, a deadline, Borgerservice as the answer mailbox).
 ANSWERABLE_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b06"
+# A legal notification with a payment and an appointment: the marks, "Kræver handling" and the calendar file.
+LEGAL_LETTER_UUID = "6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b07"
+LEGAL_LETTER_TEXT = ("Kære Anna\n\nDu skal betale 1.250 kr. tilbage i for meget udbetalt boligstøtte, og vi "
+                     "indkalder dig til en samtale.\n\nNordby Kommune")
 ANSWERABLE_LETTER_TEXT = ("Kære Anna\n\nVi overvejer at give din nabo tilladelse til en carport i skel. Har du "
                           "bemærkninger, så svar på dette brev med knappen Besvar inden fristen.\n\nNordby Kommune")
 REST_REPLY_TEXT = ("Kære Anna\n\nDin beboerlicens er oprettet og gælder fra i morgen.\n\n"
@@ -270,6 +274,34 @@ def _answerable_letter(token: str, anna: Contact, mailbox_id: str) -> None:
     accept_memo(system=system, body=memo.build(replace(letter, header=header)))
 
 
+def _legal_notification_with_actions(token: str, anna: Contact) -> None:
+    """A letter with legal effect (Retsvirkning) asking Anna to pay and to come to a meeting."""
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    letter = memo.simple_message(
+        sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+        label="Afgørelse: tilbagebetaling af boligstøtte",
+        files=[("brev.txt", "text/plain", LEGAL_LETTER_TEXT.encode())],
+        message_uuid=LEGAL_LETTER_UUID, created=datetime(2026, 1, 7, 9, 0, tzinfo=UTC), legal_notification=True,
+    )
+    # Dates fixed far ahead so that loading again sends the same bytes (a replay, not a conflict).
+    meeting = datetime(2036, 1, 14, 9, 0, tzinfo=UTC)
+    actions = (
+        memo.Action(label="Betal 1.250 kr.", action_code="BETALING", end_date_time=datetime(2036, 2, 1, tzinfo=UTC),
+                    entry_point=memo.EntryPoint(url="https://betaling.nordby.example/boligstoette")),
+        memo.Action(label="Samtale på rådhuset", action_code="AFTALE", reservation=memo.Reservation(
+            description="Samtale om din boligstøtte", reservation_uuid="6f1c2d9e-3b7a-4c1e-9a2b-1d4e5f6a7b08",
+            abstract="Samtale i Nordby Kommune", location="Nordby Rådhus, Torvet 1", start_date_time=meeting,
+            end_date_time=meeting + timedelta(minutes=30), organizer_mail="borgerservice@nordby.example",
+            organizer_name=AUTHORITY["name"])),
+    )
+    assert letter.body is not None
+    body = replace(letter.body, main_document=replace(letter.body.main_document, actions=actions))
+    accept_memo(system=system, body=memo.build(replace(letter, body=body)))
+
+
 def _ensure_technical_contact(authority: Authority) -> None:
     """Nordby is the well-kept demo organisation: the doctor finds nothing to say about its upkeep."""
     if not authority.technical_contact_email:
@@ -404,6 +436,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     portal = {"url": f"{base_url}/portal/", **_ensure_staff(securemail["mailbox_id"])}
     rest_reply = _rest_reply_in_annas_conversation(token, citizens[0], securemail["mailbox_id"])
     _answerable_letter(token, citizens[0], securemail["mailbox_id"])
+    _legal_notification_with_actions(token, citizens[0])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())

@@ -51,6 +51,9 @@ class EventKind(StrEnum):
     MESSAGE_DELIVERED = "MESSAGE_DELIVERED"
     DELIVERY_FAILED = "DELIVERY_FAILED"
     MESSAGE_READ = "MESSAGE_READ"
+    # A legal notification opened for the first time by the recipient themself (never by an employee without
+    # rights to act, nor anyone else): once per message, next to its MESSAGE_READ.
+    MESSAGE_LEGALLY_NOTIFIED = "MESSAGE_LEGALLY_NOTIFIED"
     # The receiver system failed for the configured days and was switched off; the message keeps waiting.
     RECEIVER_DEACTIVATED = "RECEIVER_DEACTIVATED"
     # Withdrawn by the authority before its delivery date; it is never delivered.

@@ -41,11 +41,12 @@ class Signing(StrEnum):
 
 
 # The hub's event kinds that are pushed; every other kind (notices, rendering, casework) stays on the timeline.
-# A legal notification's delivery is its legal effect (retsvirkning), so it is pushed as LEGALLY_NOTIFIED
-# instead of DELIVERED (see `push_type`).
+# A legal notification is delivered like any letter (DELIVERED); its first opening by the recipient is its own
+# event, MESSAGE_LEGALLY_NOTIFIED, pushed as LEGALLY_NOTIFIED with the moment it happened.
 PUSHED_KINDS: Mapping[EventKind, PushType] = {
     EventKind.MESSAGE_RECEIVED: PushType.RECEIVED,
     EventKind.MESSAGE_DELIVERED: PushType.DELIVERED,
+    EventKind.MESSAGE_LEGALLY_NOTIFIED: PushType.LEGALLY_NOTIFIED,
     EventKind.MESSAGE_READ: PushType.READ,
     EventKind.PHYSICAL_LETTER_SENT: PushType.PRINTED,
     EventKind.PHYSICAL_LETTER_RETURNED: PushType.RETURNED,
@@ -57,19 +58,15 @@ PUSHED_KINDS: Mapping[EventKind, PushType] = {
 RECEIPT_OF: Mapping[PushType, ReceiptStatus] = {
     PushType.RECEIVED: ReceiptStatus.RECEIVED,
     PushType.DELIVERED: ReceiptStatus.COMPLETED,
-    PushType.LEGALLY_NOTIFIED: ReceiptStatus.COMPLETED,
 }
 
 
-def push_type(kind: str, *, legal_notification: bool) -> PushType | None:
+def push_type(kind: str) -> PushType | None:
     """The pushed type of an event of `kind`, or None when that kind is not pushed."""
     try:
-        pushed = PUSHED_KINDS.get(EventKind(kind))
+        return PUSHED_KINDS.get(EventKind(kind))
     except ValueError:
         return None
-    if pushed is PushType.DELIVERED and legal_notification:
-        return PushType.LEGALLY_NOTIFIED
-    return pushed
 
 
 def parse_types(names: list[str]) -> list[PushType]:

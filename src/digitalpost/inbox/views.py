@@ -6,14 +6,16 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +33,7 @@ from digitalpost.conversations.services.inquiries import (
     send_followup,
     send_inquiry,
 )
+from digitalpost.core import actions
 from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.hub.blobs import blob_store
@@ -51,8 +54,16 @@ from digitalpost.inbox.signin import (
     session_contact_id,
     session_expired,
 )
+from digitalpost.messages.archive import stream_archive, summarise_archive
 from digitalpost.messages.models import Document, Message
-from digitalpost.messages.selectors import MailboxViewer, access_document, access_message, count_unread, list_inbox
+from digitalpost.messages.selectors import (
+    MailboxViewer,
+    access_document,
+    access_message,
+    count_unread,
+    list_inbox,
+    list_needing_action,
+)
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.models import CompanyMailboxAccess, Contact
 from digitalpost.registry.selectors import get_contact_by_id, list_company_access, list_demo_identities
@@ -249,8 +260,90 @@ def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
     found = access_message(viewer, message_id)
     if found.direction == found.Direction.TO_PARTY:
-        record_read(message=found)
+        # Someone who may only look (a company employee with read access) reads, but never legally notifies.
+        record_read(message=found, by_recipient=may_write(request.session))
     return _message_page(request, found, form=FollowupForm())
+
+
+@dataclass(frozen=True)
+class ActionButton:
+    """One MeMo action as the letter page shows it."""
+
+    index: int
+    label: str
+    wording: str
+    code: str
+    link: str | None  # None: no link, or one refused as unsafe
+    refused_link: bool
+    calendar: bool
+    deadline: datetime | None
+    start: datetime | None
+    expired: bool  # its deadline has passed (an undated action never expires on the page; see needs_action)
+
+
+def action_buttons(found: Message) -> list[ActionButton]:
+    danish = get_language() == "da"
+    now = timezone.now()
+    buttons = []
+    for index, record in enumerate(found.actions):
+        link = actions.safe_link(record.get("url"))
+        start = record.get("start") or (record.get("reservation") or {}).get("start")
+        until = actions.deadline(record)
+        buttons.append(ActionButton(
+            index=index, label=record["label"], wording=actions.wording(record["code"], danish=danish),
+            code=record["code"].lower(), link=link, refused_link=bool(record.get("url")) and link is None,
+            calendar=bool(record.get("reservation")), deadline=until,
+            start=datetime.fromisoformat(start) if start else None, expired=until is not None and until <= now,
+        ))
+    return buttons
+
+
+@viewer_required
+@require_GET
+def action_calendar(request: HttpRequest, message_id: uuid.UUID, index: int) -> HttpResponse:
+    """The appointment of a booking action as a calendar file (.ics) to add to one's own calendar."""
+    found = access_message(request.viewer, message_id)  # type: ignore[attr-defined]
+    if not 0 <= index < len(found.actions):
+        raise Http404("No such action")
+    body = actions.calendar_file(found.actions[index], now=timezone.now(), sender=found.sender_label)
+    if body is None:
+        raise Http404("The action has no appointment")
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="aftale-{str(found.pk)[:8]}-{index + 1}.ics"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@viewer_required
+def needs_action(request: HttpRequest) -> HttpResponse:
+    viewer = request.viewer  # type: ignore[attr-defined]
+    found = list_needing_action(viewer, now=timezone.now()).select_related("authority")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "inbox/needs_action.html", {"page": page})
+
+
+@viewer_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """What the archive of all one's post holds, before it is downloaded."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    return render(request, "inbox/my_data.html", {"summary": summarise_archive(viewer),
+                                                  "owner": get_contact_by_id(str(viewer.contact_id))})
+
+
+@viewer_required
+@require_GET
+def my_data_archive(request: HttpRequest) -> StreamingHttpResponse:
+    """All one's post as a zip, streamed as it is written (documents, index.json, index.html)."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    owner = get_contact_by_id(str(viewer.contact_id))
+    if owner is None:
+        raise Http404("No such mailbox")
+    now = timezone.now()
+    pieces = stream_archive(viewer, owner_name=owner.name, now=now, language=get_language())
+    response = StreamingHttpResponse(pieces, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="min-post-{now:%Y-%m-%d}.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _message_page(request: HttpRequest, found: Message, *, form: FollowupForm,
@@ -260,6 +353,8 @@ def _message_page(request: HttpRequest, found: Message, *, form: FollowupForm,
     return render(
         request, "inbox/message.html",
         {"message": found, "documents": documents, "main": main, "main_text": main_text,
+         "actions": action_buttons(found),
+         "calendar_wording": actions.CALENDAR_WORDING[0 if get_language() == "da" else 1],
          "may_answer": may_answer_letter(found), "form": form, "refusal": refusal},
         status=status,
     )

@@ -94,6 +94,13 @@ class Message(models.Model):
     answer_mailbox = models.ForeignKey(AuthorityMailbox, null=True, blank=True, on_delete=models.PROTECT,
                                        related_name="+")
     answer_by = models.DateTimeField(null=True, blank=True)
+    # A legal notification's first opening by the recipient themself (MESSAGE_LEGALLY_NOTIFIED); empty until then.
+    legally_notified_at = models.DateTimeField(null=True, blank=True)
+    # The MeMo's actions as core.actions records, and what "needs action" asks of them: the latest deadline and
+    # whether any action has none (open while unread).
+    actions = models.JSONField(default=list, blank=True)
+    actions_open_until = models.DateTimeField(null=True, blank=True)
+    has_undated_action = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -101,6 +108,9 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["mailbox", "-delivered_at"], name="mailbox_inbox"),
+            # "Needs action": only letters with actions are in it, so the index stays small.
+            models.Index(fields=["mailbox", "actions_open_until"], name="mailbox_actions",
+                         condition=models.Q(actions_open_until__isnull=False) | models.Q(has_undated_action=True)),
         ]
 
     def __str__(self) -> str:

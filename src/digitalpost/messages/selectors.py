@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from digitalpost.accounts.selectors import OrgAccess
@@ -32,6 +32,21 @@ def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
 
 def list_inbox(viewer: MailboxViewer) -> QuerySet[Message]:
     return visible_messages(viewer).filter(direction=Message.Direction.TO_PARTY).order_by("-delivered_at", "-id")
+
+
+def list_needing_action(viewer: MailboxViewer, *, now: datetime) -> QuerySet[Message]:
+    """Letters with an open action (core.actions.is_open): one whose deadline is still ahead, or one without a
+    deadline in a letter not yet read. Soonest latest-deadline first, undated ones after."""
+    dated_open = Q(actions_open_until__gt=now)
+    undated_unread = Q(has_undated_action=True, read_at=None)
+    return (list_inbox(viewer).filter(dated_open | undated_unread)
+            .order_by(F("actions_open_until").asc(nulls_last=True), "-delivered_at", "-id"))
+
+
+def list_archive(viewer: MailboxViewer) -> QuerySet[Message]:
+    """Everything in the viewer's mailbox for "my data": letters received and what they wrote, oldest first."""
+    return (visible_messages(viewer).select_related("authority", "thread__authority_mailbox")
+            .prefetch_related("documents").order_by("accepted_at", "id"))
 
 
 def count_unread(viewer: MailboxViewer) -> int:

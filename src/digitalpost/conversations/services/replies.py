@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.core import actions
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
@@ -117,6 +118,7 @@ def _record_reply(
         is_mandatory=bool(header.mandatory), is_legal_notification=bool(header.legal_notification),
         do_not_deliver_until=header.do_not_deliver_until_date, memo_blob=digest, memo_sha256=digest,
         memo_size=len(body), pending_memo=pending, accepted_at=now, channel=delivery.value,
+        **actions.stored_fields(letter),
     )
     data = {"channel": channel, "thread": str(thread.pk), "senderSystem": str(system.pk)}
     if received.pop("transmissionId", None) is not None:  # the REST receipt's id, as a letter's event has it

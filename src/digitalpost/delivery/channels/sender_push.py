@@ -62,7 +62,7 @@ BATCH = 100
 def push_body(push: EventPush) -> bytes:
     """The JSON document for one push (compact, keys sorted: the signed bytes are exactly these)."""
     event, message = push.event, push.event.message
-    pushed = push_type(event.kind, legal_notification=message.is_legal_notification)
+    pushed = push_type(event.kind)
     assert pushed is not None  # only pushed kinds are queued
     receipt = RECEIPT_OF.get(pushed)
     document: dict[str, Any] = {

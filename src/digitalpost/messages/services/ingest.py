@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.blobstore import BlobStore
+from digitalpost.core import actions
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel, Kombi, choose_channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
@@ -284,6 +285,7 @@ def _record(
         channel=channel.value,
         answer_mailbox=answer_mailbox,
         answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
+        **actions.stored_fields(message),
     )
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)

@@ -26,8 +26,8 @@ from digitalpost.systems.services.push_endpoints import set_push_endpoint_active
 REPLAY_LIMIT = 10_000  # events re-sent by one replay call; call again after the last one to go further
 
 
-def wants(endpoint: SenderPushEndpoint, kind: str, *, legal_notification: bool) -> bool:
-    pushed = push_type(kind, legal_notification=legal_notification)
+def wants(endpoint: SenderPushEndpoint, kind: str) -> bool:
+    pushed = push_type(kind)
     return pushed is not None and (not endpoint.event_types or pushed in endpoint.event_types)
 
 
@@ -49,7 +49,7 @@ def queue_event_pushes(message: Message, event: Event) -> None:
     if message.sender_system_id is None or event.kind not in PUSHED_KINDS:
         return
     for endpoint in SenderPushEndpoint.objects.filter(sender_system_id=message.sender_system_id):
-        if wants(endpoint, event.kind, legal_notification=message.is_legal_notification):
+        if wants(endpoint, event.kind):
             push = EventPush.objects.create(endpoint=endpoint, event=event, created_at=event.at)
             if endpoint.is_active:
                 wake(endpoint.pk, push.pk)
@@ -87,7 +87,7 @@ def replay_events(endpoint: SenderPushEndpoint, *, after: int) -> int:
               .select_related("message").order_by("id")[:REPLAY_LIMIT])
     now = timezone.now()
     rows = [EventPush(endpoint=locked, event=event, created_at=now) for event in events
-            if wants(locked, event.kind, legal_notification=event.message.is_legal_notification)]
+            if wants(locked, event.kind)]
     if not rows:
         return 0
     for row in rows:
