@@ -10,14 +10,18 @@ never imports Django. Not for: deciding whether the letter may be sent (messages
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from lxml import etree
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.protocols.mail.mime import finish, new_text_entity
+from digitalpost.protocols import smime
+from digitalpost.protocols.mail.mime import Envelope, add_file, finish, make_message_id, new_text_entity, with_envelope
 from digitalpost.protocols.threads.xmlsafe import UnsafeXml, parse_hardened
 
 LETTER_FILENAME = "digitalpost-letter.xml"
@@ -188,3 +192,28 @@ def read_receipt_fields(text: str) -> dict[str, str]:
         if colon and name in (OUTCOME_FIELD, MESSAGE_FIELD, CODE_FIELD):
             fields[name] = value.strip()
     return fields
+
+
+def build_letter_mail(
+    order: LetterOrder, *, subject: str, text: str, attachments: Sequence[tuple[str, str, bytes]] = (),
+    plain: bool = False, signer_certificate: smime.Certificate, signer_key: smime.PrivateKey,
+    hub_certificate: smime.Certificate, from_addr: str, to_addr: str, now: datetime, message_id_domain: str,
+) -> bytes:
+    """A new letter as a complete RFC 5322 message to the hub: signed, then encrypted to the hub.
+
+    `plain` writes the recipient as the body's first line (what a caseworker types in Outlook) and keeps only
+    the recipient from `order`; otherwise `digitalpost-letter.xml` carries every field of `order`.
+    """
+    body = f"Modtager: {order.recipient_id}\n\n{text}" if plain else text
+    entity = new_text_entity(body)
+    files = list(attachments)
+    if not plain:
+        files.append((LETTER_FILENAME, LETTER_MEDIA_TYPE, render_letter_file(order)))
+    for file in files:
+        add_file(entity, file)
+    seed = hashlib.sha256(f"{order.recipient_id}{subject}{text}{now.isoformat()}".encode()).digest()[:16]
+    protected = smime.encrypt(smime.sign(finish(entity, boundary_seed=seed.hex()), certificate=signer_certificate,
+                                         key=signer_key), recipients=[hub_certificate])
+    envelope = Envelope(from_addr=from_addr, to_addr=to_addr, subject=subject,
+                        message_id=make_message_id(uuid.UUID(bytes=seed), message_id_domain), date=now)
+    return with_envelope(envelope, protected)
