@@ -239,3 +239,100 @@ def test_answer_mailbox_that_is_not_the_authoritys_is_refused(nordby, securemail
 
     assert status == 554, answer
     assert str(ErrorCode.LETTER_METADATA_INVALID) in answer
+
+
+# --- NgDP's gateway address form: <CPR or CVR>@<CVR or mailbox id>.<hub mail domain> -------------------------------
+
+HUB_DOMAIN = "digitalpost.localhost"
+
+
+def gateway_address(number: str, organisation: str) -> str:
+    return f"{number}@{organisation}.{HUB_DOMAIN}"
+
+
+def test_letter_sent_to_a_gateway_address_reaches_the_number_before_the_at(
+    nordby, securemail_pki, send_to_gateway, drain
+):
+    rcpt = gateway_address(ANNA_CPR, nordby.cast.nordby.authority.cvr)
+
+    status, answer = send_to_gateway(letter_mail(securemail_pki, LETTER_TEXT), rcpt=rcpt)
+
+    assert status == 250, answer
+    assert drain() == 1
+    [letter] = letters_to(nordby.cast.anna)
+    assert document_text(letter, "brev.txt").strip() == LETTER_TEXT
+
+
+def test_gateway_address_may_name_one_of_the_authoritys_mailboxes(nordby, securemail_pki, send_to_gateway):
+    rcpt = gateway_address(nordby.cast.dorte.number, str(nordby.mailbox.pk))
+
+    status, answer = send_to_gateway(letter_mail(securemail_pki, LETTER_TEXT), rcpt=rcpt)
+
+    assert status == 250, answer
+    assert len(letters_to(nordby.cast.dorte)) == 1
+
+
+def gateway_switched_off(n: NordbySecure) -> tuple[str, str]:
+    from digitalpost.authorities.services.organisation import set_secure_mail_policy
+
+    set_secure_mail_policy(authority=n.cast.nordby.authority, refuse_sha1_signatures=False,
+                           accepts_gateway_addresses=False)
+    return gateway_address(ANNA_CPR, n.cast.nordby.authority.cvr), LETTER_TEXT
+
+
+def gateway_of_another_organisation(n: NordbySecure) -> tuple[str, str]:
+    return gateway_address(ANNA_CPR, n.cast.sydby.authority.cvr), LETTER_TEXT
+
+
+def gateway_and_content_disagree(n: NordbySecure) -> tuple[str, str]:
+    return gateway_address(ANNA_CPR, n.cast.nordby.authority.cvr), f"Modtager: {n.cast.bent.number}\n\n{LETTER_TEXT}"
+
+
+GATEWAY_REFUSALS = {
+    "switched-off": (gateway_switched_off, ErrorCode.LETTER_GATEWAY_ADDRESS_OFF),
+    "another-organisation": (gateway_of_another_organisation, ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID),
+    "content-names-another": (gateway_and_content_disagree, ErrorCode.LETTER_RECIPIENT_CONFLICT),
+}
+
+
+@pytest.mark.parametrize(("build", "code"), GATEWAY_REFUSALS.values(), ids=GATEWAY_REFUSALS.keys())
+def test_letter_to_a_gateway_address_is_refused_when_the_address_may_not_be_used(
+    nordby, securemail_pki, send_to_gateway, authority_mail_server, build, code
+):
+    rcpt, text = build(nordby)
+
+    status, answer = send_to_gateway(letter_mail(securemail_pki, text), rcpt=rcpt)
+
+    assert status == 554, answer
+    assert str(code) in answer
+    assert not Message.objects.filter(direction=Message.Direction.TO_PARTY).exists()
+    assert RefusedReply.objects.get().code == str(code)
+    receipt = open_receipt(authority_mail_server.mails[0].data, pki=securemail_pki,
+                           reader=securemail_pki.nordby_sender)
+    assert receipt.code == str(code)
+
+
+def test_a_second_recipient_next_to_a_gateway_address_is_deferred_to_its_own_mail(nordby, gateway):
+    import smtplib
+
+    from helpers.secure_mail import unverified_tls
+
+    with smtplib.SMTP("127.0.0.1", gateway, timeout=60) as client:
+        client.ehlo("mail.nordby.localhost")
+        client.starttls(context=unverified_tls())
+        client.ehlo("mail.nordby.localhost")
+        client.mail("borgerservice@nordby.localhost")
+        assert client.rcpt(gateway_address(ANNA_CPR, nordby.cast.nordby.authority.cvr))[0] == 250
+        code, answer = client.rcpt(gateway_address(nordby.cast.bent.number, nordby.cast.nordby.authority.cvr))
+
+    assert code == 452, answer
+
+
+@pytest.mark.parametrize("rcpt", [
+    "0505851234@digitalpost.localhost", "anna@29190003.digitalpost.localhost",
+    "0505851234@29190003.elsewhere.localhost", "050585123@29190003.digitalpost.localhost",
+])
+def test_addresses_that_are_not_gateway_addresses_are_refused_at_rcpt(nordby, securemail_pki, send_to_gateway, rcpt):
+    status, answer = send_to_gateway(letter_mail(securemail_pki, LETTER_TEXT), rcpt=rcpt)
+
+    assert status == 550, answer

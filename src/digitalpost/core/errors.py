@@ -70,6 +70,9 @@ class ErrorCode(StrEnum):
     LETTER_RECIPIENT_INVALID = "letter.recipient.invalid"
     LETTER_METADATA_INVALID = "letter.metadata.invalid"
     LETTER_BODY_EMPTY = "letter.body.empty"
+    LETTER_RECIPIENT_CONFLICT = "letter.recipient.conflict"
+    LETTER_GATEWAY_ADDRESS_OFF = "letter.gateway.address.off"
+    LETTER_GATEWAY_ADDRESS_INVALID = "letter.gateway.address.invalid"
     # Certificates uploaded or presented.
     CERTIFICATE_UNREADABLE = "certificate.unreadable"
     CERTIFICATE_EXPIRED = "certificate.expired"
@@ -393,6 +396,22 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.LETTER_BODY_EMPTY: _mail(
         "5.6.0",
         "The letter has no text and no attachment to deliver. Write the letter in the body or attach it.",
+    ),
+    ErrorCode.LETTER_RECIPIENT_CONFLICT: _mail(
+        "5.1.3",
+        "The mail is addressed to one recipient's gateway address but names another inside (the 'Modtager:' line or "
+        "digitalpost-letter.xml). Send it to the hub's address, or make the two agree.",
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_OFF: _mail(
+        "5.7.1",
+        "Your organisation does not accept letters addressed <number>@<organisation>.<hub domain>: the number would "
+        "travel outside the encryption. Send the letter to the hub's address and name the recipient inside "
+        "('Modtager:' on the first line, or digitalpost-letter.xml).",
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID: _mail(
+        "5.1.1",
+        "The gateway address names another organisation (or a mailbox that is not yours) after the '@'. Use "
+        "<CPR or CVR>@<your CVR or one of your mailbox ids>.<hub domain>, or the hub's address.",
     ),
     ErrorCode.CERTIFICATE_UNREADABLE: _invalid(
         "The certificate could not be read. Upload it as PEM, DER or PKCS#12."
@@ -756,6 +775,18 @@ DANISH: dict[ErrorCode, str] = {
     ),
     ErrorCode.LETTER_BODY_EMPTY: (
         "Brevet har hverken tekst eller vedhæftning. Skriv brevet i mailen, eller vedhæft det."
+    ),
+    ErrorCode.LETTER_RECIPIENT_CONFLICT: (
+        "Mailen er sendt til én modtagers gateway-adresse, men nævner en anden indeni (linjen 'Modtager:' eller "
+        "digitalpost-letter.xml). Send den til hubbens adresse, eller ret så de to stemmer overens."
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_OFF: (
+        "Jeres organisation tager ikke imod breve sendt til <nummer>@<organisation>.<hubbens domæne>: nummeret "
+        "ville rejse uden for krypteringen. Send brevet til hubbens adresse, og skriv modtageren i mailen."
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID: (
+        "Gateway-adressen nævner en anden organisation (eller en postkasse, der ikke er jeres) efter '@'. Brug "
+        "<CPR eller CVR>@<jeres CVR eller et af jeres postkasse-id'er>.<hubbens domæne>, eller hubbens adresse."
     ),
     ErrorCode.RECIPIENT_UNKNOWN: (
         "Modtageren findes ikke i Digital Post. Kontrollér CPR- eller CVR-nummeret, eller send brevet med almindelig "

@@ -50,8 +50,13 @@ class _Signer:
     certificate: smime.Certificate
 
 
-def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcome:
-    """Decrypt, verify and file one mail from an authority; never raises for bad mail."""
+def receive_secure_mail(*, raw: bytes, envelope_from: str = "",
+                        gateway: mail.GatewayAddress | None = None) -> ReceiveOutcome:
+    """Decrypt, verify and file one mail from an authority; never raises for bad mail.
+
+    `gateway` is the NgDP gateway address the mail was sent to instead of the hub's address (a new letter's
+    recipient; docs/secure-mail-letters.md); a reply names its thread and is filed whatever the address.
+    """
     thread: Thread | None = None
     signer: _Signer | None = None
     signed_by: smime.Certificate | None = None
@@ -69,7 +74,8 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         _check_chain(verified, trust_anchors=hub.trust_anchors, at=now)
         reply = mail.parse_reply(unwrapped.content, envelope=unwrapped.message)
         if not names_a_thread(reply.thread_carriers):
-            return _receive_letter(reply, signer=signer, unwrapped=unwrapped, envelope_from=envelope_from)
+            return _receive_letter(reply, signer=signer, unwrapped=unwrapped, envelope_from=envelope_from,
+                                   gateway=gateway)
         signer, ref = _thread_and_signer(reply, candidates)
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
@@ -92,7 +98,8 @@ def names_a_thread(carriers: ThreadCarriers) -> bool:
 
 
 def _receive_letter(
-    parsed: mail.ParsedReply, *, signer: _Signer, unwrapped: smime.Unwrapped, envelope_from: str
+    parsed: mail.ParsedReply, *, signer: _Signer, unwrapped: smime.Unwrapped, envelope_from: str,
+    gateway: mail.GatewayAddress | None,
 ) -> ReceiveOutcome:
     """A new letter from the signer's sender system: accepted like a REST MeMo, or refused; a receipt either way.
 
@@ -103,7 +110,7 @@ def _receive_letter(
     subject = untag_subject(parsed.subject or "").strip()
     try:
         _check_digest_policy(unwrapped, system.authority)
-        acceptance = accept_mail_letter(system=system, parsed=parsed)
+        acceptance = accept_mail_letter(system=system, parsed=parsed, gateway=gateway)
     except DigitalPostError as refusal:
         _record_refusal(refusal, thread=None, signer=signer, signed_by=signer.certificate,
                         envelope_from=envelope_from, channel=LETTER_CHANNEL)

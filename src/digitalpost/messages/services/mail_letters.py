@@ -34,9 +34,16 @@ LETTER_TEXT_FILENAME = "brev.txt"
 MAX_MEMO_LABEL = 256
 
 
-def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply) -> Acceptance:
-    """Accept the letter in `parsed` from `system`, or raise DigitalPostError (MemoRefused) with the code."""
-    order, text, attachments = _order_of(parsed)
+def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
+                       gateway: mail.GatewayAddress | None = None) -> Acceptance:
+    """Accept the letter in `parsed` from `system`, or raise DigitalPostError (MemoRefused) with the code.
+
+    `gateway` is the NgDP gateway address the mail was sent to (RCPT TO), when it was: the recipient when the
+    content names none, allowed only when the organisation accepts gateway addresses and names it after the '@'.
+    """
+    if gateway is not None:
+        _check_gateway_address(system, gateway)
+    order, text, attachments = _order_of(parsed, gateway)
     files = [(a.filename, a.media_type, a.content) for a in attachments]
     if text.strip():
         files.insert(0, (LETTER_TEXT_FILENAME, "text/plain", text.encode()))
@@ -46,18 +53,41 @@ def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply) -> Acc
     return accept_memo(system=system, body=memo.build(letter), received={"via": CHANNEL})
 
 
-def _order_of(parsed: mail.ParsedReply) -> tuple[mail.LetterOrder, str, list[mail.MailAttachment]]:
-    """The order (from digitalpost-letter.xml, else the recipient line), the letter's text and its files."""
+def _order_of(parsed: mail.ParsedReply, gateway: mail.GatewayAddress | None
+              ) -> tuple[mail.LetterOrder, str, list[mail.MailAttachment]]:
+    """The order (from digitalpost-letter.xml, else the recipient line, else the gateway address), the letter's
+    text and its files."""
     files = [a for a in parsed.attachments if a.filename.lower() != mail.LETTER_FILENAME]
     letter_files = [a for a in parsed.attachments if a.filename.lower() == mail.LETTER_FILENAME]
-    if letter_files:
-        return mail.read_letter_file(letter_files[0].content), parsed.text, files
     found = mail.read_recipient_line(parsed.text)
-    if found is None:
+    if letter_files:
+        order, text = mail.read_letter_file(letter_files[0].content), parsed.text
+    elif found is not None:
+        order, text = found
+    elif gateway is not None:
+        order = mail.LetterOrder(recipient_id=gateway.recipient_id, recipient_type=gateway.recipient_type)
+        text = parsed.text
+    else:
         raise DigitalPostError(ErrorCode.LETTER_RECIPIENT_MISSING,
                                "no dialog thread, no digitalpost-letter.xml and no 'Modtager:' first line")
-    order, text = found
+    if gateway is not None and gateway.recipient_id != order.recipient_id:
+        raise DigitalPostError(ErrorCode.LETTER_RECIPIENT_CONFLICT, "the gateway address names another recipient")
     return order, text, files
+
+
+def _check_gateway_address(system: SenderSystem, gateway: mail.GatewayAddress) -> None:
+    authority = system.authority
+    if not authority.accepts_gateway_addresses:
+        raise DigitalPostError(ErrorCode.LETTER_GATEWAY_ADDRESS_OFF, f"CVR {authority.cvr}")
+    if gateway.organisation == authority.cvr:
+        return
+    try:
+        mailbox_id = uuid.UUID(gateway.organisation)
+    except ValueError:
+        mailbox_id = None
+    if mailbox_id is None or not AuthorityMailbox.objects.filter(authority=authority, pk=mailbox_id).exists():
+        raise DigitalPostError(ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID,
+                               f"{gateway.organisation} is not CVR {authority.cvr} or one of its mailboxes")
 
 
 def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files: list[tuple[str, str, bytes]]

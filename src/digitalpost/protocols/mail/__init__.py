@@ -17,10 +17,12 @@ from digitalpost.protocols.mail.forward import (
 from digitalpost.protocols.mail.letter import (
     LETTER_FILENAME,
     LETTER_NAMESPACE,
+    GatewayAddress,
     LetterOrder,
     LetterReceipt,
     build_letter_mail,
     build_receipt_entity,
+    parse_gateway_address,
     read_letter_file,
     read_recipient_line,
     render_letter_file,
@@ -49,10 +51,11 @@ from digitalpost.protocols.mail.reply import (
 
 __all__ = [
     "CODE_HEADER", "LETTER_FILENAME", "LETTER_NAMESPACE", "METADATA_FILENAME", "METADATA_MEDIA_TYPE",
-    "METADATA_NAMESPACE", "AttachmentInfo", "Bounce", "Envelope", "IdentityType", "InquiryMetadata", "LetterOrder",
-    "LetterReceipt", "MailAttachment", "ParsedReply", "attachment_filename", "build_bounce", "build_inner_entity",
-    "build_inquiry_mail", "build_letter_mail", "build_receipt_entity", "build_reply_entity", "describe_attachments",
-    "html_to_text", "inquiry_envelope", "inquiry_subject", "make_message_id", "parse_reply", "read_bounce",
-    "read_letter_file", "read_metadata_file", "read_recipient_line", "render_envelope", "render_letter_file",
-    "render_metadata_file", "reply_envelope", "reply_subject", "with_envelope",
+    "METADATA_NAMESPACE", "AttachmentInfo", "Bounce", "Envelope", "GatewayAddress", "IdentityType",
+    "InquiryMetadata", "LetterOrder", "LetterReceipt", "MailAttachment", "ParsedReply", "attachment_filename",
+    "build_bounce", "build_inner_entity", "build_inquiry_mail", "build_letter_mail", "build_receipt_entity",
+    "build_reply_entity", "describe_attachments", "html_to_text", "inquiry_envelope", "inquiry_subject",
+    "make_message_id", "parse_gateway_address", "parse_reply", "read_bounce", "read_letter_file",
+    "read_metadata_file", "read_recipient_line", "render_envelope", "render_letter_file", "render_metadata_file",
+    "reply_envelope", "reply_subject", "with_envelope",
 ]

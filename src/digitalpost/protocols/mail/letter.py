@@ -59,6 +59,34 @@ def recipient_type_of(number: str) -> str:
     raise DigitalPostError(ErrorCode.LETTER_RECIPIENT_INVALID, "a recipient is 10 digits (CPR) or 8 digits (CVR)")
 
 
+@dataclass(frozen=True)
+class GatewayAddress:
+    """NgDP's gateway address `<CPR or CVR>@<CVR or contact point>.<hub mail domain>`, as found in RCPT TO."""
+
+    address: str
+    recipient_id: str
+    recipient_type: str
+    organisation: str  # the label before the hub's domain: a CVR number or a mailbox id (contact point)
+
+
+_GATEWAY_LOCAL = re.compile(r"[0-9]{10}|[0-9]{8}")
+_GATEWAY_LABEL = re.compile(r"[0-9]{8}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def parse_gateway_address(address: str, *, hub_domain: str) -> GatewayAddress | None:
+    """The gateway address in `address`, or None when it is not one under `hub_domain`."""
+    local, at, domain = address.strip().strip("<>").rpartition("@")
+    suffix = "." + hub_domain.lower().strip(".")
+    domain = domain.lower()
+    if not at or not domain.endswith(suffix) or not _GATEWAY_LOCAL.fullmatch(local):
+        return None
+    label = domain[: -len(suffix)]
+    if not _GATEWAY_LABEL.fullmatch(label):
+        return None
+    return GatewayAddress(address=address.strip(), recipient_id=local, recipient_type=recipient_type_of(local),
+                          organisation=label)
+
+
 def read_recipient_line(text: str) -> tuple[LetterOrder, str] | None:
     """The order named on the body's first non-empty line and the text without that line; None without one."""
     lines = text.replace("\r\n", "\n").split("\n")
