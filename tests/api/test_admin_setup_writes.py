@@ -74,6 +74,21 @@ def test_the_organisation_switches_on_refusing_sha1_signatures_and_it_is_audited
         "organisation.secure_mail.changed", "nora", {"refuse_sha1_signatures": True})
 
 
+def test_the_organisation_switches_off_gateway_addresses_and_an_omitted_switch_stays_as_it_was(staff, cast):
+    url = f"{ADMIN}/{cast.nordby.authority.cvr}"
+    client = admin_client(staff.nora)
+    assert client.get(url).json()["acceptGatewayAddresses"] is True
+
+    response = send(client, "put", f"{url}/secure-mail", {"refuseSha1Signatures": False,
+                                                           "acceptGatewayAddresses": False})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["acceptGatewayAddresses"] is False
+    assert last_entry().after == {"refuse_sha1_signatures": False, "accepts_gateway_addresses": False}
+    send(client, "put", f"{url}/secure-mail", {"refuseSha1Signatures": True})
+    assert Authority.objects.get(cvr=cast.nordby.authority.cvr).accepts_gateway_addresses is False
+
+
 def test_a_caseworker_and_another_organisation_cannot_change_the_secure_mail_policy(staff, cast):
     url = f"{ADMIN}/{cast.nordby.authority.cvr}/secure-mail"
     caseworker, intruder = admin_client(staff.niels), admin_client(staff.sofie)

@@ -26,7 +26,8 @@ from helpers.secure_mail_pki import NORDBY_ADDRESS
 
 THREAD_KEYS = "k1:ZG9jdG9yIHRlc3Qga2V5LCB0aGlydHktdHdvIGJ5dGVzIQ=="
 CODES = {"reply.refused.thread", "reply.refused.certificate", "reply.refused.not.standard",
-         "reply.refused.signer.unknown", "reply.refused.other"}
+         "reply.refused.signer.unknown", "reply.refused.other", "letter.refused"}
+FORGED_TAG = "SV: Borgerservice [DP:v1.k1.Zm9yZ2Vk.Zm9yZ2VkIG1hYw]"
 
 
 @pytest.fixture
@@ -36,9 +37,12 @@ def hub(healthy: HealthyOrg, settings) -> Iterator[None]:
         yield
 
 
-def send_reply(healthy: HealthyOrg, *, signer: Any, envelope_from: str = NORDBY_ADDRESS) -> ErrorCode | None:
-    """The authority's mail server sends a reply to the hub (what the gateway hands to receive_secure_mail)."""
-    raw = protect(plain_entity("Dit pas er klar."), untagged_envelope(), signer=signer, hub=healthy.pki.base.hub)
+def send_reply(healthy: HealthyOrg, *, signer: Any, envelope_from: str = NORDBY_ADDRESS,
+               subject: str = "SV: Borgerservice") -> ErrorCode | None:
+    """The authority's mail server sends a mail to the hub (what the gateway hands to receive_secure_mail); without a
+    thread tag in `subject` it is a new letter (docs/secure-mail-letters.md)."""
+    raw = protect(plain_entity("Dit pas er klar."), untagged_envelope(subject), signer=signer,
+                  hub=healthy.pki.base.hub)
     return receive_secure_mail(raw=raw, envelope_from=envelope_from).code
 
 
@@ -53,16 +57,27 @@ def test_a_healthy_organisation_has_no_refused_replies(healthy: HealthyOrg):
 # --- through the real receive path ----------------------------------------------------------------------------
 
 
-def test_replies_without_the_dialog_thread_are_a_warning_on_the_standard_sender_system(healthy: HealthyOrg, hub):
-    assert send_reply(healthy, signer=healthy.pki.sender_renewed) == ErrorCode.THREAD_MISSING
-    assert send_reply(healthy, signer=healthy.pki.sender_renewed) == ErrorCode.THREAD_MISSING
+def test_replies_without_a_valid_dialog_thread_are_a_warning_on_the_standard_sender_system(healthy: HealthyOrg, hub):
+    assert send_reply(healthy, signer=healthy.pki.sender_renewed, subject=FORGED_TAG) == ErrorCode.THREAD_INVALID
+    assert send_reply(healthy, signer=healthy.pki.sender_renewed, subject=FORGED_TAG) == ErrorCode.THREAD_INVALID
 
     (finding,) = refused(findings_of(healthy))
     assert (finding.code, finding.severity) == ("reply.refused.thread", Severity.WARNING)
     assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.standard_sender.pk))
     assert finding.facts["count"] == 2
-    assert finding.facts["code"] == "thread.missing"
+    assert finding.facts["code"] == "thread.invalid"
     assert "2 replies from Nordby sikker post" in finding.why
+
+
+def test_refused_letters_started_by_secure_mail_are_their_own_warning_on_the_sender_system(healthy: HealthyOrg, hub):
+    """A new mail (no thread tag) without a recipient line: a refused letter, not a refused reply."""
+    assert send_reply(healthy, signer=healthy.pki.sender_renewed) == ErrorCode.LETTER_RECIPIENT_MISSING
+
+    (finding,) = refused(findings_of(healthy))
+    assert (finding.code, finding.severity) == ("letter.refused", Severity.WARNING)
+    assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.standard_sender.pk))
+    assert finding.facts["code"] == "letter.recipient.missing"
+    assert "1 letter started by secure mail from Nordby sikker post" in finding.why
 
 
 def test_refused_rest_replies_are_counted_on_the_sender_system_whose_token_sent_them(healthy: HealthyOrg, cast):

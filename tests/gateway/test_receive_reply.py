@@ -130,7 +130,7 @@ def rest_system_signs(f: Forwarded) -> bytes:
 
 
 REFUSALS: dict[str, tuple[Callable[[Forwarded], bytes], ErrorCode]] = {
-    "no-thread-carrier": (no_carrier, ErrorCode.THREAD_MISSING),
+    "no-thread-carrier-nor-recipient": (no_carrier, ErrorCode.LETTER_RECIPIENT_MISSING),
     "token-edited-everywhere": (edited_token, ErrorCode.THREAD_INVALID),
     "sydby-replies-in-nordbys-thread": (sydby_answers, ErrorCode.THREAD_NOT_YOURS),
     "encrypted-not-signed": (unsigned, ErrorCode.SIGNATURE_MISSING),

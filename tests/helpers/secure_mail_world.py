@@ -156,14 +156,20 @@ def forwarded(tx_nordby_secure, authority_mail_server, drain, securemail_pki) ->
 
 def register_sender(forwarded: Forwarded, party, *, channel: str, name: str) -> SenderSystem:
     """A Nordby sender system with `party`'s certificate, written straight to the tables (no upload checks)."""
+    return register_nordby_sender(forwarded.secure, party, channel=channel, name=name)
+
+
+def register_nordby_sender(secure: NordbySecure, party, *, channel: str, name: str) -> SenderSystem:
+    """Like register_sender, without a forwarded inquiry."""
     cert = party.certificate
+    authority = secure.cast.nordby.authority
     row = Certificate.objects.create(
-        authority=forwarded.secure.cast.nordby.authority, pem=cert.pem.decode(), sha256=cert.fingerprint,
+        authority=authority, pem=cert.pem.decode(), sha256=cert.fingerprint,
         subject=cert.subject, issuer=cert.issuer, serial=str(cert.serial), emails=list(cert.emails),
         not_before=cert.not_before, not_after=cert.not_after,
     )
     return SenderSystem.objects.create(
-        authority=forwarded.secure.cast.nordby.authority, name=name, channel=channel, certificate=row,
+        authority=authority, name=name, channel=channel, certificate=row,
         token_sha256=hash_token(new_token()), token_issued_at=timezone.now(),
     )
 

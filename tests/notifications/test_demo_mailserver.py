@@ -52,3 +52,19 @@ def test_nothing_is_refused(server):
     assert "refused" not in answer
     assert len(list((server / "notifications").glob("*.eml"))) == 1
     assert len(list((server / "authority").glob("*.eml"))) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_address_of_a_sender_systems_certificate_is_the_authoritys_own(tx_cast):
+    """Receipts for letters started by secure mail go to the sender system's certificate address."""
+    from digitalpost.cli.mailserver import is_secure_address
+    from digitalpost.systems.models import Certificate, SenderSystem
+
+    row = Certificate.objects.create(authority=tx_cast.nordby.authority, pem="-", sha256="0" * 64, subject="CN=x",
+                                     issuer="CN=ca", serial="1", emails=["Post@nordby.example"],
+                                     not_before=tx_cast.nordby.authority.created_at,
+                                     not_after=tx_cast.nordby.authority.created_at)
+    SenderSystem.objects.filter(pk=tx_cast.nordby.system.pk).update(certificate=row)
+
+    assert is_secure_address("post@nordby.example")
+    assert not is_secure_address("anna@example.org")

@@ -88,14 +88,16 @@ def test_an_administrator_switches_refusing_sha1_signatures_on_and_off(staff, ca
     assert "accepted, with a doctor warning" in client.get(url(cast)).content.decode()
     assert 'name="refuse_sha1_signatures"' in client.get(url(cast, "secure-mail/")).content.decode()
 
-    response = client.post(url(cast, "secure-mail/"), {"refuse_sha1_signatures": "on"})
+    response = client.post(url(cast, "secure-mail/"), {"refuse_sha1_signatures": "on",
+                                                       "accepts_gateway_addresses": "on"})
 
     assert response.status_code == 302
     cast.nordby.authority.refresh_from_db()
     assert cast.nordby.authority.refuse_sha1_signatures is True
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.actor_label, entry.after) == (
-        "organisation.secure_mail.changed", "nora", {"refuse_sha1_signatures": True})
+        "organisation.secure_mail.changed", "nora", {"refuse_sha1_signatures": True,
+                                                     "accepts_gateway_addresses": True})
     page = client.get(response["Location"]).content.decode()
     assert "The secure-mail settings are saved." in page
     assert "accepted, with a doctor warning" not in page
@@ -111,3 +113,17 @@ def test_a_caseworker_cannot_change_the_secure_mail_policy(staff, cast):
     assert client.post(url(cast, "secure-mail/"), {"refuse_sha1_signatures": "on"}).status_code == 403
     cast.nordby.authority.refresh_from_db()
     assert cast.nordby.authority.refuse_sha1_signatures is False
+
+
+def test_an_administrator_switches_gateway_addresses_for_new_letters_off_and_it_is_audited(staff, cast):
+    client = staff.client(staff.nora)
+    assert 'name="accepts_gateway_addresses"' in client.get(url(cast, "secure-mail/")).content.decode()
+
+    response = client.post(url(cast, "secure-mail/"), {})  # both boxes unticked
+
+    assert response.status_code == 302
+    cast.nordby.authority.refresh_from_db()
+    assert cast.nordby.authority.accepts_gateway_addresses is False
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.before == {"refuse_sha1_signatures": False, "accepts_gateway_addresses": True}
+    assert entry.after == {"refuse_sha1_signatures": False, "accepts_gateway_addresses": False}

@@ -34,6 +34,10 @@ class Authority(models.Model):
     # Secure-mail replies signed with the SHA-1 digest are accepted (the doctor warns) unless the organisation
     # has moved every sender to SHA-256 and switched this on; then they bounce with signature.sha1.refused.
     refuse_sha1_signatures = models.BooleanField(default=False)
+    # New letters by secure mail may name their recipient in NgDP's gateway address form
+    # <CPR or CVR>@<CVR or mailbox id>.<hub mail domain> (the number then travels in the TLS-protected envelope, not
+    # end to end encrypted); an organisation that wants the number only inside the encrypted content turns it off.
+    accepts_gateway_addresses = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -503,6 +503,11 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     mail = demo["securemail"]
     console.print(f"  Secure mail:      gateway {mail['smtp_host']}:{mail['smtp_port']}, mailbox {mail['mailbox_id']},"
                   f" forwarded mail lands in {mail['authority_maildir']}/")
+    sender = mail["standard_sender"]
+    console.print(f"  Letter by mail:   digitalpost send-mail --to {demo['citizens']['registered']} --subject "
+                  f"Beboerlicens --text 'Din beboerlicens er godkendt.' --plain --cert {sender['certificate']} "
+                  f"--key {sender['key']} --send  (receipt in {mail['authority_maildir']}/; "
+                  "docs/secure-mail-letters.md)")
     console.print(f"  Paper letters:    Bent's letter is printed: batches land in {demo['print_spool']}/ "
                   "(the print loop of `make run` writes them every few minutes)")
     console.print(f"  E-mail notices:   Anna's notices ({ANNA_NOTIFICATION_EMAIL}) land in "

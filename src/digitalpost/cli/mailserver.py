@@ -1,8 +1,9 @@
 """Demo stand-in for the mail servers the hub's relay reaches: stores every mail it receives as an .eml file.
 
 Demo only. It accepts any recipient and answers 250, like a working mailbox would. Where a mail lands is decided
-per recipient, by one rule: a recipient that is an authority's secure address (registered in the hub) is the
-authority's mail server, so the mail goes to the authority folder (DIGITALPOST_AUTHORITY_MAILDIR); every other
+per recipient, by one rule: a recipient that is an authority's secure address or the address of one of its sender
+systems' certificates (registered in the hub; receipts for letters started by secure mail) is the authority's
+mail server, so the mail goes to the authority folder (DIGITALPOST_AUTHORITY_MAILDIR); every other
 recipient (a citizen's or company's notification address, a staff member's alert address) is someone's own
 e-mail, so the mail goes to the notification folder (DIGITALPOST_NOTIFICATION_MAILDIR). A mail for both kinds
 is stored once in each folder.
@@ -23,13 +24,21 @@ IsAuthorityAddress = Callable[[str], bool]
 
 
 def is_secure_address(address: str) -> bool:
-    """True when `address` is a secure address some authority registered (case-insensitive)."""
+    """True when `address` is an authority's own: a secure address some authority registered, or the address in
+    an active sender system's certificate (where receipts for letters started by secure mail go); case-insensitive.
+    """
     from django.db import close_old_connections
 
-    from digitalpost.systems.models import SecureAddress
+    from digitalpost.systems.models import SecureAddress, SenderSystem
 
     close_old_connections()
-    return SecureAddress.objects.filter(email__iexact=address.strip()).exists()
+    wanted = address.strip().lower()
+    if SecureAddress.objects.filter(email__iexact=wanted).exists():
+        return True
+    # Certificate.emails is a JSON list; few sender systems, and a demo: compared here rather than in SQL.
+    lists = SenderSystem.objects.filter(is_active=True, certificate__isnull=False).values_list("certificate__emails",
+                                                                                              flat=True)
+    return any(wanted == email.lower() for emails in lists for email in (emails or []))
 
 
 def store(folder: Path, content: bytes) -> Path:

@@ -17,6 +17,7 @@ import typer
 
 from digitalpost.cli import doctor as doctor_commands
 from digitalpost.cli import reply as reply_command
+from digitalpost.cli import send_mail as send_mail_command
 from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
@@ -377,6 +378,7 @@ def demo_inquiry(
 
 
 app.command()(reply_command.reply)
+app.command("send-mail")(send_mail_command.send_mail)
 
 
 def main() -> None:

@@ -65,6 +65,14 @@ class ErrorCode(StrEnum):
     SIGNATURE_SHA1_REFUSED = "signature.sha1.refused"
     MESSAGE_TOO_LARGE = "message.too.large"
     MAIL_MALFORMED = "mail.malformed"
+    # New letters started by secure mail (docs/secure-mail-letters.md).
+    LETTER_RECIPIENT_MISSING = "letter.recipient.missing"
+    LETTER_RECIPIENT_INVALID = "letter.recipient.invalid"
+    LETTER_METADATA_INVALID = "letter.metadata.invalid"
+    LETTER_BODY_EMPTY = "letter.body.empty"
+    LETTER_RECIPIENT_CONFLICT = "letter.recipient.conflict"
+    LETTER_GATEWAY_ADDRESS_OFF = "letter.gateway.address.off"
+    LETTER_GATEWAY_ADDRESS_INVALID = "letter.gateway.address.invalid"
     # Certificates uploaded or presented.
     CERTIFICATE_UNREADABLE = "certificate.unreadable"
     CERTIFICATE_EXPIRED = "certificate.expired"
@@ -369,6 +377,42 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ),
     ErrorCode.MAIL_MALFORMED: _mail(
         "5.6.0", "The mail could not be read as MIME. Send it from a standard mail program."
+    ),
+    ErrorCode.LETTER_RECIPIENT_MISSING: _mail(
+        "5.1.3",
+        "The mail names no dialog thread, so it is a new letter, but it names no recipient. Write "
+        "'Modtager: <CPR or CVR number>' alone on the first line of the body, or attach digitalpost-letter.xml. "
+        "To answer a citizen, use Reply so the [DP:...] tag and dkaldialogtraad.xml stay in the mail.",
+    ),
+    ErrorCode.LETTER_RECIPIENT_INVALID: _mail(
+        "5.1.3",
+        "The letter's recipient is not a CPR number (10 digits) or a CVR number (8 digits). Correct the "
+        "'Modtager:' line or the Recipient in digitalpost-letter.xml.",
+    ),
+    ErrorCode.LETTER_METADATA_INVALID: _mail(
+        "5.6.0",
+        "The attachment digitalpost-letter.xml is not valid (see docs/secure-mail-letters.md for its elements). "
+        "Correct it, or leave it out and name the recipient on the body's first line.",
+    ),
+    ErrorCode.LETTER_BODY_EMPTY: _mail(
+        "5.6.0",
+        "The letter has no text and no attachment to deliver. Write the letter in the body or attach it.",
+    ),
+    ErrorCode.LETTER_RECIPIENT_CONFLICT: _mail(
+        "5.1.3",
+        "The mail is addressed to one recipient's gateway address but names another inside (the 'Modtager:' line or "
+        "digitalpost-letter.xml). Send it to the hub's address, or make the two agree.",
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_OFF: _mail(
+        "5.7.1",
+        "Your organisation does not accept letters addressed <number>@<organisation>.<hub domain>: the number would "
+        "travel outside the encryption. Send the letter to the hub's address and name the recipient inside "
+        "('Modtager:' on the first line, or digitalpost-letter.xml).",
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID: _mail(
+        "5.1.1",
+        "The gateway address names another organisation (or a mailbox that is not yours) after the '@'. Use "
+        "<CPR or CVR>@<your CVR or one of your mailbox ids>.<hub domain>, or the hub's address.",
     ),
     ErrorCode.CERTIFICATE_UNREADABLE: _invalid(
         "The certificate could not be read. Upload it as PEM, DER or PKCS#12."
@@ -722,6 +766,45 @@ DANISH: dict[ErrorCode, str] = {
     ),
     ErrorCode.MESSAGE_TOO_LARGE: "Mailen er for stor. Send store dokumenter i flere mails.",
     ErrorCode.MAIL_MALFORMED: "Mailen kunne ikke læses som MIME. Send den fra et almindeligt mailprogram.",
+    ErrorCode.LETTER_RECIPIENT_MISSING: (
+        "Mailen har ingen dialogtråd og er derfor et nyt brev, men den nævner ingen modtager. Skriv "
+        "'Modtager: <CPR- eller CVR-nummer>' alene på brødtekstens første linje, eller vedhæft "
+        "digitalpost-letter.xml. Svar på en borgers henvendelse med Svar, så [DP:...] og dkaldialogtraad.xml bliver."
+    ),
+    ErrorCode.LETTER_RECIPIENT_INVALID: (
+        "Brevets modtager er ikke et CPR-nummer (10 cifre) eller CVR-nummer (8 cifre). Ret linjen 'Modtager:' "
+        "eller Recipient i digitalpost-letter.xml."
+    ),
+    ErrorCode.LETTER_METADATA_INVALID: (
+        "Vedhæftningen digitalpost-letter.xml er ikke gyldig. Ret den, eller udelad den og skriv modtageren på "
+        "brødtekstens første linje."
+    ),
+    ErrorCode.LETTER_BODY_EMPTY: (
+        "Brevet har hverken tekst eller vedhæftning. Skriv brevet i mailen, eller vedhæft det."
+    ),
+    ErrorCode.LETTER_RECIPIENT_CONFLICT: (
+        "Mailen er sendt til én modtagers gateway-adresse, men nævner en anden indeni (linjen 'Modtager:' eller "
+        "digitalpost-letter.xml). Send den til hubbens adresse, eller ret så de to stemmer overens."
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_OFF: (
+        "Jeres organisation tager ikke imod breve sendt til <nummer>@<organisation>.<hubbens domæne>: nummeret "
+        "ville rejse uden for krypteringen. Send brevet til hubbens adresse, og skriv modtageren i mailen."
+    ),
+    ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID: (
+        "Gateway-adressen nævner en anden organisation (eller en postkasse, der ikke er jeres) efter '@'. Brug "
+        "<CPR eller CVR>@<jeres CVR eller et af jeres postkasse-id'er>.<hubbens domæne>, eller hubbens adresse."
+    ),
+    ErrorCode.RECIPIENT_UNKNOWN: (
+        "Modtageren findes ikke i Digital Post. Kontrollér CPR- eller CVR-nummeret, eller send brevet med almindelig "
+        "post."
+    ),
+    ErrorCode.RECIPIENT_IS_CLOSED: (
+        "Modtagerens postkasse er lukket (fx død eller udrejst). Send brevet med almindelig post eller på anden vis."
+    ),
+    ErrorCode.RECIPIENT_IS_EXEMPT: (
+        "Modtageren er fritaget for Digital Post, og afsendersystemet sender kun digitalt. Send brevet som papirpost "
+        "(KombiPost) eller på anden vis."
+    ),
     ErrorCode.FILE_EXTENSION_NOT_ALLOWED: (
         "Et dokument har en filtype, modtageren ikke kan åbne sikkert. Konverter det til en tilladt type, fx PDF."
     ),

@@ -16,6 +16,9 @@ _SPELLED_OUT = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "�
 
 
 def smtp_answer(outcome: ReceiveOutcome) -> str:
+    if outcome.code is None and outcome.letter:
+        message = outcome.message
+        return f"250 2.0.0 Accepted as letter {message.pk if message else '?'} ({message.channel if message else '?'})"
     if outcome.code is None:
         return f"250 2.0.0 Filed in thread as message {outcome.message.pk if outcome.message else '?'}"
     spec = CATALOGUE[outcome.code]

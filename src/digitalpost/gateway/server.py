@@ -1,6 +1,7 @@
 """The SMTP server authorities send secure mail (replies) to. STARTTLS is required; AUTH is off.
 
-Recipients other than the hub's address are refused at RCPT; the mail itself is judged by
+Recipients other than the hub's address or an NgDP gateway address (`<CPR or CVR>@<CVR or mailbox id>.<hub
+domain>`, a new letter's recipient, one per mail) are refused at RCPT; the mail itself is judged by
 `receive_secure_mail`, whose outcome (250, or 554 with the refusal code and its fix) is the DATA reply.
 Mail sent with bare LF line endings is accepted like Postfix accepts it and made CRLF before it is judged,
 instead of aiosmtpd's misleading "500 Line too long".
@@ -32,11 +33,13 @@ from digitalpost.gateway.answers import smtp_answer, smtp_refusal
 from digitalpost.gateway.lines import normalize_line_endings
 from digitalpost.gateway.spool import DataSpool
 from digitalpost.hub.metrics import GATEWAY_MAILS
+from digitalpost.protocols import mail
 
 log = logging.getLogger(__name__)
 
 HARD_CAP_MARGIN = 16 * 1024 * 1024
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient: send secure mail to the hub's address"
+REPLY_ONE_LETTER_PER_RECIPIENT = "452 4.5.3 One letter per gateway address: send the other recipients separately"
 
 
 class GatewayHandler:
@@ -54,17 +57,29 @@ class GatewayHandler:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
     ) -> str:
-        if address.strip().lower() != settings.DIGITALPOST_HUB_ADDRESS.lower():
+        is_hub = address.strip().lower() == settings.DIGITALPOST_HUB_ADDRESS.lower()
+        gateway = None if is_hub else _gateway_address(address)
+        if not is_hub and gateway is None:
             return REPLY_UNKNOWN_RECIPIENT
+        if envelope.rcpt_tos and (gateway is not None or _gateway_address(envelope.rcpt_tos[0]) is not None):
+            # A gateway address is one letter to one recipient: the sending server sends the others apart.
+            return REPLY_ONE_LETTER_PER_RECIPIENT
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         outcome = await sync_to_async(receive_secure_mail)(
-            raw=normalize_line_endings(envelope.original_content), envelope_from=envelope.mail_from or ""
+            raw=normalize_line_endings(envelope.original_content), envelope_from=envelope.mail_from or "",
+            gateway=_gateway_address(envelope.rcpt_tos[0]) if envelope.rcpt_tos else None,
         )
         GATEWAY_MAILS.labels(outcome="filed" if outcome.code is None else str(outcome.code)).inc()
         return smtp_answer(outcome)
+
+
+def _gateway_address(address: str) -> mail.GatewayAddress | None:
+    """NgDP's `<CPR or CVR>@<CVR or mailbox id>.<hub domain>`; whether the organisation accepts it is decided once
+    the signature names the organisation (at DATA, letter.gateway.address.off)."""
+    return mail.parse_gateway_address(address, hub_domain=settings.DIGITALPOST_HUB_ADDRESS.rpartition("@")[2])
 
 
 def _declared_size(mail_options: list[str]) -> int | None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.messages.models import Message, RefusedReply
+from digitalpost.messages.services.mail_letters import CHANNEL as LETTER_CHANNEL
 from digitalpost.stats.figures import (
     Bucket,
     Figures,
@@ -86,7 +87,9 @@ def _read_rows(period: Period, now: datetime, authority: Authority | None) -> _R
     start, end = period.bounds(timezone.get_default_timezone())
     inquiries: QuerySet[Message] = Message.objects.filter(
         direction=Message.Direction.TO_AUTHORITY, thread__isnull=False, accepted_at__gte=start, accepted_at__lt=end)
-    refusals: QuerySet[RefusedReply] = RefusedReply.objects.filter(received_at__gte=start, received_at__lt=end)
+    # Refused replies only: letters started by secure mail and refused are the doctor's (letter.refused).
+    refusals: QuerySet[RefusedReply] = RefusedReply.objects.filter(
+        received_at__gte=start, received_at__lt=end).exclude(channel=LETTER_CHANNEL)
     if authority is not None:
         inquiries = inquiries.filter(thread__authority=authority)
         refusals = refusals.filter(authority=authority)

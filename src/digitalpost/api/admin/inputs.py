@@ -21,6 +21,10 @@ class OrganisationIn(Schema):
 
 class SecureMailPolicyIn(Schema):
     refuseSha1Signatures: bool = Field(description="Refuse secure-mail replies signed with the SHA-1 digest.")
+    acceptGatewayAddresses: bool | None = Field(
+        None, description="Accept new letters addressed <CPR or CVR>@<CVR or mailbox id>.<hub mail domain> (NgDP's "
+                          "gateway address form; the number travels in the TLS-protected envelope). "
+                          "Omitted: unchanged.")
 
 
 class PermissionsIn(Schema):

@@ -54,11 +54,13 @@ def put_organisation(request: AdminRequest, org: OrgAccess, body: OrganisationIn
 
 @router.put("/organisations/{cvr}/secure-mail", response={200: OrganisationOut, **WRITE_ERRORS},
             summary="Change the secure-mail policy",
-            description="Whether replies signed with the SHA-1 digest are refused (signature.sha1.refused).")
+            description="Whether replies signed with the SHA-1 digest are refused (signature.sha1.refused), and "
+                        "whether new letters may be addressed in NgDP's gateway address form.")
 @org_operation(Action.EDIT_SETUP)
 def put_secure_mail_policy(request: AdminRequest, org: OrgAccess, body: SecureMailPolicyIn) -> OrganisationOut:
     return OrganisationOut.of(set_secure_mail_policy(
-        authority=org.authority, refuse_sha1_signatures=body.refuseSha1Signatures, actor=org.actor,
+        authority=org.authority, refuse_sha1_signatures=body.refuseSha1Signatures,
+        accepts_gateway_addresses=body.acceptGatewayAddresses, actor=org.actor,
     ))
 
 

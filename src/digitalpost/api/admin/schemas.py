@@ -44,6 +44,8 @@ class OrganisationOut(Schema):
     replyDeadlineDays: int
     refuseSha1Signatures: bool = Field(description="Secure-mail replies signed with SHA-1 bounce with "
                                                    "signature.sha1.refused (else: filed, and the doctor warns).")
+    acceptGatewayAddresses: bool = Field(description="New letters by secure mail may be addressed in NgDP's gateway "
+                                                     "address form (else: letter.gateway.address.off).")
 
     @classmethod
     def of(cls, authority: Authority) -> OrganisationOut:
@@ -56,6 +58,7 @@ class OrganisationOut(Schema):
             businessContact=ContactOut(name=a.business_contact_name, email=a.business_contact_email,
                                        phone=a.business_contact_phone),
             replyDeadlineDays=a.reply_deadline_days, refuseSha1Signatures=a.refuse_sha1_signatures,
+            acceptGatewayAddresses=a.accepts_gateway_addresses,
         )
 
 

@@ -97,14 +97,20 @@ def set_authority_permissions(
 
 
 @transaction.atomic(durable=True)
-def set_secure_mail_policy(*, authority: Authority, refuse_sha1_signatures: bool, actor: Actor = SYSTEM_ACTOR,
+def set_secure_mail_policy(*, authority: Authority, refuse_sha1_signatures: bool,
+                           accepts_gateway_addresses: bool | None = None, actor: Actor = SYSTEM_ACTOR,
                            ) -> Authority:
-    """Whether secure-mail replies to the organisation's threads may be signed with the SHA-1 digest.
+    """Whether secure-mail replies to the organisation's threads may be signed with the SHA-1 digest, and whether
+    its new letters by secure mail may name the recipient in NgDP's gateway address form (None: unchanged).
 
-    Off by default: old clients (Outlook 2013) sign with SHA-1 and the hub files their replies while the doctor
-    warns. Switched on, such replies bounce with `signature.sha1.refused`; chosen by the organisation itself.
+    SHA-1 is accepted by default: old clients (Outlook 2013) sign with SHA-1 and the hub files their replies while
+    the doctor warns. Switched on, such replies bounce with `signature.sha1.refused`; chosen by the organisation
+    itself. Gateway addresses are accepted by default (existing Outlook add-ons); switched off, a letter addressed
+    that way bounces with `letter.gateway.address.off` (docs/secure-mail-letters.md).
     """
-    values = {"refuse_sha1_signatures": refuse_sha1_signatures}
+    values: dict[str, Any] = {"refuse_sha1_signatures": refuse_sha1_signatures}
+    if accepts_gateway_addresses is not None:
+        values["accepts_gateway_addresses"] = accepts_gateway_addresses
     return _change_authority(authority, values, actor=actor, action="organisation.secure_mail.changed")
 
 

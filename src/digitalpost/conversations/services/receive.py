@@ -25,8 +25,10 @@ from digitalpost.conversations.services.replies import file_reply
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity, thread_keyring
 from digitalpost.messages.models import Message, RefusedReply, Thread
+from digitalpost.messages.services.mail_letters import CHANNEL as LETTER_CHANNEL
+from digitalpost.messages.services.mail_letters import accept_mail_letter, mail_receipt, receipt_address
 from digitalpost.protocols import mail, smime
-from digitalpost.protocols.threads import ThreadRef, resolve_thread, untag_subject
+from digitalpost.protocols.threads import ThreadCarriers, ThreadRef, resolve_thread, untag_subject
 from digitalpost.systems.models import SenderSystem
 
 CHANNEL = "secure-mail"
@@ -39,6 +41,7 @@ class ReceiveOutcome:
     message: Message | None = None
     code: ErrorCode | None = None
     detail: str = ""
+    letter: bool = False  # a new letter (no dialog thread), not a reply
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,13 @@ class _Signer:
     certificate: smime.Certificate
 
 
-def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcome:
-    """Decrypt, verify and file one mail from an authority; never raises for bad mail."""
+def receive_secure_mail(*, raw: bytes, envelope_from: str = "",
+                        gateway: mail.GatewayAddress | None = None) -> ReceiveOutcome:
+    """Decrypt, verify and file one mail from an authority; never raises for bad mail.
+
+    `gateway` is the NgDP gateway address the mail was sent to instead of the hub's address (a new letter's
+    recipient; docs/secure-mail-letters.md); a reply names its thread and is filed whatever the address.
+    """
     thread: Thread | None = None
     signer: _Signer | None = None
     signed_by: smime.Certificate | None = None
@@ -65,6 +73,9 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
         signer = candidates[0]
         _check_chain(verified, trust_anchors=hub.trust_anchors, at=now)
         reply = mail.parse_reply(unwrapped.content, envelope=unwrapped.message)
+        if not names_a_thread(reply.thread_carriers):
+            return _receive_letter(reply, signer=signer, unwrapped=unwrapped, envelope_from=envelope_from,
+                                   gateway=gateway)
         signer, ref = _thread_and_signer(reply, candidates)
         thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
@@ -77,6 +88,40 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "") -> ReceiveOutcom
     except DigitalPostError as refusal:
         _record_refusal(refusal, thread=thread, signer=signer, signed_by=signed_by, envelope_from=envelope_from)
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail)
+
+
+def names_a_thread(carriers: ThreadCarriers) -> bool:
+    """A reply names its dialog thread in some carrier (a `[DP:…]` subject tag, the X-DigitalPost-Thread header or
+    dkaldialogtraad.xml, even an unreadable one); a mail that names none is a new letter (docs/secure-mail-letters.md).
+    """
+    return bool(carriers.attachment or carriers.header or carriers.subject or carriers.unreadable)
+
+
+def _receive_letter(
+    parsed: mail.ParsedReply, *, signer: _Signer, unwrapped: smime.Unwrapped, envelope_from: str,
+    gateway: mail.GatewayAddress | None,
+) -> ReceiveOutcome:
+    """A new letter from the signer's sender system: accepted like a REST MeMo, or refused; a receipt either way.
+
+    When the certificate is registered for several organisations' systems (a shared provider) the letter is
+    sent by the first of them (standard systems first), as nothing in a new letter names the organisation.
+    """
+    system = signer.system
+    subject = untag_subject(parsed.subject or "").strip()
+    try:
+        _check_digest_policy(unwrapped, system.authority)
+        acceptance = accept_mail_letter(system=system, parsed=parsed, gateway=gateway)
+    except DigitalPostError as refusal:
+        _record_refusal(refusal, thread=None, signer=signer, signed_by=signer.certificate,
+                        envelope_from=envelope_from, channel=LETTER_CHANNEL)
+        mail_receipt(system=system, to_addr=receipt_address(system, envelope_from), subject=subject, refusal=refusal)
+        return ReceiveOutcome(code=refusal.code, detail=refusal.detail, letter=True)
+    if not acceptance.replayed:
+        _record_legacy_crypto(message=acceptance.message, system=system, envelope_from=envelope_from,
+                              legacy=_legacy_algorithms(unwrapped))
+    mail_receipt(system=system, to_addr=receipt_address(system, envelope_from), subject=subject,
+                 acceptance=acceptance)
+    return ReceiveOutcome(message=acceptance.message, letter=True)
 
 
 def _author_signature(unwrapped: smime.Unwrapped) -> smime.Verified:
@@ -221,7 +266,7 @@ def _record_legacy_crypto(
 @transaction.atomic(durable=True)
 def _record_refusal(
     refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, signed_by: smime.Certificate | None,
-    envelope_from: str,
+    envelope_from: str, channel: str = CHANNEL,
 ) -> None:
     """Remember the refusal for the doctor, attributed to the organisation as exactly as the mail allows.
 
@@ -238,5 +283,7 @@ def _record_refusal(
     RefusedReply.objects.create(
         code=str(refusal.code), detail=refusal.detail[:2000], authority=authority, thread=thread,
         sender_address=envelope_from[:320], signer_subject=signed_by.subject[:500] if signed_by else "",
-        received_at=timezone.now(),
+        received_at=timezone.now(), channel=channel,
+        # A letter's refusal names the system that signed it (a reply's signer may belong to several).
+        sender_system=signer.system if signer is not None and channel == LETTER_CHANNEL else None,
     )

@@ -26,6 +26,8 @@ CERTIFICATE = "reply.refused.certificate"
 NOT_STANDARD = "reply.refused.not.standard"
 SIGNER_UNKNOWN = "reply.refused.signer.unknown"
 OTHER = "reply.refused.other"
+LETTER = "letter.refused"
+LETTER_CHANNEL = "mail-letter"  # messages.services.mail_letters.CHANNEL
 
 # Refusal codes (core.errors catalogue) → the finding code of their class; anything else is OTHER.
 CLASS_OF: dict[str, str] = {
@@ -53,6 +55,8 @@ _BECAUSE = {
     SIGNER_UNKNOWN: "signed with a certificate registered for no sender system, and every reply signed with it is "
                     "refused",
     OTHER: "the reply broke the rules for replies by secure mail or REST (see the codes)",
+    LETTER: "new letters started by secure mail named no or an unknown recipient, or broke the rules every MeMo "
+            "must follow (see the codes)",
 }
 _FIX = {
     THREAD: ("Reply with the mail client's Reply function so the attachment dkaldialogtraad.xml and the [DP:…] tag "
@@ -67,6 +71,9 @@ _FIX = {
     SIGNER_UNKNOWN: ("Register the certificate the mail server signs with on the standard secure-mail sender "
                      "system (Portal → Sender systems → Renew certificate), or make the mail server sign with the "
                      "registered one; then re-send the refused answers."),
+    LETTER: ("Look up each code in the receipt mail and in docs/errors.md: name the recipient as 'Modtager: <CPR or "
+             "CVR>' alone on the body's first line or in digitalpost-letter.xml (docs/secure-mail-letters.md), "
+             "attach allowed file types, then send the letters again."),
     OTHER: ("Look up each code in the bounce and in docs/errors.md, correct the mail client or system that "
             "sends the replies, then re-send the refused answers (or answer in Portal → Inquiries)."),
 }
@@ -87,7 +94,9 @@ class _Bucket:
         self.last_at = group.last_at if self.last_at is None else max(self.last_at, group.last_at)
 
 
-def class_of(code: str) -> str:
+def class_of(code: str, channel: str = "secure-mail") -> str:
+    if channel == LETTER_CHANNEL:
+        return LETTER
     return CLASS_OF.get(code, OTHER)
 
 
@@ -108,13 +117,13 @@ def sender_subject(org: OrgSnapshot, group: RefusalGroup) -> Subject:
     return Subject(SubjectKind.ORGANISATION, _short_id(sender), sender)
 
 
-@register(THREAD, CERTIFICATE, NOT_STANDARD, SIGNER_UNKNOWN, OTHER)
+@register(THREAD, CERTIFICATE, NOT_STANDARD, SIGNER_UNKNOWN, OTHER, LETTER)
 def refused_replies(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
     # One finding per class and sender: several codes of one class from one sender share a fingerprint.
     buckets: dict[tuple[str, SubjectKind, str], _Bucket] = {}
     for group in org.refusals:
         subject = sender_subject(org, group)
-        key = (class_of(group.code), subject.kind, subject.id)
+        key = (class_of(group.code, group.channel), subject.kind, subject.id)
         buckets.setdefault(key, _Bucket(subject)).add(group)
     for (code, _, _), bucket in sorted(buckets.items()):
         assert bucket.last_at is not None
@@ -123,6 +132,9 @@ def refused_replies(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
         sent_by = f" from {bucket.subject.name}" + (f" ({senders})" if senders and senders != bucket.subject.name
                                                      else "")
         plural = bucket.count != 1
+        if code == LETTER:
+            yield _letter_finding(bucket, sent_by, codes, senders)
+            continue
         yield Finding(
             code=code, severity=Severity.CRITICAL if code in EVERY_REPLY_FAILS else Severity.WARNING,
             subject=bucket.subject,
@@ -134,3 +146,18 @@ def refused_replies(org: OrgSnapshot, now: datetime) -> Iterator[Finding]:
             facts={"count": bucket.count, "lastAt": bucket.last_at.isoformat(), "code": codes, "sender": senders,
                    "windowDays": REFUSAL_WINDOW_DAYS},
         )
+
+
+def _letter_finding(bucket: _Bucket, sent_by: str, codes: str, senders: str) -> Finding:
+    assert bucket.last_at is not None
+    plural = bucket.count != 1
+    return Finding(
+        code=LETTER, severity=Severity.WARNING, subject=bucket.subject,
+        why=(f"{bucket.count} {'letters' if plural else 'letter'} started by secure mail{sent_by} "
+             f"{'were' if plural else 'was'} refused in the last {REFUSAL_WINDOW_DAYS} days ({codes}), the last on "
+             f"{bucket.last_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Cause: {_BECAUSE[LETTER]}. The recipients never "
+             f"got {'them' if plural else 'it'}."),
+        fix=_FIX[LETTER],
+        facts={"count": bucket.count, "lastAt": bucket.last_at.isoformat(), "code": codes, "sender": senders,
+               "windowDays": REFUSAL_WINDOW_DAYS},
+    )

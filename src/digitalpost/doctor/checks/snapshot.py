@@ -111,6 +111,7 @@ class RefusalGroup:
     count: int
     last_at: datetime
     sender_system_id: str | None = None  # when the signer matched one of the organisation's sender systems
+    channel: str = "secure-mail"  # "secure-mail" or "rest" (replies), "mail-letter" (new letters by secure mail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,21 +161,22 @@ def _refusals(authority: Authority, now: datetime) -> tuple[RefusalGroup, ...]:
         return ()
     addresses, domains = _addresses_of(authority)
     systems = list(SenderSystem.objects.filter(authority=authority).select_related("certificate"))
-    counts: Counter[tuple[str, str, str | None]] = Counter()
-    last: dict[tuple[str, str, str | None], datetime] = {}
+    counts: Counter[tuple[str, str, str | None, str]] = Counter()
+    last: dict[tuple[str, str, str | None, str], datetime] = {}
     for row in rows:
         address = row.sender_address.strip().lower()
         if row.authority_id is None and not (address in addresses or address.rpartition("@")[2] in domains):
             # The gateway could not tell whose reply it was (unknown, expired or non-standard signer):
             # it is this organisation's when it came from one of its addresses or domains.
             continue
-        key = (row.code, address or row.signer_subject, _sender_system_id(row, systems))
+        key = (row.code, address or row.signer_subject, _sender_system_id(row, systems), row.channel)
         counts[key] += 1
         last[key] = row.received_at
     return tuple(
-        RefusalGroup(code=code, sender=sender, count=count, last_at=last[(code, sender, system_id)],
-                     sender_system_id=system_id)
-        for (code, sender, system_id), count in sorted(counts.items(), key=lambda item: (item[0][0], item[0][1]))
+        RefusalGroup(code=code, sender=sender, count=count, last_at=last[(code, sender, system_id, channel)],
+                     sender_system_id=system_id, channel=channel)
+        for (code, sender, system_id, channel), count in sorted(counts.items(),
+                                                                key=lambda item: (item[0][0], item[0][1]))
     )
 
 

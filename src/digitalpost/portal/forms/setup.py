@@ -99,6 +99,13 @@ class SecureMailPolicyForm(forms.Form):
                     "signature.sha1.refused instead of being filed with a doctor warning. Switch it on when every "
                     "mail client that answers citizens signs with SHA-256."),
     )
+    accepts_gateway_addresses = forms.BooleanField(
+        label=_("Accept gateway addresses for new letters"), required=False,
+        help_text=_("New letters by secure mail may be addressed <CPR or CVR>@<CVR or mailbox id>.<the hub's mail "
+                    "domain>, as NgDP's Outlook add-ons do. The number then travels in the mail's envelope, protected "
+                    "by TLS but not end to end encrypted. Switch it off to accept the recipient only inside the "
+                    "encrypted mail."),
+    )
 
 
 class MemberForm(forms.Form):

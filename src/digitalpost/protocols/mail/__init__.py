@@ -14,6 +14,19 @@ from digitalpost.protocols.mail.forward import (
     inquiry_envelope,
     inquiry_subject,
 )
+from digitalpost.protocols.mail.letter import (
+    LETTER_FILENAME,
+    LETTER_NAMESPACE,
+    GatewayAddress,
+    LetterOrder,
+    LetterReceipt,
+    build_letter_mail,
+    build_receipt_entity,
+    parse_gateway_address,
+    read_letter_file,
+    read_recipient_line,
+    render_letter_file,
+)
 from digitalpost.protocols.mail.metadata import (
     METADATA_FILENAME,
     METADATA_MEDIA_TYPE,
@@ -37,10 +50,12 @@ from digitalpost.protocols.mail.reply import (
 )
 
 __all__ = [
-    "CODE_HEADER", "METADATA_FILENAME", "METADATA_MEDIA_TYPE", "METADATA_NAMESPACE", "AttachmentInfo", "Bounce",
-    "Envelope", "IdentityType", "InquiryMetadata", "MailAttachment", "ParsedReply", "attachment_filename",
-    "build_bounce", "build_inner_entity", "build_inquiry_mail", "build_reply_entity", "describe_attachments",
-    "html_to_text", "inquiry_envelope", "inquiry_subject", "make_message_id", "parse_reply", "read_bounce",
-    "read_metadata_file", "render_envelope", "render_metadata_file", "reply_envelope", "reply_subject",
-    "with_envelope",
+    "CODE_HEADER", "LETTER_FILENAME", "LETTER_NAMESPACE", "METADATA_FILENAME", "METADATA_MEDIA_TYPE",
+    "METADATA_NAMESPACE", "AttachmentInfo", "Bounce", "Envelope", "GatewayAddress", "IdentityType",
+    "InquiryMetadata", "LetterOrder", "LetterReceipt", "MailAttachment", "ParsedReply", "attachment_filename",
+    "build_bounce", "build_inner_entity", "build_inquiry_mail", "build_letter_mail", "build_receipt_entity",
+    "build_reply_entity", "describe_attachments", "html_to_text", "inquiry_envelope", "inquiry_subject",
+    "make_message_id", "parse_gateway_address", "parse_reply", "read_bounce", "read_letter_file",
+    "read_metadata_file", "read_recipient_line", "render_envelope", "render_letter_file", "render_metadata_file",
+    "reply_envelope", "reply_subject", "with_envelope",
 ]

@@ -53,7 +53,8 @@ def profile_edit(request: HttpRequest, org: OrgAccess) -> HttpResponse:
 def profile_secure_mail(request: HttpRequest, org: OrgAccess) -> HttpResponse:
     authority = org.authority
     form = SecureMailPolicyForm(request.POST if request.method == "POST" else None,
-                                initial={"refuse_sha1_signatures": authority.refuse_sha1_signatures})
+                                initial={"refuse_sha1_signatures": authority.refuse_sha1_signatures,
+                                         "accepts_gateway_addresses": authority.accepts_gateway_addresses})
     page = Page(_("Secure-mail replies from %(name)s") % {"name": authority.name}, page_url("portal:profile", org))
     return submit_form(
         request, org, form, page,

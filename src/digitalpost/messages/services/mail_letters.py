@@ -1,0 +1,183 @@
+"""A new letter started by secure mail: built into a MeMo and accepted exactly like a REST MeMo, then a receipt.
+
+The gateway has already opened every S/MIME layer and settled the signer's sender system
+(conversations.services.receive); a mail that names no dialog thread comes here. The recipient is read from
+inside the encrypted content only (protocols.mail.letter: `digitalpost-letter.xml`, else the body's first line
+`Modtager: …`). The body becomes the main document (`brev.txt`), the attachments additional documents, and the
+MeMo goes through `accept_memo` — the same service rules, parties, KombiPost, exemptions, notices and print as a
+MeMo posted to /apis/v1/memos. Either way the sender system gets a receipt by mail, signed by the hub and
+encrypted to its certificate (docs/secure-mail-letters.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+
+import aiosmtplib
+from django.conf import settings
+from django.utils import timezone
+
+from digitalpost.authorities.models import AuthorityMailbox, Material
+from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
+from digitalpost.hub.keys import hub_identity
+from digitalpost.hub.relay import send_via_relay
+from digitalpost.messages.services.ingest import Acceptance, accept_memo
+from digitalpost.protocols import mail, memo, smime
+from digitalpost.systems.models import SenderSystem
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "mail-letter"  # RefusedReply.channel and the received event's "via"
+LETTER_TEXT_FILENAME = "brev.txt"
+MAX_MEMO_LABEL = 256
+
+
+def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
+                       gateway: mail.GatewayAddress | None = None) -> Acceptance:
+    """Accept the letter in `parsed` from `system`, or raise DigitalPostError (MemoRefused) with the code.
+
+    `gateway` is the NgDP gateway address the mail was sent to (RCPT TO), when it was: the recipient when the
+    content names none, allowed only when the organisation accepts gateway addresses and names it after the '@'.
+    """
+    if gateway is not None:
+        _check_gateway_address(system, gateway)
+    order, text, attachments = _order_of(parsed, gateway)
+    files = [(a.filename, a.media_type, a.content) for a in attachments]
+    if text.strip():
+        files.insert(0, (LETTER_TEXT_FILENAME, "text/plain", text.encode()))
+    if not files:
+        raise DigitalPostError(ErrorCode.LETTER_BODY_EMPTY, "no text and no attachment")
+    letter = _memo(system=system, order=order, subject=parsed.subject, files=files)
+    return accept_memo(system=system, body=memo.build(letter), received={"via": CHANNEL})
+
+
+def _order_of(parsed: mail.ParsedReply, gateway: mail.GatewayAddress | None
+              ) -> tuple[mail.LetterOrder, str, list[mail.MailAttachment]]:
+    """The order (from digitalpost-letter.xml, else the recipient line, else the gateway address), the letter's
+    text and its files."""
+    files = [a for a in parsed.attachments if a.filename.lower() != mail.LETTER_FILENAME]
+    letter_files = [a for a in parsed.attachments if a.filename.lower() == mail.LETTER_FILENAME]
+    found = mail.read_recipient_line(parsed.text)
+    if letter_files:
+        order, text = mail.read_letter_file(letter_files[0].content), parsed.text
+    elif found is not None:
+        order, text = found
+    elif gateway is not None:
+        order = mail.LetterOrder(recipient_id=gateway.recipient_id, recipient_type=gateway.recipient_type)
+        text = parsed.text
+    else:
+        raise DigitalPostError(ErrorCode.LETTER_RECIPIENT_MISSING,
+                               "no dialog thread, no digitalpost-letter.xml and no 'Modtager:' first line")
+    if gateway is not None and gateway.recipient_id != order.recipient_id:
+        raise DigitalPostError(ErrorCode.LETTER_RECIPIENT_CONFLICT, "the gateway address names another recipient")
+    return order, text, files
+
+
+def _check_gateway_address(system: SenderSystem, gateway: mail.GatewayAddress) -> None:
+    authority = system.authority
+    if not authority.accepts_gateway_addresses:
+        raise DigitalPostError(ErrorCode.LETTER_GATEWAY_ADDRESS_OFF, f"CVR {authority.cvr}")
+    if gateway.organisation == authority.cvr:
+        return
+    try:
+        mailbox_id = uuid.UUID(gateway.organisation)
+    except ValueError:
+        mailbox_id = None
+    if mailbox_id is None or not AuthorityMailbox.objects.filter(authority=authority, pk=mailbox_id).exists():
+        raise DigitalPostError(ErrorCode.LETTER_GATEWAY_ADDRESS_INVALID,
+                               f"{gateway.organisation} is not CVR {authority.cvr} or one of its mailboxes")
+
+
+def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files: list[tuple[str, str, bytes]]
+          ) -> memo.Message:
+    authority = system.authority
+    mandatory, answer_mailbox = order.mandatory, _answer_mailbox(system, order)
+    if order.material is not None:
+        material = _material(system, order.material)
+        mandatory = mandatory or material.is_mandatory
+        if answer_mailbox is None and material.reply_rule == Material.ReplyRule.MAILBOX:
+            answer_mailbox = material.reply_mailbox
+    label = (order.label or subject or "Brev").strip()[:MAX_MEMO_LABEL]
+    letter = memo.simple_message(
+        sender_cvr=authority.cvr, sender_label=authority.name, recipient_id=order.recipient_id,
+        recipient_id_type=order.recipient_type, label=label, files=files, created=timezone.now(),
+        mandatory=mandatory, legal_notification=order.legal_notification, reply=order.reply,
+        reply_by_date_time=order.reply_by if order.reply else None,
+    )
+    if order.reply and answer_mailbox is not None:
+        contact_point = memo.ContactPoint(contact_point_id=str(answer_mailbox.pk), label=answer_mailbox.name)
+        letter = replace(letter, header=replace(letter.header, sender=replace(letter.header.sender,
+                                                                              contact_point=contact_point)))
+    return letter
+
+
+def _answer_mailbox(system: SenderSystem, order: mail.LetterOrder) -> AuthorityMailbox | None:
+    if order.answer_mailbox is None:
+        return None
+    try:
+        wanted = uuid.UUID(order.answer_mailbox)
+    except ValueError:
+        wanted = None
+    found = AuthorityMailbox.objects.filter(authority=system.authority, pk=wanted).first() if wanted else None
+    if found is None:
+        raise DigitalPostError(ErrorCode.LETTER_METADATA_INVALID,
+                               f"AnswerMailbox {order.answer_mailbox!r} is not one of your mailboxes")
+    return found
+
+
+def _material(system: SenderSystem, named: str) -> Material:
+    materials = Material.objects.filter(authority=system.authority)
+    try:
+        found = materials.filter(pk=uuid.UUID(named)).first()
+    except ValueError:
+        found = materials.filter(name=named).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.LETTER_METADATA_INVALID, f"Material {named!r} is not one of your materials")
+    return found
+
+
+def mail_receipt(*, system: SenderSystem, to_addr: str, subject: str, acceptance: Acceptance | None = None,
+                 refusal: DigitalPostError | None = None) -> bool:
+    """Send the receipt to the sender system, signed by the hub and encrypted to its certificate.
+
+    Best effort after the outcome is settled (and committed): the SMTP answer and the message's timeline carry
+    the same outcome, so a relay that is down loses no letter. True when the relay took the receipt.
+    """
+    if system.certificate is None or not to_addr:
+        return False
+    if acceptance is not None:
+        receipt = mail.LetterReceipt(subject=subject, message_id=str(acceptance.message.pk),
+                                     channel=acceptance.message.channel)
+    else:
+        assert refusal is not None
+        receipt = mail.LetterReceipt(subject=subject, code=str(refusal.code), fix_english=CATALOGUE[refusal.code].text,
+                                     fix_danish=DANISH.get(refusal.code, ""))
+    hub = hub_identity()
+    recipient = smime.load_certificate(system.certificate.pem.encode())
+    entity = mail.build_receipt_entity(receipt)
+    protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
+    word = "Kvittering" if receipt.accepted else "Afvist"
+    envelope = mail.Envelope(
+        from_addr=settings.DIGITALPOST_HUB_ADDRESS, to_addr=to_addr, subject=f"{word}: {subject}"[:200],
+        message_id=mail.make_message_id(uuid.uuid4(), settings.DIGITALPOST_HUB_DOMAIN), date=timezone.now(),
+    )
+    try:
+        send_via_relay(mail.with_envelope(envelope, protected), sender=settings.DIGITALPOST_HUB_ADDRESS,
+                       recipients=[to_addr])
+    except (aiosmtplib.SMTPException, OSError) as error:
+        log.warning("letter receipt to sender system %s not sent: %s", system.pk, error)
+        return False
+    return True
+
+
+def receipt_address(system: SenderSystem, envelope_from: str) -> str:
+    """Where the receipt goes: the envelope sender when the certificate names it, else the certificate's address.
+
+    Never an address the certificate does not name, so a forged envelope sender cannot divert receipts.
+    """
+    emails = [e.lower() for e in (system.certificate.emails if system.certificate is not None else [])]
+    if envelope_from.lower() in emails:
+        return envelope_from
+    return emails[0] if emails else ""
