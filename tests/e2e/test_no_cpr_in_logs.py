@@ -88,8 +88,7 @@ def test_a_full_flow_writes_no_cpr_number_of_the_cast_to_any_log(tx_cast, settin
             os.killpg(hub.pid, signal.SIGINT)
             hub.wait(timeout=30)
     log = output.read_text(errors="replace")
-    assert "GET /apis/v1/contacts?cprNumber=" in log  # the access log is in there, the old GET included
-    assert "GET /apis/v1/contacts?cprNumber=cpr#" in log  # logged, with the number masked
+    assert '"GET /apis/v1/contacts' in log  # the access log is in there, the old GET included
     numbers = [c.number for c in (tx_cast.anna, tx_cast.bent, tx_cast.carl)]
     leaks = [line for line in log.splitlines()
              if any(n in line or f"{n[:6]}-{n[6:]}" in line for n in numbers)]

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "digitalpost.hub.csp.HubCSPMiddleware",  # django-csp, with the identity providers in form-action
     # Last, as django-axes asks: it turns a sign-in refused for too many failures into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
