@@ -7,8 +7,15 @@ PostgreSQL server by setting DATABASE_URL before Django starts.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from cast import Cast, Staff, build_cast, build_staff
+
+# Property tests judge behaviour, never speed (benchmarks do that): on a busy machine a slow example is not a
+# failure, so no deadline and no "too slow" health check.
+hypothesis_settings.register_profile("digitalpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("digitalpost")
 
 # The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.
 pytest_plugins = ["helpers.secure_mail_world"]
