@@ -27,7 +27,8 @@ from digitalpost.messages.services.reading import record_read
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.systems.models import SenderPushEndpoint
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
-from helpers.https_endpoints import EndpointServer, Posted, endpoint_server, server_certificate
+from helpers.https_endpoints import EndpointServer, Posted, endpoint_server
+from helpers.push_server import server_certificate
 from helpers.secure_mail_pki import SecureMailPki
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("hub_settings")]

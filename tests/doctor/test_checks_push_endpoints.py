@@ -19,7 +19,8 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.systems.models import SenderPushEndpoint
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from helpers.doctor_world import HealthyOrg, codes, findings_of, only
-from helpers.https_endpoints import EndpointServer, endpoint_server, server_certificate
+from helpers.https_endpoints import EndpointServer, endpoint_server
+from helpers.push_server import server_certificate
 
 pytestmark = pytest.mark.slow
 
