@@ -40,10 +40,8 @@ lint: setup-dev
 
 ## Everything: lint, import contracts, the suite on SQLite (browser tests included), then on PostgreSQL.
 test: setup-dev setup-system lint
-	bash scripts/pytest.sh $(BIN)/pytest -n 2 -p no:cacheprovider -m "not own_process"
-	bash scripts/pytest.sh $(BIN)/pytest -p no:cacheprovider -m own_process
-	bash scripts/pytest.sh $(BIN)/python tests/with_postgres.py -n 2 -p no:cacheprovider -m "not browser and not own_process"
-	bash scripts/pytest.sh $(BIN)/python tests/with_postgres.py -p no:cacheprovider -m own_process
+	bash scripts/pytest.sh $(BIN)/pytest -n 2 -p no:cacheprovider
+	bash scripts/pytest.sh $(BIN)/python tests/with_postgres.py -n 2 -p no:cacheprovider -m "not browser"
 
 test-fast: setup-dev
 	bash scripts/pytest.sh $(BIN)/pytest -n 2 -m "not slow and not browser"

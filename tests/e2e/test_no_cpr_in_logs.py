@@ -22,9 +22,7 @@ from digitalpost.protocols import memo
 from helpers.live import csrf_token, staff_session
 from helpers.secure_mail import free_port
 
-# Run apart from the rest (Makefile): after the mailbox sign-in browser tests in the same process, the next test's
-# new SQLite connection failed with "disk I/O error" once this test's hub had stopped (not yet understood).
-pytestmark = [pytest.mark.slow, pytest.mark.own_process]
+pytestmark = pytest.mark.slow
 
 
 def hub_env(settings, tmp_path: Path) -> dict[str, str]:
