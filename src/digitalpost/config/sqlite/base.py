@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from typing import Any
@@ -16,8 +17,15 @@ SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
 def make_private(name: str) -> None:
-    """Create the database file 0600 if it is missing; take group/other access off it and its companions."""
-    os.close(os.open(name, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    """Create the database file 0600 if it is missing; take group/other access off it and its companions.
+
+    Never opens an existing database file: closing any descriptor of it drops every POSIX lock this process holds
+    on it, including those of its other open SQLite connections, and another process may then reset the WAL under
+    them ("disk I/O error" on the next connection). chmod works on the path and touches no lock.
+    """
+    if not os.path.exists(name):
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(name, os.O_RDWR | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
     for suffix in SQLITE_COMPANIONS:
         try:
             mode = os.stat(name + suffix).st_mode
