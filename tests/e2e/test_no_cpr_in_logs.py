@@ -14,26 +14,20 @@ from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 
 from cast import build_staff
 from digitalpost.messages.models import Message
 from digitalpost.protocols import memo
 from helpers.live import csrf_token, staff_session
 from helpers.secure_mail import free_port
+from helpers.worker_processes import worker_env
 
 pytestmark = pytest.mark.slow
 
 
 def hub_env(settings, tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "DIGITALPOST_BLOB_DIR": str(settings.DIGITALPOST_BLOB_DIR),
-           "DIGITALPOST_PRINT_SPOOL": str(tmp_path / "spool"), "DIGITALPOST_LOG_LEVEL": "DEBUG"}
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        env["DIGITALPOST_SQLITE"] = db["NAME"]
-    else:
-        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return env
+    return {**worker_env(settings), "DIGITALPOST_PRINT_SPOOL": str(tmp_path / "spool"),
+            "DIGITALPOST_LOG_LEVEL": "DEBUG"}
 
 
 def wait_until_up(base: str, hub: subprocess.Popen) -> None:

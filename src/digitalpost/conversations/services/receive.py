@@ -11,9 +11,11 @@ time with the code and the fix, which the sending mail server turns into its bou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -66,7 +68,7 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "",
         hub = hub_identity()
         now = timezone.now()
         unwrapped = smime.unwrap(raw, certificate=hub.certificate, key=hub.key, at=now,
-                                 known_certificates=_registered_certificates())
+                                 known_certificates=_RegisteredCertificates())
         verified = _author_signature(unwrapped)
         signed_by = verified.signer
         candidates = _registered_signers(verified.signer)
@@ -153,6 +155,21 @@ def _check_chain(verified: smime.Verified, *, trust_anchors: tuple[smime.Certifi
                 if p.code in _CHAIN_PROBLEMS]
     if problems:
         raise DigitalPostError(problems[0].code, "; ".join(p.text for p in problems))
+
+
+class _RegisteredCertificates(Sequence[smime.Certificate]):
+    """`_registered_certificates()`, read from the database only if a signature does not carry its signer's
+    certificate (smime looks at the carried ones first): most replies never pay for the query."""
+
+    @cached_property
+    def _loaded(self) -> list[smime.Certificate]:
+        return _registered_certificates()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._loaded[index]
+
+    def __len__(self) -> int:
+        return len(self._loaded)
 
 
 def _registered_certificates() -> list[smime.Certificate]:

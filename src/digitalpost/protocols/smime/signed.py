@@ -12,7 +12,7 @@ smime.py), decryption (envelope.py) or certificate trust (certificates.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,7 +69,7 @@ def verify_signed_data(
         carried = tuple(
             Certificate.from_x509(_to_x509(c.chosen)) for c in signed["certificates"] or [] if c.name == "certificate"
         )
-        candidates = [*carried, *known_certificates]
+        candidates = _CarriedThenKnown(carried, known_certificates)
         signer_infos = list(signed["signer_infos"])
         if not signer_infos:
             raise _invalid("the signature has no signer")
@@ -91,7 +91,19 @@ def _to_x509(cert: asn1_x509.Certificate) -> x509.Certificate:
         return x509.load_der_x509_certificate(cert.copy().dump(force=True))
 
 
-def _find_signer(sid: asn1_cms.SignerIdentifier, candidates: Sequence[Certificate]) -> Certificate:
+class _CarriedThenKnown:
+    """The signature's own certificates, then the caller's known ones — which are only looked at (and, if the
+    caller made them lazy, only loaded) when the signer is not among the carried ones."""
+
+    def __init__(self, carried: Sequence[Certificate], known: Sequence[Certificate]) -> None:
+        self.carried, self.known = carried, known
+
+    def __iter__(self) -> Iterator[Certificate]:
+        yield from self.carried
+        yield from self.known
+
+
+def _find_signer(sid: asn1_cms.SignerIdentifier, candidates: Iterable[Certificate]) -> Certificate:
     for candidate in candidates:
         parsed = asn1_x509.Certificate.load(candidate.der)
         if sid.name == "issuer_and_serial_number":
@@ -114,7 +126,7 @@ def _verify_signer(
     si: asn1_cms.SignerInfo,
     content: bytes,
     content_type: str,
-    candidates: Sequence[Certificate],
+    candidates: Iterable[Certificate],
     refuse_sha1: bool,
 ) -> tuple[Certificate, datetime | None, str]:
     signer = _find_signer(si["sid"], candidates)
