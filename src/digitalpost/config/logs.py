@@ -1,7 +1,7 @@
 """Log hygiene for every process of the hub: CPR numbers never reach a log line.
 
-`MaskCprNumbers` is a logging filter (on the root handler in settings.LOGGING, and on gunicorn's access and
-error logs through `GunicornLogger`, which `digitalpost run` passes as --logger-class). It renders the record's
+`MaskCprNumbers` is a logging filter (on the root handler in settings.LOGGING, and on granian's access and
+error logs through the log configuration `digitalpost run` passes to granian). It renders the record's
 message, replaces CPR-shaped numbers by a keyed hash (core.redaction) and stores the result, so no handler or
 formatter sees the number.
 """
@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 import os
 from functools import lru_cache
-
-from gunicorn.glogging import Logger as GunicornBaseLogger
 
 from digitalpost.core.redaction import mask_cpr_numbers
 
@@ -24,7 +22,7 @@ def _key() -> bytes:
 
     try:
         secret = str(settings.SECRET_KEY)
-    except Exception:  # settings not configured (a bare gunicorn): still mask, with a per-boot key
+    except Exception:  # settings not configured (a bare web server process): still mask, with a per-boot key
         secret = os.environ.get("DIGITALPOST_SECRET_KEY", "") or os.urandom(16).hex()
     return b"digitalpost-log-cpr:" + secret.encode()
 
@@ -40,11 +38,3 @@ class MaskCprNumbers(logging.Filter):
             record.msg, record.args = masked, None
         return True
 
-
-class GunicornLogger(GunicornBaseLogger):  # type: ignore[misc]  # gunicorn ships no types
-    """gunicorn's logger with the CPR mask on the access log (request lines carry query strings)."""
-
-    def setup(self, cfg: object) -> None:
-        super().setup(cfg)
-        for logger in (self.access_log, self.error_log):
-            logger.addFilter(MaskCprNumbers())
