@@ -6,6 +6,9 @@ PostgreSQL server by setting DATABASE_URL before Django starts.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -16,6 +19,25 @@ from cast import Cast, Staff, build_cast, build_staff
 # failure, so no deadline and no "too slow" health check.
 hypothesis_settings.register_profile("digitalpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("digitalpost")
+
+# Tests of the pure packages (no Django, no I/O: import-linter holds them to it) that never ask for a database
+# behave the same on every backend, so the PostgreSQL run leaves them to the SQLite run.
+_PURE_TEST_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("core", "protocols"))
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return
+    kept, once = [], []
+    for item in items:
+        pure = any(Path(str(item.path)).is_relative_to(folder) for folder in _PURE_TEST_FOLDERS)
+        uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        (once if pure and not uses_database else kept).append(item)
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = kept
+
 
 # The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.
 pytest_plugins = ["helpers.secure_mail_world"]
