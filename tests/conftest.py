@@ -20,8 +20,9 @@ from cast import Cast, Staff, build_cast, build_staff
 hypothesis_settings.register_profile("digitalpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("digitalpost")
 
-# Tests of the pure packages (no Django, no I/O: import-linter holds them to it) that never ask for a database
-# behave the same on every backend, so the PostgreSQL run leaves them to the SQLite run.
+# Tests of the pure packages (no Django, no I/O: import-linter holds them to it) that never ask for a database,
+# and tests that run a hub on its own SQLite file, behave the same whatever the suite's database is, so the
+# PostgreSQL run leaves them to the SQLite run.
 _PURE_TEST_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("core", "protocols"))
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
@@ -33,7 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         pure = any(Path(str(item.path)).is_relative_to(folder) for folder in _PURE_TEST_FOLDERS)
         uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
-        (once if pure and not uses_database else kept).append(item)
+        own_sqlite = item.get_closest_marker("own_sqlite") is not None
+        (once if own_sqlite or (pure and not uses_database) else kept).append(item)
     if once:
         config.hook.pytest_deselected(items=once)
         items[:] = kept

@@ -12,7 +12,7 @@ import pytest
 
 from helpers.hub_process import VENV_BIN, digitalpost, free_port, hub_env, processes_with_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def _run(env: dict[str, str], port: int, timeout: float = 90) -> subprocess.CompletedProcess[str]:

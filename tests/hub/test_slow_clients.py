@@ -16,7 +16,7 @@ import pytest
 
 from helpers.hub_process import HubProcess, rss_bytes, running_hub, slow_clients
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 SLOW_CLIENTS = 128
 FORM_BYTES = 20 * 1024 * 1024
