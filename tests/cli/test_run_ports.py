@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.hub_process import VENV_BIN, digitalpost, free_port, hub_env, processes_with_env
+from helpers.hub_process import VENV_BIN, digitalpost, free_port, hub_env, migrate, processes_with_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
@@ -49,7 +49,7 @@ def test_a_busy_port_is_named_with_its_setting_and_nothing_is_left_running(tmp_p
 def test_a_child_that_fails_stops_every_other_child(tmp_path):
     # No hub certificate in this var folder: the gateway child exits at once, after the web server started.
     env = hub_env(tmp_path)
-    assert digitalpost(env, "migrate").returncode == 0
+    migrate(env)
     done = _run(env, free_port())
     assert done.returncode == 1, done.stdout + done.stderr
     assert _left_behind(tmp_path) == [], "granian, workers or the demo mail server outlived `digitalpost run`"
@@ -62,7 +62,7 @@ def test_two_demos_run_side_by_side_on_their_own_ports(tmp_path):
         for var in (first, second):
             var.mkdir()
             env = hub_env(var)
-            assert digitalpost(env, "migrate").returncode == 0
+            migrate(env)
             assert digitalpost(env, "dev-ca").returncode == 0
             port = free_port()
             procs.append((subprocess.Popen([str(VENV_BIN / "digitalpost"), "run", "--port", str(port),
@@ -92,7 +92,7 @@ def _wait_for_port(proc: subprocess.Popen[bytes], port: int) -> None:
 
 def test_nothing_outlives_a_killed_run(tmp_path):
     env = hub_env(tmp_path)
-    assert digitalpost(env, "migrate").returncode == 0
+    migrate(env)
     port = free_port()
     proc = subprocess.Popen([str(VENV_BIN / "digitalpost"), "run", "--port", str(port), "--no-smtp",
                              "--no-scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

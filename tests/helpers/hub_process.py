@@ -7,12 +7,16 @@ these tests hold under `tests/with_postgres.py` too without touching its databas
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -45,6 +49,26 @@ def digitalpost(env: dict[str, str], *args: str, timeout: float = 120) -> subpro
                           timeout=timeout, check=False)
 
 
+_migrated_template: Path | None = None
+
+
+def migrate(env: dict[str, str]) -> None:
+    """Give the hub in env's DIGITALPOST_VAR a migrated database: `digitalpost migrate` runs once per test process
+    and later hubs start from a copy of its database (these tests are about running a hub, not migrating one)."""
+    global _migrated_template
+    var = Path(env["DIGITALPOST_VAR"])
+    if _migrated_template is None:
+        template_var = Path(tempfile.mkdtemp(prefix="digitalpost-migrated-"))
+        atexit.register(shutil.rmtree, template_var, ignore_errors=True)
+        result = digitalpost({**env, "DIGITALPOST_VAR": str(template_var)}, "migrate", timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        _migrated_template = template_var / "digitalpost.sqlite3"
+    var.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(_migrated_template) as source, sqlite3.connect(var / "digitalpost.sqlite3") as copy:
+        source.backup(copy)
+    (var / "digitalpost.sqlite3").chmod(0o600)
+
+
 @dataclass
 class HubProcess:
     var: Path
@@ -74,8 +98,7 @@ class HubProcess:
 def running_hub(var: Path, *run_args: str, **extra_env: str) -> Iterator[HubProcess]:
     """Migrate, then `digitalpost run` (no gateway or scheduler unless asked); stopped with SIGTERM afterwards."""
     env = hub_env(var, **extra_env)
-    migrated = digitalpost(env, "migrate")
-    assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+    migrate(env)
     port = free_port()
     log = var / "hub.log"
     with log.open("wb") as out:
