@@ -13,6 +13,7 @@ import typer
 
 from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
+from digitalpost.cli.outgoing_mail import read_attachments, write_or_send
 
 
 def reply(
@@ -29,9 +30,6 @@ def reply(
     send: bool = typer.Option(False, help="Send it to the hub's gateway over SMTP with STARTTLS."),
 ) -> None:
     """Write a correct, signed and encrypted reply that keeps the dialog thread."""
-    import mimetypes
-    import smtplib
-    import ssl
     from datetime import UTC, datetime
 
     _django()
@@ -51,8 +49,7 @@ def reply(
             key=smime.load_private_key((decrypt_key or key).read_bytes()), at=now,
         )
         hub = smime.load_certificate((hub_cert or settings.DIGITALPOST_HUB_CERT).read_bytes())
-        files = [(p.name, mimetypes.guess_type(p.name)[0] or "application/octet-stream", p.read_bytes())
-                 for p in attach]
+        files = read_attachments(attach)
         sender = from_addr or (signer.emails[0] if signer.emails else "")
         data = build_reply(inquiry, text=text, attachments=files, signer_certificate=signer, signer_key=signer_key,
                            hub_certificate=hub, from_addr=sender, now=now,
@@ -60,18 +57,5 @@ def reply(
     except DigitalPostError as exc:
         console.print(f"[red]{exc.code}[/red]: {exc.text}")
         raise typer.Exit(1) from None
-    if out:
-        out.write_bytes(data)
-    elif not send:
-        typer.echo(data.decode("ascii", errors="replace"))
-    if send:
-        with smtplib.SMTP(settings.DIGITALPOST_GATEWAY_HOST, settings.DIGITALPOST_GATEWAY_PORT, timeout=60) as client:
-            client.starttls(context=ssl._create_unverified_context())  # noqa: S323 (the hub's demo certificate)
-            try:
-                client.sendmail(sender, [inquiry.hub_address], data)
-            except smtplib.SMTPResponseException as refused:
-                error = refused.smtp_error
-                message = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
-                console.print(f"[red]refused[/red]: {refused.smtp_code} {message}")
-                raise typer.Exit(1) from None
-        console.print("[green]Reply accepted by the hub.[/green]")
+    write_or_send(data, out=out, send=send, sender=sender, to_addr=inquiry.hub_address,
+                  accepted="Reply accepted by the hub.")

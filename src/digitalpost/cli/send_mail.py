@@ -15,6 +15,7 @@ import typer
 
 from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
+from digitalpost.cli.outgoing_mail import read_attachments, write_or_send
 
 
 def send_mail(
@@ -38,9 +39,6 @@ def send_mail(
     send: bool = typer.Option(False, help="Send it to the hub's gateway over SMTP with STARTTLS."),
 ) -> None:
     """Write a new letter as a correct, signed and encrypted secure mail to the hub."""
-    import mimetypes
-    import smtplib
-    import ssl
     from datetime import UTC
 
     _django()
@@ -67,8 +65,7 @@ def send_mail(
                           "in digitalpost-letter.xml")
             raise typer.Exit(2)
         hub = smime.load_certificate((hub_cert or settings.DIGITALPOST_HUB_CERT).read_bytes())
-        files = [(p.name, mimetypes.guess_type(p.name)[0] or "application/octet-stream", p.read_bytes())
-                 for p in attach]
+        files = read_attachments(attach)
         data = mail.build_letter_mail(
             order, subject=subject, text=text, attachments=files, plain=plain, signer_certificate=signer,
             signer_key=signer_key, hub_certificate=hub, from_addr=sender, to_addr=to_addr, now=now,
@@ -77,18 +74,5 @@ def send_mail(
     except DigitalPostError as exc:
         console.print(f"[red]{exc.code}[/red]: {exc.text}")
         raise typer.Exit(1) from None
-    if out:
-        out.write_bytes(data)
-    elif not send:
-        typer.echo(data.decode("ascii", errors="replace"))
-    if send:
-        with smtplib.SMTP(settings.DIGITALPOST_GATEWAY_HOST, settings.DIGITALPOST_GATEWAY_PORT, timeout=60) as client:
-            client.starttls(context=ssl._create_unverified_context())  # noqa: S323 (the hub's demo certificate)
-            try:
-                client.sendmail(sender, [to_addr], data)
-            except smtplib.SMTPResponseException as refused:
-                error = refused.smtp_error
-                message = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
-                console.print(f"[red]refused[/red]: {refused.smtp_code} {message}")
-                raise typer.Exit(1) from None
-        console.print("[green]Letter accepted by the hub; the receipt comes by mail.[/green]")
+    write_or_send(data, out=out, send=send, sender=sender, to_addr=to_addr,
+                  accepted="Letter accepted by the hub; the receipt comes by mail.")
