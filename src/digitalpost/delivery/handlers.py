@@ -54,7 +54,10 @@ HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELI
                                         WorkKind.PUSH_EVENTS: push_to_sender}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}
-BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER_BULK: deliver_batch}
+# Deliveries are claimed and recorded many at a time (a batch is as large as the backlog, up to BATCH_SIZE):
+# one claim, one blob sync and one commit serve the whole batch (decision 0009).
+BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER: deliver_batch,
+                                                   WorkKind.DELIVER_BULK: deliver_batch}
 
 
 
