@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     from digitalpost.cli.demo import load_demo
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
-    from digitalpost.outbox.models import Job, WorkKind
+    from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import run_batch, run_once
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -119,26 +119,8 @@ def run(args: argparse.Namespace) -> int:
     with connection.execute_wrapper(counters.execute):
         for name, step in ways:
             accept(args.n)
-            counters.reset()
-            phases.reset()
-            start = time.perf_counter()
-            while step():
-                pass
-            elapsed = time.perf_counter() - start
-            left = Job.objects.filter(kind=WorkKind.DELIVER).exclude(state=Job.State.DONE)
-            if left.exists():
-                errors = set(left.values_list("last_error", flat=True))
-                print(f"{name}: {left.count()} messages not delivered: {errors}", file=sys.stderr)
+            if not measure_way(name, step, args.n, counters, phases):
                 return 1
-            n = args.n
-            sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-            print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery ({n / elapsed:.0f}/s); SQL per delivery "
-                  f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per delivery {counters.fsyncs / n:.2f} "
-                  f"({counters.fsync_s / n * 1000:.2f} ms)")
-            for phase, seconds in phases.seconds.items():
-                if phases.calls[phase]:
-                    print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
-            print()
         if args.top:
             name, step = ways[-1]
             accept(args.n)
@@ -150,6 +132,32 @@ def run(args: argparse.Namespace) -> int:
             print(f"cProfile: DELIVER {name}")
             print_profile(profiler, args.n, args.top)
     return 0
+
+
+def measure_way(name: str, step: Callable[[], bool], n: int, counters: Counters, phases: Phases) -> bool:
+    """Deliver every due DELIVER job with `step`; print ms, SQL, fsyncs and phases per delivery."""
+    from digitalpost.outbox.models import Job, WorkKind
+
+    counters.reset()
+    phases.reset()
+    start = time.perf_counter()
+    while step():
+        pass
+    elapsed = time.perf_counter() - start
+    left = Job.objects.filter(kind=WorkKind.DELIVER).exclude(state=Job.State.DONE)
+    if left.exists():
+        errors = set(left.values_list("last_error", flat=True))
+        print(f"{name}: {left.count()} messages not delivered: {errors}", file=sys.stderr)
+        return False
+    sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
+    print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery ({n / elapsed:.0f}/s); SQL per delivery "
+          f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per delivery {counters.fsyncs / n:.2f} "
+          f"({counters.fsync_s / n * 1000:.2f} ms)")
+    for phase, seconds in phases.seconds.items():
+        if phases.calls[phase]:
+            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
+    print()
+    return True
 
 
 if __name__ == "__main__":
