@@ -102,7 +102,7 @@ def record_delivered_batch(
         for name, value in changes.items():
             setattr(message, name, value)
         waits.append(max((at - message.accepted_at).total_seconds(), 0.0))
-    transaction.on_commit(lambda: [ACCEPT_TO_DELIVERED.observe(waited) for waited in waits])
+    transaction.on_commit(lambda: _observe_waits(waits))
     append_events([(m, EventKind.MESSAGE_DELIVERED, dict(data)) for m in moving], at=at)
     Receipt.objects.bulk_create([
         Receipt(message=m, sender_system_id=m.sender_system_id, status=ReceiptStatus.COMPLETED, created_at=at)
@@ -110,6 +110,11 @@ def record_delivered_batch(
     ])
     queue_notices_batch(moving, at)
     return moving
+
+
+def _observe_waits(waits: list[float]) -> None:
+    for waited in waits:
+        ACCEPT_TO_DELIVERED.observe(waited)
 
 
 def record_failed(message: Message, *, at: datetime, reason: str | None) -> bool:
