@@ -107,7 +107,7 @@ def install_phases(phases: Phases) -> None:
     from digitalpost.messages.services import ingest
 
     phases.wrap(auth, "get_sender_system_by_token", "auth: token lookup (SELECT)")
-    phases.wrap(memos_router, "accept_memo", "accept_memo (all of the service)")
+    phases.wrap(memos_router, "submit_rest_memo", "submit_rest_memo (all of the service)")
     phases.wrap(ingest, "_replay", "  _replay: idempotency SELECT")
     phases.wrap(ingest, "_parse", "  _parse: memo.parse (lxml + model)")
     phases.wrap(ingest.memo, "validate", "  memo.validate (service rules)")

@@ -49,6 +49,7 @@ REPO = BENCH_DIR.parent
 VENV_BIN = Path(sys.executable).parent
 WRK_SCRIPT = BENCH_DIR / "wrk.lua"
 INGEST_BAR = 1 / 3
+SUSTAINED_BAR = 0.9  # issue 17 bar 1: the sustained end-to-end rate over the ingest rate
 LATENCY_BAR_MS = 1000.0
 # Variables that would point the hub away from the embedded default or into test mode.
 SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
@@ -295,6 +296,8 @@ def describe_failures(name: str, result: dict[str, Any]) -> str | None:
 
 def paced_stream(port: int, token: str, template: bytes, *, count: int, rate: float,
                  senders: int = 4) -> dict[str, Any]:
+    # Never fewer clients than the rate needs at ~50 ms an answer: the schedule, not the clients, sets the pace.
+    senders = max(senders, min(int(rate // 20) + 1, 32))
     """POST `count` messages on a fixed schedule of `rate`/s (open loop: message i is due at i/rate).
 
     A few keep-alive clients share the schedule, so one slow answer does not push the next message
@@ -374,6 +377,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="health+ingest rounds, side by side (default 2)")
     parser.add_argument("--paced-count", type=int, default=300, help="messages in the paced stream")
     parser.add_argument("--paced-rate", type=float, default=30, help="messages/s in the paced stream")
+    parser.add_argument("--curve-seconds", type=float, default=10,
+                        help="seconds per step of the sustained end-to-end curve (0 skips it; the issue says 60)")
+    parser.add_argument("--curve-steps", default="0.5,0.7,0.8,0.9,1.0",
+                        help="the curve's offered rates as fractions of the measured ingest rate")
     parser.add_argument("--size", type=int, default=10_240, help="MeMo size in bytes (default 10240)")
     parser.add_argument("--same-files", action="store_true",
                         help="send identical PDF/attachment bytes every time (the blob store then stores them once)")
@@ -474,6 +481,44 @@ class Session:
             log(f"  all delivered {drain['drain_s_db'] or 0:.2f} s after the last acceptance")
         return {"static": _public(static), "ingest": _public(ingest), "drain": drain}
 
+    def curve(self, ingest_rps: float) -> dict[str, Any]:
+        """Bar 1: open-loop streams at fractions of the measured ingest rate; is the backlog level at each?
+
+        A step is *level* when the hub took what was offered (≥ 95 % of the rate) and, when the step ended,
+        no more than one second's worth of its messages was still waiting for delivery. The sustained rate is
+        the highest level step's rate; the bar wants it ≥ 90 % of the ingest rate, and accept → delivered
+        p99 < 1 s at 80 %.
+        """
+        a = self.args
+        steps = []
+        for fraction in sorted(float(f) for f in a.curve_steps.split(",") if f.strip()):
+            rate = max(ingest_rps * fraction, 1.0)
+            count = max(int(rate * a.curve_seconds), 10)
+            log(f"curve: {fraction:.0%} of ingest = {rate:.0f} msg/s for {a.curve_seconds:g} s ({count} messages)")
+            self.hub.check_alive()
+            before = self.db.last_rowid()
+            stream = paced_stream(self.hub.port, self.token, self.template, count=count, rate=rate)
+            backlog = self.db.states(before).get("ACCEPTED", 0)
+            drained = self.db.wait_drained(before, a.drain_timeout)
+            accepted = stream.pop("accepted_uuids")
+            latency = delivery_latency(self.db.times_of(accepted))
+            level = stream["rate"] >= 0.95 * rate and backlog <= max(rate, 10) and not stream["failed"]
+            step = {"fraction": fraction, "offered_rps": rate, "achieved_rps": stream["rate"],
+                    "accepted": len(accepted), "failed": stream["failed"], "backlog_at_end": backlog,
+                    "drain_s": drained, "latency": latency, "level": level,
+                    "post_p99_ms": stream["post_p99_ms"]}
+            log(f"  took {stream['rate']:.0f}/s, backlog at end {backlog}, accept→delivered "
+                f"p50 {latency.get('p50_ms', 0):.0f} ms, p99 {latency.get('p99_ms', 0):.0f} ms"
+                f"{'' if level else '  (not level)'}")
+            steps.append(step)
+        sustained = max((s["achieved_rps"] for s in steps if s["level"]), default=0.0)
+        at80 = min(steps, key=lambda s: abs(s["fraction"] - 0.8)) if steps else None
+        p99_at80 = at80["latency"].get("p99_ms") if at80 else None
+        ratio = sustained / ingest_rps if ingest_rps else 0.0
+        return {"steps": steps, "seconds_per_step": a.curve_seconds, "ingest_rps": ingest_rps,
+                "sustained_rps": sustained, "ratio": ratio, "p99_ms_at_80": p99_at80,
+                "pass": ratio >= SUSTAINED_BAR and p99_at80 is not None and p99_at80 < LATENCY_BAR_MS}
+
     def paced(self) -> dict[str, Any]:
         a = self.args
         log(f"paced stream: {a.paced_count} messages at {a.paced_rate:g}/s")
@@ -529,6 +574,7 @@ def measure(args: argparse.Namespace, hub: Hub, work: Path) -> dict[str, Any]:
         session.warm_up()
         rounds = [session.load_round(number) for number in range(1, args.rounds + 1)]
         paced = session.paced()
+        curve = session.curve(combine([r["ingest"] for r in rounds])["rps"]) if args.curve_seconds > 0 else None
         not_delivered = {k: v for k, v in db.states().items() if k not in ("ACCEPTED", "DELIVERED")}
     finally:
         db.close()
@@ -556,6 +602,7 @@ def measure(args: argparse.Namespace, hub: Hub, work: Path) -> dict[str, Any]:
         "latency_pass": bool(lat.get("p99_ms", 1e9) < LATENCY_BAR_MS and not paced["failed"]
                              and not paced["undelivered"]),
         "not_delivered": not_delivered,
+        "curve": curve,
     }
 
 
@@ -602,6 +649,16 @@ def report(figures: dict[str, Any]) -> str:
         f"p99 {_ms(lat.get('p99_ms'))}, max {_ms(lat.get('max_ms'))}   bar p99 < {LATENCY_BAR_MS:.0f} ms  "
         f"{_verdict(figures['latency_pass'])}",
     ]
+    if curve := figures.get("curve"):
+        rows += ["", f"sustained end-to-end ({curve['seconds_per_step']:g} s per step, open loop)",
+                 f"{'offered':>10}{'took':>8}{'backlog':>9}{'p50':>10}{'p99':>10}   level"]
+        for step in curve["steps"]:
+            lat = step["latency"]
+            rows.append(f"{step['offered_rps']:>6.0f}/s{step['achieved_rps']:>6.0f}/s{step['backlog_at_end']:>9}"
+                        f"{_ms(lat.get('p50_ms')):>10}{_ms(lat.get('p99_ms')):>10}   "
+                        f"{'yes' if step['level'] else 'no'}  ({step['fraction']:.0%})")
+        rows.append(f"{'sustained / ingest':34}{curve['ratio']:>10.3f}   bar ≥ {SUSTAINED_BAR:.2f} and p99 at 80 % "
+                    f"{_ms(curve['p99_ms_at_80'])} < {LATENCY_BAR_MS:.0f} ms  {_verdict(curve['pass'])}")
     load = figures.get("load_average")
     if load and load["before"] > 0.5:
         rows.append(f"NOTE the machine was busy before the run (load average {load['before']:.2f}; "
@@ -628,13 +685,100 @@ def main(argv: list[str] | None = None) -> int:
     skipped = {part.strip() for part in args.skip.split(",") if part.strip()}
     if args.skip_securemail:
         skipped.add("securemail")
+    started = time.time()
     code = 0 if "ingest" in skipped else run_ingest(args)
     for name, script in AFTER.items():
         if code == 130:
             break
         if name not in skipped and (BENCH_DIR / script).exists():
             code = run_after(name, script, args) or code
+    if code != 130:
+        print()
+        print(bars_report(load_figures(args, since=started)))
     return code
+
+
+# ------------------------------------------------------------------------------------------ issue 17's six bars
+
+FIGURES = {"ingest": None, "securemail": "securemail.json", "print": "print.json", "mass": "mass_send.json"}
+INBOUND_BAR = 0.5  # gateway replies/s over in-process decrypt+verify/s of the same mails
+FORWARD_BAR = 2.0  # whole forward over in-process CMS sign+encrypt (libcrypto) of the same entity
+MASS_RATE_BAR = 1000.0  # items/s accepted from one archive, and delivered
+MASS_RSS_BAR_MB = 300.0
+PRINT_BAR = 200.0  # PRINT jobs (letters) per second
+
+
+def load_figures(args: argparse.Namespace, *, since: float) -> dict[str, dict[str, Any] | None]:
+    """The figures each part wrote in this run (older files from earlier runs are not this run's)."""
+    found: dict[str, dict[str, Any] | None] = {}
+    for part, name in FIGURES.items():
+        path = args.json if name is None else REPO / "var" / "bench" / name
+        try:
+            found[part] = json.loads(path.read_text()) if path.stat().st_mtime >= since else None
+        except (OSError, ValueError):
+            found[part] = None
+    return found
+
+
+def bars(figures: dict[str, dict[str, Any] | None]) -> list[tuple[str, str, bool | None]]:
+    """(bar, measured figure, PASS/FAIL or None when its part did not run) for the six bars of issue 17."""
+    out: list[tuple[str, str, bool | None]] = []
+    ingest, secure, printing, mass = (figures.get(k) for k in ("ingest", "securemail", "print", "mass"))
+    curve = ingest.get("curve") if ingest else None
+    if curve:
+        out.append(("1 sustained end-to-end ≥ 90 % of ingest, p99 < 1 s at 80 %",
+                    f"{curve['sustained_rps']:.0f}/s of {curve['ingest_rps']:.0f}/s = {curve['ratio']:.2f}, "
+                    f"p99 at 80 % {_ms(curve['p99_ms_at_80'])}", curve["pass"]))
+    else:
+        out.append(("1 sustained end-to-end ≥ 90 % of ingest, p99 < 1 s at 80 %", "not run", None))
+    if ingest:
+        out.append(("2 ingest ≥ 1/3 of static JSON",
+                    f"{ingest['ingest']['rps']:.0f} / {ingest['static']['rps']:.0f} req/s = {ingest['ratio']:.3f}",
+                    bool(ingest["ingest_pass"])))
+    else:
+        out.append(("2 ingest ≥ 1/3 of static JSON", "not run", None))
+    inbound = (secure or {}).get("inbound", {}).get("5 KB", {})
+    if "smtp" in inbound and "decrypt_verify" in inbound:
+        ratio = inbound["smtp"]["per_s"] / inbound["decrypt_verify"]["per_s"]
+        out.append(("3 inbound secure mail ≥ 50 % of decrypt+verify",
+                    f"{inbound['smtp']['per_s']:.0f} / {inbound['decrypt_verify']['per_s']:.0f} msg/s = {ratio:.2f}",
+                    ratio >= INBOUND_BAR))
+    else:
+        out.append(("3 inbound secure mail ≥ 50 % of decrypt+verify", "not run", None))
+    outbound = (secure or {}).get("outbound", {})
+    if outbound:
+        worst = max(o["ratio_lib"] for o in outbound.values())
+        each = ", ".join(f"{label} {o['ratio_lib']:.1f}x" for label, o in outbound.items())
+        out.append(("4 forward ≤ 2x in-process CMS sign+encrypt", each, worst <= FORWARD_BAR))
+    else:
+        out.append(("4 forward ≤ 2x in-process CMS sign+encrypt", "not run", None))
+    runs = (mass or {}).get("runs") or []
+    if runs:
+        big = max(runs, key=lambda r: r["items"])
+        delivered = big["items"] / big["deliver_all_s"] if big["deliver_all_s"] else 0.0
+        rss = max(big["peak_rss_mb"].values(), default=0.0)
+        p99 = big["singles_during"]["p99_ms_worst_round"]
+        ok = (big["accept_items_per_s"] >= MASS_RATE_BAR and delivered >= MASS_RATE_BAR and rss < MASS_RSS_BAR_MB
+              and p99 is not None and p99 < LATENCY_BAR_MS)
+        out.append(("5 mass send ≥ 1000 items/s in and out, < 300 MB, singles p99 < 1 s",
+                    f"{big['items']} items: {big['accept_items_per_s']:.0f}/s accepted, {delivered:.0f}/s delivered, "
+                    f"{rss:.0f} MB, singles p99 {_ms(p99)}", ok))
+    else:
+        out.append(("5 mass send ≥ 1000 items/s in and out, < 300 MB, singles p99 < 1 s", "not run", None))
+    if printing and "jobs" in printing:
+        rate = printing["jobs"]["per_s"]
+        out.append(("6 PRINT job ≥ 200 letters/s", f"{rate:.0f} letters/s", rate >= PRINT_BAR))
+    else:
+        out.append(("6 PRINT job ≥ 200 letters/s", "not run", None))
+    return out
+
+
+def bars_report(figures: dict[str, dict[str, Any] | None]) -> str:
+    rows = ["issue 17's bars (SQLite + blob folder; this run)"]
+    for bar, figure, verdict in bars(figures):
+        mark = "-" if verdict is None else _verdict(verdict)
+        rows.append(f"  {mark:5} {bar:68} {figure}")
+    return "\n".join(rows)
 
 
 def run_after(name: str, script: str, args: argparse.Namespace) -> int:

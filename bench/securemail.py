@@ -485,6 +485,27 @@ def inbound_in_process(replies: list[bytes]) -> dict[str, Any]:
     return result
 
 
+def decrypt_verify_in_process(replies: list[bytes]) -> dict[str, Any]:
+    """Only the crypto of receiving the same mails: decrypt with the hub's key, verify the signature (bar 3)."""
+    from django.utils import timezone
+
+    from digitalpost.hub.keys import hub_identity
+    from digitalpost.protocols import smime
+
+    hub = hub_identity()
+    times = []
+    start = time.perf_counter()
+    for raw in replies:
+        t0 = time.perf_counter()
+        smime.verify(smime.decrypt(raw, certificate=hub.certificate, key=hub.key), at=timezone.now())
+        times.append((time.perf_counter() - t0) * 1000)
+    result = summary(times, time.perf_counter() - start)
+    # Nothing is filed here: no file counts, and nothing can fail short of an exception.
+    result |= {"mail_bytes": statistics.median(map(len, replies)), "filed": "-", "refused": "-", "failures": 0,
+               "sample_error": ""}
+    return result
+
+
 class GatewayProcess:
     """`digitalpost smtp` (the real gateway, STARTTLS required) on a free loopback port, as `make run` starts it."""
 
@@ -648,6 +669,12 @@ def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
         figures["inbound"][label] = {"in_process": result}
         log(f"  {result['per_s']:.0f} messages/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
             f"{result['filed']} filed, {result['refused']} refused")
+    for label in SIZES:
+        if smtp_replies[label]:
+            log(f"decrypt + verify {label} in-process: the same {len(smtp_replies[label])} mails the gateway gets")
+            result = decrypt_verify_in_process(smtp_replies[label])
+            figures["inbound"][label]["decrypt_verify"] = result
+            log(f"  {result['per_s']:.0f} messages/s, p50 {result['p50_ms']:.1f} ms")
     if args.smtp:
         gateway = GatewayProcess(var)
         try:
@@ -705,7 +732,8 @@ def report(figures: dict[str, Any]) -> str:
         f"{'filed':>7}{'refused':>9}",
     ]
     for label, sides in figures["inbound"].items():
-        for side, name in (("in_process", "receive_secure_mail in-process"),
+        for side, name in (("decrypt_verify", "decrypt + verify only, in-process"),
+                           ("in_process", "receive_secure_mail in-process"),
                            ("smtp", "gateway SMTP+STARTTLS, 1 conn/mail")):
             if side in sides:
                 r = sides[side]

@@ -64,13 +64,25 @@ def tx_cast(transactional_db) -> Cast:
 
 @pytest.fixture
 def drain():
-    """Run the delivery worker until no job is due; returns how many jobs it processed."""
-    from digitalpost.delivery.handlers import GIVE_UP, HANDLERS
-    from digitalpost.outbox.models import WorkKind
-    from digitalpost.outbox.worker import run_once
+    """Run the delivery worker until no job is due; returns how many jobs it processed.
+
+    Kinds the worker takes in batches (DELIVER, DELIVER_BULK) are taken in batches here too.
+    """
+    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
+    from digitalpost.outbox.models import Job, WorkKind
+    from digitalpost.outbox.worker import run_batch, run_once
 
     def run(kind: WorkKind = WorkKind.DELIVER) -> int:
         done = 0
+        if kind in BATCH_HANDLERS:
+            def counted(jobs: list[Job]) -> None:
+                nonlocal done
+                done += len(jobs)
+                BATCH_HANDLERS[kind](jobs)
+
+            while run_batch(kind, counted, HANDLERS, on_give_up=GIVE_UP):
+                pass
+            return done
         while run_once(kind, HANDLERS, on_give_up=GIVE_UP):
             done += 1
         return done

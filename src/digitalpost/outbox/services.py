@@ -61,6 +61,20 @@ def add_job(
     )
 
 
+def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) -> None:
+    """`add_job` for many new keys at once (kind, key, payload, run_after): one multi-row INSERT."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("add_jobs() must run inside the transaction of the change that needs the work")
+    if not jobs:
+        return
+    now = timezone.now()
+    request_id = current_request_id()
+    Job.objects.bulk_create([
+        Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id)
+        for kind, key, payload, run_after in jobs
+    ])
+
+
 def backoff(attempts: int) -> timedelta:
     """Exponential back-off: 2 s, 4 s, 8 s … capped at one hour."""
     delay: timedelta = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
@@ -121,6 +135,16 @@ def finish_job(job: Job) -> None:
     """Mark the job done inside the caller's transaction (the one that made its effect)."""
     Job.objects.filter(pk=job.pk, state=Job.State.PENDING).update(state=Job.State.DONE, done_at=timezone.now())
     job.state = Job.State.DONE
+
+
+def finish_jobs(jobs: list[Job]) -> None:
+    """`finish_job` for many jobs at once, inside the caller's transaction: one UPDATE."""
+    if not jobs:
+        return
+    Job.objects.filter(pk__in=[job.pk for job in jobs], state=Job.State.PENDING).update(
+        state=Job.State.DONE, done_at=timezone.now())
+    for job in jobs:
+        job.state = Job.State.DONE
 
 
 def complete(job: Job) -> None:

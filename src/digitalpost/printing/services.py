@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.blobstore import BlobStore
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
@@ -64,17 +65,21 @@ class RenderedLetter:
     documents: list[Document] | None  # to store with it (None: stored before)
 
 
-def prepare_print_letter(message_id: uuid.UUID | str) -> RenderedLetter | None:
-    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do."""
+def prepare_print_letter(message_id: uuid.UUID | str, *, store: BlobStore | None = None) -> RenderedLetter | None:
+    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do.
+
+    A batch passes an unsynced `store` and syncs it once before recording its letters (record_print_letters).
+    """
+    store = store or blob_store()
     message = (Message.objects.select_related("mailbox__owner", "authority").filter(pk=message_id).first())
     if message is None or message.state != Message.State.ACCEPTED or message.channel != Channel.PRINT \
             or PrintLetter.objects.filter(message_id=message_id).exists():
         return None
-    prepared = prepare_documents(message, blob_store())
+    prepared = prepare_documents(message, store)
     documents = prepared if prepared is not None else list(message.documents.order_by("position"))
     letter = _letter_for(message, documents)
     rendered = letters.render_letter(letter)
-    pdf_key = blob_store().put(rendered.pdf).key
+    pdf_key = store.put(rendered.pdf).key
     return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
                           documents=prepared)
 
@@ -82,6 +87,18 @@ def prepare_print_letter(message_id: uuid.UUID | str) -> RenderedLetter | None:
 @transaction.atomic(durable=True)
 def record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
     """Record the rendered letter for the next batch (LETTER_RENDERED) and finish the job; False if done before."""
+    return _record_print_letter(rendered, job=job)
+
+
+@transaction.atomic(durable=True)
+def record_print_letters(rendered: list[tuple[Job, RenderedLetter | None]]) -> None:
+    """`record_print_letter` for a batch of PRINT jobs in one transaction (one commit); every job is finished."""
+    for job, letter in rendered:
+        if letter is None or not _record_print_letter(letter, job=job):
+            finish_job(job)
+
+
+def _record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
     message = lock_message(rendered.message_id)
     if message.state != Message.State.ACCEPTED or PrintLetter.objects.filter(message=message).exists():
         return False

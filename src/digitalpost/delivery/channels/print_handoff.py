@@ -11,9 +11,15 @@ from __future__ import annotations
 import uuid
 
 from digitalpost.delivery.channels.base import Sent
+from digitalpost.hub.blobs import blob_store
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import complete
-from digitalpost.printing.services import RenderedLetter, prepare_print_letter, record_print_letter
+from digitalpost.printing.services import (
+    RenderedLetter,
+    prepare_print_letter,
+    record_print_letter,
+    record_print_letters,
+)
 
 PRINT_CHANNEL = "print"
 
@@ -38,3 +44,16 @@ def hand_over_to_print(*, message_id: uuid.UUID | str, job: Job | None = None) -
     """Make the letter of an accepted print message; False when there is nothing (more) to do."""
     channel = PrintChannel()
     return channel.send(channel.prepare(message_id), job=job).recorded
+
+
+def print_batch(jobs: list[Job]) -> None:
+    """Render the letters of many PRINT jobs, make their blobs durable with one sync, record them in one commit."""
+    store = blob_store()
+    unsynced = store.unsynced()
+    rendered: list[tuple[Job, RenderedLetter | None]] = []
+    try:
+        for job in jobs:
+            rendered.append((job, prepare_print_letter(job.payload["message"], store=unsynced)))
+    finally:
+        store.sync()  # also when rendering fails: the one-by-one fallback relies on the blobs written so far
+    record_print_letters(rendered)

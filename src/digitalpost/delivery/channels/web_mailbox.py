@@ -20,9 +20,15 @@ from digitalpost.delivery.channels.base import Sent
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
-from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
+from digitalpost.messages.services.lifecycle import (
+    lock_message,
+    lock_messages,
+    record_delivered,
+    record_delivered_batch,
+    record_failed,
+)
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import bury, complete, finish_job
+from digitalpost.outbox.services import bury, complete, finish_job, finish_jobs
 
 WEB_MAILBOX_CHANNEL = "web-mailbox"
 
@@ -63,29 +69,41 @@ def deliver_to_mailbox(*, message_id: uuid.UUID | str, job: Job | None = None) -
 
 
 def deliver_batch(jobs: list[Job]) -> None:
-    """Deliver many messages (mass-send items) with one blob sync and one commit, finishing their jobs.
+    """Deliver many messages with one blob sync and one commit, finishing their jobs (DELIVER, DELIVER_BULK).
 
     The same effects as deliver_to_mailbox for each; the blobs of the whole batch are made durable by one
-    sync before the transaction that records the deliveries commits.
+    sync before the transaction that records the deliveries commits, and the transaction writes each table
+    with one multi-row statement (lifecycle.record_delivered_batch).
     """
     store = blob_store()
     channel = WebMailboxChannel(store.unsynced())
-    prepared: list[tuple[Job, MailboxDelivery | None]] = []
+    waiting = {m.pk: m for m in Message.objects.filter(pk__in=[job.payload["message"] for job in jobs],
+                                                       state=Message.State.ACCEPTED)}
+    prepared: dict[uuid.UUID, MailboxDelivery] = {}
     try:
-        for job in jobs:
-            message = Message.objects.filter(pk=job.payload["message"]).first()
-            if message is None or message.state != Message.State.ACCEPTED:
-                prepared.append((job, None))
-                continue
-            prepared.append((job, channel.prepare(message)))
+        for message in waiting.values():
+            prepared[message.pk] = channel.prepare(message)
     finally:
         # Also when preparing fails: the one-by-one fallback finds these blobs present and does not write them
         # again, so they must be durable before any delivery that relies on them commits.
         store.sync()
-    with transaction.atomic(durable=True):
-        for job, delivery in prepared:
-            if delivery is None or not _record_delivery(delivery, job=job):
-                finish_job(job)
+    _record_deliveries(list(prepared.values()), jobs)
+
+
+@transaction.atomic(durable=True)
+def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> None:
+    """The writes of many deliveries in one transaction; every job is finished (those already done too)."""
+    messages = lock_messages([delivery.message_id for delivery in deliveries])
+    waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
+    stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
+    Document.objects.bulk_create([
+        document for delivery in deliveries
+        if delivery.message_id in waiting and delivery.message_id not in stored and delivery.documents
+        for document in delivery.documents
+    ])
+    record_delivered_batch(messages, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL},
+                           clear_pending_memo=True)
+    finish_jobs(jobs)
 
 
 @transaction.atomic(durable=True)

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.models import Event, Message
-from digitalpost.messages.services.pushes import queue_event_pushes
+from digitalpost.messages.services.pushes import queue_event_pushes, queue_pushes_of_events
 
 GENESIS = "0" * 64
 
@@ -51,6 +51,36 @@ def append_event(
     # In the same transaction, so the push of a receipt or event commits with it, in the message's order.
     queue_event_pushes(message, event)
     return event
+
+
+def append_events(
+    entries: list[tuple[Message, EventKind, dict[str, Any]]], *, at: datetime,
+) -> list[Event]:
+    """`append_event` for many messages at once (one event each): one read of their chain heads, one INSERT.
+
+    The caller holds every message's row lock in this transaction, so no chain can fork; each hash is computed
+    from its message's head exactly as `append_event` does, so `verify_timeline` cannot tell them apart.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_events() must run inside the transaction that changes the messages")
+    if not entries:
+        return []
+    heads: dict[Any, tuple[int, str]] = {}
+    # Newest first per message: the first row seen of each message is its head.
+    for row in (Event.objects.filter(message__in=[message.pk for message, _, _ in entries])
+                .order_by("message_id", "-seq").values("message_id", "seq", "hash")):
+        heads.setdefault(row["message_id"], (row["seq"], row["hash"]))
+    events = []
+    for message, kind, data in entries:
+        last_seq, prev = heads.get(message.pk, (0, GENESIS))
+        seq = last_seq + 1
+        event = Event(message=message, seq=seq, kind=kind, at=at, data=data, prev_hash=prev,
+                      hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev))
+        heads[message.pk] = (seq, event.hash)
+        events.append(event)
+    created = Event.objects.bulk_create(events)
+    queue_pushes_of_events([(message, event) for (message, _, _), event in zip(entries, created, strict=True)])
+    return created
 
 
 def verify_timeline(message: Message) -> int | None:

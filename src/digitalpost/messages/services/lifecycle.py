@@ -25,9 +25,9 @@ from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
 from digitalpost.hub.metrics import ACCEPT_TO_DELIVERED
 from digitalpost.messages.models import Message, Receipt
-from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.outbox.services import add_job, finish_job
+from digitalpost.outbox.services import add_job, add_jobs, finish_job
 from digitalpost.registry.models import Contact
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.receiver_health import note_receiver_success
@@ -36,6 +36,11 @@ from digitalpost.systems.receiver_health import note_receiver_success
 def lock_message(message_id: uuid.UUID | str) -> Message:
     """The message row, locked until the caller's transaction ends (never deleted here: no-key lock)."""
     return Message.objects.select_for_update(no_key=True).get(pk=message_id)
+
+
+def lock_messages(message_ids: list[uuid.UUID]) -> list[Message]:
+    """`lock_message` for many rows in one statement, always in primary-key order (two batches never deadlock)."""
+    return list(Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk"))
 
 
 def _in_transaction() -> None:
@@ -73,6 +78,43 @@ def record_delivered(
                                status=ReceiptStatus.COMPLETED, created_at=at)
     queue_notices(message, at)
     return True
+
+
+def record_delivered_batch(
+    messages: list[Message], *, at: datetime, data: dict[str, Any], clear_pending_memo: bool = False,
+) -> list[Message]:
+    """`record_delivered` for many messages locked by `lock_messages`, with multi-row writes; those delivered now.
+
+    The same effects per message — DELIVERED with `at`, MESSAGE_DELIVERED with `data` (its hash chained from the
+    message's own head), the sender's COMPLETED receipt, the recipient's notices — in one UPDATE and one INSERT
+    per table instead of a round of statements per message. Messages no longer ACCEPTED are left alone.
+    """
+    _in_transaction()
+    moving = [m for m in messages if may_become(m.state, MessageState.DELIVERED)]
+    if not moving:
+        return []
+    changes: dict[str, Any] = {"state": Message.State.DELIVERED, "delivered_at": at}
+    if clear_pending_memo:
+        changes["pending_memo"] = None
+    Message.objects.filter(pk__in=[m.pk for m in moving]).update(**changes)
+    waits = []
+    for message in moving:
+        for name, value in changes.items():
+            setattr(message, name, value)
+        waits.append(max((at - message.accepted_at).total_seconds(), 0.0))
+    transaction.on_commit(lambda: _observe_waits(waits))
+    append_events([(m, EventKind.MESSAGE_DELIVERED, dict(data)) for m in moving], at=at)
+    Receipt.objects.bulk_create([
+        Receipt(message=m, sender_system_id=m.sender_system_id, status=ReceiptStatus.COMPLETED, created_at=at)
+        for m in moving if m.sender_system_id is not None
+    ])
+    queue_notices_batch(moving, at)
+    return moving
+
+
+def _observe_waits(waits: list[float]) -> None:
+    for waited in waits:
+        ACCEPT_TO_DELIVERED.observe(waited)
 
 
 def record_failed(message: Message, *, at: datetime, reason: str | None) -> bool:
@@ -139,3 +181,23 @@ def queue_notices(message: Message, now: datetime) -> None:
                 run_after=due)
     if message.message_type == "NEMSMS":
         add_job(WorkKind.SMS, key=f"sms:{message.pk}", payload=payload)
+
+
+def queue_notices_batch(messages: list[Message], now: datetime) -> None:
+    """`queue_notices` for many deliveries: one look-up of who wants e-mail, one INSERT of the jobs."""
+    letters = [m for m in messages if m.channel == Channel.DIGITAL and m.direction == Message.Direction.TO_PARTY]
+    if not letters:
+        return
+    wanting = set(Contact.objects.filter(mailbox__in={m.mailbox_id for m in letters}, notify_by_email=True)
+                  .exclude(notification_email="").values_list("mailbox", flat=True))
+    due = now + timedelta(days=settings.DIGITALPOST_LEGAL_REMINDER_DAYS)
+    jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]] = []
+    for message in letters:
+        payload = {"message": str(message.pk)}
+        if message.mailbox_id in wanting:
+            jobs.append((WorkKind.NOTIFY, f"notice:{message.pk}", payload | {"notice": "NEW_MAIL"}, None))
+        if message.is_legal_notification:
+            jobs.append((WorkKind.NOTIFY, f"reminder:{message.pk}", payload | {"notice": "REMINDER"}, due))
+        if message.message_type == "NEMSMS":
+            jobs.append((WorkKind.SMS, f"sms:{message.pk}", payload, None))
+    add_jobs(jobs)

@@ -10,6 +10,7 @@ Not for: sending (delivery.channels.sender_push) or the endpoints' set-up (syste
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +54,23 @@ def queue_event_pushes(message: Message, event: Event) -> None:
             push = EventPush.objects.create(endpoint=endpoint, event=event, created_at=event.at)
             if endpoint.is_active:
                 wake(endpoint.pk, push.pk)
+
+
+def queue_pushes_of_events(appended: list[tuple[Message, Event]]) -> None:
+    """`queue_event_pushes` for many events at once (their messages locked): one look-up of the endpoints."""
+    pushed = [(message, event) for message, event in appended
+              if message.sender_system_id is not None and event.kind in PUSHED_KINDS]
+    if not pushed:
+        return
+    endpoints: dict[Any, list[SenderPushEndpoint]] = {}
+    for endpoint in SenderPushEndpoint.objects.filter(sender_system_id__in={m.sender_system_id for m, _ in pushed}):
+        endpoints.setdefault(endpoint.sender_system_id, []).append(endpoint)
+    for message, event in pushed:  # in the events' order, so each endpoint's rows keep it
+        for endpoint in endpoints.get(message.sender_system_id, []):
+            if wants(endpoint, event.kind):
+                push = EventPush.objects.create(endpoint=endpoint, event=event, created_at=event.at)
+                if endpoint.is_active:
+                    wake(endpoint.pk, push.pk)
 
 
 def pending_pushes(endpoint: SenderPushEndpoint, *, limit: int) -> list[EventPush]:
