@@ -92,6 +92,8 @@ def import_contacts(
         for optional in ("notification_email", "mobile_number"):  # None: the file has no such column, keep it
             if getattr(row, optional) is not None:
                 wanted[optional] = getattr(row, optional)
+        if row.closed_on is not None:
+            wanted["closed_on"] = row.closed_on or None
         if existing is None:
             contact = Contact.objects.create(kind=row.kind, number=row.number, **wanted)
             Mailbox.objects.create(owner=contact)
