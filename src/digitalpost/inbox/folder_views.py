@@ -39,6 +39,7 @@ from digitalpost.filing.services.folders import (
 )
 from digitalpost.inbox.signin import may_write
 from digitalpost.inbox.views import PAGE_SIZE, _safe_next, viewer_required
+from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer
 from digitalpost.registry.selectors import get_contact_by_id
 
@@ -170,7 +171,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     kept = {k: v for k in ("q", "sender", "from", "to", "unread", "needs_action") if (v := request.GET.get(k, ""))}
     extra = {"query": query, "senders": list_senders(viewer), "query_string": urlencode(kept), "values": kept}
     if query.is_empty:
-        page = Paginator([], PAGE_SIZE).get_page(1)
+        page = Paginator(Message.objects.none(), PAGE_SIZE).get_page(1)
         return render(request, "inbox/folder.html", {
             "page": page, "title": _("Search"), "box": "search", "searched": False,
             "owner": get_contact_by_id(str(viewer.contact_id)), "here": request.get_full_path(),

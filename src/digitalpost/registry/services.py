@@ -87,7 +87,7 @@ def import_contacts(
     now = timezone.now()
     for row in rows:
         existing = Contact.objects.filter(kind=row.kind, number=row.number).first()
-        wanted = {"name": row.name, "status": row.status, "address_line": row.address_line,
+        wanted: dict[str, Any] = {"name": row.name, "status": row.status, "address_line": row.address_line,
                   "postal_code": row.postal_code, "city": row.city}
         for optional in ("notification_email", "mobile_number"):  # None: the file has no such column, keep it
             if getattr(row, optional) is not None:

@@ -31,7 +31,8 @@ def _clean_name(name: str) -> str:
 
 
 def _taken(viewer: MailboxViewer, name: str, *, other_than: uuid.UUID | None = None) -> bool:
-    return Folder.objects.filter(owner_id=viewer.contact_id, name__iexact=name).exclude(pk=other_than).exists()
+    same = Folder.objects.filter(owner_id=viewer.contact_id, name__iexact=name)
+    return (same.exclude(pk=other_than) if other_than is not None else same).exists()
 
 
 @transaction.atomic(durable=True)
