@@ -18,7 +18,7 @@ from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer
 from digitalpost.registry.services import grant_company_access
-from helpers.pages import deliver_letter, link_action, signed_in, with_actions, deliver_memo
+from helpers.pages import deliver_letter, deliver_memo, link_action, signed_in, with_actions
 
 
 def viewer(contact) -> MailboxViewer:
@@ -70,7 +70,8 @@ def test_bulk_delete_moves_to_deleted_and_back_and_marks_read_and_unread(cast, d
     assert response["Location"] == "/post/?done=delete"
     assert ids(list_box(viewer(cast.anna), INBOX)) == []
     deleted_page = client.get("/post/deleted/").content.decode()
-    assert "Første" in deleted_page and "Andet" in deleted_page
+    assert "Første" in deleted_page
+    assert "Andet" in deleted_page
     client.post("/post/bulk/", {"action": "restore", "message": [str(first.pk)], "next": "/post/deleted/"})
     assert ids(list_box(viewer(cast.anna), INBOX)) == [first.pk]
     assert ids(list_box(viewer(cast.anna), DELETED)) == [second.pk]
@@ -189,7 +190,8 @@ def test_a_read_only_employee_sees_the_folders_but_changes_nothing(cast, drain):
         cpr=None, cvr=cast.dorte.number, employee_id="urn:uuid:reader", name="R", assurance="Substantial",
         privileges="")))
     page = reader.get("/post/").content.decode()
-    assert "Regnskab" in page and 'name="message"' not in page
+    assert "Regnskab" in page
+    assert 'name="message"' not in page
     refused = reader.post("/post/bulk/", {"action": "delete", "message": [str(letter.pk)], "next": "/post/"})
     assert refused.status_code == 403
     assert ids(list_box(viewer(cast.dorte), INBOX)) == [letter.pk]

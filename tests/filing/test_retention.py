@@ -46,19 +46,23 @@ def test_deleted_post_goes_after_30_days_and_not_a_moment_before(cast, drain):
 
     audit_before = AuditEntry.objects.count()
     done = run_retention(now=deleted_at + timedelta(days=30))
-    assert done.messages[Rule.DELETED] == 1 and done.total == 1
-    assert done.documents == 2 and done.blobs_removed == 3  # the MeMo and both documents
+    assert done.messages[Rule.DELETED] == 1
+    assert done.total == 1
+    assert done.documents == 2
+    assert done.blobs_removed == 3
     assert not any(store.exists(key) for key in held)
     gone.refresh_from_db()
     assert gone.content_deleted_at == deleted_at + timedelta(days=30)
-    assert gone.label == "" and not Document.objects.filter(message=gone).exists()
+    assert gone.label == ""
+    assert not Document.objects.filter(message=gone).exists()
     assert not SearchEntry.objects.filter(message=gone).exists()
     assert not Placement.objects.filter(message=gone).exists()
     # The timeline still proves every entry, and its last says what was removed, by hash.
     assert verify_timeline(gone) is None
     last = gone.events.order_by("-seq").first()
     assert last.kind == EventKind.MESSAGE_CONTENT_DELETED
-    assert last.data["rule"] == "DELETED" and last.data["memoSha256"] == gone.memo_sha256
+    assert last.data["rule"] == "DELETED"
+    assert last.data["memoSha256"] == gone.memo_sha256
     assert {d["sha256"] for d in last.data["documents"]} == held - {gone.memo_blob}
     # The sender still reads the timeline and the receipts; the recipient no longer finds the letter.
     timeline = cast.nordby.client().get(f"/apis/v1/messages/{gone.message_uuid}/events").json()
@@ -68,12 +72,14 @@ def test_deleted_post_goes_after_30_days_and_not_a_moment_before(cast, drain):
     assert signed_in(cast.anna).get(f"/post/{gone.pk}/").status_code == 404
     # Audited, and the audit chain holds.
     entry = AuditEntry.objects.filter(seq__gt=audit_before).get()
-    assert entry.action == "retention.removed" and entry.after["messages"] == 1
+    assert entry.action == "retention.removed"
+    assert entry.after["messages"] == 1
     assert verify_audit_log().intact
     # What the person kept, even far in the future, stays.
     assert run_retention(now=deleted_at + timedelta(days=3650)).total == 0
     kept.refresh_from_db()
-    assert kept.content_deleted_at is None and all(store.exists(key) for key in blobs_of(kept))
+    assert kept.content_deleted_at is None
+    assert all(store.exists(key) for key in blobs_of(kept))
 
 
 def test_a_blob_another_letter_still_holds_stays(cast, drain):
@@ -85,7 +91,8 @@ def test_a_blob_another_letter_still_holds_stays(cast, drain):
     now = timezone.now()
     move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[annas.pk], target=DELETED, now=now)
     report = run_retention(now=now + timedelta(days=31))
-    assert report.total == 1 and report.blobs_kept_shared == 1
+    assert report.total == 1
+    assert report.blobs_kept_shared == 1
     assert blob_store().read(pdf_key) == PDF
     assert signed_in(cast.dorte).get(f"/post/{dortes.pk}/documents/1/").status_code == 200
 
@@ -103,7 +110,8 @@ def test_a_closed_mailbox_goes_its_years_after_closing(cast, drain, contact_name
                                                                timezone.datetime.max.time()))
     assert run_retention(now=day_before).total == 0
     dry = run_retention(now=day_before + timedelta(days=1), dry_run=True)
-    assert dry.messages[rule] == 3 and dry.documents == 3
+    assert dry.messages[rule] == 3
+    assert dry.documents == 3
     assert Message.objects.filter(content_deleted_at=None, pk__in=[m.pk for m in letters]).count() == 3
     done = run_retention(now=day_before + timedelta(days=1), batch=2)  # two batches
     assert done.messages[rule] == 3
