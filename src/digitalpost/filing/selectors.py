@@ -7,14 +7,14 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.filing.models import Folder
+from digitalpost.filing.models import Folder, SearchEntry
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer, list_needing_action, visible_messages
 
@@ -47,8 +47,10 @@ def list_box(viewer: MailboxViewer, box: str) -> QuerySet[Message]:
     """Inbox (letters not moved), Sent (what the person wrote, not moved) or Deleted, newest first."""
     visible = visible_messages(viewer)
     if box == INBOX:
-        return (visible.filter(direction=Message.Direction.TO_PARTY, placement__isnull=True)
-                .order_by("-delivered_at", "-id"))
+        # state=DELIVERED repeats what visible_messages says for letters, so the database sees it matches the
+        # partial index "mailbox_letters" and reads the list and its counts from the index alone.
+        return (visible.filter(direction=Message.Direction.TO_PARTY, state=Message.State.DELIVERED,
+                               placement__isnull=True).order_by("-delivered_at", "-id"))
     if box == SENT:
         return (visible.filter(direction=Message.Direction.TO_AUTHORITY, placement__isnull=True)
                 .order_by("-accepted_at", "-id"))
@@ -103,6 +105,7 @@ def search(viewer: MailboxViewer, query: SearchQuery, *, now: datetime | None = 
     found = visible_messages(viewer).exclude(placement__deleted_at__isnull=False)
     words = query.words
     if words:
+        # The matches first (the person's own, found inside the full-text index), then the visible rows among them.
         found = found.filter(id__in=_full_text_matches(viewer.contact_id, words))
     if query.sender:
         found = found.filter(sender_label=query.sender)
@@ -119,21 +122,25 @@ def search(viewer: MailboxViewer, query: SearchQuery, *, now: datetime | None = 
     return found.order_by("-accepted_at", "-id")
 
 
-def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> RawSQL:
+def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> list[uuid.UUID]:
     """The ids of the owner's messages whose entry holds every word (as a word or a word's beginning), found in
     the database's full-text index. Only \\w+ words get here, and they travel as parameters."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in words)
-        return RawSQL(
-            "SELECT message_id FROM filing_searchentry WHERE owner_id = %s "
-            "AND document @@ to_tsquery('danish'::regconfig, %s)", [owner_id, tsquery])
-    if connection.vendor == "sqlite":
+        sql = ("SELECT message_id FROM filing_searchentry WHERE owner_id = %s "
+               "AND document @@ to_tsquery('danish'::regconfig, %s)")
+        params: list[Any] = [owner_id, tsquery]
+    elif connection.vendor == "sqlite":
         terms = " AND ".join(f'"{word}"*' for word in words)
-        match = f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})'
-        return RawSQL(
-            "SELECT e.message_id FROM filing_search f JOIN filing_searchentry e ON e.id = f.rowid "
-            "WHERE filing_search MATCH %s", [match])
-    raise NotImplementedError(f"no full-text search on {connection.vendor}")
+        sql = ("SELECT e.message_id FROM filing_search f JOIN filing_searchentry e ON e.id = f.rowid "
+               "WHERE filing_search MATCH %s")
+        params = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
+    else:
+        raise NotImplementedError(f"no full-text search on {connection.vendor}")
+    id_field = SearchEntry._meta.get_field("message")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [id_field.to_python(row[0]) for row in cursor.fetchall()]
 
 
 def _start_of(day: date) -> datetime:

@@ -111,6 +111,11 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["mailbox", "-delivered_at"], name="mailbox_inbox"),
+            # The mailbox's lists and counts (filing.selectors.list_box): letters delivered and not removed, with
+            # what the list, its count and the unread count need, so they are read from the index alone.
+            models.Index(fields=["mailbox", "-delivered_at", "-id", "read_at", "direction", "state",
+                                 "content_deleted_at"], name="mailbox_letters",
+                         condition=models.Q(direction="TO_PARTY", state="DELIVERED", content_deleted_at=None)),
             # Removing a blob asks whether any other message still holds it (content-addressed: shared).
             models.Index(fields=["memo_blob"], name="messages_by_memo_blob"),
             # "Needs action": only letters with actions are in it, so the index stays small.
