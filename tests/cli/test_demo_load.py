@@ -45,8 +45,8 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
     # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
-    # Anna can answer, and a legal notification with actions.
-    assert Message.objects.count() == count == 7
+    # Anna can answer, a legal notification with actions, and 56 letters for her to search and file.
+    assert Message.objects.count() == count == 7 + 56
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -57,7 +57,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 7
+    assert Message.objects.count() == 7 + 56  # the letters for Anna to search: see the folders test below
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
@@ -184,3 +184,21 @@ def test_the_demo_has_a_letter_anna_can_answer_in_borgerservice(db, settings, tm
     assert letter.answer_mailbox_id is not None
     assert str(letter.answer_mailbox_id) == demo["securemail"]["mailbox_id"]
     assert may_answer_letter(letter)
+
+
+def test_the_demo_gives_anna_folders_and_letters_to_search(db, settings, tmp_path):
+    from digitalpost.cli.demo import load_demo
+    from digitalpost.filing.models import Folder
+    from digitalpost.filing.selectors import SearchQuery, list_folder, search
+    from digitalpost.messages.selectors import MailboxViewer
+    from digitalpost.registry.models import Contact
+
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    assert demo["annas_folders"] == {"Skat": 16, "Bolig": 16, "Indbakke": 24}
+    anna = MailboxViewer(Contact.objects.get(number=demo["citizens"]["registered"]).pk)
+    skat = Folder.objects.get(owner_id=anna.contact_id, name="Skat")
+    assert list_folder(anna, skat).count() == 16
+    assert search(anna, SearchQuery(text="restskat")).count() == 8
+    load_demo(base_url="http://127.0.0.1:8000")  # loading again files nothing twice
+    assert list_folder(anna, skat).count() == 16

@@ -36,7 +36,11 @@ from digitalpost.core.roles import (
     Role,
     may,
 )
+from digitalpost.filing.models import Folder, Placement
+from digitalpost.filing.selectors import INBOX, SearchQuery, list_box, search
+from digitalpost.filing.services.folders import create_folder, mark_messages, move_messages
 from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
+from digitalpost.messages.selectors import MailboxViewer
 from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
@@ -218,9 +222,10 @@ def _mailbox_world(cast, staff, drain) -> dict[str, str]:
     inquiry = send_inquiry(party=cast.dorte, mailbox=staff.nordby_borgerservice,
                            inquiry=Inquiry(subject="Spørgsmål", text="Hej", topic=topic))
     right = grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ", actor=Actor("test"))
+    folder = create_folder(viewer=MailboxViewer(cast.dorte.pk), name="Regnskab")
     return {"message_id": str(letter.pk), "position": "1", "index": "0", "thread_id": str(inquiry.thread_id),
             "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
-            "access_id": str(right.pk)}
+            "access_id": str(right.pk), "folder_id": str(folder.pk)}
 
 
 def _employee(cast, *, privileges: str = "") -> SignedInPerson:
@@ -280,3 +285,39 @@ def test_a_company_employee_never_reaches_a_citizens_letters(cast, staff, drain)
     listed = archive.read("index.json").decode() + archive.read("index.html").decode()
     assert "Til Anna" not in listed
     assert str(anna_letter.pk) not in listed
+
+
+def test_nobody_sees_moves_or_finds_another_persons_post_or_folders(cast, drain):
+    """Folders, moves, marks and search: Bent (and Dorte's employees) never reach Anna's post or folders."""
+    letter = deliver_letter(cast, drain, cast.anna, "Annas lønseddel", text="Hemmelig løn")
+    annas = create_folder(viewer=MailboxViewer(cast.anna.pk), name="Løn")
+    move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[letter.pk], target=str(annas.pk))
+    grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ_WRITE", actor=Actor("test"))
+    for intruder in (signed_in(cast.bent), signed_in(cast.dorte, access=mailbox_access_for(_employee(cast)))):
+        assert intruder.get(f"/post/folders/{annas.pk}/").status_code == 404
+        assert intruder.post(f"/post/folders/{annas.pk}/rename/", {"name": "Mit"}).status_code == 404
+        assert intruder.post(f"/post/folders/{annas.pk}/delete/").status_code == 404
+        for action in ("delete", "read", "unread", "restore"):
+            intruder.post("/post/bulk/", {"action": action, "message": [str(letter.pk)], "next": "/post/"})
+        moved = intruder.post("/post/bulk/", {"action": "move", "target": str(annas.pk),
+                                              "message": [str(letter.pk)], "next": "/post/"})
+        assert moved.status_code == 404  # someone else's folder is "not found"
+        for path in ("/post/", "/post/sent/", "/post/deleted/", "/post/folders/"):
+            page = intruder.get(path).content.decode()
+            assert "Annas lønseddel" not in page
+            assert "Løn<" not in page
+        found = intruder.get("/post/search/", {"q": "hemmelig løn"}).content.decode()
+        assert "Annas lønseddel" not in found
+        assert str(letter.pk) not in found
+    assert Folder.objects.get(pk=annas.pk).name == "Løn"
+    assert Placement.objects.get(message=letter).folder_id == annas.pk
+    letter.refresh_from_db()
+    assert letter.read_at is None
+    assert not letter.events.filter(kind="MESSAGE_READ").exists()
+    # The services themselves ignore ids that are not the viewer's.
+    bent = MailboxViewer(cast.bent.pk)
+    assert move_messages(viewer=bent, message_ids=[letter.pk], target=INBOX) == 0
+    assert mark_messages(viewer=bent, message_ids=[letter.pk], read=True) == 0
+    assert list(search(bent, SearchQuery(text="hemmelig"))) == []
+    assert list(list_box(bent, INBOX)) == []
+    assert [m.pk for m in search(MailboxViewer(cast.anna.pk), SearchQuery(text="hemmelig"))] == [letter.pk]

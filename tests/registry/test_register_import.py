@@ -1,5 +1,7 @@
 """`digitalpost register import FILE.csv`: all rows or none, bad lines named, re-import changes nothing."""
 
+import datetime
+
 from typer.testing import CliRunner
 
 from digitalpost.cli.main import app
@@ -60,3 +62,18 @@ def test_file_without_the_required_columns_is_refused(db, tmp_path):
     result = run_import(tmp_path, "number,name\n0505851234,Anna\n")
     assert result.exit_code == 1
     assert "missing column(s) id_type" in result.output
+
+
+def test_closed_on_is_imported_for_the_retention_rules_and_a_bad_day_is_refused(db, tmp_path):
+    closed = ("id_type,number,name,status,closed_on\n"
+              "CPR,0505851234,Anna Andersen,CLOSED,2026-02-28\n"
+              "CVR,33770006,Dorte ApS,REGISTERED,\n")
+    assert run_import(tmp_path, closed).exit_code == 0
+    assert Contact.objects.get(number="0505851234").closed_on == datetime.date(2026, 2, 28)
+    assert Contact.objects.get(number="33770006").closed_on is None
+    refused = run_import(tmp_path, closed.replace("2026-02-28", "28-02-2026"))
+    assert refused.exit_code == 1
+    assert "line 2: closed_on '28-02-2026' is not a date" in refused.output
+    # A file without the column leaves the day as it is.
+    assert run_import(tmp_path, GOOD.replace("Anna Andersen,REGISTERED", "Anna Andersen,CLOSED")).exit_code == 0
+    assert Contact.objects.get(number="0505851234").closed_on == datetime.date(2026, 2, 28)

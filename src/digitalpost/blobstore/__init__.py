@@ -47,6 +47,8 @@ class BlobStore(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def delete(self, key: str) -> None: ...
+
     def iter_keys(self) -> Iterator[str]: ...
 
     def unsynced(self) -> BlobStore: ...
@@ -64,6 +66,9 @@ class ObjectBackend(Protocol):
         """The stored bytes as a buffered stream (it can peek); BlobNotFound when there is no such object."""
 
     def exists(self, name: str) -> bool: ...
+
+    def delete(self, name: str) -> None:
+        """Remove the object; nothing happens when there is none."""
 
     def names(self) -> Iterator[str]: ...
 
@@ -159,6 +164,9 @@ class LocalFolder:
     def exists(self, name: str) -> bool:
         return self._path(name).exists()
 
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
     def names(self) -> Iterator[str]:
         for path in sorted(self.root.glob("??/??/*")):
             if path.is_file() and not path.name.startswith(".tmp-"):
@@ -245,6 +253,11 @@ class ContentAddressedStore:
 
     def exists(self, key: str) -> bool:
         return is_blob_key(key) and self.objects.exists(key)
+
+    def delete(self, key: str) -> None:
+        """Remove a blob for good. Blobs are shared by content: the caller makes sure nothing else holds it."""
+        if is_blob_key(key):
+            self.objects.delete(key)
 
     def iter_keys(self) -> Iterator[str]:
         return (name for name in self.objects.names() if is_blob_key(name))

@@ -12,6 +12,7 @@ CompleteMultipartUpload are atomic), which is what a content-addressed store nee
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 from collections.abc import Iterable, Iterator
@@ -95,6 +96,10 @@ class S3Objects:
         except (NotFoundError, FileNotFoundError):
             return False
         return True
+
+    def delete(self, name: str) -> None:
+        with contextlib.suppress(NotFoundError, FileNotFoundError):  # already gone: nothing to do
+            obstore.delete(self.store, name)
 
     def names(self) -> Iterator[str]:
         for batch in obstore.list(self.store):

@@ -302,6 +302,55 @@ def _legal_notification_with_actions(token: str, anna: Contact) -> None:
     accept_memo(system=system, body=memo.build(replace(letter, body=body)))
 
 
+# Letters for Anna to search and file (deterministic ids, so loading the demo again replays them).
+LETTERS_NAMESPACE = uuid.UUID("9d3b2f6c-5a41-4e0b-8f7d-2c1e0a9b8c70")
+LETTER_THEMES = {
+    "Skat": [("Årsopgørelse {year}", "Din årsopgørelse for {year} er klar. Du skal betale {n}00 kr. i restskat."),
+             ("Forskudsopgørelse {year}", "Se og ret din forskudsopgørelse for {year} i TastSelv.")],
+    "Bolig": [("Ejendomsvurdering {year}", "Din ejendom er vurderet. Ejendomsværdien er {n} mio. kr."),
+              ("Boligstøtte {year}", "Din boligstøtte for {year} er beregnet til {n}00 kr. om måneden.")],
+    "": [("Affaldsordning {year}", "Fra {year} hentes madaffald hver {n}. uge."),
+         ("Tandpleje for børn {year}", "Dit barn er indkaldt til tandeftersyn i uge {n}."),
+         ("Nyhedsbrev {year}", "Nyt fra Nordby Kommune: vejarbejde på Torvet i uge {n}.")],
+}
+
+
+def _letters_to_search(token: str, anna: Contact) -> dict[str, int]:
+    """A few dozen letters for Anna, delivered at once, and her folders "Skat" and "Bolig" with theirs in them."""
+    from digitalpost.delivery.channels.web_mailbox import deliver_to_mailbox
+    from digitalpost.filing.models import Folder
+    from digitalpost.filing.services.folders import create_folder, move_messages
+    from digitalpost.messages.selectors import MailboxViewer
+    from digitalpost.systems.selectors import get_sender_system_by_token
+
+    system = get_sender_system_by_token(token)
+    assert system is not None
+    viewer = MailboxViewer(anna.pk)
+    filed: dict[str, int] = {}
+    for theme, kinds in LETTER_THEMES.items():
+        ids = []
+        for year in range(2019, 2027):
+            for number, (label, text) in enumerate(kinds, start=1):
+                # MeMo wants version 4: the same bytes every time, marked as version 4.
+                seed = uuid.uuid5(LETTERS_NAMESPACE, f"{label}:{year}").bytes
+                message_uuid = str(uuid.UUID(bytes=seed, version=4))
+                letter = memo.simple_message(
+                    sender_cvr=AUTHORITY["cvr"], sender_label=AUTHORITY["name"], recipient_id=anna.number,
+                    label=label.format(year=year), message_uuid=message_uuid,
+                    files=[("brev.txt", "text/plain", text.format(year=year, n=year % 7 + number).encode())],
+                    created=datetime(year, 3, number, 9, 0, tzinfo=UTC),
+                )
+                accepted = accept_memo(system=system, body=memo.build(letter)).message
+                deliver_to_mailbox(message_id=accepted.pk)  # the worker finds it delivered and finishes its job
+                ids.append(accepted.pk)
+        if theme:
+            folder = (Folder.objects.filter(owner=anna, name=theme).first()
+                      or create_folder(viewer=viewer, name=theme))
+            move_messages(viewer=viewer, message_ids=ids, target=str(folder.pk))
+        filed[theme or "Indbakke"] = len(ids)
+    return filed
+
+
 def _ensure_technical_contact(authority: Authority) -> None:
     """Nordby is the well-kept demo organisation: the doctor finds nothing to say about its upkeep."""
     if not authority.technical_contact_email:
@@ -437,6 +486,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     rest_reply = _rest_reply_in_annas_conversation(token, citizens[0], securemail["mailbox_id"])
     _answerable_letter(token, citizens[0], securemail["mailbox_id"])
     _legal_notification_with_actions(token, citizens[0])
+    letters = _letters_to_search(token, citizens[0])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -466,6 +516,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "rest_reply": {"memo": _relative(rest_reply), "message_uuid": REST_REPLY_UUID,
                        "conversation": ANNA_INQUIRY_SUBJECT},
         "answerable_letter": ANSWERABLE_LETTER_UUID,
+        "annas_folders": letters,
         "securemail": securemail,
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),

@@ -153,6 +153,7 @@ def _one_pass(*, probe_every: float) -> None:
                       f"{len(done.alerts) - delivered} not delivered")
     except Exception:
         log.exception("scheduler: the doctor pass failed")
+    _retention_pass()
     if probe_every <= 0:
         return
     try:
@@ -162,6 +163,21 @@ def _one_pass(*, probe_every: float) -> None:
             console.print(f"scheduler: {len(results)} mailboxes probed, {failed} failed")
     except Exception:
         log.exception("scheduler: the probe failed")
+
+
+def _retention_pass() -> None:
+    """Deleted post past its days and closed mailboxes past theirs are removed (audited by the service)."""
+    from django.utils import timezone
+
+    from digitalpost.filing.services.retention import run_retention
+
+    try:
+        report = run_retention(now=timezone.now())
+        if report.total:
+            console.print(f"scheduler: retention removed {report.total} messages "
+                          f"({', '.join(f'{k} {v}' for k, v in report.messages.items() if v)})")
+    except Exception:
+        log.exception("scheduler: the retention pass failed")
 
 
 def scheduler(

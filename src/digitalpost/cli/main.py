@@ -22,6 +22,7 @@ from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
+from digitalpost.cli.retention import retention_app
 from digitalpost.cli.storage import backup as backup_command
 from digitalpost.cli.storage import check as check_command
 from digitalpost.cli.storage import keys_app, require_usable_blob_store
@@ -39,6 +40,7 @@ app.add_typer(register_app, name="register")
 app.add_typer(thread_app, name="thread")
 app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
+app.add_typer(retention_app, name="retention")
 app.command("check")(check_command)
 app.command("backup")(backup_command)
 app.command("restore")(restore_command)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "digitalpost.registry",
     "digitalpost.outbox",
     "digitalpost.messages",
+    "digitalpost.filing",
     "digitalpost.conversations",
     "digitalpost.printing",
     "digitalpost.notifications",
@@ -298,6 +299,12 @@ DIGITALPOST_PROBE_PULL_HOURS = float(os.environ.get("DIGITALPOST_PROBE_PULL_HOUR
 # Where people reach the portal (links in the doctor's alert e-mails).
 DIGITALPOST_PORTAL_URL = os.environ.get("DIGITALPOST_PORTAL_URL", "http://127.0.0.1:8000")
 # A receiver system failing this long is deactivated and its owners alerted; its mail keeps waiting.
+# Retention (filing.services.retention, docs/mailbox.md): Deleted is emptied this many days after a message was
+# deleted; a deceased citizen's mailbox is removed this many years after the death, a closed company's after its
+# closing day (both from the contact register's `closed_on`). 0 turns a rule off.
+DIGITALPOST_RETENTION_DELETED_DAYS = int(os.environ.get("DIGITALPOST_RETENTION_DELETED_DAYS", 30))
+DIGITALPOST_RETENTION_DECEASED_YEARS = int(os.environ.get("DIGITALPOST_RETENTION_DECEASED_YEARS", 5))
+DIGITALPOST_RETENTION_CLOSED_COMPANY_YEARS = int(os.environ.get("DIGITALPOST_RETENTION_CLOSED_COMPANY_YEARS", 10))
 DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS = int(os.environ.get("DIGITALPOST_RECEIVER_DEACTIVATE_AFTER_DAYS", 7))
 # Mutual TLS for the sender API (docs/deploy.md): a reverse proxy verifies the client certificate and
 # forwards it in X-SSL-Client-Verify / X-SSL-Client-Cert. Those headers count only from these addresses

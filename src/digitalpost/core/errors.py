@@ -140,6 +140,9 @@ class ErrorCode(StrEnum):
     SIGNIN_PROVIDER_UNAVAILABLE = "signin.provider.unavailable"
     SIGNIN_SESSION_EXPIRED = "signin.session.expired"
     COMPANY_ACCESS_NOT_ALLOWED = "company.access.not.allowed"
+    # A person's own folders in the web mailbox (filing).
+    FOLDER_NAME_INVALID = "folder.name.invalid"
+    FOLDER_NAME_TAKEN = "folder.name.taken"
     SIGNIN_STAFF_NOT_MEMBER = "signin.staff.not.member"
     # Receipts pushed to a sender system's endpoints (admin API, portal, POST /apis/v1/push-endpoints/…/replay).
     PUSH_ENDPOINT_URL_INVALID = "push.endpoint.url.invalid"
@@ -660,6 +663,9 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
     ErrorCode.COMPANY_ACCESS_NOT_ALLOWED: _not_allowed(
         "Only the company's administrator may give or take away access to the company's Digital Post."
     ),
+    ErrorCode.FOLDER_NAME_INVALID: _invalid("A folder's name must have 1 to 80 characters. Write another name."),
+    ErrorCode.FOLDER_NAME_TAKEN: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0", "You already have a folder with that name. Choose another name."),
     ErrorCode.SIGNIN_STAFF_NOT_MEMBER: _signin(
         "Your organisation's sign-on named a user who is not a member of the organisation in the portal. Nobody "
         "is signed in; ask your organisation's superadministrator to add you with the user name your sign-on gives."
@@ -869,6 +875,8 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.COMPANY_ACCESS_NOT_ALLOWED: (
         "Kun virksomhedens administrator kan give eller fjerne adgang til virksomhedens Digital Post."
     ),
+    ErrorCode.FOLDER_NAME_INVALID: "En mappes navn skal have 1 til 80 tegn. Skriv et andet navn.",
+    ErrorCode.FOLDER_NAME_TAKEN: "Du har allerede en mappe med det navn. Vælg et andet navn.",
 }
 
 

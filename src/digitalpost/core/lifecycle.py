@@ -73,6 +73,9 @@ class EventKind(StrEnum):
     NOTICE_SENT = "NOTICE_SENT"
     REMINDER_SENT = "REMINDER_SENT"
     SMS_SENT = "SMS_SENT"
+    # The recipient's copy was removed (emptied from Deleted, or a retention rule): documents and MeMo gone from
+    # the blob store, the row kept as a tombstone; the event names the rule and the SHA-256 of what was removed.
+    MESSAGE_CONTENT_DELETED = "MESSAGE_CONTENT_DELETED"
 
 
 # After one of these nothing more happens to the delivery; later events (read) only add information.

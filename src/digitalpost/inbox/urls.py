@@ -1,6 +1,6 @@
 from django.urls import path
 
-from digitalpost.inbox import views
+from digitalpost.inbox import folder_views, views
 
 app_name = "inbox"
 urlpatterns = [
@@ -14,7 +14,15 @@ urlpatterns = [
     path("post/session/", views.keep_alive, name="keep_alive"),
     path("post/company/access/", views.company_access, name="company_access"),
     path("post/company/access/<uuid:access_id>/revoke/", views.company_access_revoke, name="company_access_revoke"),
-    path("post/", views.inbox, name="inbox"),
+    path("post/", folder_views.inbox, name="inbox"),
+    path("post/sent/", folder_views.sent, name="sent"),
+    path("post/deleted/", folder_views.deleted, name="deleted"),
+    path("post/search/", folder_views.search_page, name="search"),
+    path("post/bulk/", folder_views.bulk, name="bulk"),
+    path("post/folders/", folder_views.folders, name="folders"),
+    path("post/folders/<uuid:folder_id>/", folder_views.folder, name="folder"),
+    path("post/folders/<uuid:folder_id>/rename/", folder_views.folder_rename, name="folder_rename"),
+    path("post/folders/<uuid:folder_id>/delete/", folder_views.folder_delete, name="folder_delete"),
     path("post/<uuid:message_id>/", views.message, name="message"),
     path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
     path("post/<uuid:message_id>/actions/<int:index>/calendar.ics", views.action_calendar, name="action_calendar"),

@@ -36,6 +36,7 @@ from digitalpost.conversations.services.inquiries import (
 from digitalpost.core import actions
 from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
+from digitalpost.filing.selectors import list_folders, list_needing_action_not_deleted
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
 from digitalpost.inbox.forms import CompanyAccessForm, FollowupForm, InquiryForm, NotificationSettingsForm
@@ -60,9 +61,6 @@ from digitalpost.messages.selectors import (
     MailboxViewer,
     access_document,
     access_message,
-    count_unread,
-    list_inbox,
-    list_needing_action,
 )
 from digitalpost.messages.services.reading import record_read
 from digitalpost.registry.models import CompanyMailboxAccess, Contact
@@ -239,14 +237,6 @@ def company_access_revoke(request: HttpRequest, access_id: uuid.UUID) -> HttpRes
     return redirect(reverse("inbox:company_access") + "?saved=1")
 
 
-@viewer_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
-    page = Paginator(list_inbox(viewer).select_related("authority"), PAGE_SIZE).get_page(request.GET.get("page"))
-    owner = get_contact_by_id(str(viewer.contact_id))
-    return render(request, "inbox/inbox.html", {"page": page, "owner": owner, "unread": count_unread(viewer)})
-
-
 def main_document(documents: Iterable[Document]) -> tuple[Document | None, str | None]:
     """A message's main document, and its text when it is plain text (shown in the page itself)."""
     main = next((d for d in documents if d.role == "main"), None)
@@ -317,7 +307,7 @@ def action_calendar(request: HttpRequest, message_id: uuid.UUID, index: int) -> 
 @viewer_required
 def needs_action(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
-    found = list_needing_action(viewer, now=timezone.now()).select_related("authority")
+    found = list_needing_action_not_deleted(viewer, now=timezone.now()).select_related("authority")
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "inbox/needs_action.html", {"page": page})
 
@@ -355,7 +345,9 @@ def _message_page(request: HttpRequest, found: Message, *, form: FollowupForm,
         {"message": found, "documents": documents, "main": main, "main_text": main_text,
          "actions": action_buttons(found),
          "calendar_wording": actions.CALENDAR_WORDING[0 if get_language() == "da" else 1],
-         "may_answer": may_answer_letter(found), "form": form, "refusal": refusal},
+         "may_answer": may_answer_letter(found), "form": form, "refusal": refusal,
+         "folders": list(list_folders(request.viewer)),  # type: ignore[attr-defined]
+         "placement": getattr(found, "placement", None), "can_write": may_write(request.session)},
         status=status,
     )
 

@@ -101,6 +101,9 @@ class Message(models.Model):
     actions = models.JSONField(default=list, blank=True)
     actions_open_until = models.DateTimeField(null=True, blank=True)
     has_undated_action = models.BooleanField(default=False)
+    # The content was removed (filing.services.retention): documents, MeMo and subject are gone, the row stays as
+    # the tombstone its events and receipts hang on. Nobody's mailbox shows it any more.
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -108,6 +111,13 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["mailbox", "-delivered_at"], name="mailbox_inbox"),
+            # The mailbox's lists and counts (filing.selectors.list_box): letters delivered and not removed, with
+            # what the list, its count and the unread count need, so they are read from the index alone.
+            models.Index(fields=["mailbox", "-delivered_at", "-id", "read_at", "direction", "state",
+                                 "content_deleted_at"], name="mailbox_letters",
+                         condition=models.Q(direction="TO_PARTY", state="DELIVERED", content_deleted_at=None)),
+            # Removing a blob asks whether any other message still holds it (content-addressed: shared).
+            models.Index(fields=["memo_blob"], name="messages_by_memo_blob"),
             # "Needs action": only letters with actions are in it, so the index stays small.
             models.Index(fields=["mailbox", "actions_open_until"], name="mailbox_actions",
                          condition=models.Q(actions_open_until__isnull=False) | models.Q(has_undated_action=True)),
@@ -136,6 +146,8 @@ class Document(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["message", "position"], name="one_document_per_position")]
+        # Removing a blob asks whether any other document still holds it (a mass send shares one PDF).
+        indexes = [models.Index(fields=["blob"], name="documents_by_blob")]
 
 
 class Event(models.Model):

@@ -27,7 +27,8 @@ class MailboxViewer:
 def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
     """Mail delivered to the viewer's own mailbox, and what the viewer wrote to authorities."""
     sent_or_delivered = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
-    return Message.objects.filter(mailbox__owner_id=viewer.contact_id).filter(sent_or_delivered)
+    return (Message.objects.filter(mailbox__owner_id=viewer.contact_id, content_deleted_at=None)
+            .filter(sent_or_delivered))
 
 
 def list_inbox(viewer: MailboxViewer) -> QuerySet[Message]:

@@ -2,9 +2,10 @@
 
 Columns (header row required): `id_type` (CPR or CVR), `number`, `name`, `status` (REGISTERED, EXEMPT, CLOSED;
 empty = REGISTERED), and optionally `address_line`, `postal_code`, `city`, `notification_email` (where notices of
-new mail go) and `mobile_number` (where NemSMS goes; Danish 8-digit numbers become +45…). A file without one of
-the last two columns leaves what the register holds for it as it is (None in the row). Importing the same file
-again changes nothing; a changed row updates the contact (status changes get a new `status_changed_at`).
+new mail go), `mobile_number` (where NemSMS goes; Danish 8-digit numbers become +45…) and `closed_on` (YYYY-MM-DD:
+a CLOSED citizen's date of death or a CLOSED company's closing day, which the retention rules count from). A file
+without one of the last three columns leaves what the register holds for it as it is (None in the row). Importing
+the same file again changes nothing; a changed row updates the contact (status changes get a new `status_changed_at`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,6 +42,8 @@ class ContactRow:
     # None: the file has no such column, so the register's value stays.
     notification_email: str | None = None
     mobile_number: str | None = None
+    # None: no such column; "" in the file clears it (an empty cell), else the day.
+    closed_on: date | str | None = None
 
 
 @dataclass
@@ -105,10 +109,16 @@ def _row(line: int, raw: dict[str, str | None]) -> ContactRow:
         except ValidationError:
             raise ValueError(f"notification_email {email!r} is not an e-mail address") from None
     mobile = value("mobile_number") if "mobile_number" in raw else None
+    closed_on: date | str | None = None
+    if "closed_on" in raw:
+        try:
+            closed_on = date.fromisoformat(value("closed_on")) if value("closed_on") else ""
+        except ValueError:
+            raise ValueError(f"closed_on {value('closed_on')!r} is not a date (YYYY-MM-DD)") from None
     return ContactRow(line=line, kind=KINDS[IdType(id_type)], number=number, name=value("name"),
                       status=Contact.Status(status), address_line=value("address_line"),
                       postal_code=value("postal_code"), city=value("city"), notification_email=email,
-                      mobile_number=normalise_mobile_number(mobile) if mobile else mobile)
+                      mobile_number=normalise_mobile_number(mobile) if mobile else mobile, closed_on=closed_on)
 
 
 def normalise_mobile_number(text: str) -> str:

@@ -28,6 +28,9 @@ class Contact(models.Model):
     city = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, default="DK")
     status_changed_at = models.DateTimeField(auto_now_add=True)
+    # The day the register closed the contact: a citizen's date of death, a company's closing day (CVR
+    # "ophørt"). Imported with the register; the retention rules count from it (filing.services.retention).
+    closed_on = models.DateField(null=True, blank=True)
     # Where the notice "you have new Digital Post" goes (no content), and whether they want it.
     notification_email = models.EmailField(blank=True)
     notify_by_email = models.BooleanField(default=True)

@@ -87,11 +87,13 @@ def import_contacts(
     now = timezone.now()
     for row in rows:
         existing = Contact.objects.filter(kind=row.kind, number=row.number).first()
-        wanted = {"name": row.name, "status": row.status, "address_line": row.address_line,
+        wanted: dict[str, Any] = {"name": row.name, "status": row.status, "address_line": row.address_line,
                   "postal_code": row.postal_code, "city": row.city}
         for optional in ("notification_email", "mobile_number"):  # None: the file has no such column, keep it
             if getattr(row, optional) is not None:
                 wanted[optional] = getattr(row, optional)
+        if row.closed_on is not None:
+            wanted["closed_on"] = row.closed_on or None
         if existing is None:
             contact = Contact.objects.create(kind=row.kind, number=row.number, **wanted)
             Mailbox.objects.create(owner=contact)

@@ -24,4 +24,5 @@ def message_events(request: SystemRequest, message_uuid: uuid.UUID) -> TimelineO
         messageId=message.id,
         final=is_final([e.kind for e in events]),
         events=[EventOut.of(e) for e in events],
+        contentDeletedAt=message.content_deleted_at,
     )

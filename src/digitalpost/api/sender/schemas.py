@@ -66,6 +66,9 @@ class TimelineOut(Schema):
     messageId: uuid.UUID
     final: bool
     events: list[EventOut]
+    contentDeletedAt: datetime | None = Field(
+        None, description="When the recipient's copy was removed (deleted, or a retention rule): the timeline and "
+                          "receipts remain, the last event (MESSAGE_CONTENT_DELETED) names the rule and the hashes.")
 
 
 class ContactOut(Schema):

@@ -22,6 +22,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.parties import PartyKind
 from digitalpost.core.policy import check_may_write
+from digitalpost.filing.services.indexing import index_message, search_text
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Thread
 from digitalpost.messages.services.events import append_event
@@ -196,6 +197,9 @@ def _record_inquiry(
         for position, (role, file, key) in enumerate(documents, start=1)
     )
     append_event(message, EventKind.MESSAGE_RECEIVED, at=now, data=data)
+    # The person's own search finds what they wrote under the authority and mailbox they wrote to.
+    index_message(message, search_text(sender=f"{mailbox.authority.name} {mailbox.name}", label=inquiry.subject,
+                                       body=inquiry.text, documents=message.documents.all()))
     # One lane per receiver system: a slow endpoint delays only its own organisation's inquiries.
     lane = f"receiver:{mailbox.receiver_system_id}" if mailbox.receiver_system_id else ""
     enqueue(WorkKind.FORWARD, key=f"forward:{message.pk}", payload={"message": str(message.pk)}, lane=lane)

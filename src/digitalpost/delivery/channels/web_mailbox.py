@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.delivery.channels.base import Sent
+from digitalpost.filing.services.indexing import SearchText, index_message, search_text
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
@@ -37,6 +38,7 @@ WEB_MAILBOX_CHANNEL = "web-mailbox"
 class MailboxDelivery:
     message_id: uuid.UUID
     documents: list[Document] | None  # None: stored before (a delivery retried after a crash)
+    search: SearchText  # what the recipient's search finds it by
 
 
 class WebMailboxChannel:
@@ -47,8 +49,11 @@ class WebMailboxChannel:
 
     def prepare(self, message: Message, /) -> MailboxDelivery:
         """The message's documents, written to the blob store (not yet synced when a batch passes its own)."""
-        return MailboxDelivery(message_id=message.pk,
-                               documents=prepare_documents(message, self.store or blob_store()))
+        store = self.store or blob_store()
+        documents = prepare_documents(message, store)
+        words = search_text(sender=message.sender_label, label=message.label, store=store,
+                            documents=documents if documents is not None else message.documents.all())
+        return MailboxDelivery(message_id=message.pk, documents=documents, search=words)
 
     def send(self, outgoing: MailboxDelivery, /, *, job: Job | None = None) -> Sent:
         return Sent(answer="", recorded=_deliver(outgoing, job=job))
@@ -119,6 +124,7 @@ def _record_delivery(delivery: MailboxDelivery, *, job: Job | None) -> bool:
     if delivery.documents is not None and not message.documents.exists():
         Document.objects.bulk_create(delivery.documents)
     record_delivered(message, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL}, clear_pending_memo=True)
+    index_message(message, delivery.search)
     if job is not None:
         finish_job(job)
     return True

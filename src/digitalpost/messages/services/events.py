@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -37,6 +37,8 @@ def append_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_event() must run inside the transaction that changes the message")
     data = data or {}
+    # The hash covers at.isoformat(), and the database gives the moment back in UTC: hash it as it will be read.
+    at = at.astimezone(UTC)
     last = None if first else Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
     event = Event.objects.create(

@@ -21,11 +21,15 @@ def record_read(*, message: Message, by_recipient: bool = True) -> bool:
     """
     locked = Message.objects.select_for_update(no_key=True).get(pk=message.pk)
     now = timezone.now()
-    first_read = locked.read_at is None
-    if first_read:
+    first_read = False
+    if locked.read_at is None:
         locked.read_at = now
         locked.save(update_fields=["read_at"])
-        append_event(locked, EventKind.MESSAGE_READ, at=now)
+        # The recipient may have marked it unread, or read, in the folder list (filing.services.folders): that
+        # changes only the mark, so the first opening is still the sender's MESSAGE_READ, and only once.
+        first_read = not locked.events.filter(kind=EventKind.MESSAGE_READ).exists()
+        if first_read:
+            append_event(locked, EventKind.MESSAGE_READ, at=now)
     if locked.is_legal_notification and by_recipient and locked.legally_notified_at is None:
         locked.legally_notified_at = now
         locked.save(update_fields=["legally_notified_at"])

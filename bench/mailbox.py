@@ -1,0 +1,276 @@
+"""Mailbox benchmark: the web mailbox's pages with a large database, HTTP request to last byte.
+
+One run on the embedded default (SQLite in a fresh temporary DIGITALPOST_VAR):
+
+1. `digitalpost migrate`, then a seed in its own process (Django set up there): one authority, `--recipients`
+   citizens with their mailboxes, `--messages` delivered letters (Anna gets `--anna` of them, 300 of hers in her
+   folder "Skat"), each with its search entry, written as raw multi-row INSERTs in large transactions (the FTS5
+   index is kept by the migration's triggers, as in production);
+2. `digitalpost run` (one web process, no workers), Anna's mailbox session made the way sign-in makes it;
+3. for each page — the mailbox's first page, her folder, page 50 of the inbox and a search for one word —
+   `--requests` GETs over one keep-alive connection (after a few to warm up), timed from request to last byte;
+4. a table with p50/p95 in ms and the figures as JSON in var/bench/mailbox.json.
+
+Bar (brief §6, issue 15): p95 < 100 ms for the first page and for a search. The brief asks for 1,000,000 messages,
+100,000 recipients, Anna with 5,000 (the defaults); on a loaded machine pass smaller `--messages` and
+`--recipients`. Run alone: `.venv/bin/python bench/mailbox.py [--messages N] [--recipients N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+VENV_BIN = Path(sys.executable).parent
+BAR_MS = 100.0
+SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
+                "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE", "DIGITALPOST_DEBUG", "HOST", "PORT")
+SUBJECTS = ["Årsopgørelse", "Ejendomsvurdering", "Boligstøtte", "Affaldsordning", "Tandpleje", "Nyhedsbrev",
+            "Parkeringstilladelse", "Daginstitution", "Indkaldelse", "Afgørelse", "Kvittering", "Forskudsopgørelse",
+            "Vejarbejde", "Pension", "Sygedagpenge", "Valgkort", "Byggetilladelse", "Hundeskat", "Skolestart",
+            "Ferieafregning"]
+FILLER = ["kommune", "borger", "ansøgning", "beløb", "frist", "oplysninger", "sagsnummer", "venlig", "hilsen",
+          "betaling", "adresse", "dokumentation", "bilag", "klage", "vejledning", "tilskud", "periode", "måned"]
+SEARCH_WORD = "ejendomsvurdering"
+ROWS_PER_INSERT = 500
+
+
+def log(text: str) -> None:
+    print(f"[bench mailbox {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(max(int(-(-p * len(ordered) // 100)), 1), len(ordered)) - 1]
+
+
+# ------------------------------------------------------------------------------------------ the seed (own process)
+
+
+def seed(messages: int, recipients: int, anna_count: int) -> dict[str, Any]:
+    """Runs with Django set up for the bench's DIGITALPOST_VAR; returns Anna's session and folder."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitalpost.config.settings")
+    django.setup()
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection, transaction
+
+    from digitalpost.authorities.services.organisation import create_authority
+    from digitalpost.filing.models import Folder, Placement, SearchEntry
+    from digitalpost.inbox.signin import MailboxAccess, open_mailbox_session
+    from digitalpost.messages.models import Message
+    from digitalpost.registry.models import Contact, Mailbox
+    from digitalpost.registry.services import register_contact
+
+    rng = random.Random(15)
+    authority = create_authority(cvr="29189846", name="Nordby Kommune")
+    anna = register_contact(kind=Contact.Kind.CITIZEN, number="0505851234", name="Anna Andersen")
+    uid = Message._meta.get_field("id")
+
+    def prep(value: uuid.UUID) -> Any:
+        return uid.get_db_prep_value(value, connection)
+
+    def insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+        """Raw multi-row INSERTs: one statement per ROWS_PER_INSERT rows."""
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), ROWS_PER_INSERT):
+                chunk = rows[start:start + ROWS_PER_INSERT]
+                one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+                sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * len(chunk))}"  # noqa: S608
+                cursor.execute(sql, [value for row in chunk for value in row])
+
+    now = datetime.now(UTC)
+    mailboxes = [(anna.mailbox.pk, anna.pk)]
+    started = time.monotonic()
+    with transaction.atomic():
+        contacts, boxes = [], []
+        for number in range(1, recipients):
+            contact_id, mailbox_id = uuid.uuid4(), uuid.uuid4()
+            contacts.append((prep(contact_id), "CITIZEN", f"{1_000_000_000 + number:010d}", f"Borger {number}",
+                             "REGISTERED", "", "", "", "DK", now, "", True, ""))
+            boxes.append((prep(mailbox_id), prep(contact_id), now))
+            mailboxes.append((mailbox_id, contact_id))
+        insert("registry_contact", ["id", "kind", "number", "name", "status", "address_line", "postal_code", "city",
+                                    "country", "status_changed_at", "notification_email", "notify_by_email",
+                                    "mobile_number"], contacts)
+        insert("registry_mailbox", ["id", "owner_id", "created_at"], boxes)
+    log(f"seed: {recipients} recipients in {time.monotonic() - started:.1f} s")
+
+    message_columns = ["id", "transmission_id", "message_uuid", "sender_message_id", "authority_id", "direction",
+                       "mailbox_id", "sender_label", "label", "message_type", "memo_version", "is_mandatory",
+                       "is_legal_notification", "is_to_authority_as_company", "memo_blob", "memo_sha256",
+                       "memo_size", "state", "channel", "accepted_at", "delivered_at", "read_at", "actions",
+                       "has_undated_action"]
+    entry_columns = ["message_id", "owner_id", "owner_key", "sender", "label", "body", "attachments"]
+    annas: list[uuid.UUID] = []
+    batch = 20_000
+    started = time.monotonic()
+    for first in range(0, messages, batch):
+        rows, entries = [], []
+        for n in range(first, min(first + batch, messages)):
+            mailbox_id, owner_id = mailboxes[0] if n < anna_count else mailboxes[1 + n % (len(mailboxes) - 1)]
+            message_id = uuid.uuid4()
+            if n < anna_count:
+                annas.append(message_id)
+            subject = f"{rng.choice(SUBJECTS)} {rng.randint(2019, 2026)}"
+            at = now - timedelta(minutes=rng.randint(0, 5 * 365 * 24 * 60))
+            body = " ".join(rng.choices(FILLER, k=12))
+            digest = f"{n:064x}"
+            rows.append((prep(message_id), prep(uuid.uuid4()), prep(uuid.uuid4()), "", prep(authority.pk),
+                         "TO_PARTY", prep(mailbox_id), authority.name, subject, "DIGITALPOST", "1.2", False, False,
+                         False, digest, digest, 4096, "DELIVERED", "DIGITAL", at, at,
+                         at if rng.random() < 0.7 else None, "[]", False))
+            entries.append((prep(message_id), prep(owner_id), owner_id.hex, authority.name, subject,
+                            f"{subject}. {body}", "brev.pdf"))
+        with transaction.atomic():
+            insert("messaging_message", message_columns, rows)
+            insert("filing_searchentry", entry_columns, entries)
+        done = min(first + batch, messages)
+        rate = done / (time.monotonic() - started)
+        log(f"seed: {done}/{messages} messages ({rate:.0f}/s)")
+    folder = Folder.objects.create(owner=anna, name="Skat", created_at=now)
+    Placement.objects.bulk_create(Placement(message_id=pk, owner=anna, folder=folder, moved_at=now)
+                                  for pk in annas[:300])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE") if connection.vendor == "sqlite" else cursor.execute("VACUUM ANALYZE")
+    session = SessionStore()
+    open_mailbox_session(session, MailboxAccess(Mailbox.objects.get(owner=anna).owner, "READ_WRITE"),
+                         via_oidc=False)
+    session.save()
+    assert SearchEntry.objects.filter(owner=anna).count() == anna_count
+    return {"session": session.session_key, "cookie": settings.DIGITALPOST_MAILBOX_SESSION_COOKIE,
+            "folder": str(folder.pk)}
+
+
+# ------------------------------------------------------------------------------------------ the measurement
+
+
+def timed_gets(port: int, path: str, cookie: str, count: int, warmup: int = 5) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    times = []
+    try:
+        for i in range(warmup + count):
+            started = time.perf_counter()
+            conn.request("GET", path, headers={"Cookie": cookie})
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status != 200:
+                raise RuntimeError(f"GET {path} answered {response.status}: {body[:300]!r}")
+            if i >= warmup:
+                times.append(elapsed)
+    finally:
+        conn.close()
+    return times
+
+
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the hub exited ({proc.returncode}) while starting")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/apis/v1/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the hub did not answer /apis/v1/health")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--anna", type=int, default=5_000, help="Anna's share of the messages")
+    parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.seed_only:
+        print(json.dumps(seed(args.messages, args.recipients, args.anna)))
+        return 0
+    var = Path(tempfile.mkdtemp(prefix="digitalpost-bench-mailbox-"))
+    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+    # Demo mode only for its throwaway secret key in the temporary folder (as `make run` does).
+    env.update({"DIGITALPOST_VAR": str(var), "PYTHONPATH": str(REPO / "src"), "DIGITALPOST_DEMO": "1"})
+    proc = None
+    try:
+        subprocess.run([str(VENV_BIN / "digitalpost"), "migrate"], env=env, cwd=REPO, check=True,
+                       capture_output=True)
+        started = time.monotonic()
+        seeded = subprocess.run([sys.executable, __file__, "--seed-only", "--messages", str(args.messages),
+                                 "--recipients", str(args.recipients), "--anna", str(args.anna)],
+                                env=env, cwd=REPO, check=True, stdout=subprocess.PIPE)
+        seed_seconds = time.monotonic() - started
+        state = json.loads(seeded.stdout.decode().strip().splitlines()[-1])
+        port = free_port()
+        proc = subprocess.Popen([str(VENV_BIN / "digitalpost"), "run", "--port", str(port), "--web-workers", "1",
+                                 "--delivery-workers", "0", "--no-smtp", "--no-scheduler"],
+                                env=env, cwd=REPO, stdout=(var / "hub.log").open("wb"), stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        wait_healthy(port, proc)
+        cookie = f"{state['cookie']}={state['session']}"
+        pages = {"first page": "/post/", "folder page": f"/post/folders/{state['folder']}/",
+                 "page 50": "/post/?page=50", "search": f"/post/search/?q={SEARCH_WORD}"}
+        results = {}
+        for name, path in pages.items():
+            times = timed_gets(port, path, cookie, args.requests)
+            results[name] = {"p50_ms": round(percentile(times, 50), 1), "p95_ms": round(percentile(times, 95), 1)}
+            log(f"{name}: p50 {results[name]['p50_ms']} ms, p95 {results[name]['p95_ms']} ms")
+        bars = {name: results[name]["p95_ms"] < BAR_MS for name in ("first page", "search")}
+        print()
+        print(f"Mailbox pages, SQLite, {args.messages:,} messages, {args.recipients:,} recipients, "
+              f"Anna {args.anna:,} (seeded in {seed_seconds:.0f} s)")
+        print(f"{'page':<14}{'p50 ms':>10}{'p95 ms':>10}  bar")
+        for name, figures in results.items():
+            bar = ("ok" if bars[name] else "MISSED") + f" (p95 < {BAR_MS:.0f} ms)" if name in bars else ""
+            print(f"{name:<14}{figures['p50_ms']:>10}{figures['p95_ms']:>10}  {bar}")
+        out = REPO / "var" / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "mailbox.json").write_text(json.dumps({
+            "at": datetime.now(UTC).isoformat(), "machine": platform.platform(), "database": "sqlite",
+            "messages": args.messages, "recipients": args.recipients, "anna": args.anna,
+            "seed_seconds": round(seed_seconds, 1), "pages": results, "bars_met": bars}, indent=2) + "\n")
+        return 0 if all(bars.values()) else 1
+    finally:
+        if proc is not None and proc.poll() is None:
+            os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+        if not args.keep:
+            shutil.rmtree(var, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A person's folders, search index, deletion and retention: where each message of a mailbox is filed."""

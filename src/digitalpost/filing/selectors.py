@@ -1,0 +1,147 @@
+"""Reads of a mailbox by folder, and search. Everything starts from messages.selectors.visible_messages, the one
+rule for what a citizen or company sees, so no folder, move or search ever reaches another person's post."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.filing.models import Folder, SearchEntry
+from digitalpost.messages.models import Message
+from digitalpost.messages.selectors import MailboxViewer, list_needing_action, visible_messages
+
+INBOX = "inbox"
+SENT = "sent"
+DELETED = "deleted"
+BOXES = (INBOX, SENT, DELETED)
+# A search word: letters and digits (any script); everything else separates words and is never passed on.
+WORD = re.compile(r"\w+", re.UNICODE)
+MAX_WORDS = 8
+
+
+def list_folders(viewer: MailboxViewer) -> QuerySet[Folder]:
+    return Folder.objects.filter(owner_id=viewer.contact_id).order_by("name")
+
+
+def access_folder(viewer: MailboxViewer, folder_id: uuid.UUID | str) -> Folder:
+    """One of the viewer's own folders; "not found" for anyone else's, as for a message."""
+    try:
+        wanted = uuid.UUID(str(folder_id))
+    except ValueError:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder") from None
+    found = Folder.objects.filter(owner_id=viewer.contact_id, pk=wanted).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder")
+    return found
+
+
+def list_box(viewer: MailboxViewer, box: str) -> QuerySet[Message]:
+    """Inbox (letters not moved), Sent (what the person wrote, not moved) or Deleted, newest first."""
+    visible = visible_messages(viewer)
+    if box == INBOX:
+        # state=DELIVERED repeats what visible_messages says for letters, so the database sees it matches the
+        # partial index "mailbox_letters" and reads the list and its counts from the index alone.
+        return (visible.filter(direction=Message.Direction.TO_PARTY, state=Message.State.DELIVERED,
+                               placement__isnull=True).order_by("-delivered_at", "-id"))
+    if box == SENT:
+        return (visible.filter(direction=Message.Direction.TO_AUTHORITY, placement__isnull=True)
+                .order_by("-accepted_at", "-id"))
+    if box == DELETED:
+        return visible.filter(placement__deleted_at__isnull=False).order_by("-placement__deleted_at", "-id")
+    raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder")
+
+
+def list_folder(viewer: MailboxViewer, folder: Folder) -> QuerySet[Message]:
+    # The folder is the viewer's own (access_folder), and visible_messages holds the messages to the viewer too.
+    return visible_messages(viewer).filter(placement__folder=folder).order_by("-accepted_at", "-id")
+
+
+def count_unread(viewer: MailboxViewer) -> int:
+    return list_box(viewer, INBOX).filter(read_at=None).count()
+
+
+def list_needing_action_not_deleted(viewer: MailboxViewer, *, now: datetime) -> QuerySet[Message]:
+    """The "needs action" list without what the person deleted."""
+    return list_needing_action(viewer, now=now).exclude(placement__deleted_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search of one's own mailbox (Deleted left out). Every part optional; `text` matches whole words and
+    word beginnings in sender, subject, text and attachment names."""
+
+    text: str = ""
+    sender: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    unread: bool = False
+    needs_action: bool = False
+
+    @property
+    def words(self) -> list[str]:
+        return WORD.findall(self.text)[:MAX_WORDS]
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.words or self.sender or self.received_from or self.received_to or self.unread
+                    or self.needs_action)
+
+
+def list_senders(viewer: MailboxViewer) -> list[str]:
+    """The senders of the viewer's letters, for the search's sender filter."""
+    return sorted(set(visible_messages(viewer).filter(direction=Message.Direction.TO_PARTY)
+                      .values_list("sender_label", flat=True).distinct()[:200]))
+
+
+def search(viewer: MailboxViewer, query: SearchQuery, *, now: datetime | None = None) -> QuerySet[Message]:
+    found = visible_messages(viewer).exclude(placement__deleted_at__isnull=False)
+    words = query.words
+    if words:
+        # The matches first (the person's own, found inside the full-text index), then the visible rows among them.
+        found = found.filter(id__in=_full_text_matches(viewer.contact_id, words))
+    if query.sender:
+        found = found.filter(sender_label=query.sender)
+    if query.received_from is not None:
+        found = found.filter(accepted_at__gte=_start_of(query.received_from))
+    if query.received_to is not None:
+        found = found.filter(accepted_at__lt=_start_of(query.received_to + timedelta(days=1)))
+    if query.unread:
+        found = found.filter(direction=Message.Direction.TO_PARTY, read_at=None)
+    if query.needs_action:
+        moment = now or timezone.now()
+        found = found.filter(direction=Message.Direction.TO_PARTY).filter(
+            Q(actions_open_until__gt=moment) | Q(has_undated_action=True, read_at=None))
+    return found.order_by("-accepted_at", "-id")
+
+
+def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> list[uuid.UUID]:
+    """The ids of the owner's messages whose entry holds every word (as a word or a word's beginning), found in
+    the database's full-text index. Only \\w+ words get here, and they travel as parameters."""
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        sql = ("SELECT message_id FROM filing_searchentry WHERE owner_id = %s "
+               "AND document @@ to_tsquery('danish'::regconfig, %s)")
+        params: list[Any] = [owner_id, tsquery]
+    elif connection.vendor == "sqlite":
+        terms = " AND ".join(f'"{word}"*' for word in words)
+        sql = ("SELECT e.message_id FROM filing_search f JOIN filing_searchentry e ON e.id = f.rowid "
+               "WHERE filing_search MATCH %s")
+        params = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
+    else:
+        raise NotImplementedError(f"no full-text search on {connection.vendor}")
+    id_field = SearchEntry._meta.get_field("message")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [id_field.to_python(row[0]) for row in cursor.fetchall()]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())

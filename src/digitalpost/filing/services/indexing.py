@@ -1,0 +1,50 @@
+"""Keeping the search index in step: every service that files a message into a mailbox calls `index_message`.
+
+The words are gathered outside any transaction (`search_text`, which may read a text document from the blob
+store); `index_message` writes the entry inside the filing transaction, and the database updates its own
+full-text index from the row (migration 0002). Filed today: letters delivered to the web mailbox
+(delivery.channels.web_mailbox) and what a person writes (conversations.services.inquiries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from digitalpost.blobstore import BlobStore
+from digitalpost.filing.models import SearchEntry
+from digitalpost.messages.models import Document, Message
+
+# Enough of a letter's text to find it by; the rest adds size to the index, not findability.
+MAX_BODY_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class SearchText:
+    sender: str
+    label: str
+    body: str
+    attachments: str
+
+
+def search_text(*, sender: str, label: str, documents: Iterable[Document], store: BlobStore | None = None,
+                body: str | None = None) -> SearchText:
+    """The words of a message: the main document's text when it is plain text, and every file name."""
+    documents = list(documents)
+    if body is None:
+        body = ""
+        main = next((d for d in documents if d.role == Document.Role.MAIN), None)
+        if main is not None and main.media_type == "text/plain" and store is not None:
+            body = store.read(main.blob)[: MAX_BODY_CHARS * 4].decode("utf-8", errors="replace")
+    return SearchText(sender=sender[:256], label=label[:256], body=body[:MAX_BODY_CHARS],
+                      attachments=" ".join(d.filename for d in documents))
+
+
+def index_message(message: Message, text: SearchText) -> None:
+    """Write (or rewrite) the message's entry, in the caller's transaction."""
+    owner_id = message.mailbox.owner_id
+    SearchEntry.objects.update_or_create(
+        message=message,
+        defaults={"owner_id": owner_id, "owner_key": owner_id.hex, "sender": text.sender, "label": text.label,
+                  "body": text.body, "attachments": text.attachments},
+    )
