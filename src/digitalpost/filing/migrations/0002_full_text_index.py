@@ -1,4 +1,4 @@
-"""The database's own full-text index over filing_searchentry (docs/decisions/0009-mailbox-search-index.md).
+"""The database's own full-text index over filing_searchentry (docs/decisions/0010-mailbox-search-index.md).
 
 PostgreSQL: a generated `tsvector` column (Danish configuration; sender and subject weigh most) with a GIN index,
 so the row and its index can never disagree. SQLite: an FTS5 table with filing_searchentry as external content,
