@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.delivery.channels.base import Sent
-from digitalpost.filing.services.indexing import SearchText, index_message, search_text
+from digitalpost.filing.services.indexing import SearchText, index_message, index_messages, search_text
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
@@ -98,7 +98,8 @@ def deliver_batch(jobs: list[Job]) -> None:
 @transaction.atomic(durable=True)
 def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> None:
     """The writes of many deliveries in one transaction; every job is finished (those already done too)."""
-    messages = lock_messages([delivery.message_id for delivery in deliveries])
+    by_message = {delivery.message_id: delivery for delivery in deliveries}
+    messages = lock_messages(list(by_message))
     waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
     stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
     Document.objects.bulk_create([
@@ -108,6 +109,8 @@ def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> No
     ])
     record_delivered_batch(messages, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL},
                            clear_pending_memo=True)
+    index_messages((message, delivery.search) for message in messages if message.pk in waiting
+                   for delivery in (by_message[message.pk],))
     finish_jobs(jobs)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from digitalpost.blobstore import BlobStore
 from digitalpost.filing.models import SearchEntry
 from digitalpost.messages.models import Document, Message
+from digitalpost.registry.models import Mailbox
 
 # Enough of a letter's text to find it by; the rest adds size to the index, not findability.
 MAX_BODY_CHARS = 20_000
@@ -42,9 +43,22 @@ def search_text(*, sender: str, label: str, documents: Iterable[Document], store
 
 def index_message(message: Message, text: SearchText) -> None:
     """Write (or rewrite) the message's entry, in the caller's transaction."""
-    owner_id = message.mailbox.owner_id
-    SearchEntry.objects.update_or_create(
-        message=message,
-        defaults={"owner_id": owner_id, "owner_key": owner_id.hex, "sender": text.sender, "label": text.label,
-                  "body": text.body, "attachments": text.attachments},
-    )
+    index_messages([(message, text)])
+
+
+_ENTRY_FIELDS = ["owner_id", "owner_key", "sender", "label", "body", "attachments"]
+
+
+def index_messages(entries: Iterable[tuple[Message, SearchText]]) -> None:
+    """Write (or rewrite) the entries of many messages with one statement, in the caller's transaction."""
+    entries = list(entries)
+    owners = dict(Mailbox.objects.filter(pk__in={message.mailbox_id for message, _ in entries})
+                  .values_list("pk", "owner_id"))
+    rows = []
+    for message, text in entries:
+        owner_id = owners[message.mailbox_id]
+        rows.append(SearchEntry(message=message, owner_id=owner_id, owner_key=owner_id.hex, sender=text.sender,
+                                label=text.label, body=text.body, attachments=text.attachments))
+    if rows:
+        SearchEntry.objects.bulk_create(rows, update_conflicts=True, unique_fields=["message"],
+                                        update_fields=_ENTRY_FIELDS)
