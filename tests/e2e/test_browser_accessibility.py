@@ -191,7 +191,7 @@ def test_every_mailbox_page_is_accessible(page: Page, live_server, tx_cast: Cast
 
 
 def test_every_portal_page_is_accessible(page: Page, live_server, tx_cast: Cast, world: Staff):
-    """As Nordby's superadministrator, then the platform operator's own pages."""
+    """As Nordby's superadministrator, then what only its caseworker and the platform operator see."""
     base = live_server.url
     findings = Findings()
     type_password(page, base, "nora", "wrong password")
@@ -215,8 +215,16 @@ def test_every_portal_page_is_accessible(page: Page, live_server, tx_cast: Cast,
     expect(page.locator("h1")).to_have_text("Tilgængelighedserklæring")
     findings.check(page)
 
+    sign_in(page, base, "niels")  # the caseworker's inbox: the inquiries, one, and a refused reply
+    caseworker_pages = crawl(page, base, "/portal/", "/portal/", findings.check, one_per_route=True,
+                             already=tuple(visited))
+    assert any("/inquiries/" in path for path in caseworker_pages), caseworker_pages
+    page.goto(f"{base}/portal/{tx_cast.nordby.authority.cvr}/inquiries/{Thread.objects.get(subject='Mit pas').pk}/")
+    submit_empty(page, "form:has(textarea[name=text])")
+    findings.check(page, "caseworker reply refused")
+
     sign_in(page, base, "otto")
     operator_pages = crawl(page, base, "/portal/", "/portal/", findings.check, one_per_route=True,
-                           already=tuple(visited))
+                           already=tuple(visited + caseworker_pages))
     assert any(path.startswith("/portal/platform/") for path in operator_pages), operator_pages
     findings.assert_none()
