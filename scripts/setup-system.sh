@@ -29,3 +29,5 @@ fi
 bash "$(dirname "$0")/setup-mailservers.sh"
 # The sign-in tests' OpenID provider (tests/helpers/oidc_provider), from its lock file.
 bash "$(dirname "$0")/setup-oidc-provider.sh"
+# The accessibility tests' engine (axe-core, tests/helpers/axe_core), from its lock file.
+bash "$(dirname "$0")/setup-axe.sh"

@@ -53,7 +53,8 @@ from helpers.systems_pki import trusted
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
                  "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm",
                  "healthz", "readyz", "metrics",
-                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback"}
+                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback",
+                 "accessibility"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 

@@ -385,6 +385,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # The mailbox's session cookie; the portal keeps Django's (digitalpost.hub.sessions).
 DIGITALPOST_MAILBOX_SESSION_COOKIE = os.environ.get("DIGITALPOST_MAILBOX_SESSION_COOKIE", "mailbox_sessionid")
 
+# The e-mail address the accessibility statement gives for reporting what is not accessible (/accessibility/);
+# empty: the statement asks people to contact the organisation that runs the hub.
+DIGITALPOST_ACCESSIBILITY_CONTACT = os.environ.get("DIGITALPOST_ACCESSIBILITY_CONTACT", "")
+
 LOGIN_URL = "/login/"
 PORTAL_LOGIN_URL = "/portal/login/"
 

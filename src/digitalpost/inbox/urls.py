@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/mitid/callback/", views.oidc_callback, name="oidc_callback"),
     path("logout/", views.logout, name="logout"),
     path("signed-out/", views.signed_out, name="signed_out"),
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
     path("session-expired/", views.session_expired_page, name="session_expired"),
     path("post/session/", views.keep_alive, name="keep_alive"),
     path("post/company/access/", views.company_access, name="company_access"),

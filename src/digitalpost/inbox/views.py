@@ -37,6 +37,7 @@ from digitalpost.core import actions
 from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.filing.selectors import list_folders, list_needing_action_not_deleted
+from digitalpost.hub.accessibility import statement_context
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
 from digitalpost.inbox.forms import CompanyAccessForm, FollowupForm, InquiryForm, NotificationSettingsForm
@@ -188,6 +189,12 @@ def logout(request: HttpRequest) -> HttpResponse:
 @access_rule(PUBLIC)
 def signed_out(request: HttpRequest) -> HttpResponse:
     return render(request, "inbox/signed_out.html")
+
+
+@access_rule(PUBLIC)
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    return render(request, "inbox/accessibility.html", statement_context(request))
 
 
 @access_rule(PUBLIC)

@@ -6,10 +6,11 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from digitalpost.accounts.selectors import OrgAccess, is_operator, organisations_of
 from digitalpost.core.roles import PUBLIC, Action, access_rule
+from digitalpost.hub.accessibility import statement_context
 from digitalpost.portal.access import org_view, signed_in_view
 
 
@@ -34,8 +35,15 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+@access_rule(PUBLIC)
+@require_GET
+def accessibility_statement(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/accessibility.html", statement_context(request))
+
+
 urlpatterns = [
     path("", choose_organisation, name="choose"),
+    path("accessibility/", accessibility_statement, name="accessibility"),
     path("logout/", sign_out, name="logout"),
     path("<str:cvr>/", overview, name="overview"),
 ]
