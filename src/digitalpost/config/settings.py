@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "digitalpost.accounts",
     "digitalpost.systems",
     "digitalpost.registry",
+    "digitalpost.attorney",
     "digitalpost.outbox",
     "digitalpost.messages",
     "digitalpost.conversations",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.conversations.services.inquiries import Inquiry
@@ -122,3 +123,22 @@ class CompanyAccessForm(forms.Form):
     employee_name = forms.CharField(label=_("Employee's name"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Access"), choices=[("READ", _("Read")), ("READ_WRITE", _("Read and write"))])
     is_administrator = forms.BooleanField(label=_("May also give and take access"), required=False)
+
+
+class PowerOfAttorneyForm(forms.Form):
+    """A citizen gives another person a power of attorney: the holder's CPR number travels in this POST only."""
+
+    holder_cpr = forms.CharField(label=_("The holder's CPR number"), max_length=11,
+                                 help_text=_("10 digits, with or without the dash. The person must have Digital Post."),
+                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    level = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="READ",
+                              choices=[("READ", _("Read my letters and conversations")),
+                                       ("READ_WRITE", _("Read, and also write, answer and forward for me"))])
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until (last day)"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}),
+                              help_text=_("Leave empty for a power of attorney until you end it."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from digitalpost.inbox import views
+from digitalpost.inbox import powers, views
 
 app_name = "inbox"
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("post/session/", views.keep_alive, name="keep_alive"),
     path("post/company/access/", views.company_access, name="company_access"),
     path("post/company/access/<uuid:access_id>/revoke/", views.company_access_revoke, name="company_access_revoke"),
+    path("post/power-of-attorney/", powers.powers_of_attorney, name="powers_of_attorney"),
+    path("post/power-of-attorney/<uuid:power_id>/end/", powers.power_of_attorney_end, name="power_of_attorney_end"),
+    path("post/mailboxes/switch/", powers.switch_mailbox, name="switch_mailbox"),
     path("post/", views.inbox, name="inbox"),
     path("post/<uuid:message_id>/", views.message, name="message"),
     path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
