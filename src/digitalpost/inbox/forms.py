@@ -142,3 +142,34 @@ class PowerOfAttorneyForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["starts_on"].initial = timezone.localdate()
+
+
+class ForwardForm(forms.Form):
+    """Forward a letter: to someone's Digital Post (CPR or CVR number), or, where the hub allows it, to an e-mail
+    address as a notice; the documents go by e-mail only when the box saying so is ticked."""
+
+    channel = forms.ChoiceField(label=_("Forward to"), widget=forms.RadioSelect, initial="digital",
+                                choices=[("digital", _("Another person's or company's Digital Post"))])
+    number = forms.CharField(label=_("CPR or CVR number"), max_length=11, required=False,
+                             help_text=_("10 digits for a person, 8 for a company."),
+                             widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    include_documents = forms.BooleanField(
+        label=_("Include the letter's documents in the e-mail. I know that e-mail is not secure."), required=False)
+
+    def __init__(self, *args: Any, email_allowed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_allowed = email_allowed
+        if email_allowed:
+            self.fields["channel"].choices = [*self.fields["channel"].choices, ("email", _("An e-mail address"))]
+        else:
+            del self.fields["email"], self.fields["include_documents"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") == "email":
+            if not data.get("email"):
+                self.add_error("email", _("Write the e-mail address."))
+        elif not (data.get("number") or "").strip():
+            self.add_error("number", _("Write the CPR or CVR number."))
+        return data

@@ -20,6 +20,7 @@ urlpatterns = [
     path("post/", views.inbox, name="inbox"),
     path("post/<uuid:message_id>/", views.message, name="message"),
     path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
+    path("post/<uuid:message_id>/forward/", views.forward, name="forward"),
     path("post/<uuid:message_id>/actions/<int:index>/calendar.ics", views.action_calendar, name="action_calendar"),
     path("post/needs-action/", views.needs_action, name="needs_action"),
     path("post/my-data/", views.my_data, name="my_data"),

@@ -40,10 +40,17 @@ from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
-from digitalpost.inbox.forms import CompanyAccessForm, FollowupForm, InquiryForm, NotificationSettingsForm
+from digitalpost.inbox.forms import (
+    CompanyAccessForm,
+    FollowupForm,
+    ForwardForm,
+    InquiryForm,
+    NotificationSettingsForm,
+)
 from digitalpost.inbox.signin import (
     ACTING_KEY,
     ADMIN_KEY,
+    EMPLOYEE_KEY,
     SESSION_KEY,
     VIA_OIDC_KEY,
     MailboxAccess,
@@ -68,7 +75,9 @@ from digitalpost.messages.selectors import (
     list_inbox,
     list_needing_action,
 )
+from digitalpost.messages.services.forwarding import find_forward_recipient, forward_letter
 from digitalpost.messages.services.reading import record_read
+from digitalpost.notifications.services import forward_by_email
 from digitalpost.registry.models import CompanyMailboxAccess, Contact
 from digitalpost.registry.selectors import get_contact_by_id, list_company_access, list_demo_identities
 from digitalpost.registry.services import grant_company_access, revoke_company_access, set_notification_preferences
@@ -582,3 +591,41 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
                                                  "notify_by_email": owner.notify_by_email,
                                                  "mobile_number": owner.mobile_number})
     return render(request, "inbox/notification_settings.html", {"form": form, "owner": owner, "saved": saved})
+
+
+def forwarder_name(request: HttpRequest) -> str:
+    """Who a forward says it came from: the person, the holder on the owner's behalf, or the company's employee."""
+    acting = acting_for(request)
+    if acting is not None:
+        return f"{acting.holder.name} på vegne af {acting.grantor.name}"
+    owner = get_contact_by_id(str(request.viewer.contact_id))  # type: ignore[attr-defined]
+    name = owner.name if owner is not None else ""
+    employee = request.session.get(EMPLOYEE_KEY) or {}
+    return f"{employee.get('name') or employee.get('id')} ({name})" if employee else name
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def forward(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    """Forward a letter to another Digital Post recipient (a copy; the original stays), or by e-mail."""
+    found = access_message(request.viewer, message_id)  # type: ignore[attr-defined]
+    if found.direction != Message.Direction.TO_PARTY:
+        raise Http404("Only letters are forwarded")
+    email_allowed = settings.DIGITALPOST_FORWARD_TO_EMAIL
+    form = ForwardForm(request.POST or None, email_allowed=email_allowed)
+    refusal: DigitalPostError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["channel"] == "email" and email_allowed:
+                forward_by_email(letter=found, address=data["email"], include_documents=data["include_documents"],
+                                 forwarded_by=forwarder_name(request))
+                return redirect(reverse("inbox:message", args=[found.pk]) + "?forwarded=email")
+            recipient = find_forward_recipient(data["number"])
+            forward_letter(letter=found, recipient=recipient, forwarded_by=forwarder_name(request))
+            return redirect(reverse("inbox:message", args=[found.pk]) + "?forwarded=digital")
+        except DigitalPostError as exc:
+            refusal = exc
+    status = 400 if request.method == "POST" else 200
+    return render(request, "inbox/forward.html", {"message": found, "form": form, "refusal": refusal,
+                                                  "email_allowed": email_allowed}, status=status)
