@@ -29,7 +29,8 @@ def give(cast, level: str = "READ", *, days: int = 30) -> PowerOfAttorney:
 def switched(cast, power: PowerOfAttorney):
     client = signed_in(cast.bodil)
     response = client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
-    assert response.status_code == 302 and response["Location"] == "/post/"
+    assert response.status_code == 302
+    assert response["Location"] == "/post/"
     return client
 
 
@@ -39,12 +40,15 @@ def test_the_grantor_gives_a_power_by_cpr_in_the_form_and_sees_it_listed(cast):
     response = client.post("/post/power-of-attorney/", {
         "holder_cpr": "080798-4567", "level": "READ_WRITE", "starts_on": today.isoformat(),
         "ends_on": (today + timedelta(days=60)).isoformat()})
-    assert response.status_code == 302 and response["Location"] == "/post/power-of-attorney/?saved=1"
+    assert response.status_code == 302
+    assert response["Location"] == "/post/power-of-attorney/?saved=1"
     power = PowerOfAttorney.objects.get()
     assert (power.grantor, power.holder, power.level, power.registered_in) == (cast.anna, cast.bodil, "READ_WRITE", "")
     page = client.get(response["Location"]).content.decode()
-    assert "Bodil Bertelsen" in page and f'data-power="{power.pk}"' in page
-    assert cast.bodil.number not in page and "080798" not in page
+    assert "Bodil Bertelsen" in page
+    assert f'data-power="{power.pk}"' in page
+    assert cast.bodil.number not in page
+    assert "080798" not in page
     assert AuditEntry.objects.filter(action="attorney.granted", object_id=str(power.pk)).exists()
 
 
@@ -63,12 +67,15 @@ def test_the_holder_switches_into_the_grantors_mailbox_reads_there_and_the_use_i
     power = give(cast)
     client = signed_in(cast.bodil)
     before = client.get("/post/").content.decode()
-    assert "Til Bodil" in before and "Til Anna" not in before
+    assert "Til Bodil" in before
+    assert "Til Anna" not in before
     assert f'<option value="{power.pk}">Anna Andersen' in before  # the switcher offers Anna's mailbox
     client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
     inbox = client.get("/post/").content.decode()
-    assert "Til Anna" in inbox and "Til Bodil" not in inbox
-    assert 'id="on-behalf"' in inbox and "Anna Andersen" in inbox
+    assert "Til Anna" in inbox
+    assert "Til Bodil" not in inbox
+    assert 'id="on-behalf"' in inbox
+    assert "Anna Andersen" in inbox
     assert client.get(f"/post/{letter.pk}/").status_code == 200
     assert client.get(f"/post/{own.pk}/").status_code == 404  # one mailbox at a time
     used = AuditEntry.objects.get(action="attorney.used")
@@ -82,14 +89,16 @@ def test_a_holders_opening_of_a_legal_notification_is_no_legal_notification(cast
     client = switched(cast, give(cast))
     assert client.get(f"/post/{legal.pk}/").status_code == 200
     kinds = set(legal.events.values_list("kind", flat=True))
-    assert EventKind.MESSAGE_READ in kinds and EventKind.MESSAGE_LEGALLY_NOTIFIED not in kinds
+    assert EventKind.MESSAGE_READ in kinds
+    assert EventKind.MESSAGE_LEGALLY_NOTIFIED not in kinds
 
 
 def test_a_read_only_holder_cannot_write(cast, staff):
     client = switched(cast, give(cast, "READ"))
     response = client.post(f"/post/write/mailbox/{staff.nordby_borgerservice.pk}/",
                            {"topic": "Pas", "subject": "Spørgsmål", "text": "Hej"})
-    assert response.status_code == 403 and b"attorney.read.only" in response.content
+    assert response.status_code == 403
+    assert b"attorney.read.only" in response.content
     assert not Message.objects.filter(direction=Message.Direction.TO_AUTHORITY).exists()
 
 
@@ -99,7 +108,8 @@ def test_a_read_write_holders_inquiry_is_the_grantors_and_records_who_wrote_it(c
                            {"topic": "Pas", "subject": "Annas pas", "text": "Hvornår er Annas pas klar?"})
     assert response.status_code == 302
     sent = Message.objects.get(direction=Message.Direction.TO_AUTHORITY)
-    assert sent.mailbox.owner == cast.anna and sent.thread.party == cast.anna
+    assert sent.mailbox.owner == cast.anna
+    assert sent.thread.party == cast.anna
     assert sent.written_by == "Bodil Bertelsen"
     assert sent.events.get(kind=EventKind.MESSAGE_RECEIVED).data["writtenOnBehalfBy"] == "Bodil Bertelsen"
     thread_page = client.get(response["Location"]).content.decode()
@@ -116,7 +126,8 @@ def test_an_ended_power_gives_no_access_on_the_very_next_request(cast, drain):
     assert client.get(f"/post/{letter.pk}/").status_code == 200
     end_power(power=power, actor=citizen_actor(cast.anna))
     response = client.get(f"/post/{letter.pk}/")
-    assert response.status_code == 403 and b"attorney.not.active" in response.content
+    assert response.status_code == 403
+    assert b"attorney.not.active" in response.content
     assert ACTING_KEY not in mailbox_session(client)
     assert "Til Anna" not in client.get("/post/").content.decode()
 
@@ -126,7 +137,8 @@ def test_an_expired_power_cannot_be_switched_into(cast):
     PowerOfAttorney.objects.filter(pk=power.pk).update(ends_on=timezone.localdate() - timedelta(days=1))
     client = signed_in(cast.bodil)
     response = client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
-    assert response.status_code == 403 and b"attorney.not.active" in response.content
+    assert response.status_code == 403
+    assert b"attorney.not.active" in response.content
     assert not AuditEntry.objects.filter(action="attorney.used").exists()
 
 

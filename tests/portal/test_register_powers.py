@@ -43,7 +43,9 @@ def test_citizen_service_registers_a_power_with_its_reason_and_ends_it(cast, cla
         cast.bent, cast.bodil, "clara", cast.nordby.authority.cvr)
     assert active_power_held(cast.bodil.pk, power.pk) == power
     page = clara.get(_powers_url(cast, cast.bent)).content.decode()
-    assert "Bodil Bertelsen" in page and "Bent bad om det ved skranken" in page and cast.bodil.number not in page
+    assert "Bodil Bertelsen" in page
+    assert "Bent bad om det ved skranken" in page
+    assert cast.bodil.number not in page
     granted = AuditEntry.objects.get(action="attorney.granted")
     assert (granted.organisation, granted.actor_label, granted.after["reason"]) == (
         cast.nordby.authority.cvr, "clara", "Bent bad om det ved skranken")
@@ -62,7 +64,8 @@ def test_the_reason_is_mandatory(cast, clara):
 
 def test_an_unknown_holder_is_said_so_with_its_code(cast, clara):
     response = clara.post(_powers_url(cast, cast.bent), _form(holder_cpr="0101011111"))
-    assert response.status_code == 400 and b"attorney.holder.unknown" in response.content
+    assert response.status_code == 400
+    assert b"attorney.holder.unknown" in response.content
     assert not PowerOfAttorney.objects.exists()
 
 

@@ -161,7 +161,10 @@ class ForwardForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email_allowed = email_allowed
         if email_allowed:
-            self.fields["channel"].choices = [*self.fields["channel"].choices, ("email", _("An e-mail address"))]
+            channel = self.fields["channel"]
+            assert isinstance(channel, forms.ChoiceField)
+            channel.choices = [("digital", _("Another person's or company's Digital Post")),
+                               ("email", _("An e-mail address"))]
         else:
             del self.fields["email"], self.fields["include_documents"]
 

@@ -16,7 +16,6 @@ from digitalpost.core.roles import Action
 from digitalpost.messages.models import Document, Event, Message, Receipt
 from digitalpost.systems.models import SenderSystem
 
-
 # A letter to a party that names who wrote it is a copy a citizen or company forwarded (messages.services.forwarding):
 # authorities' letters never carry `written_by`. (Not `forwarded_from`, which empties when the original is deleted.)
 FORWARDED_COPIES = Q(direction=Message.Direction.TO_PARTY) & ~Q(written_by="")
