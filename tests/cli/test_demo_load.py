@@ -45,8 +45,8 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
     # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
-    # Anna can answer, and a legal notification with actions.
-    assert Message.objects.count() == count == 7
+    # Anna can answer, a legal notification with actions, and Bodil's inquiry on her father Bent's behalf.
+    assert Message.objects.count() == count == 8
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -57,7 +57,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 7
+    assert Message.objects.count() == 8
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
@@ -184,3 +184,20 @@ def test_the_demo_has_a_letter_anna_can_answer_in_borgerservice(db, settings, tm
     assert letter.answer_mailbox_id is not None
     assert str(letter.answer_mailbox_id) == demo["securemail"]["mailbox_id"]
     assert may_answer_letter(letter)
+
+
+def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path):
+    from digitalpost.attorney.selectors import list_active_powers_held
+    from digitalpost.inbox.signin import MailboxAccess
+    from helpers.pages import signed_in
+
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    load_demo(base_url="http://127.0.0.1:8000")  # again: still one power, one inquiry
+    bodil = Contact.objects.get(number=demo["power_of_attorney"]["holder"])
+    [power] = list_active_powers_held(bodil.pk)
+    assert power.grantor.name == "Bent Bertelsen" and power.level == "READ_WRITE" and power.reason
+    client = signed_in(bodil, access=MailboxAccess(bodil, "READ_WRITE"))
+    client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
+    threads = client.get("/post/threads/").content.decode()
+    assert "Hjælp til Bents ansøgning om ledsagerordning" in threads
