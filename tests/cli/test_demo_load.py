@@ -196,7 +196,9 @@ def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path
     load_demo(base_url="http://127.0.0.1:8000")  # again: still one power, one inquiry
     bodil = Contact.objects.get(number=demo["power_of_attorney"]["holder"])
     [power] = list_active_powers_held(bodil.pk)
-    assert power.grantor.name == "Bent Bertelsen" and power.level == "READ_WRITE" and power.reason
+    assert power.grantor.name == "Bent Bertelsen"
+    assert power.level == "READ_WRITE"
+    assert power.reason
     client = signed_in(bodil, access=MailboxAccess(bodil, "READ_WRITE"))
     client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
     threads = client.get("/post/threads/").content.decode()
