@@ -134,9 +134,9 @@ class PowerOfAttorneyForm(forms.Form):
     level = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="READ",
                               choices=[("READ", _("Read my letters and conversations")),
                                        ("READ_WRITE", _("Read, and also write, answer and forward for me"))])
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     ends_on = forms.DateField(label=_("Until (last day)"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               help_text=_("Leave empty for a power of attorney until you end it."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

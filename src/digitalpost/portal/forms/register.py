@@ -71,9 +71,9 @@ class PowerOfAttorneyForm(forms.Form):
     level = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="READ",
                               choices=[("READ", _("Read letters and conversations")),
                                        ("READ_WRITE", _("Read, write, answer and forward"))])
-    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     ends_on = forms.DateField(label=_("Until (last day)"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}),
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               help_text=_("Leave empty for a power of attorney until it is ended."))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Why citizen service registers it (kept in the audit log). "
