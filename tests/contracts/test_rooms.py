@@ -24,7 +24,9 @@ STYLE = REPO.parent / "shared" / "STYLE.md"
 # Apps with models whose move is not part of issue 12 ("One room per concept"): STYLE's target layout folds mass
 # sends into messages/outbox and notices into delivery, but moving a model is a migration of its own. Any other
 # package missing from STYLE's layout fails the test; so does an entry here that STYLE has come to list.
-NOT_YET_IN_STYLE = {"bulk", "notifications"}
+# `attorney` (powers of attorney, issue 15 item 4) is a room of its own by the issue's brief; STYLE's layout, shared
+# between checkouts, does not list it yet.
+NOT_YET_IN_STYLE = {"bulk", "notifications", "attorney"}
 
 # Test folders that mirror no package: the contract tests, the end-to-end tests, the shared helpers.
 NOT_A_ROOM = {"contracts", "e2e", "helpers"}
