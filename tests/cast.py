@@ -1,7 +1,8 @@
 """The standard cast every test can ask for (STYLE rule 12), built through the real services.
 
 Nordby Kommune is the authority under test, Sydby Kommune the intruder; Anna is registered, Bent exempt,
-Carl closed; Dorte ApS is a registered company. Portal tests add the staff: nora / niels are Nordby's
+Carl closed; Bodil is Bent's daughter (registered; she may be given a power of attorney for him); Dorte ApS is a
+registered company. Portal tests add the staff: nora / niels are Nordby's
 superadministrator / caseworker (for the mailbox "Borgerservice"), sofie is Sydby's superadministrator
 (the intruder), otto a platform operator.
 """
@@ -80,6 +81,7 @@ class Cast:
     bent: Contact
     carl: Contact
     dorte: Contact
+    bodil: Contact
 
 
 def build_cast() -> Cast:
@@ -99,6 +101,8 @@ def build_cast() -> Cast:
         carl=register_contact(kind=Contact.Kind.CITIZEN, number="2404603456", name="Carl Christensen",
                               status=Contact.Status.CLOSED),
         dorte=register_contact(kind=Contact.Kind.COMPANY, number="33770006", name="Dorte ApS"),
+        bodil=register_contact(kind=Contact.Kind.CITIZEN, number="0807984567", name="Bodil Bertelsen",
+                               address_line="Vestergade 5", postal_code="8000", city="Aarhus C"),
     )
 
 

@@ -45,8 +45,9 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
     # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
-    # Anna can answer, a legal notification with actions, and 56 letters for her to search and file.
-    assert Message.objects.count() == count == 7 + 56
+    # Anna can answer, a legal notification with actions, Bodil's inquiry on her father Bent's behalf, and 56
+    # letters for Anna to search and file.
+    assert Message.objects.count() == count == 8 + 56
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -57,7 +58,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 7 + 56  # the letters for Anna to search: see the folders test below
+    assert Message.objects.count() == 8 + 56  # the letters for Anna to search: see the folders test below
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
@@ -202,3 +203,20 @@ def test_the_demo_gives_anna_folders_and_letters_to_search(db, settings, tmp_pat
     assert search(anna, SearchQuery(text="restskat")).count() == 8
     load_demo(base_url="http://127.0.0.1:8000")  # loading again files nothing twice
     assert list_folder(anna, skat).count() == 16
+def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path):
+    from digitalpost.attorney.selectors import list_active_powers_held
+    from digitalpost.inbox.signin import MailboxAccess
+    from helpers.pages import signed_in
+
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    load_demo(base_url="http://127.0.0.1:8000")  # again: still one power, one inquiry
+    bodil = Contact.objects.get(number=demo["power_of_attorney"]["holder"])
+    [power] = list_active_powers_held(bodil.pk)
+    assert power.grantor.name == "Bent Bertelsen"
+    assert power.level == "READ_WRITE"
+    assert power.reason
+    client = signed_in(bodil, access=MailboxAccess(bodil, "READ_WRITE"))
+    client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
+    threads = client.get("/post/threads/").content.decode()
+    assert "Hjælp til Bents ansøgning om ledsagerordning" in threads

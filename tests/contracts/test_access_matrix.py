@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from cast import STAFF_PASSWORD
 from digitalpost.accounts.services import create_user, grant_role
+from digitalpost.attorney.models import PowerOfAttorney
+from digitalpost.attorney.services import grant_power
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.materials import create_material, create_subscription_group
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
@@ -39,13 +41,15 @@ from digitalpost.core.roles import (
 from digitalpost.filing.models import Folder, Placement
 from digitalpost.filing.selectors import INBOX, SearchQuery, list_box, search
 from digitalpost.filing.services.folders import create_folder, mark_messages, move_messages
-from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
+from digitalpost.inbox.signin import ACTING_KEY, SignedInPerson, mailbox_access_for
+from digitalpost.inbox.views import OWN_MAILBOX_PAGES, POSTS_THAT_WRITE_NOTHING
+from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer
 from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
 from helpers.otp import verified_client
-from helpers.pages import booking_action, deliver_letter, deliver_memo, signed_in, with_actions
+from helpers.pages import booking_action, deliver_letter, deliver_memo, mailbox_session, signed_in, with_actions
 from helpers.routes import Route, all_routes
 from helpers.systems_pki import trusted
 
@@ -108,8 +112,10 @@ def world(cast, staff, settings):
                                 organisation=cast.nordby.authority.cvr)
     administrator = grant_company_access(company=cast.dorte, employee_id="urn:uuid:matrix-admin", level="READ_WRITE",
                                          is_administrator=True, actor=Actor("test"))
+    power = grant_power(grantor=cast.anna, holder=cast.bodil, level="READ", starts_on=timezone.localdate(),
+                        ends_on=None, actor=Actor("test"))
     return nordby | {"contact_id": str(cast.anna.pk), "exemption_id": str(exemption.pk),
-                     "company_id": str(cast.dorte.pk), "access_id": str(administrator.pk)}
+                     "company_id": str(cast.dorte.pk), "access_id": str(administrator.pk), "power_id": str(power.pk)}
 
 
 def _roles(username: str) -> set[Role]:
@@ -224,9 +230,16 @@ def _mailbox_world(cast, staff, drain) -> dict[str, str]:
                            inquiry=Inquiry(subject="Spørgsmål", text="Hej", topic=topic))
     right = grant_company_access(company=cast.dorte, employee_id=EMPLOYEE, level="READ", actor=Actor("test"))
     folder = create_folder(viewer=MailboxViewer(cast.dorte.pk), name="Regnskab")
+    # A power of attorney between two citizens: a company's employees reach none of it.
+    power = grant_power(grantor=cast.anna, holder=cast.bodil, level="READ", starts_on=timezone.localdate(),
+                        ends_on=None, actor=Actor("test"))
     return {"message_id": str(letter.pk), "position": "1", "index": "0", "thread_id": str(inquiry.thread_id),
             "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
-            "access_id": str(right.pk), "folder_id": str(folder.pk)}
+            "access_id": str(right.pk), "folder_id": str(folder.pk), "power_id": str(power.pk)}
+
+
+# Powers of attorney are between citizens signed in as themselves: a company's sessions get "not found".
+CITIZENS_OWN = {"powers_of_attorney", "power_of_attorney_end", "switch_mailbox"}
 
 
 def _employee(cast, *, privileges: str = "") -> SignedInPerson:
@@ -255,6 +268,12 @@ def test_company_employees_reach_the_company_mailbox_only_with_the_companys_righ
         url = route.url(world)
         administration = route.name.startswith("company_access")
         for who, client in (("anonymous", anonymous), ("reader", reader), ("admin", admin)):
+            if route.name in CITIZENS_OWN and who != "anonymous":
+                for method in route.methods:
+                    status = getattr(client, method.lower())(url).status_code
+                    if status not in {403, 404, 405}:  # 403: a read-only employee's POST is refused first
+                        problems.append(f"{who} {method} {url} -> {status}")
+                continue
             for method in route.methods:
                 if method == "POST" and who == "admin":
                     continue  # allowed writes are the mailbox's own tests; this test must not change the world
@@ -322,3 +341,123 @@ def test_nobody_sees_moves_or_finds_another_persons_post_or_folders(cast, drain)
     assert list(search(bent, SearchQuery(text="hemmelig"))) == []
     assert list(list_box(bent, INBOX)) == []
     assert [m.pk for m in search(MailboxViewer(cast.anna.pk), SearchQuery(text="hemmelig"))] == [letter.pk]
+# The web mailbox: power-of-attorney holders. Bodil holds a read-only power for Anna's mailbox.
+
+
+def _holder_world(cast, staff, drain) -> dict[str, object]:
+    letter = deliver_memo(cast, drain, with_actions(
+        cast.nordby.memo(cast.anna, label="Til Anna", files=[("brev.txt", "text/plain", b"Hej Anna")]),
+        booking_action("Møde", timezone.now() + timedelta(days=7))))
+    topic = staff.nordby_borgerservice.topics.values_list("name", flat=True).first() or ""
+    inquiry = send_inquiry(party=cast.anna, mailbox=staff.nordby_borgerservice,
+                           inquiry=Inquiry(subject="Annas spørgsmål", text="Hej", topic=topic))
+    power = grant_power(grantor=cast.anna, holder=cast.bodil, level="READ", starts_on=timezone.localdate(),
+                        ends_on=None, actor=Actor("test"))
+    return {"ids": {"message_id": str(letter.pk), "position": "1", "index": "0", "thread_id": str(inquiry.thread_id),
+                    "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
+                    "access_id": str(power.pk), "power_id": str(power.pk)},
+            "power": power, "letter": letter}
+
+
+def _acting(client, power: PowerOfAttorney):
+    """The session as the switch leaves it (set directly: the switch itself writes an audit entry)."""
+    session = mailbox_session(client)
+    session[ACTING_KEY] = str(power.pk)
+    session.save()
+    return client
+
+
+def _mailbox_routes() -> list[Route]:
+    return [r for r in all_routes() if r.rule == CITIZEN]
+
+
+def test_a_read_only_holder_reads_the_grantors_mailbox_and_writes_nothing(cast, staff, drain):
+    world = _holder_world(cast, staff, drain)
+    routes = _mailbox_routes()
+    unknown = {p for r in routes for p in r.params} - set(world["ids"])
+    assert unknown == set(), "a new kind of object id in a mailbox URL: teach the matrix to make one"
+    holder = signed_in(cast.bodil)
+    audit_before = AuditEntry.objects.count()
+    messages_before = Message.objects.count()
+    problems = []
+    for route in routes:
+        if route.name in OWN_MAILBOX_PAGES:
+            continue  # about the holder themself (their own powers, their own notices): the inbox's own tests
+        url = route.url(world["ids"])
+        for method in route.methods:
+            if method == "POST" and route.name in POSTS_THAT_WRITE_NOTHING:
+                continue
+            response = getattr(_acting(holder, world["power"]), method.lower())(url)
+            status = response.status_code
+            if method == "POST":
+                ok = status == 403 and b"attorney.read.only" in response.content
+            elif route.name.startswith("company_access"):
+                ok = status in {404, 405}  # Anna is no company
+            else:
+                ok = status in {200, 204, 302, 405} and not (status == 302 and "/login/" in response["Location"])
+            if not ok:
+                problems.append(f"holder {method} {url} -> {status}")
+    assert problems == []
+    assert Message.objects.count() == messages_before
+    assert AuditEntry.objects.count() == audit_before
+
+
+@pytest.mark.parametrize("how", ["expired", "ended", "not-yet-started"])
+def test_a_power_not_in_force_opens_nothing_anywhere(cast, staff, drain, how):
+    world = _holder_world(cast, staff, drain)
+    power = world["power"]
+    today = timezone.localdate()
+    if how == "expired":
+        PowerOfAttorney.objects.filter(pk=power.pk).update(starts_on=today - timedelta(days=30),
+                                                           ends_on=today - timedelta(days=1))
+    elif how == "ended":
+        PowerOfAttorney.objects.filter(pk=power.pk).update(ended_at=timezone.now(), ended_by="test")
+    else:
+        PowerOfAttorney.objects.filter(pk=power.pk).update(starts_on=today + timedelta(days=1))
+    holder = signed_in(cast.bodil)
+    problems = []
+    for route in _mailbox_routes():
+        if route.name in OWN_MAILBOX_PAGES:
+            continue
+        url = route.url(world["ids"])
+        for method in route.methods:
+            response = getattr(_acting(holder, power), method.lower())(url)
+            if not (response.status_code == 403 and b"attorney.not.active" in response.content):
+                problems.append(f"{how} {method} {url} -> {response.status_code}")
+            assert ACTING_KEY not in mailbox_session(holder)
+    assert problems == []
+    # Back in her own mailbox, Anna's post is nowhere.
+    assert holder.get(f"/post/{world['letter'].pk}/").status_code == 404
+    assert "Til Anna" not in holder.get("/post/").content.decode()
+
+
+def test_a_holder_never_sees_a_third_persons_post_and_the_grantor_never_the_holders(cast, staff, drain):
+    world = _holder_world(cast, staff, drain)
+    bodils = deliver_letter(cast, drain, cast.bodil, "Til Bodil")
+    dortes = deliver_letter(cast, drain, cast.dorte, "Til Dorte")
+    topic = staff.nordby_borgerservice.topics.values_list("name", flat=True).first() or ""
+    bents = send_inquiry(party=cast.bent, mailbox=staff.nordby_borgerservice,
+                         inquiry=Inquiry(subject="Bents spørgsmål", text="Hej", topic=topic))
+    holder = _acting(signed_in(cast.bodil), world["power"])
+    for message in (dortes, bents, bodils):  # Bodil's own post, too, is not in Anna's mailbox
+        assert holder.get(f"/post/{message.pk}/").status_code == 404
+        assert holder.get(f"/post/{message.pk}/documents/1/").status_code == 404
+    assert holder.get(f"/post/threads/{bents.thread_id}/").status_code == 404
+    listed = holder.get("/post/").content.decode() + holder.get("/post/threads/").content.decode()
+    assert "Til Dorte" not in listed
+    assert "Bents spørgsmål" not in listed
+    assert "Til Bodil" not in listed
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(holder.get("/post/my-data/archive.zip").streaming_content)))
+    index = archive.read("index.json").decode()
+    assert "Til Anna" in index
+    assert "Til Dorte" not in index
+    assert "Til Bodil" not in index
+    grantor = signed_in(cast.anna)
+    assert grantor.get(f"/post/{bodils.pk}/").status_code == 404
+    assert grantor.get(f"/post/{bodils.pk}/documents/1/").status_code == 404
+    assert "Til Bodil" not in grantor.get("/post/").content.decode()
+    # The grantor cannot act in the holder's mailbox by putting the power in her own session either.
+    intruder = _acting(signed_in(cast.anna), world["power"])
+    response = intruder.get(f"/post/{bodils.pk}/")
+    assert response.status_code == 403
+    assert b"attorney.not.active" in response.content

@@ -59,6 +59,9 @@ CITIZENS = [
      "address_line": "Havnegade 12, 2. th.", "postal_code": "5000", "city": "Odense C"},
     {"number": "2404603456", "name": "Carl Christensen", "status": Contact.Status.CLOSED,
      "address_line": "Kirkestræde 3", "postal_code": "9000", "city": "Aalborg"},
+    # Bent's daughter: she holds a power of attorney for him (registered by Nordby's citizen service).
+    {"number": "0807984567", "name": "Bodil Bertelsen", "status": Contact.Status.REGISTERED,
+     "address_line": "Vestergade 5", "postal_code": "5000", "city": "Odense C"},
 ]
 COMPANY = {"number": "33770006", "name": "Dorte ApS", "address_line": "Industrivej 7", "postal_code": "7100",
            "city": "Vejle"}
@@ -349,6 +352,31 @@ def _letters_to_search(token: str, anna: Contact) -> dict[str, int]:
             move_messages(viewer=viewer, message_ids=ids, target=str(folder.pk))
         filed[theme or "Indbakke"] = len(ids)
     return filed
+POWER_REASON = "Bent bad om det ved borgerservice: datteren Bodil hjælper ham med hans post."
+BODIL_INQUIRY_SUBJECT = "Hjælp til Bents ansøgning om ledsagerordning"
+
+
+def _power_of_attorney_for_bent(bent: Contact, bodil: Contact, mailbox_id: str) -> dict[str, Any]:
+    """Bent's daughter Bodil holds a read-and-write power of attorney for him, registered by Nordby's citizen
+    service; she has written to Borgerservice on his behalf. Loading again changes nothing."""
+    from django.utils import timezone
+
+    from digitalpost.attorney.selectors import active_powers
+    from digitalpost.attorney.services import grant_power
+    from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
+    from digitalpost.messages.models import Thread
+
+    power = active_powers().filter(grantor=bent, holder=bodil).first()
+    if power is None:
+        power = grant_power(grantor=bent, holder=bodil, level="READ_WRITE", starts_on=timezone.localdate(),
+                            ends_on=None, actor=Actor("demo (Nordby citizen service)"), organisation=AUTHORITY["cvr"],
+                            reason=POWER_REASON)
+    if not Thread.objects.filter(party=bent, subject=BODIL_INQUIRY_SUBJECT).exists():
+        send_inquiry(party=bent, mailbox=AuthorityMailbox.objects.get(pk=mailbox_id), written_by=bodil.name,
+                     inquiry=Inquiry(subject=BODIL_INQUIRY_SUBJECT, topic="Andet",
+                                     text="Hej\nJeg skriver for min far, Bent, som jeg har fuldmagt for. Hvordan søger "
+                                          "han om ledsagerordning?\nVenlig hilsen Bodil"))
+    return {"grantor": bent.number, "holder": bodil.number, "level": power.level, "id": str(power.pk)}
 
 
 def _ensure_technical_contact(authority: Authority) -> None:
@@ -487,6 +515,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     _answerable_letter(token, citizens[0], securemail["mailbox_id"])
     _legal_notification_with_actions(token, citizens[0])
     letters = _letters_to_search(token, citizens[0])
+    power = _power_of_attorney_for_bent(citizens[1], citizens[3], securemail["mailbox_id"])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -517,6 +546,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
                        "conversation": ANNA_INQUIRY_SUBJECT},
         "answerable_letter": ANSWERABLE_LETTER_UUID,
         "annas_folders": letters,
+        "power_of_attorney": power,
         "securemail": securemail,
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
@@ -568,5 +598,8 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
                   f"the inquiry's ReplyData copied: {reply['memo']} (docs/replies.md)")
     console.print("  Answer a letter:  Anna's letter \"Partshøring: carport i skel\" has a Besvar/Answer button "
                   "(MeMo reply); her answer goes to Borgerservice")
+    console.print(f"  Power of attorney: sign in as Bent's daughter Bodil ({demo['power_of_attorney']['holder']}) "
+                  "and choose Bent's mailbox at the top of the page; her inquiry for him is under Samtaler "
+                  "(docs/power-of-attorney.md)")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "digitalpost.accounts",
     "digitalpost.systems",
     "digitalpost.registry",
+    "digitalpost.attorney",
     "digitalpost.outbox",
     "digitalpost.messages",
     "digitalpost.filing",
@@ -248,6 +249,9 @@ DIGITALPOST_NOTIFICATION_MAILDIR = Path(os.environ.get("DIGITALPOST_NOTIFICATION
 DIGITALPOST_MAILBOX_URL = os.environ.get("DIGITALPOST_MAILBOX_URL", "http://127.0.0.1:8000/")
 DIGITALPOST_NOTIFY_FROM = os.environ.get("DIGITALPOST_NOTIFY_FROM", f"no-reply@{DIGITALPOST_HUB_DOMAIN}")
 DIGITALPOST_NOTIFY_FROM_NAME = os.environ.get("DIGITALPOST_NOTIFY_FROM_NAME", "Digital Post")
+# Forwarding a letter from the web mailbox to an e-mail address (docs/forwarding.md): off unless switched on. The
+# e-mail says who forwarded what; it carries the documents only when the person ticks that they want them.
+DIGITALPOST_FORWARD_TO_EMAIL = os.environ.get("DIGITALPOST_FORWARD_TO_EMAIL", "0") == "1"
 DIGITALPOST_LEGAL_REMINDER_DAYS = float(os.environ.get("DIGITALPOST_LEGAL_REMINDER_DAYS", 3))
 # NemSMS: "file" writes one JSON file per SMS into SMS_SINK; "http" POSTs it as JSON to SMS_HTTP_URL.
 DIGITALPOST_SMS_PROVIDER = os.environ.get("DIGITALPOST_SMS_PROVIDER", "file")

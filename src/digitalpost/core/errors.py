@@ -149,6 +149,17 @@ class ErrorCode(StrEnum):
     PUSH_SIGNING_INVALID = "push.signing.invalid"
     PUSH_EVENT_TYPE_UNKNOWN = "push.event.type.unknown"
     PUSH_ENDPOINT_INACTIVE = "push.endpoint.inactive"
+    # Power of attorney (fuldmagt) in the web mailbox and the portal (docs/power-of-attorney.md).
+    ATTORNEY_HOLDER_UNKNOWN = "attorney.holder.unknown"
+    ATTORNEY_HOLDER_SELF = "attorney.holder.self"
+    ATTORNEY_PERIOD_INVALID = "attorney.period.invalid"
+    ATTORNEY_REASON_MISSING = "attorney.reason.missing"
+    ATTORNEY_NOT_ACTIVE = "attorney.not.active"
+    ATTORNEY_READ_ONLY = "attorney.read.only"
+    # Forwarding a letter from the web mailbox (docs/forwarding.md).
+    FORWARD_RECIPIENT_UNKNOWN = "forward.recipient.unknown"
+    FORWARD_RECIPIENT_NOT_DIGITAL = "forward.recipient.not.digital"
+    FORWARD_EMAIL_OFF = "forward.email.off"
 
 
 class Outcome(StrEnum):
@@ -687,6 +698,41 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "The push endpoint is deactivated (it failed for days, or an administrator switched it off). Repair "
         "it and reactivate it in the portal or the admin API; the events that waited are then pushed in order.",
     ),
+    ErrorCode.ATTORNEY_HOLDER_UNKNOWN: _invalid(
+        "No citizen with this CPR number has a Digital Post mailbox here, so they cannot hold a power of attorney. "
+        "Check the number; the person must be registered for Digital Post."
+    ),
+    ErrorCode.ATTORNEY_HOLDER_SELF: _invalid(
+        "A power of attorney is given to another person: the holder's CPR number is the grantor's own."
+    ),
+    ErrorCode.ATTORNEY_PERIOD_INVALID: _invalid(
+        "The period of the power of attorney is not possible: it cannot end before it starts or before today, and "
+        "lasts at most 10 years. Choose other dates."
+    ),
+    ErrorCode.ATTORNEY_REASON_MISSING: _invalid(
+        "Write why citizen service registers this power of attorney for the citizen (e.g. what the citizen asked "
+        "for at the desk). The reason is kept in the audit log."
+    ),
+    ErrorCode.ATTORNEY_NOT_ACTIVE: _not_allowed(
+        "This power of attorney has ended or has not started yet, so the mailbox cannot be opened through it. "
+        "You are back in your own mailbox."
+    ),
+    ErrorCode.ATTORNEY_READ_ONLY: _not_allowed(
+        "Your power of attorney for this mailbox lets you read only. Ask the person who gave it for read-and-write "
+        "access if you are to write or forward for them."
+    ),
+    ErrorCode.FORWARD_RECIPIENT_UNKNOWN: _invalid(
+        "No citizen or company with this number has a Digital Post mailbox here. Check the CPR number (10 digits) "
+        "or CVR number (8 digits)."
+    ),
+    ErrorCode.FORWARD_RECIPIENT_NOT_DIGITAL: _not_allowed(
+        "The recipient does not receive Digital Post (exempt or closed), so the letter cannot be forwarded to them "
+        "here. Give them a printed copy instead."
+    ),
+    ErrorCode.FORWARD_EMAIL_OFF: _not_allowed(
+        "This hub does not forward letters to e-mail addresses. Forward the letter to the person's Digital Post "
+        "instead (CPR or CVR number)."
+    ),
 }
 
 
@@ -877,6 +923,39 @@ DANISH: dict[ErrorCode, str] = {
     ),
     ErrorCode.FOLDER_NAME_INVALID: "En mappes navn skal have 1 til 80 tegn. Skriv et andet navn.",
     ErrorCode.FOLDER_NAME_TAKEN: "Du har allerede en mappe med det navn. Vælg et andet navn.",
+    ErrorCode.ATTORNEY_HOLDER_UNKNOWN: (
+        "Ingen borger med dette CPR-nummer har en Digital Post-postkasse her, så de kan ikke have en fuldmagt. "
+        "Tjek nummeret; personen skal være tilmeldt Digital Post."
+    ),
+    ErrorCode.ATTORNEY_HOLDER_SELF: "En fuldmagt gives til en anden person: fuldmægtigens CPR-nummer er dit eget.",
+    ErrorCode.ATTORNEY_PERIOD_INVALID: (
+        "Fuldmagtens periode er ikke mulig: den kan ikke slutte før den begynder eller før i dag, og varer højst "
+        "10 år. Vælg andre datoer."
+    ),
+    ErrorCode.ATTORNEY_REASON_MISSING: (
+        "Skriv hvorfor borgerservice registrerer fuldmagten for borgeren (f.eks. hvad borgeren bad om ved "
+        "skranken). Begrundelsen gemmes i revisionsloggen."
+    ),
+    ErrorCode.ATTORNEY_NOT_ACTIVE: (
+        "Fuldmagten er ophørt eller er ikke begyndt endnu, så postkassen kan ikke åbnes med den. Du er tilbage i "
+        "din egen postkasse."
+    ),
+    ErrorCode.ATTORNEY_READ_ONLY: (
+        "Din fuldmagt til denne postkasse giver kun ret til at læse. Bed den, der gav fuldmagten, om ret til at "
+        "læse og skrive, hvis du skal skrive eller videresende for dem."
+    ),
+    ErrorCode.FORWARD_RECIPIENT_UNKNOWN: (
+        "Ingen borger eller virksomhed med dette nummer har en Digital Post-postkasse her. Tjek CPR-nummeret "
+        "(10 cifre) eller CVR-nummeret (8 cifre)."
+    ),
+    ErrorCode.FORWARD_RECIPIENT_NOT_DIGITAL: (
+        "Modtageren får ikke Digital Post (fritaget eller lukket), så brevet kan ikke videresendes til dem her. "
+        "Giv dem en udskrift i stedet."
+    ),
+    ErrorCode.FORWARD_EMAIL_OFF: (
+        "Denne hub videresender ikke breve til e-mailadresser. Videresend brevet til personens Digital Post i "
+        "stedet (CPR- eller CVR-nummer)."
+    ),
 }
 
 

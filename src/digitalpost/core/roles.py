@@ -19,7 +19,7 @@ class Role(StrEnum):
     SUPERADMIN = "superadministrator"
     ADMIN = "administrator"
     CASEWORKER = "caseworker"  # reads and answers the named mailboxes only
-    CITIZEN_SERVICE = "citizen-service"  # the contact register and exemptions
+    CITIZEN_SERVICE = "citizen-service"  # the contact register, exemptions and powers of attorney
 
 
 ORGANISATION_ROLES = (Role.SUPERADMIN, Role.ADMIN, Role.CASEWORKER, Role.CITIZEN_SERVICE)
@@ -35,6 +35,8 @@ class Action(StrEnum):
     VIEW_MESSAGE_LOG = "view-message-log"  # metadata and timelines, no content
     RECALL_MESSAGE = "recall-message"
     MANAGE_REGISTER = "manage-register"
+    # Register and end powers of attorney for citizens who cannot do it themselves in the mailbox.
+    MANAGE_POWERS_OF_ATTORNEY = "manage-powers-of-attorney"
     VIEW_DOCTOR = "view-doctor"  # the doctor's findings, probes and alert log of the organisation
     VIEW_STATISTICS = "view-statistics"  # reply statistics of the organisation
     OPERATE_PLATFORM = "operate-platform"
@@ -49,7 +51,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SUPERADMIN: frozenset(_SETUP | {Action.MANAGE_USERS, Action.VIEW_AUDIT}),
     Role.ADMIN: frozenset(_SETUP),
     Role.CASEWORKER: frozenset({Action.VIEW_ORGANISATION, Action.HANDLE_INQUIRIES, Action.VIEW_MESSAGE_LOG}),
-    Role.CITIZEN_SERVICE: frozenset({Action.VIEW_ORGANISATION, Action.MANAGE_REGISTER}),
+    Role.CITIZEN_SERVICE: frozenset({Action.VIEW_ORGANISATION, Action.MANAGE_REGISTER,
+                                     Action.MANAGE_POWERS_OF_ATTORNEY}),
 }
 
 

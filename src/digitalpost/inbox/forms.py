@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.conversations.services.inquiries import Inquiry
@@ -122,3 +123,56 @@ class CompanyAccessForm(forms.Form):
     employee_name = forms.CharField(label=_("Employee's name"), max_length=200, required=False)
     level = forms.ChoiceField(label=_("Access"), choices=[("READ", _("Read")), ("READ_WRITE", _("Read and write"))])
     is_administrator = forms.BooleanField(label=_("May also give and take access"), required=False)
+
+
+class PowerOfAttorneyForm(forms.Form):
+    """A citizen gives another person a power of attorney: the holder's CPR number travels in this POST only."""
+
+    holder_cpr = forms.CharField(label=_("The holder's CPR number"), max_length=11,
+                                 help_text=_("10 digits, with or without the dash. The person must have Digital Post."),
+                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    level = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="READ",
+                              choices=[("READ", _("Read my letters and conversations")),
+                                       ("READ_WRITE", _("Read, and also write, answer and forward for me"))])
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("Until (last day)"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                              help_text=_("Leave empty for a power of attorney until you end it."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].initial = timezone.localdate()
+
+
+class ForwardForm(forms.Form):
+    """Forward a letter: to someone's Digital Post (CPR or CVR number), or, where the hub allows it, to an e-mail
+    address as a notice; the documents go by e-mail only when the box saying so is ticked."""
+
+    channel = forms.ChoiceField(label=_("Forward to"), widget=forms.RadioSelect, initial="digital",
+                                choices=[("digital", _("Another person's or company's Digital Post"))])
+    number = forms.CharField(label=_("CPR or CVR number"), max_length=11, required=False,
+                             help_text=_("10 digits for a person, 8 for a company."),
+                             widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    include_documents = forms.BooleanField(
+        label=_("Include the letter's documents in the e-mail. I know that e-mail is not secure."), required=False)
+
+    def __init__(self, *args: Any, email_allowed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email_allowed = email_allowed
+        if email_allowed:
+            channel = self.fields["channel"]
+            assert isinstance(channel, forms.ChoiceField)
+            channel.choices = [("digital", _("Another person's or company's Digital Post")),
+                               ("email", _("An e-mail address"))]
+        else:
+            del self.fields["email"], self.fields["include_documents"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("channel") == "email":
+            if not data.get("email"):
+                self.add_error("email", _("Write the e-mail address."))
+        elif not (data.get("number") or "").strip():
+            self.add_error("number", _("Write the CPR or CVR number."))
+        return data

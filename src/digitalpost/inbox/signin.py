@@ -33,6 +33,9 @@ EMPLOYEE_KEY = "mailbox_employee"  # {"id", "name"} of a signed-in company emplo
 VIA_OIDC_KEY = "mailbox_via_oidc"
 SIGNED_IN_AT_KEY = "mailbox_signed_in_at"
 LAST_SEEN_KEY = "mailbox_last_seen"
+# The power of attorney the signed-in citizen acts under (its id), when they switched into a grantor's mailbox.
+# Checked against the register of powers on every request (inbox.views.viewer_required); never a CPR number.
+ACTING_KEY = "mailbox_acting_power"
 
 # NSIS levels of assurance, in NemLog-in's spelling, weakest first.
 ASSURANCE_LEVELS = ("low", "substantial", "high")
@@ -154,6 +157,11 @@ def session_contact_id(session: SessionBase) -> uuid.UUID | None:
 
 def may_write(session: SessionBase) -> bool:
     return str(session.get(ACCESS_KEY, CompanyMailboxAccess.Level.READ_WRITE)) == CompanyMailboxAccess.Level.READ_WRITE
+
+
+def may_hold_powers(session: SessionBase, own: Contact) -> bool:
+    """Only a citizen signed in as themself gives or holds powers of attorney (not a company's employee)."""
+    return own.kind == Contact.Kind.CITIZEN and not session.get(EMPLOYEE_KEY)
 
 
 def session_actor(session: SessionBase) -> Actor:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from digitalpost.inbox import folder_views, views
+from digitalpost.inbox import folder_views, powers, views
 
 app_name = "inbox"
 urlpatterns = [
@@ -24,8 +24,12 @@ urlpatterns = [
     path("post/folders/<uuid:folder_id>/", folder_views.folder, name="folder"),
     path("post/folders/<uuid:folder_id>/rename/", folder_views.folder_rename, name="folder_rename"),
     path("post/folders/<uuid:folder_id>/delete/", folder_views.folder_delete, name="folder_delete"),
+    path("post/power-of-attorney/", powers.powers_of_attorney, name="powers_of_attorney"),
+    path("post/power-of-attorney/<uuid:power_id>/end/", powers.power_of_attorney_end, name="power_of_attorney_end"),
+    path("post/mailboxes/switch/", powers.switch_mailbox, name="switch_mailbox"),
     path("post/<uuid:message_id>/", views.message, name="message"),
     path("post/<uuid:message_id>/answer/", views.answer, name="answer"),
+    path("post/<uuid:message_id>/forward/", views.forward, name="forward"),
     path("post/<uuid:message_id>/actions/<int:index>/calendar.ics", views.action_calendar, name="action_calendar"),
     path("post/needs-action/", views.needs_action, name="needs_action"),
     path("post/my-data/", views.my_data, name="my_data"),

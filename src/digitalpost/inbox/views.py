@@ -20,6 +20,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from digitalpost.attorney.models import PowerOfAttorney
+from digitalpost.attorney.selectors import active_power_held, list_active_powers_held
 from digitalpost.authorities.selectors import (
     access_open_mailbox,
     get_authority_by_cvr,
@@ -40,9 +42,17 @@ from digitalpost.filing.selectors import list_folders, list_needing_action_not_d
 from digitalpost.hub.accessibility import statement_context
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
-from digitalpost.inbox.forms import CompanyAccessForm, FollowupForm, InquiryForm, NotificationSettingsForm
+from digitalpost.inbox.forms import (
+    CompanyAccessForm,
+    FollowupForm,
+    ForwardForm,
+    InquiryForm,
+    NotificationSettingsForm,
+)
 from digitalpost.inbox.signin import (
+    ACTING_KEY,
     ADMIN_KEY,
+    EMPLOYEE_KEY,
     SESSION_KEY,
     VIA_OIDC_KEY,
     MailboxAccess,
@@ -50,6 +60,7 @@ from digitalpost.inbox.signin import (
     check_assurance,
     mailbox_access_for,
     mailbox_provider,
+    may_hold_powers,
     may_write,
     open_mailbox_session,
     session_actor,
@@ -63,7 +74,9 @@ from digitalpost.messages.selectors import (
     access_document,
     access_message,
 )
+from digitalpost.messages.services.forwarding import find_forward_recipient, forward_letter
 from digitalpost.messages.services.reading import record_read
+from digitalpost.notifications.services import forward_by_email
 from digitalpost.registry.models import CompanyMailboxAccess, Contact
 from digitalpost.registry.selectors import get_contact_by_id, list_company_access, list_demo_identities
 from digitalpost.registry.services import grant_company_access, revoke_company_access, set_notification_preferences
@@ -73,7 +86,9 @@ PAGE_SIZE = 20
 INLINE_TYPES = {"application/pdf", "text/plain", "text/html", "image/png", "image/jpeg", "image/gif"}
 NEXT_KEY = "mailbox_next"
 # POSTs a company employee with read access may make: they change nothing in the mailbox.
-POSTS_THAT_WRITE_NOTHING = {"keep_alive"}
+POSTS_THAT_WRITE_NOTHING = {"keep_alive", "switch_mailbox"}
+# Pages about the signed-in person themself: opening one leaves the mailbox they were acting in.
+OWN_MAILBOX_PAGES = {"powers_of_attorney", "power_of_attorney_end", "notification_settings"}
 
 log = logging.getLogger(__name__)
 View = Callable[..., HttpResponseBase]
@@ -87,6 +102,30 @@ def refusal_page(request: HttpRequest, error: DigitalPostError, *, status: int |
                   status=status or error.spec.http)
 
 
+@dataclass(frozen=True)
+class MailboxSwitch:
+    """The header's switcher: the signed-in citizen's own mailbox, the ones they hold a power for, and which one
+    this request acts in (None: their own)."""
+
+    own: Contact
+    held: list[PowerOfAttorney]
+    acting: PowerOfAttorney | None
+
+
+def _refuse_write(request: HttpRequest, acting: PowerOfAttorney | None) -> HttpResponse | None:
+    """Refuse a POST that would change something, for those who may only look."""
+    writes = request.resolver_match is None or request.resolver_match.url_name not in POSTS_THAT_WRITE_NOTHING
+    if request.method != "POST" or not writes:
+        return None
+    if acting is not None:
+        if acting.level != PowerOfAttorney.Level.READ_WRITE:
+            return refusal_page(request, DigitalPostError(ErrorCode.ATTORNEY_READ_ONLY))
+        return None
+    if not may_write(request.session):
+        return refusal_page(request, DigitalPostError(ErrorCode.COMPANY_ACCESS_NOT_ALLOWED, "read only"))
+    return None
+
+
 def viewer_required(view: View) -> View:
     @never_cache  # private mail: never from a cache, not even with the browser's Back button
     @wraps(view)
@@ -97,16 +136,47 @@ def viewer_required(view: View) -> View:
         if session_expired(request.session):
             request.session.flush()
             return redirect("inbox:session_expired")
-        writes = request.resolver_match is None or request.resolver_match.url_name not in POSTS_THAT_WRITE_NOTHING
-        if request.method == "POST" and writes and not may_write(request.session):
-            return refusal_page(request, DigitalPostError(ErrorCode.COMPANY_ACCESS_NOT_ALLOWED, "read only"))
-        request.viewer = MailboxViewer(contact_id=contact_id)  # type: ignore[attr-defined]
+        name = request.resolver_match.url_name if request.resolver_match is not None else None
+        if name in OWN_MAILBOX_PAGES:
+            request.session.pop(ACTING_KEY, None)  # these pages are about oneself: back in one's own mailbox
+        acting: PowerOfAttorney | None = None
+        power_id = request.session.get(ACTING_KEY)
+        if power_id:
+            # Asked on every request: a power that expired or was ended a moment ago opens nothing now.
+            acting = active_power_held(contact_id, power_id)
+            if acting is None:
+                request.session.pop(ACTING_KEY, None)
+                return refusal_page(request, DigitalPostError(ErrorCode.ATTORNEY_NOT_ACTIVE))
+        refused = _refuse_write(request, acting)
+        if refused is not None:
+            return refused
+        request.viewer = MailboxViewer(contact_id=acting.grantor_id if acting else contact_id)  # type: ignore[attr-defined]
+        request.acting = acting  # type: ignore[attr-defined]
+        request.mailbox_switch = _switch(request, contact_id, acting)  # type: ignore[attr-defined]
         try:
             return view(request, *args, **kwargs)
         except DigitalPostError as exc:
             raise Http404(exc.text) from None
 
     return access_rule(CITIZEN)(wrapper)
+
+
+def _switch(request: HttpRequest, own_id: uuid.UUID, acting: PowerOfAttorney | None) -> MailboxSwitch | None:
+    own = get_contact_by_id(str(own_id))
+    if own is None or not may_hold_powers(request.session, own):
+        return None
+    return MailboxSwitch(own=own, held=list_active_powers_held(own_id), acting=acting)
+
+
+def acting_for(request: HttpRequest) -> PowerOfAttorney | None:
+    """The power the request acts under (set by viewer_required), or None in one's own mailbox."""
+    return getattr(request, "acting", None)
+
+
+def written_by(request: HttpRequest) -> str:
+    """What a message written in this request records as its writer besides the owner: the holder's name."""
+    acting = acting_for(request)
+    return acting.holder.name if acting is not None else ""
 
 
 def _safe_next(target: str) -> str:
@@ -258,7 +328,8 @@ def message(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
     found = access_message(viewer, message_id)
     if found.direction == found.Direction.TO_PARTY:
         # Someone who may only look (a company employee with read access) reads, but never legally notifies.
-        record_read(message=found, by_recipient=may_write(request.session))
+        # Nor does a power-of-attorney holder: only the recipient's own opening has legal effect.
+        record_read(message=found, by_recipient=may_write(request.session) and acting_for(request) is None)
     return _message_page(request, found, form=FollowupForm())
 
 
@@ -375,7 +446,7 @@ def answer(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
             raise DigitalPostError(ErrorCode.LETTER_ANSWER_NOT_ALLOWED, found.label)
         if form.is_valid():
             sent = answer_letter(party=party, letter=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
-                                 attachments=form.files_sent())
+                                 attachments=form.files_sent(), written_by=written_by(request))
             return redirect(f"{reverse('inbox:thread', args=[sent.thread_id])}?sent=1")
     except DigitalPostError as exc:
         status = 403 if exc.code == ErrorCode.LETTER_ANSWER_NOT_ALLOWED else 400
@@ -428,7 +499,8 @@ def write_inquiry(request: HttpRequest, mailbox_id: uuid.UUID) -> HttpResponse:
             raise Http404("No such party")
         if form.is_valid():
             try:
-                sent = send_inquiry(party=party, mailbox=mailbox, inquiry=form.to_inquiry())
+                sent = send_inquiry(party=party, mailbox=mailbox, inquiry=form.to_inquiry(),
+                                    written_by=written_by(request))
             except DigitalPostError as exc:
                 refusal = exc  # shown on the form, with everything the citizen wrote kept
             else:
@@ -485,7 +557,7 @@ def thread(request: HttpRequest, thread_id: uuid.UUID) -> HttpResponse:
         try:
             # access_thread already proved the thread is the viewer's own.
             send_followup(party=found.party, thread=found, text=form.cleaned_data["text"].replace("\r\n", "\n"),
-                          attachments=form.files_sent())
+                          attachments=form.files_sent(), written_by=written_by(request))
         except DigitalPostError as exc:
             refusal = exc
         else:
@@ -518,3 +590,41 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
                                                  "notify_by_email": owner.notify_by_email,
                                                  "mobile_number": owner.mobile_number})
     return render(request, "inbox/notification_settings.html", {"form": form, "owner": owner, "saved": saved})
+
+
+def forwarder_name(request: HttpRequest) -> str:
+    """Who a forward says it came from: the person, the holder on the owner's behalf, or the company's employee."""
+    acting = acting_for(request)
+    if acting is not None:
+        return f"{acting.holder.name} på vegne af {acting.grantor.name}"
+    owner = get_contact_by_id(str(request.viewer.contact_id))  # type: ignore[attr-defined]
+    name = owner.name if owner is not None else ""
+    employee = request.session.get(EMPLOYEE_KEY) or {}
+    return f"{employee.get('name') or employee.get('id')} ({name})" if employee else name
+
+
+@viewer_required
+@require_http_methods(["GET", "POST"])
+def forward(request: HttpRequest, message_id: uuid.UUID) -> HttpResponse:
+    """Forward a letter to another Digital Post recipient (a copy; the original stays), or by e-mail."""
+    found = access_message(request.viewer, message_id)  # type: ignore[attr-defined]
+    if found.direction != Message.Direction.TO_PARTY:
+        raise Http404("Only letters are forwarded")
+    email_allowed = settings.DIGITALPOST_FORWARD_TO_EMAIL
+    form = ForwardForm(request.POST or None, email_allowed=email_allowed)
+    refusal: DigitalPostError | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["channel"] == "email" and email_allowed:
+                forward_by_email(letter=found, address=data["email"], include_documents=data["include_documents"],
+                                 forwarded_by=forwarder_name(request))
+                return redirect(reverse("inbox:message", args=[found.pk]) + "?forwarded=email")
+            recipient = find_forward_recipient(data["number"])
+            forward_letter(letter=found, recipient=recipient, forwarded_by=forwarder_name(request))
+            return redirect(reverse("inbox:message", args=[found.pk]) + "?forwarded=digital")
+        except DigitalPostError as exc:
+            refusal = exc
+    status = 400 if request.method == "POST" else 200
+    return render(request, "inbox/forward.html", {"message": found, "form": form, "refusal": refusal,
+                                                  "email_allowed": email_allowed}, status=status)

@@ -69,6 +69,11 @@ class Message(models.Model):
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
     sender_label = models.CharField(max_length=256)
+    # Written in the mailbox by someone acting for its owner (a power-of-attorney holder): their name, shown as
+    # "on behalf of"; empty when the owner wrote it. For a forwarded letter: who forwarded it (see forwarded_from).
+    written_by = models.CharField(max_length=200, blank=True)
+    # A letter forwarded from another mailbox: the original (which stays untouched in its own mailbox).
+    forwarded_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     label = models.CharField(max_length=256)
     message_type = models.CharField(max_length=16)
     memo_version = models.CharField(max_length=4)

@@ -16,6 +16,10 @@ from digitalpost.core.roles import Action
 from digitalpost.messages.models import Document, Event, Message, Receipt
 from digitalpost.systems.models import SenderSystem
 
+# A letter to a party that names who wrote it is a copy a citizen or company forwarded (messages.services.forwarding):
+# authorities' letters never carry `written_by`. (Not `forwarded_from`, which empties when the original is deleted.)
+FORWARDED_COPIES = Q(direction=Message.Direction.TO_PARTY) & ~Q(written_by="")
+
 
 @dataclass(frozen=True)
 class MailboxViewer:
@@ -71,8 +75,9 @@ def access_document(viewer: MailboxViewer, message_id: uuid.UUID, position: int)
 
 
 def visible_messages_for_system(system: SenderSystem) -> QuerySet[Message]:
-    """A sender system sees the messages of its own authority, whichever of its systems sent them."""
-    return Message.objects.filter(authority_id=system.authority_id)
+    """A sender system sees the messages of its own authority, whichever of its systems sent them (never the copies
+    citizens forwarded to one another: who forwards what to whom is not the authority's business)."""
+    return Message.objects.filter(authority_id=system.authority_id).exclude(FORWARDED_COPIES)
 
 
 def access_message_for_system(system: SenderSystem, message_uuid: uuid.UUID) -> Message:
@@ -127,8 +132,9 @@ class LogQuery:
 
 
 def visible_logged_messages(org: OrgAccess) -> QuerySet[Message]:
-    """Every message of the organisation, sent or received: the log shows metadata, never content."""
-    return Message.objects.filter(authority=org.authority)
+    """Every message of the organisation, sent or received: the log shows metadata, never content. Copies that
+    citizens forwarded to one another are theirs, not the organisation's."""
+    return Message.objects.filter(authority=org.authority).exclude(FORWARDED_COPIES)
 
 
 def search_message_log(org: OrgAccess, query: LogQuery) -> QuerySet[Message]:

@@ -74,3 +74,38 @@ def notice_mail(text: NoticeText, *, kind: str, to: str, sender: str, sender_nam
     mail[NOTICE_HEADER] = kind
     mail.set_content(text.body, charset="utf-8")
     return mail
+
+
+def forwarded_mail_text(*, forwarded_by: str, authority: str, label: str, with_documents: bool) -> NoticeText:
+    """A letter forwarded to an e-mail address. Without the documents it says only who forwarded a letter from
+    whom; with them (the person ticked that they want them) it names the letter's title too."""
+    who, sender = _one_line(forwarded_by), _one_line(authority)
+    if not with_documents:
+        return NoticeText(
+            subject=f"{who} har videresendt Digital Post til dig / {who} forwarded Digital Post to you",
+            body=(
+                f"{who} har videresendt et brev fra {sender} til dig fra sin Digital Post.\n"
+                "Brevet er ikke med i denne e-mail: bed afsenderen om at videresende det til din Digital Post i "
+                "stedet.\n\n"
+                "Denne e-mail er sendt automatisk, og du kan ikke svare på den.\n\n"
+                "-- English --\n\n"
+                f"{who} forwarded a letter from {sender} to you from their Digital Post.\n"
+                "The letter is not in this e-mail: ask them to forward it to your Digital Post instead.\n\n"
+                "This e-mail was sent automatically; you cannot reply to it.\n"
+            ),
+        )
+    title = _one_line(label)
+    return NoticeText(
+        subject=f"Videresendt Digital Post / Forwarded Digital Post: {title}",
+        body=(
+            f"{who} har videresendt brevet \"{title}\" fra {sender} til dig fra sin Digital Post. Dokumenterne er "
+            "vedhæftet.\n"
+            "E-mail er ikke sikker: andre kan have læst med undervejs.\n\n"
+            "Denne e-mail er sendt automatisk, og du kan ikke svare på den.\n\n"
+            "-- English --\n\n"
+            f"{who} forwarded the letter \"{title}\" from {sender} to you from their Digital Post. The documents are "
+            "attached.\n"
+            "E-mail is not secure: others may have read it on the way.\n\n"
+            "This e-mail was sent automatically; you cannot reply to it.\n"
+        ),
+    )

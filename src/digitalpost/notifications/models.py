@@ -6,6 +6,8 @@ Not for: the message's own timeline (the NOTICE_SENT / REMINDER_SENT / SMS_SENT 
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from digitalpost.messages.models import Message
@@ -48,3 +50,24 @@ class Sms(models.Model):
 
     def __str__(self) -> str:
         return f"SMS {self.state} for {self.message_id}"
+
+
+class ForwardedMail(models.Model):
+    """A letter its recipient (or their power-of-attorney holder) forwarded to an e-mail address.
+
+    A notice by default ("<who> forwarded a letter from <sender> to you"); the documents go along only when the person
+    ticked that they want them, after being told that e-mail is not secure. Sent once (`sent_at`) by the NOTIFY job
+    `forward-mail:<id>`. Only where the hub allows it (DIGITALPOST_FORWARD_TO_EMAIL).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="forwarded_mails")
+    recipient = models.EmailField()
+    include_documents = models.BooleanField(default=False)
+    forwarded_by = models.CharField(max_length=200)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    relay_answer = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"forward of {self.message_id} by e-mail"

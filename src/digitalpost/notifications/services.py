@@ -18,20 +18,23 @@ from typing import Protocol
 
 import aiosmtplib
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event
-from digitalpost.notifications.compose import new_mail_text, notice_mail, reminder_text
-from digitalpost.notifications.models import Notice, Sms
+from digitalpost.notifications.compose import forwarded_mail_text, new_mail_text, notice_mail, reminder_text
+from digitalpost.notifications.models import ForwardedMail, Notice, Sms
 from digitalpost.notifications.sms import OutgoingSms, SmsRefused, SmsUnavailable, provider_from_settings, sms_text
-from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import finish_job
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.services import add_job, finish_job
 from digitalpost.outbox.worker import PermanentFailure, RetryLater
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
@@ -68,6 +71,9 @@ def notice_recipient(message: Message, kind: Notice.Kind) -> str | None:
 
 def send_notice(*, job: Job, relay: Relay) -> None:
     """The notice (or reminder) the job names, sent once through `relay`; ends quietly when no longer wanted."""
+    if "forward_mail" in job.payload:
+        send_forwarded_mail(job=job, relay=relay)
+        return
     kind = Notice.Kind(job.payload.get("notice", Notice.Kind.NEW_MAIL))
     message = _load(job.payload["message"])
     if message is None or Notice.objects.filter(message=message, kind=kind).exists():
@@ -148,3 +154,56 @@ def _record_sms(*, message_id: uuid.UUID, state: Sms.State, text: str, job: Job,
     if created and state == Sms.State.SENT:
         append_event(message, EventKind.SMS_SENT, at=now, data={"provider": provider})
     finish_job(job)
+
+
+# Forwarding a letter to an e-mail address (docs/forwarding.md).
+
+FORWARD_HEADER_VALUE = "forwarded"
+
+
+def forward_by_email(*, letter: Message, address: str, include_documents: bool, forwarded_by: str) -> ForwardedMail:
+    """Queue a forwarded letter's e-mail (a notice; the documents only when asked); refused where the hub is not
+    set up for it. The caller has loaded `letter` as the forwarder's own."""
+    if not settings.DIGITALPOST_FORWARD_TO_EMAIL:
+        raise DigitalPostError(ErrorCode.FORWARD_EMAIL_OFF)
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "not an e-mail address") from None
+    if letter.direction != Message.Direction.TO_PARTY or letter.state != Message.State.DELIVERED:
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "only delivered letters are forwarded")
+    with transaction.atomic():
+        forward = ForwardedMail.objects.create(message=letter, recipient=address, include_documents=include_documents,
+                                               forwarded_by=forwarded_by[:200], created_at=timezone.now())
+        add_job(WorkKind.NOTIFY, key=f"forward-mail:{forward.pk}", payload={"forward_mail": str(forward.pk)})
+    return forward
+
+
+def send_forwarded_mail(*, job: Job, relay: Relay) -> None:
+    forward = (ForwardedMail.objects.select_related("message__authority").filter(pk=job.payload["forward_mail"])
+               .first())
+    if forward is None or forward.sent_at is not None:
+        return
+    letter = forward.message
+    text = forwarded_mail_text(forwarded_by=forward.forwarded_by, authority=letter.sender_label, label=letter.label,
+                               with_documents=forward.include_documents)
+    mail = notice_mail(text, kind=FORWARD_HEADER_VALUE, to=forward.recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
+                       sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
+    if forward.include_documents:
+        store = blob_store()
+        for document in letter.documents.all():
+            maintype, _, subtype = document.media_type.partition("/")
+            mail.add_attachment(store.read(document.blob), maintype=maintype or "application",
+                                subtype=subtype or "octet-stream", filename=document.filename)
+    try:
+        answer = relay(mail, sender=settings.DIGITALPOST_NOTIFY_FROM, recipients=[forward.recipient])
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        raise PermanentFailure(f"the relay refused the address: {exc}") from exc
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise RetryLater(f"SMTP relay {settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}: "
+                         f"{exc}") from exc
+    with transaction.atomic(durable=True):
+        ForwardedMail.objects.filter(pk=forward.pk, sent_at=None).update(sent_at=timezone.now(),
+                                                                          relay_answer=answer[:500])
+        finish_job(job)

@@ -2,6 +2,7 @@
 
 from digitalpost.portal.views import (
     account,
+    attorney,
     audit,
     casework,
     doctor,
@@ -20,6 +21,6 @@ urlpatterns = (
     signin.urlpatterns + sso.urlpatterns + account.urlpatterns + setup.urlpatterns + systems.urlpatterns
     + casework.urlpatterns
     + audit.urlpatterns
-    + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns
+    + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns + attorney.urlpatterns
     + home.urlpatterns
 )

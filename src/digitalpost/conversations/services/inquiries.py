@@ -91,14 +91,17 @@ def build_inquiry_memo(
     return replace(base, header=header)
 
 
-def send_inquiry(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry) -> Message:
-    """Validate and store a new inquiry, open its thread, and queue forwarding to the mailbox's receiver."""
+def send_inquiry(*, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, written_by: str = "") -> Message:
+    """Validate and store a new inquiry, open its thread, and queue forwarding to the mailbox's receiver.
+
+    `written_by` names a power-of-attorney holder who wrote it on the party's behalf (empty: the party did)."""
     _check_inquiry(party, mailbox, inquiry)
-    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=None)
+    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=None, written_by=written_by)
 
 
 def send_followup(
-    *, party: Contact, thread: Thread, text: str, attachments: Sequence[tuple[str, str, bytes]] = ()
+    *, party: Contact, thread: Thread, text: str, attachments: Sequence[tuple[str, str, bytes]] = (),
+    written_by: str = "",
 ) -> Message:
     """The citizen or company writes again in an existing conversation (unless the authority said no reply)."""
     if thread.party_id != party.pk:
@@ -109,7 +112,7 @@ def send_followup(
     subject = thread.subject if thread.subject.lower().startswith("sv:") else f"SV: {thread.subject}"
     inquiry = Inquiry(subject=subject[:256], text=text, topic=thread.topic, attachments=attachments)
     _check_size(mailbox, inquiry)
-    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=thread)
+    return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=thread, written_by=written_by)
 
 
 def may_answer_letter(letter: Message, *, now: datetime | None = None) -> bool:
@@ -123,7 +126,8 @@ def may_answer_letter(letter: Message, *, now: datetime | None = None) -> bool:
 
 
 def answer_letter(
-    *, party: Contact, letter: Message, text: str, attachments: Sequence[tuple[str, str, bytes]] = ()
+    *, party: Contact, letter: Message, text: str, attachments: Sequence[tuple[str, str, bytes]] = (),
+    written_by: str = "",
 ) -> Message:
     """The party answers a letter that asked for an answer: a new conversation, tied to the letter, in the mailbox
     the letter named. Forwarded like any inquiry; its MeMo carries ReplyData naming the letter, so the authority's
@@ -139,12 +143,12 @@ def answer_letter(
     _check_size(mailbox, inquiry)
     answered = memo.ReplyData(message_uuid=str(letter.message_uuid), message_id=letter.sender_message_id or None)
     return _store(party=party, mailbox=mailbox, inquiry=inquiry, thread=None, answering=letter,
-                  reply_data=(answered,))
+                  reply_data=(answered,), written_by=written_by)
 
 
 def _store(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, thread: Thread | None,
-    answering: Message | None = None, reply_data: tuple[memo.ReplyData, ...] = (),
+    answering: Message | None = None, reply_data: tuple[memo.ReplyData, ...] = (), written_by: str = "",
 ) -> Message:
     message_uuid = str(uuid.uuid4())
     letter = build_inquiry_memo(party, mailbox, inquiry, message_uuid=message_uuid)
@@ -158,13 +162,15 @@ def _store(
     memo_key = store.put(body).key
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
-                           memo_key=memo_key, documents=documents, thread=thread, answering=answering)
+                           memo_key=memo_key, documents=documents, thread=thread, answering=answering,
+                           written_by=written_by)
 
 
 @transaction.atomic(durable=True)
 def _record_inquiry(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
     documents: list[tuple[str, memo.File, str]], thread: Thread | None, answering: Message | None = None,
+    written_by: str = "",
 ) -> Message:
     now = timezone.now()
     if answering is not None:
@@ -185,9 +191,11 @@ def _record_inquiry(
     data = {"thread": str(thread.pk), "mailbox": str(mailbox.pk)}
     if answering is not None:
         data["answers"] = str(answering.pk)
+    if written_by:
+        data["writtenOnBehalfBy"] = written_by
     message = Message.objects.create(
         message_uuid=message_uuid, authority=mailbox.authority, direction=Message.Direction.TO_AUTHORITY,
-        mailbox=party.mailbox, thread=thread, sender_label=party.name, label=inquiry.subject,
+        mailbox=party.mailbox, thread=thread, sender_label=party.name, written_by=written_by, label=inquiry.subject,
         message_type="DIGITALPOST", memo_version="1.2", memo_blob=memo_key,
         memo_sha256=hashlib.sha256(body).hexdigest(), memo_size=len(body), accepted_at=now,
     )

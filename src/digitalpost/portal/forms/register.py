@@ -60,3 +60,25 @@ class CompanyAdministratorForm(forms.Form):
 
     employee_id = forms.CharField(label=_("The person's MitID Erhverv identity (UUID)"), max_length=200)
     employee_name = forms.CharField(label=_("Name"), max_length=200)
+
+
+class PowerOfAttorneyForm(forms.Form):
+    """Citizen service registers a power of attorney for a citizen who cannot give it in the mailbox themself."""
+
+    holder_cpr = forms.CharField(label=_("The holder's CPR number"), max_length=11,
+                                 help_text=_("10 digits, with or without the dash. The holder must have Digital Post."),
+                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    level = forms.ChoiceField(label=_("Access"), widget=forms.RadioSelect, initial="READ",
+                              choices=[("READ", _("Read letters and conversations")),
+                                       ("READ_WRITE", _("Read, write, answer and forward"))])
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("Until (last day)"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                              help_text=_("Leave empty for a power of attorney until it is ended."))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Why citizen service registers it (kept in the audit log). "
+                                         "Never write health details here."))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["starts_on"].initial = timezone.localdate()

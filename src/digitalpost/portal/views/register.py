@@ -65,6 +65,7 @@ def _contact_page(request: HttpRequest, org: OrgAccess, contact: Contact, form: 
     exemptions = list_exemptions(contact)
     return render(request, "portal/register/contact.html", {
         "org": org, "contact": contact, "form": form, "effective_status": effective_status(contact),
+        "can_register_powers": org.may(Action.MANAGE_POWERS_OF_ATTORNEY),
         "exemptions": [(e, REASON_LABELS[Exemption.Reason(e.reason)]) for e in exemptions],
     }, status=status)
 
