@@ -6,6 +6,8 @@ PostgreSQL server by setting DATABASE_URL before Django starts.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -19,6 +21,13 @@ hypothesis_settings.load_profile("digitalpost")
 
 # The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.
 pytest_plugins = ["helpers.secure_mail_world"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked `postgres` need what only PostgreSQL gives (several nodes on one database): they run in the
+    second half of `make test` (tests/with_postgres.py) and are skipped, saying so, on the SQLite run."""
+    if item.get_closest_marker("postgres") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("needs PostgreSQL: runs under tests/with_postgres.py (the second half of make test)")
 
 
 @pytest.fixture
