@@ -389,8 +389,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def preflight(args: argparse.Namespace) -> None:
     if not (Path(args.wrk).is_file() and os.access(args.wrk, os.X_OK)):
-        raise BenchError("wrk is not installed: `sudo apt-get install wrk` (or `make setup-system`), "
-                         "or pass --wrk /path/to/wrk")
+        raise BenchError("wrk is not installed: `make bench` installs it (scripts/setup-bench.sh; Debian package "
+                         "wrk), or pass --wrk /path/to/wrk")
     if not (VENV_BIN / "digitalpost").exists():
         raise BenchError(f"{VENV_BIN / 'digitalpost'} is missing: run `make setup` and use .venv/bin/python")
 
