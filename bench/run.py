@@ -15,7 +15,8 @@ One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGI
    forwards out, against `openssl cms`; var/bench/securemail.json), bench/print_letters.py (letters rendered per
    second; var/bench/print.json), bench/mass_send.py (a mass send of 10 000 and 100 000 items) and
    bench/storage.py (encryption at rest and the S3 backend per 10 KB and 1 MB document; var/bench/storage.json);
-   `--skip ingest,securemail,print,mass,storage` leaves parts out.
+   bench/nodes.py (ingest and sustained end-to-end throughput on PostgreSQL + S3 with 1 and 2 nodes;
+   var/bench/nodes.json); `--skip ingest,securemail,print,mass,storage,nodes` leaves parts out.
 
 The bars (brief §6): ingest ≥ 1/3 of the static rate; accept → mailbox p99 < 1 s below saturation.
 """
@@ -620,7 +621,7 @@ def report(figures: dict[str, Any]) -> str:
 # hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request,
 # and the blob stores (local, S3, encrypted).
 AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py",
-         "hardening": "hardening.py", "storage": "storage.py"}
+         "hardening": "hardening.py", "storage": "storage.py", "nodes": "nodes.py"}
 
 
 def main(argv: list[str] | None = None) -> int:
