@@ -14,9 +14,10 @@ One run, on the embedded default (SQLite + blob folder in a fresh temporary DIGI
 6. then, with the hub stopped, each in its own process: bench/securemail.py (secure-mail replies in and
    forwards out, against `openssl cms`; var/bench/securemail.json), bench/print_letters.py (letters rendered per
    second; var/bench/print.json), bench/mass_send.py (a mass send of 10 000 and 100 000 items) and
-   bench/storage.py (encryption at rest and the S3 backend per 10 KB and 1 MB document; var/bench/storage.json)
-   and bench/mailbox.py (the mailbox's pages and search with 1,000,000 messages; var/bench/mailbox.json);
-   `--skip ingest,securemail,print,mass,storage,mailbox` leaves parts out.
+   bench/storage.py (encryption at rest and the S3 backend per 10 KB and 1 MB document; var/bench/storage.json),
+   bench/mailbox.py (the mailbox's pages and search with 1,000,000 messages; var/bench/mailbox.json) and
+   bench/nodes.py (ingest and sustained end-to-end throughput on PostgreSQL + S3 with 1 and 2 nodes;
+   var/bench/nodes.json); `--skip ingest,securemail,print,mass,storage,mailbox,nodes` leaves parts out.
 
 The bars (brief §6): ingest ≥ 1/3 of the static rate; accept → mailbox p99 < 1 s below saturation.
 """
@@ -397,8 +398,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def preflight(args: argparse.Namespace) -> None:
     if not (Path(args.wrk).is_file() and os.access(args.wrk, os.X_OK)):
-        raise BenchError("wrk is not installed: `sudo apt-get install wrk` (or `make setup-system`), "
-                         "or pass --wrk /path/to/wrk")
+        raise BenchError("wrk is not installed: `make bench` installs it (scripts/setup-bench.sh; Debian package "
+                         "wrk), or pass --wrk /path/to/wrk")
     if not (VENV_BIN / "digitalpost").exists():
         raise BenchError(f"{VENV_BIN / 'digitalpost'} is missing: run `make setup` and use .venv/bin/python")
 
@@ -678,7 +679,7 @@ def report(figures: dict[str, Any]) -> str:
 # hub has stopped: secure mail against `openssl cms`, print letters, mass sends, slow clients and memory per request,
 # and the blob stores (local, S3, encrypted).
 AFTER = {"securemail": "securemail.py", "print": "print_letters.py", "mass": "mass_send.py",
-         "hardening": "hardening.py", "storage": "storage.py", "mailbox": "mailbox.py"}
+         "hardening": "hardening.py", "storage": "storage.py", "mailbox": "mailbox.py", "nodes": "nodes.py"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,8 @@ set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# The deploy contract verifies the systemd units (deploy/systemd) with systemd-analyze.
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 # The mutual-TLS tests put the REST API behind a real nginx, as in production.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # The S/MIME interop tests drive NSS's cmsutil (Thunderbird's engine) and GnuPG's gpgsm (KMail's).

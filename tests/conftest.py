@@ -20,25 +20,29 @@ from cast import Cast, Staff, build_cast, build_staff
 hypothesis_settings.register_profile("digitalpost", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("digitalpost")
 
-# Tests of the pure packages (no Django, no I/O: import-linter holds them to it) that never ask for a database,
-# and tests that run a hub on its own SQLite file, behave the same whatever the suite's database is, so the
-# PostgreSQL run leaves them to the SQLite run.
+# Each test runs where it means something. The SQLite run (the first half of `make test`) runs everything but the
+# tests marked `postgres`, which need what only PostgreSQL gives (several nodes on one database). The PostgreSQL
+# run (tests/with_postgres.py) leaves out what behaves the same whatever the suite's database is: tests of the pure
+# packages (no Django, no I/O: import-linter holds them to it) that never ask for a database, and tests marked
+# `own_sqlite` that run a hub on its own SQLite file.
 _PURE_TEST_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("core", "protocols"))
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
 
+def _runs_here(item: pytest.Item, *, on_postgres: bool) -> bool:
+    if not on_postgres:
+        return item.get_closest_marker("postgres") is None
+    pure = any(Path(str(item.path)).is_relative_to(folder) for folder in _PURE_TEST_FOLDERS)
+    uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+    return item.get_closest_marker("own_sqlite") is None and (uses_database or not pure)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        return
-    kept, once = [], []
-    for item in items:
-        pure = any(Path(str(item.path)).is_relative_to(folder) for folder in _PURE_TEST_FOLDERS)
-        uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
-        own_sqlite = item.get_closest_marker("own_sqlite") is not None
-        (once if own_sqlite or (pure and not uses_database) else kept).append(item)
-    if once:
-        config.hook.pytest_deselected(items=once)
-        items[:] = kept
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    elsewhere = [item for item in items if not _runs_here(item, on_postgres=on_postgres)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if _runs_here(item, on_postgres=on_postgres)]
 
 
 # The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.

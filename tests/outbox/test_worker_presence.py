@@ -107,3 +107,19 @@ def test_done_jobs_are_never_handed_back(cast, drain):
     WorkerPresence.objects.filter(pk=worker).update(seen_at=timezone.now() - timedelta(hours=1))
     assert release_orphans(stale_after=STALE) == 0
     assert Job.objects.get(pk=job.pk).state == Job.State.DONE
+
+
+def test_two_nodes_on_one_host_tell_their_workers_apart_by_node_name(cast, settings):
+    """DIGITALPOST_NODE_NAME names the node: a dead pid of another node (here: the same host) waits for its
+    heartbeat to go stale, as on another host; the node's own dead processes are taken back at once."""
+    submit(cast, 2)
+    settings.DIGITALPOST_NODE_NAME = "node-a"
+    other = register_worker([WorkKind.DELIVER])
+    claim_next(WorkKind.DELIVER, lease=LEASE, worker=other)
+    WorkerPresence.objects.filter(pk=other).update(pid=a_dead_pid())
+    assert WorkerPresence.objects.get(pk=other).host == "node-a"
+
+    settings.DIGITALPOST_NODE_NAME = "node-b"
+    assert release_orphans(stale_after=STALE) == 0
+    settings.DIGITALPOST_NODE_NAME = "node-a"
+    assert release_orphans(stale_after=STALE) == 1

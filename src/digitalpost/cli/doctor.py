@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
 import threading
 from datetime import timedelta
@@ -194,6 +195,9 @@ def scheduler(
     if once:
         _one_pass(probe_every=probe_every)
         return
+    from django.conf import settings
+
+    from digitalpost.doctor.services import scheduler_pass
     from digitalpost.hub.leadership import Leadership
 
     stop = threading.Event()
@@ -215,7 +219,9 @@ def scheduler(
                 console.print("scheduler: leading" if now_leading else "scheduler: standing by (another one leads)")
                 leading = now_leading
             if leading:
-                _one_pass(probe_every=probe_every)
+                # Recorded with this node's name: the log of passes shows which node led when (never two at once).
+                with scheduler_pass(node=settings.DIGITALPOST_NODE_NAME, pid=os.getpid()):
+                    _one_pass(probe_every=probe_every)
                 stop.wait(every * 60)
             else:
                 stop.wait(STANDBY_POLL_SECONDS)

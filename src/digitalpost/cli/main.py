@@ -147,20 +147,7 @@ def run(
     exe = Path(sys.executable).parent
     children = _Children()
     try:
-        # granian reads headers on its event loop (a client slower than the header timeout is dropped) and our
-        # ASGI front reads bodies there too: a slow client never holds one of the request threads.
-        children.start(
-            [str(exe / "granian"), "--interface", "asginl", "digitalpost.config.asgi:application",
-             "--host", host, "--port", str(port), "--workers", str(web_workers), "--http", "1", "--no-ws",
-             "--http1-header-read-timeout", str(int(settings.DIGITALPOST_WEB_HEADER_SECONDS * 1000)),
-             # A worker that was still starting when the stop came may miss it: killed after 10 s, never orphaned.
-             "--workers-kill-timeout", "10",
-             "--access-log", "--log-level", "warning",
-             # granian's access line has the path without the query string; a CPR-shaped number anywhere in it,
-             # or in its error log, is masked all the same (config.logs).
-             "--log-config", str(_granian_log_config(Path(settings.VAR_DIR)))],
-            web_env,
-        )
+        children.start(_granian_argv(host, port, web_workers), web_env)
         for _ in range(delivery_workers):
             children.start([str(exe / "digitalpost"), "worker", "--nice", "5"], env)
         # Notices, NemSMS and receipts pushed to senders, and mass sends, have workers of their own (mass sends at
@@ -180,6 +167,48 @@ def run(
     finally:
         children.stop_all()
     raise typer.Exit(children.exit_code)
+
+
+@app.command()
+def web(
+    host: str = typer.Option("127.0.0.1", envvar="HOST"),
+    port: int = typer.Option(8000, envvar="PORT"),
+    web_workers: int = typer.Option(2, help="Web server processes."),
+    web_threads: int = typer.Option(
+        8, envvar="DIGITALPOST_WEB_THREADS", help="Request threads per web process (their commits are batched)."
+    ),
+) -> None:
+    """Only the web server and API (granian), for service managers that run the workers, the gateway and the
+    scheduler as services of their own (deploy/: containers, systemd units). `run` starts all of them at once."""
+    _django()
+    require_usable_blob_store()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings",
+           "DIGITALPOST_GROUP_COMMIT": os.environ.get("DIGITALPOST_GROUP_COMMIT", "1"),
+           "DIGITALPOST_WEB_THREADS": str(web_threads)}
+    if MULTIPROCESS_DIR not in env:  # granian's processes count into one folder, /metrics adds them up
+        env.update(prepare_multiprocess_dir(Path(env.get("DIGITALPOST_VAR", "var")).resolve() / "metrics-web"))
+    argv = _granian_argv(host, port, web_workers)
+    sys.stdout.flush()
+    # granian takes this process's place, so the service manager's signals reach it directly.
+    os.execve(argv[0], argv, env)  # noqa: S606
+
+
+def _granian_argv(host: str, port: int, web_workers: int) -> list[str]:
+    """granian reads headers on its event loop (a client slower than the header timeout is dropped) and our ASGI
+    front reads bodies there too: a slow client never holds one of the request threads."""
+    from django.conf import settings
+
+    return [
+        str(Path(sys.executable).parent / "granian"), "--interface", "asginl", "digitalpost.config.asgi:application",
+        "--host", host, "--port", str(port), "--workers", str(web_workers), "--http", "1", "--no-ws",
+        "--http1-header-read-timeout", str(int(settings.DIGITALPOST_WEB_HEADER_SECONDS * 1000)),
+        # A worker that was still starting when the stop came may miss it: killed after 10 s, never orphaned.
+        "--workers-kill-timeout", "10",
+        "--access-log", "--log-level", "warning",
+        # granian's access line has the path without the query string; a CPR-shaped number anywhere in it, or in
+        # its error log, is masked all the same (config.logs).
+        "--log-config", str(_granian_log_config(Path(settings.VAR_DIR))),
+    ]
 
 
 def _granian_log_config(var: Path) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 from datetime import timedelta
 from pathlib import Path
 
@@ -269,6 +270,9 @@ DIGITALPOST_METRICS_TOKEN = os.environ.get("DIGITALPOST_METRICS_TOKEN", "")
 # the stale time (or, on the same host, whose process is gone) has its jobs handed to the others.
 DIGITALPOST_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_HEARTBEAT_SECONDS", 2))
 DIGITALPOST_WORKER_STALE_SECONDS = float(os.environ.get("DIGITALPOST_WORKER_STALE_SECONDS", 10))
+# The name this node goes by in worker presences and scheduler passes (default: the host name). Processes of one
+# node share it: a worker whose process is gone is taken for dead at once only by a worker of the same node.
+DIGITALPOST_NODE_NAME = os.environ.get("DIGITALPOST_NODE_NAME", "") or socket.gethostname()
 # REST push: seconds to wait for a receiver endpoint's answer (its certificate must chain to TRUST_ANCHORS).
 DIGITALPOST_PUSH_TIMEOUT_SECONDS = float(os.environ.get("DIGITALPOST_PUSH_TIMEOUT_SECONDS", 30))
 # Threads per worker process that forward inquiries to receiver systems. Each receiver system is a lane: at most

@@ -88,3 +88,22 @@ class ProbeResult(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["mailbox", "-started_at"], name="latest_probe")]
+
+
+class SchedulerPass(models.Model):
+    """One pass of the doctor's scheduler (examine all, alerts, probe) by the node that led it.
+
+    On several nodes only the leader runs passes (hub.leadership); the log shows which node ran when, and that two
+    never ran at once. A pass whose node died midway has no `finished_at`.
+    """
+
+    node = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["started_at"], name="scheduler_passes_by_start")]
+
+    def __str__(self) -> str:
+        return f"scheduler pass {self.node}:{self.pid} at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -7,8 +7,10 @@ sending alerts (alerts.py) or probing (probe.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import transaction
@@ -19,7 +21,7 @@ from digitalpost.core.findings import Finding, Severity
 from digitalpost.doctor.checks import run_checks
 from digitalpost.doctor.checks.certificates import STAGES
 from digitalpost.doctor.gather import build_snapshot
-from digitalpost.doctor.models import DoctorRun, StoredFinding
+from digitalpost.doctor.models import DoctorRun, SchedulerPass, StoredFinding
 
 
 class Change(StrEnum):
@@ -101,3 +103,18 @@ def examine_all(*, now: datetime | None = None) -> list[Examined]:
     """Every organisation, one after another (each in its own transaction)."""
     now = now or timezone.now()
     return [examine(authority, now=now) for authority in Authority.objects.order_by("name")]
+
+
+SCHEDULER_PASSES_KEPT = timedelta(days=30)
+
+
+@contextmanager
+def scheduler_pass(*, node: str, pid: int) -> Iterator[None]:
+    """Record one scheduler pass around the block: started before it, finished after it (also when it failed)."""
+    started = timezone.now()
+    SchedulerPass.objects.filter(started_at__lt=started - SCHEDULER_PASSES_KEPT).delete()
+    record = SchedulerPass.objects.create(node=node, pid=pid, started_at=started)
+    try:
+        yield
+    finally:
+        SchedulerPass.objects.filter(pk=record.pk).update(finished_at=timezone.now())

@@ -7,12 +7,12 @@ commits together with the state change that needs it, or not at all.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -170,7 +170,7 @@ def register_worker(kinds: list[WorkKind]) -> uuid.UUID:
     """Record a starting worker process; its heartbeat (`beat`) keeps its claims its own."""
     now = timezone.now()
     presence = WorkerPresence.objects.create(
-        id=uuid.uuid4(), host=socket.gethostname(), pid=os.getpid(), kinds=",".join(kinds)[:200],
+        id=uuid.uuid4(), host=settings.DIGITALPOST_NODE_NAME, pid=os.getpid(), kinds=",".join(kinds)[:200],
         started_at=now, seen_at=now,
     )
     return presence.id
@@ -201,11 +201,11 @@ def _pid_alive(pid: int) -> bool:
 def release_orphans(*, stale_after: timedelta) -> int:
     """Hand the claims of workers that are gone back to the queue; the number of jobs released.
 
-    Gone means: no heartbeat for `stale_after` (any host), or — on this host — a process id that no longer exists,
+    Gone means: no heartbeat for `stale_after` (any host), or — on this node — a process id that no longer exists,
     so a hub restarted after kill -9 takes its own old claims back at once instead of waiting for their leases.
     """
     now = timezone.now()
-    here = socket.gethostname()
+    here = settings.DIGITALPOST_NODE_NAME
     gone = [
         presence.id for presence in WorkerPresence.objects.all()
         if presence.seen_at < now - stale_after or (presence.host == here and not _pid_alive(presence.pid))
