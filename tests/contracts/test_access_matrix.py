@@ -37,6 +37,7 @@ from digitalpost.core.roles import (
     may,
 )
 from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
+from digitalpost.notifications.invitations import invite
 from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
@@ -49,7 +50,8 @@ from helpers.systems_pki import trusted
 PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "health", "login", "logout", "home",
                  "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm",
                  "healthz", "readyz", "metrics",
-                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback"}
+                 "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback",
+                 "invitation", "invitation_account"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 
@@ -76,12 +78,14 @@ def _objects(cast, staff, authority, mailbox, pki, email: str, cert: bytes) -> d
     system = cast.nordby.system if authority == cast.nordby.authority else cast.sydby.system
     endpoint = register_push_endpoint(system=system, url=f"https://esdh.{authority.cvr}.example/receipts").endpoint
     membership = authority.memberships.filter(role__in=[Role.CASEWORKER, Role.SUPERADMIN]).first()
+    invitation = invite(authority=authority, email=f"invited@{authority.cvr}.example", role=Role.ADMIN)
     return {
         "cvr": authority.cvr, "mailbox_id": str(mailbox.pk), "address_id": str(receiver.secure_address_id),
         "certificate_id": str(receiver.secure_address.certificate_id), "system_id": str(system.pk),
         "receiver_id": str(pull.pk), "material_id": str(material.pk), "group_id": str(group.pk),
         "thread_id": str(inquiry.thread_id), "message_id": str(inquiry.pk), "membership_id": str(membership.pk),
-        "username": membership.user.get_username(), "endpoint_id": str(endpoint.pk), **NEUTRAL,
+        "username": membership.user.get_username(), "endpoint_id": str(endpoint.pk),
+        "invitation_id": str(invitation.pk), **NEUTRAL,
     }
 
 
