@@ -89,6 +89,7 @@ def _accept_invitation(request: HttpRequest, authority: Authority, username: str
     membership = accept_invitation_as_new_user(token=held[0], username=username, full_name="", password=None,
                                                address=client_address(request))
     request.session.pop(INVITATION_KEY, None)
+    request.session[SSO_NEXT_KEY] = reverse("portal:overview", kwargs={"cvr": authority.cvr})  # accepted: go in
     return membership.user
 
 
