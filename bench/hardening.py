@@ -273,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mail-mb", type=float, default=20)
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "hardening.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (hub.log)")
+    parser.add_argument("--only", choices=["slow", "form", "memo", "mail"], action="append",
+                        help="measure only these (repeatable); default: all")
     args = parser.parse_args(argv)
     var = Path(tempfile.mkdtemp(prefix="digitalpost-hardening-"))
     hub = Hub(var)
@@ -281,18 +283,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log(f"starting the hub in {var}")
         hub.start()
-        log(f"GET /portal/login/ alone and under {args.slow_clients} slow clients")
-        figures["slow_clients"] = slow = slow_clients_figures(hub, args.slow_clients)
-        print(f"normal request alone:               p50 {slow['quiet_p50_ms']:.0f} ms, "
-              f"max {slow['quiet_max_ms']:.0f} ms")
-        print(f"under {args.slow_clients} slow clients:            p50 {slow['slow_p50_ms']:.0f} ms, max "
-              f"{slow['slow_max_ms']:.0f} ms, {slow['unanswered']} of 10 unanswered in 10 s   "
-              f"{'PASS' if not slow['unanswered'] else 'FAIL'}")
-        failed |= bool(slow["unanswered"])
-        cases = [("large form", "web", int(args.form_mb * 1e6), send_form),
-                 ("large MeMo", "web", int(args.memo_mb * 1e6), send_memo),
-                 ("large SMTP DATA", "smtp", int(args.mail_mb * 1e6), send_mail)]
-        for name, role, size, send in cases:
+        wanted = set(args.only or ["slow", "form", "memo", "mail"])
+        if "slow" in wanted:
+            log(f"GET /portal/login/ alone and under {args.slow_clients} slow clients")
+            figures["slow_clients"] = slow = slow_clients_figures(hub, args.slow_clients)
+            print(f"normal request alone:               p50 {slow['quiet_p50_ms']:.0f} ms, "
+                  f"max {slow['quiet_max_ms']:.0f} ms")
+            print(f"under {args.slow_clients} slow clients:            p50 {slow['slow_p50_ms']:.0f} ms, max "
+                  f"{slow['slow_max_ms']:.0f} ms, {slow['unanswered']} of 10 unanswered in 10 s   "
+                  f"{'PASS' if not slow['unanswered'] else 'FAIL'}")
+            failed |= bool(slow["unanswered"])
+        cases = [("form", "large form", "web", int(args.form_mb * 1e6), send_form),
+                 ("memo", "large MeMo", "web", int(args.memo_mb * 1e6), send_memo),
+                 ("mail", "large SMTP DATA", "smtp", int(args.mail_mb * 1e6), send_mail)]
+        for case, name, role, size, send in cases:
+            if case not in wanted:
+                continue
             log(f"{name}: {size} bytes")
             grown = peak_growth(hub.pids(role), lambda send=send, size=size: send(hub, size))
             ratio = grown / size
