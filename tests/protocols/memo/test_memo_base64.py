@@ -2,11 +2,14 @@
 whitespace between groups is allowed (XSD's collapse)."""
 
 import itertools
+import os
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digitalpost.protocols import memo
 from digitalpost.protocols.memo import values
 
 
@@ -61,3 +64,34 @@ def test_the_streamed_reading_refuses_what_the_rule_refuses(text):
        batch=st.integers(1, 12))
 def test_the_streamed_reading_agrees_with_the_whole_text_rule(text, cuts, batch):
     assert _outcome(lambda: _streamed(text, cuts, batch)) == _outcome(lambda: values._read_base64(text))
+
+
+def _large_memo(document: bytes) -> bytes:
+    message = memo.simple_message(sender_cvr="29190003", sender_label="Nordby Kommune", recipient_id="0505851234",
+                                  label="Stort brev", files=[("brev.pdf", "application/pdf", document)],
+                                  created=datetime(2026, 1, 2, 12, 0, tzinfo=UTC))
+    return memo.build(message)
+
+
+def test_a_large_document_is_read_through_the_streamed_decoder_as_it_was_written():
+    document = os.urandom(3 * 1024 * 1024)  # several batches of the decoder and feeds of the parser
+    [(_, _, file)] = list(memo.iter_files(memo.parse(_large_memo(document), max_bytes=10**8)))
+    assert file.content == document
+
+
+def test_a_damaged_large_document_is_refused_with_its_place():
+    data = bytearray(_large_memo(os.urandom(1024 * 1024)))
+    middle = data.index(b"<memo:content>") + 700_000
+    data[middle:middle + 1] = b"!"
+    with pytest.raises(memo.MemoRejected) as refused:
+        memo.parse(bytes(data), max_bytes=10**8)
+    [problem] = refused.value.problems
+    assert problem.where == "/Message/MessageBody/MainDocument/File[1]/content"
+    assert "not valid base64" in problem.text
+
+
+def test_an_element_inside_a_document_is_refused_as_before():
+    data = _large_memo(b"%PDF-1.4 small").replace(b"<memo:content>", b"<memo:content><memo:x/>", 1)
+    with pytest.raises(memo.MemoRejected) as refused:
+        memo.parse(data, max_bytes=10**8)
+    assert any("must contain only text" in p.text for p in refused.value.problems)
