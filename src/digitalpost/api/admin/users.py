@@ -9,10 +9,11 @@ superadministrator cannot be removed (409 `last.superadministrator`).
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from django.contrib.auth.models import User
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Path, Router, Status
 
 from digitalpost.accounts.selectors import (
     OrgAccess,
@@ -27,6 +28,7 @@ from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
 from digitalpost.api.admin.inputs import InvitationIn, RoleIn
 from digitalpost.api.admin.schemas import InvitationOut, MemberOut
+from digitalpost.api.schemas import MAX_CURSOR
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.selectors import list_mailboxes
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -34,6 +36,7 @@ from digitalpost.core.roles import ORGANISATION_ROLES, Action, Role
 from digitalpost.notifications.invitations import invite
 
 router = Router(tags=["admin: users"])
+InvitationId = Annotated[int, Path(ge=1, le=MAX_CURSOR)]
 ROLE_NAMES = ", ".join(role.value for role in ORGANISATION_ROLES)
 
 
@@ -119,6 +122,6 @@ def post_invitation(request: AdminRequest, org: OrgAccess, body: InvitationIn) -
 @router.delete("/organisations/{cvr}/invitations/{invitation_id}", response={204: None, **WRITE_ERRORS},
                summary="Withdraw an invitation")
 @org_operation(Action.MANAGE_USERS)
-def delete_invitation(request: AdminRequest, org: OrgAccess, invitation_id: int) -> Status[None]:
+def delete_invitation(request: AdminRequest, org: OrgAccess, invitation_id: InvitationId) -> Status[None]:
     revoke_invitation(invitation=access_invitation(org.authority, invitation_id), actor=org.actor)
     return Status(204, None)
