@@ -87,7 +87,7 @@ def test_an_existing_user_signs_in_accepts_and_only_then_is_a_member(staff, cast
     assert open_invitation(anonymous, token).status_code == 302
     page = anonymous.get("/portal/invitation/").content.decode()
     assert "Sydby Kommune" in page
-    assert "I have a user: sign in" in page
+    assert 'id="invitation-sign-in"' in page
     assert anonymous.post("/portal/invitation/accept/").status_code == 302  # to the sign-in first
     assert not Membership.objects.filter(user=staff.nora, authority=cast.sydby.authority).exists()
 

@@ -9,6 +9,7 @@ formats. Not for: service rules (see rules.py) or who may send what.
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -108,6 +109,9 @@ class _TreeWithStreamedContent:
 
     def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str] | None = None) -> etree._Element:
         # The parser names the default namespace "", the tree builder None.
+        # Without entity replacement libxml2 hands a target attribute values with references left in ("&" comes
+        # as "&#38;"); no DTD is allowed, so only the predefined entities and character references can be there.
+        attrib = {name: html.unescape(value) if "&" in value else value for name, value in attrib.items()}
         element = self.builder.start(tag, attrib, {prefix or None: uri for prefix, uri in (nsmap or {}).items()})
         self.current = None  # an element inside a document's content: the walker reports it
         if self.open_tags and (self.open_tags[-1], tag) in _STREAMED:
