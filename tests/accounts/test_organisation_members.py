@@ -1,55 +1,29 @@
-"""People in an organisation: adding them (new or existing users), caseworkers' mailboxes, the operator's new
+"""People in an organisation: invitations' mailboxes (invitations themselves: tests/portal/test_invitations.py),
+caseworkers' mailboxes, the operator's new
 organisation with its first superadministrator, and the rule that one superadministrator always remains."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import User
 
-from digitalpost.accounts.models import Membership
-from digitalpost.accounts.selectors import access_membership, list_people
-from digitalpost.accounts.services import add_member, change_caseworker_mailboxes, create_organisation, revoke_role
+from digitalpost.accounts.models import Invitation, Membership
+from digitalpost.accounts.selectors import access_membership
+from digitalpost.accounts.services import change_caseworker_mailboxes, create_organisation, grant_role, revoke_role
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor, Role
+from digitalpost.notifications.invitations import invite
 
 NORA = Actor("nora", 1)
 
 
-def test_a_new_user_name_creates_the_user_with_an_initial_password(staff, cast):
-    added = add_member(authority=cast.nordby.authority, username="nanna", full_name="Nanna Holm",
-                       email="nanna@nordby.example", role=Role.ADMIN, actor=NORA)
-    user = User.objects.get(username="nanna")
-    assert added.initial_password
-    assert user.check_password(added.initial_password)
-    assert (user.first_name, user.last_name) == ("Nanna", "Holm")
-    assert added.membership.role == Role.ADMIN
-    actions = list(AuditEntry.objects.order_by("-seq").values_list("action", "organisation")[:2])
-    assert actions == [("role.granted", cast.nordby.authority.cvr), ("user.created", cast.nordby.authority.cvr)]
-
-
-def test_an_existing_user_name_gets_the_role_and_keeps_its_password(staff, cast):
-    added = add_member(authority=cast.nordby.authority, username="sofie", full_name="Someone Else",
-                       role=Role.CITIZEN_SERVICE)
-    assert added.initial_password is None
-    staff.sofie.refresh_from_db()
-    assert staff.sofie.first_name == "Sofie"
-    assert {p.user.username for p in list_people(cast.nordby.authority)} == {"nora", "niels", "sofie"}
-
-
-def test_a_role_the_person_already_has_is_refused(staff, cast):
-    with pytest.raises(DigitalPostError) as refused:
-        add_member(authority=cast.nordby.authority, username="nora", role=Role.SUPERADMIN)
-    assert refused.value.code == ErrorCode.REQUEST_INVALID
-
-
 def test_a_caseworker_cannot_get_another_organisations_mailbox(staff, cast):
     with pytest.raises(DigitalPostError) as refused:
-        add_member(authority=cast.nordby.authority, username="nanna", role=Role.CASEWORKER,
-                   mailboxes=[staff.sydby_borgerservice])
+        invite(authority=cast.nordby.authority, email="nanna@nordby.example", role=Role.CASEWORKER,
+               mailboxes=[staff.sydby_borgerservice])
     assert refused.value.code == ErrorCode.OBJECT_NOT_FOUND
-    assert not User.objects.filter(username="nanna").exists()  # the whole use case is undone
+    assert not Invitation.objects.exists()  # the whole use case is undone
     membership = Membership.objects.get(user=staff.niels, authority=cast.nordby.authority)
     with pytest.raises(DigitalPostError) as refused:
         change_caseworker_mailboxes(membership=membership, mailboxes=[staff.sydby_borgerservice])
@@ -85,7 +59,7 @@ def test_the_last_superadministrator_remains_until_someone_else_has_the_role(sta
     with pytest.raises(DigitalPostError) as refused:
         revoke_role(authority=nordby, user=staff.nora, role=Role.SUPERADMIN)
     assert refused.value.code == ErrorCode.LAST_SUPERADMINISTRATOR
-    add_member(authority=nordby, username="niels", role=Role.SUPERADMIN)
+    grant_role(authority=nordby, user=staff.niels, role=Role.SUPERADMIN)
     revoke_role(authority=nordby, user=staff.nora, role=Role.SUPERADMIN, actor=NORA)
     assert not Membership.objects.filter(user=staff.nora, authority=nordby).exists()
 

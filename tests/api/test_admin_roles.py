@@ -21,21 +21,32 @@ def role_url(cvr: str, username: str, role: str) -> str:
     return f"{ADMIN}/{cvr}/users/{username}/roles/{role}"
 
 
-def test_granting_a_caseworker_role_adds_the_user_and_is_audited_as_the_tokens_user(staff, cast):
-    create_user(username="karen", full_name="Karen Krog")
+def test_granting_a_members_new_role_is_audited_as_the_tokens_user(staff, cast):
     cvr = cast.nordby.authority.cvr
-    response = admin_client(staff.nora).put(
-        role_url(cvr, "karen", "caseworker"), {"mailboxIds": [str(staff.nordby_borgerservice.pk)]},
-        content_type="application/json",
-    )
+    response = admin_client(staff.nora).put(role_url(cvr, "niels", "administrator"), {},
+                                            content_type="application/json")
     assert response.status_code == 200, response.content
-    assert response.json()["roles"] == [{"role": "caseworker", "mailboxes": [
-        {"id": str(staff.nordby_borgerservice.pk), "name": "Borgerservice"}]}]
+    assert {r["role"] for r in response.json()["roles"]} == {"caseworker", "administrator"}
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.organisation) == ("role.granted", cvr)
     assert (entry.actor_label, entry.actor_user_id) == ("nora", staff.nora.pk)
-    assert entry.after == {"user": "karen", "role": "caseworker", "mailboxes": ["Borgerservice"]}
+    assert entry.after == {"user": "niels", "role": "administrator", "mailboxes": []}
     assert verify_audit_log().intact
+
+
+def test_a_user_of_another_organisation_is_not_found_like_an_unknown_one(staff, cast):
+    """Roles are granted to members only; everyone else joins by invitation. Sydby's superadministrator learns
+    nothing about Nordby's nora and cannot enrol her."""
+    create_user(username="karen", full_name="Karen Krog")
+    sofie = admin_client(staff.sofie)
+    answers = [sofie.put(role_url(cast.sydby.authority.cvr, name, "caseworker"), {},
+                         content_type="application/json") for name in ("nora", "karen", "nobody")]
+    assert {a.status_code for a in answers} == {404}
+    assert {a.json()["errorCode"] for a in answers} == {"user.not.found"}
+    assert "Nora Nielsen" not in str([a.content for a in answers])
+    assert not Membership.objects.filter(authority=cast.sydby.authority, user__username__in=["nora", "karen"]).exists()
+    assert sofie.post(f"{ADMIN}/{cast.sydby.authority.cvr}/users", {"username": "nora", "role": "caseworker"},
+                      content_type="application/json").status_code == 405
 
 
 def test_granting_again_changes_a_caseworkers_mailboxes(staff, cast):

@@ -45,6 +45,7 @@ from digitalpost.inbox.signin import ACTING_KEY, SignedInPerson, mailbox_access_
 from digitalpost.inbox.views import OWN_MAILBOX_PAGES, POSTS_THAT_WRITE_NOTHING
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer
+from digitalpost.notifications.invitations import invite
 from digitalpost.registry.services import grant_company_access, grant_exemption
 from digitalpost.systems.services.push_endpoints import register_push_endpoint
 from digitalpost.systems.services.receivers import create_pull_receiver, create_secure_address
@@ -58,7 +59,7 @@ PUBLIC_ROUTES = {"set_language", "openapi-json", "openapi-view", "api-root", "he
                  "password_reset", "password_reset_sent", "password_reset_done", "password_reset_confirm",
                  "healthz", "readyz", "metrics",
                  "oidc_start", "oidc_callback", "signed_out", "session_expired", "sso_start", "sso_callback",
-                 "accessibility"}
+                 "accessibility", "invitation", "invitation_account"}
 # URL values that are not objects of an organisation (the same for both).
 NEUTRAL = {"role": "caseworker", "fmt": "csv", "position": "1"}
 
@@ -85,12 +86,14 @@ def _objects(cast, staff, authority, mailbox, pki, email: str, cert: bytes) -> d
     system = cast.nordby.system if authority == cast.nordby.authority else cast.sydby.system
     endpoint = register_push_endpoint(system=system, url=f"https://esdh.{authority.cvr}.example/receipts").endpoint
     membership = authority.memberships.filter(role__in=[Role.CASEWORKER, Role.SUPERADMIN]).first()
+    invitation = invite(authority=authority, email=f"invited@{authority.cvr}.example", role=Role.ADMIN)
     return {
         "cvr": authority.cvr, "mailbox_id": str(mailbox.pk), "address_id": str(receiver.secure_address_id),
         "certificate_id": str(receiver.secure_address.certificate_id), "system_id": str(system.pk),
         "receiver_id": str(pull.pk), "material_id": str(material.pk), "group_id": str(group.pk),
         "thread_id": str(inquiry.thread_id), "message_id": str(inquiry.pk), "membership_id": str(membership.pk),
-        "username": membership.user.get_username(), "endpoint_id": str(endpoint.pk), **NEUTRAL,
+        "username": membership.user.get_username(), "endpoint_id": str(endpoint.pk),
+        "invitation_id": str(invitation.pk), **NEUTRAL,
     }
 
 
@@ -341,6 +344,8 @@ def test_nobody_sees_moves_or_finds_another_persons_post_or_folders(cast, drain)
     assert list(search(bent, SearchQuery(text="hemmelig"))) == []
     assert list(list_box(bent, INBOX)) == []
     assert [m.pk for m in search(MailboxViewer(cast.anna.pk), SearchQuery(text="hemmelig"))] == [letter.pk]
+
+
 # The web mailbox: power-of-attorney holders. Bodil holds a read-only power for Anna's mailbox.
 
 
@@ -353,9 +358,10 @@ def _holder_world(cast, staff, drain) -> dict[str, object]:
                            inquiry=Inquiry(subject="Annas spørgsmål", text="Hej", topic=topic))
     power = grant_power(grantor=cast.anna, holder=cast.bodil, level="READ", starts_on=timezone.localdate(),
                         ends_on=None, actor=Actor("test"))
+    folder = create_folder(viewer=MailboxViewer(cast.anna.pk), name="Arkiv")
     return {"ids": {"message_id": str(letter.pk), "position": "1", "index": "0", "thread_id": str(inquiry.thread_id),
                     "mailbox_id": str(staff.nordby_borgerservice.pk), "authority_cvr": cast.nordby.authority.cvr,
-                    "access_id": str(power.pk), "power_id": str(power.pk)},
+                    "access_id": str(power.pk), "power_id": str(power.pk), "folder_id": str(folder.pk)},
             "power": power, "letter": letter}
 
 

@@ -206,3 +206,46 @@ def test_a_sign_on_that_names_no_member_or_carries_a_broken_token_signs_nobody_i
     expect(page.locator("main")).to_contain_text(code)
     page.goto(f"{base}/portal/{tx_cast.nordby.authority.cvr}/")
     expect(page).to_have_url(f"{base}/portal/login/?next=%2Fportal%2F{tx_cast.nordby.authority.cvr}%2F")
+
+
+@pytest.mark.parametrize("name_taken", [False, True])
+def test_an_invitee_signs_on_through_the_organisations_provider_and_joins_unless_the_name_is_taken(
+    page: Page, live_server, tx_cast: Cast, nordby_sign_on, oidc_provider: RunningProvider,  # noqa: F811
+    settings, smtp_relay, drain, name_taken,
+):
+    """A new user named by the provider's claim joins; a claim naming an existing user (here one of Sydby's) is
+    refused, so Nordby's provider can never vouch for another organisation's user."""
+    from django.contrib.auth.models import User
+
+    from digitalpost.accounts.models import Membership
+    from digitalpost.accounts.services import create_user, grant_role
+    from digitalpost.core.roles import Role
+    from digitalpost.notifications.invitations import invite
+    from digitalpost.outbox.models import WorkKind
+    from helpers.invitations import invitation_link, invitation_mails
+
+    base = live_server.url
+    settings.DIGITALPOST_PORTAL_URL = base
+    cvr = tx_cast.nordby.authority.cvr
+    login = "nordby-caseworker"  # the provider's claim
+    if name_taken:
+        grant_role(authority=tx_cast.sydby.authority, role=Role.CASEWORKER,
+                   user=create_user(username=login, email="someone@sydby.example"))
+    invite(authority=tx_cast.nordby.authority, email="new@nordby.example", role=Role.CASEWORKER)
+    drain(WorkKind.NOTIFY)
+    [(_, mail)] = invitation_mails(smtp_relay)
+    url, token = invitation_link(mail)
+    page.goto(f"{url}#{token}")
+    page.locator("#invitation-sso").click()
+    page.locator('input[name="login"]').fill(login)
+    page.locator('input[name="password"]').fill("any")
+    page.locator("button.login-submit").click()
+    if not name_taken:
+        expect(page).to_have_url(f"{base}/portal/{cvr}/")
+        member = Membership.objects.get(user__username=login, authority=tx_cast.nordby.authority)
+        assert (member.role, member.user.email, member.user.has_usable_password()) == (
+            "caseworker", "new@nordby.example", False)
+    else:
+        expect(page.locator("main")).to_contain_text("signin.staff.name.taken")
+        assert not Membership.objects.filter(user__username=login, authority=tx_cast.nordby.authority).exists()
+        assert User.objects.get(username=login).email == "someone@sydby.example"

@@ -3,7 +3,7 @@ being responsible."""
 
 from __future__ import annotations
 
-from digitalpost.accounts.services import add_member
+from digitalpost.accounts.services import grant_role
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.organisation import update_authority_profile
 from digitalpost.core.roles import Role
@@ -25,7 +25,7 @@ def test_the_profile_warns_about_a_missing_technical_contact_and_a_single_supera
     assert "only 1 superadministrator" in body
     update_authority_profile(authority=cast.nordby.authority, name="Nordby Kommune", kind="KOMMUNE",
                              technical_contact_name="IT-vagten", technical_contact_email="it@nordby.example")
-    add_member(authority=cast.nordby.authority, username="niels", role=Role.SUPERADMIN)
+    grant_role(authority=cast.nordby.authority, user=staff.niels, role=Role.SUPERADMIN)
     body = staff.client(staff.nora).get(url(cast)).content.decode()
     assert "No technical contact" not in body
     assert "superadministrator. Give" not in body

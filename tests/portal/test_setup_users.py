@@ -1,13 +1,9 @@
-"""The users page: superadministrators give people roles, change caseworkers' mailboxes and remove roles; the
-last superadministrator stays."""
+"""The users page: superadministrators invite people (tests/portal/test_invitations.py), change caseworkers'
+mailboxes and remove roles; the last superadministrator stays."""
 
 from __future__ import annotations
 
-import re
-
-from django.contrib.auth.models import User
-
-from digitalpost.accounts.models import Membership
+from digitalpost.accounts.models import Invitation, Membership
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.mailboxes import create_mailbox
 
@@ -30,41 +26,14 @@ def test_the_list_shows_members_with_roles_and_caseworkers_mailboxes(staff, cast
     assert "Fewer than two superadministrators" in body
 
 
-def test_a_new_person_gets_a_password_shown_once(staff, cast):
-    client = staff.client(staff.nora)
-    form = {"username": "nanna", "full_name": "Nanna Holm", "email": "nanna@nordby.example", "role": "caseworker",
-            "mailboxes": [str(staff.nordby_borgerservice.pk)]}
-    response = client.post(url(cast, "new/"), form)
-    assert response.status_code == 200
-    password = re.search(r'<p class="secret">([^<]+)</p>', response.content.decode()).group(1)
-    nanna = User.objects.get(username="nanna")
-    assert nanna.check_password(password)
-    assert list(membership(nanna, cast).mailboxes.all()) == [staff.nordby_borgerservice]
-    assert password not in client.get(url(cast)).content.decode()
-    assert password not in str(list(AuditEntry.objects.values_list("after", flat=True)))
-
-
-def test_an_existing_user_name_gets_the_role_without_a_new_password(staff, cast):
-    response = staff.client(staff.nora).post(url(cast, "new/"), {"username": "niels", "role": "administrator"})
-    assert response.status_code == 302
-    assert set(Membership.objects.filter(user=staff.niels).values_list("role", flat=True)) == {
-        "caseworker", "administrator"}
-
-
 def test_another_organisations_mailbox_is_not_offered_and_not_accepted(staff, cast):
     client = staff.client(staff.nora)
-    assert str(staff.sydby_borgerservice.pk) not in client.get(url(cast, "new/")).content.decode()
-    response = client.post(url(cast, "new/"), {"username": "nanna", "role": "caseworker",
-                                               "mailboxes": [str(staff.sydby_borgerservice.pk)]})
+    assert str(staff.sydby_borgerservice.pk) not in client.get(url(cast, "invite/")).content.decode()
+    response = client.post(url(cast, "invite/"), {"email": "nanna@nordby.example", "role": "caseworker",
+                                                  "mailboxes": [str(staff.sydby_borgerservice.pk)]})
     assert response.status_code == 200
     assert 'class="errorlist' in response.content.decode()
-    assert not User.objects.filter(username="nanna").exists()
-
-
-def test_a_refusal_is_shown_on_the_form_with_its_code(staff, cast):
-    response = staff.client(staff.nora).post(url(cast, "new/"), {"username": "nora", "role": "superadministrator"})
-    assert response.status_code == 400
-    assert "request.invalid" in response.content.decode()
+    assert not Invitation.objects.exists()
 
 
 def test_a_caseworkers_mailboxes_are_changed(staff, cast):

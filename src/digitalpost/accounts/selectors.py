@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Membership
+from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Invitation, Membership
 from digitalpost.authorities.models import Authority
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Action, Actor, Role, may, roles_allowed
@@ -135,3 +135,32 @@ def user_by_username(username: str) -> User | None:
 def get_member(authority: Authority, username: str) -> User | None:
     """The organisation's member with this user name (single sign-on maps a claim to it), or None."""
     return User.objects.filter(username=username, is_active=True, memberships__authority=authority).first()
+
+
+def get_member_by_username(authority: Authority, username: str) -> User | None:
+    """A person with a role in this organisation; None for an unknown user name and for anyone else's alike."""
+    return get_member(authority, username.strip()) if username.strip() else None
+
+
+def list_invitations(authority: Authority) -> QuerySet[Invitation]:
+    return (Invitation.objects.filter(authority=authority).select_related("accepted_by")
+            .prefetch_related("mailboxes").order_by("-created_at", "-pk"))
+
+
+def access_invitation(authority: Authority, invitation_id: int) -> Invitation:
+    """One invitation of the organisation; OBJECT_NOT_FOUND for absent and for another organisation's."""
+    found = list_invitations(authority).filter(pk=invitation_id).first()
+    if found is None:
+        raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "invitation")
+    return found
+
+
+def pending_invitation(token: str) -> Invitation | None:
+    """The invitation a mailed link names, while it can still be accepted; None otherwise (whatever the reason)."""
+    if not token.strip():
+        return None
+    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    found = Invitation.objects.select_related("authority").filter(token_sha256=digest).first()
+    if found is None or found.status_at(timezone.now()) != Invitation.Status.PENDING:
+        return None
+    return found

@@ -8,6 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
@@ -25,7 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Membership
+from digitalpost.accounts.models import OPERATOR_GROUP, AdminToken, InitialPassword, Invitation, Membership
 from digitalpost.audit.services import record_change
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.services.organisation import insert_authority
@@ -134,17 +135,6 @@ def _member(
 
 
 @transaction.atomic(durable=True)
-def add_member(
-    *, authority: Authority, username: str, role: Role, full_name: str = "", email: str = "",
-    mailboxes: Iterable[AuthorityMailbox] = (), actor: Actor = SYSTEM_ACTOR,
-) -> AddedMember:
-    """Give a person a role in the organisation: a new user name creates the user with an initial password
-    (returned once); an existing one gets the role added (its name, e-mail and password stay as they are)."""
-    return _member(authority=authority, username=username, full_name=full_name, email=email, role=role,
-                   mailboxes=mailboxes, actor=actor)
-
-
-@transaction.atomic(durable=True)
 def change_caseworker_mailboxes(
     *, membership: Membership, mailboxes: Iterable[AuthorityMailbox], actor: Actor = SYSTEM_ACTOR
 ) -> Membership:
@@ -156,6 +146,122 @@ def change_caseworker_mailboxes(
     updated, _ = _put_role(authority=locked.authority, user=locked.user, role=Role.CASEWORKER,
                            mailboxes=mailboxes, actor=actor)
     return updated
+
+
+# --- Invitations: the one way an organisation's administrator adds a person ------------------------------------
+
+
+def invitation_token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _invitation_picture(invitation: Invitation) -> dict[str, object]:
+    return {"email": invitation.email, "role": invitation.role,
+            "mailboxes": sorted(str(mb.name) for mb in invitation.mailboxes.all()),
+            "expires_at": invitation.expires_at.isoformat()}
+
+
+def open_invitation(
+    *, authority: Authority, email: str, role: Role, mailboxes: Iterable[AuthorityMailbox] = (),
+    actor: Actor = SYSTEM_ACTOR,
+) -> Invitation:
+    """Record an invitation in the caller's transaction (notifications.invitations queues its mail with it).
+
+    Looks up no user: the answer is the same whoever has (or has no) account with this address."""
+    if role not in {Role.SUPERADMIN, Role.ADMIN, Role.CASEWORKER, Role.CITIZEN_SERVICE}:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "invite to a role of the organisation")
+    address = email.strip()
+    if not address or "@" not in address or len(address) > 254:
+        raise DigitalPostError(ErrorCode.REQUEST_INVALID, "email: an e-mail address")
+    chosen = list(mailboxes) if role == Role.CASEWORKER else []
+    if any(mb.authority_id != authority.pk for mb in chosen):
+        raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "a mailbox belongs to another organisation")
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        authority=authority, email=address, role=role.value, invited_by=actor.label, created_at=now,
+        expires_at=now + timedelta(days=settings.DIGITALPOST_INVITATION_DAYS),
+    )
+    invitation.mailboxes.set(chosen)
+    record_change(actor=actor, organisation=authority.cvr, action="invitation.created", target=invitation,
+                  object_label=f"{address}: {role.value}", after=_invitation_picture(invitation))
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def issue_invitation_token(*, invitation_id: int) -> str | None:
+    """A fresh token for the invitation's mail, its hash stored (a token sent earlier stops working). None when
+    the invitation is no longer pending (accepted, withdrawn, expired): no mail then."""
+    invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
+    if invitation is None or invitation.status_at(timezone.now()) != Invitation.Status.PENDING:
+        return None
+    token = "dpi_" + secrets.token_urlsafe(32)
+    invitation.token_sha256 = invitation_token_digest(token)
+    invitation.save(update_fields=["token_sha256"])
+    return token
+
+
+def mark_invitation_mailed(*, invitation_id: int, relay_answer: str) -> None:
+    """In the caller's transaction (the one that finishes the mail's job)."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation_id)
+    invitation.mailed_at = timezone.now()
+    invitation.save(update_fields=["mailed_at"])
+    record_change(actor=SYSTEM_ACTOR, organisation=invitation.authority.cvr, action="invitation.mailed",
+                  target=invitation, object_label=f"{invitation.email}: {invitation.role}",
+                  after={"relay": relay_answer[:200]})
+
+
+def _pending_invitation(token: str) -> Invitation:
+    invitation = (Invitation.objects.select_for_update().select_related("authority")
+                  .filter(token_sha256=invitation_token_digest(token.strip())).first() if token.strip() else None)
+    if invitation is None or invitation.status_at(timezone.now()) != Invitation.Status.PENDING:
+        raise DigitalPostError(ErrorCode.INVITATION_INVALID)
+    return invitation
+
+
+def _accept(invitation: Invitation, user: User, address: str) -> Membership:
+    actor = Actor(label=user.get_username(), user_id=user.pk)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.token_sha256 = None  # used: the link opens nothing any more
+    invitation.save(update_fields=["accepted_at", "accepted_by", "token_sha256"])
+    record_change(actor=actor, organisation=invitation.authority.cvr, action="invitation.accepted",
+                  target=invitation, object_label=f"{invitation.email}: {invitation.role}",
+                  after={"user": user.get_username(), "address": address})
+    membership, _ = _put_role(authority=invitation.authority, user=user, role=Role(invitation.role),
+                              mailboxes=invitation.mailboxes.all(), actor=actor)
+    return membership
+
+
+@transaction.atomic(durable=True)
+def accept_invitation(*, token: str, user: User, address: str = "") -> Membership:
+    """The signed-in `user` accepts: only now are they a member with the invitation's role. Holding the link
+    (sent to the invited address) is what entitles them; the link then works no more."""
+    return _accept(_pending_invitation(token), user, address)
+
+
+@transaction.atomic(durable=True)
+def accept_invitation_as_new_user(
+    *, token: str, username: str, full_name: str, password: str | None, address: str = "",
+) -> Membership:
+    """A person without an account accepts: the account is created with the invited address (they proved they
+    read mail there) and the password they chose (None: single sign-on only), then joins."""
+    invitation = _pending_invitation(token)
+    user = _insert_user(username=username, full_name=full_name, email=invitation.email, password=password,
+                        actor=Actor(label=username.strip()), organisation=invitation.authority.cvr)
+    return _accept(invitation, user, address)
+
+
+@transaction.atomic(durable=True)
+def revoke_invitation(*, invitation: Invitation, actor: Actor = SYSTEM_ACTOR) -> None:
+    locked = Invitation.objects.select_for_update().select_related("authority").get(pk=invitation.pk)
+    if locked.status_at(timezone.now()) != Invitation.Status.PENDING:
+        raise DigitalPostError(ErrorCode.INVITATION_NOT_PENDING)
+    before = _invitation_picture(locked)
+    locked.revoked_at = timezone.now()
+    locked.token_sha256 = None
+    locked.save(update_fields=["revoked_at", "token_sha256"])
+    record_change(actor=actor, organisation=locked.authority.cvr, action="invitation.revoked", target=locked,
+                  object_label=f"{locked.email}: {locked.role}", before=before)
 
 
 @dataclass(frozen=True)

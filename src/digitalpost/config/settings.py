@@ -426,6 +426,8 @@ OTP_STATIC_THROTTLE_FACTOR = 0
 DIGITALPOST_REAUTH_MINUTES = float(os.environ.get("DIGITALPOST_REAUTH_MINUTES", 10))
 # A password-reset link works once, and only this long.
 PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("DIGITALPOST_RESET_LINK_MINUTES", 30)) * 60)
+# An invitation to join an organisation (its link, mailed to the invitee) works once, and only this long.
+DIGITALPOST_INVITATION_DAYS = float(os.environ.get("DIGITALPOST_INVITATION_DAYS", 7))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

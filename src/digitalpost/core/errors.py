@@ -144,6 +144,10 @@ class ErrorCode(StrEnum):
     FOLDER_NAME_INVALID = "folder.name.invalid"
     FOLDER_NAME_TAKEN = "folder.name.taken"
     SIGNIN_STAFF_NOT_MEMBER = "signin.staff.not.member"
+    # Invitations to join an organisation (portal users page, admin API /invitations).
+    INVITATION_INVALID = "invitation.invalid"
+    INVITATION_NOT_PENDING = "invitation.not.pending"
+    SIGNIN_STAFF_NAME_TAKEN = "signin.staff.name.taken"
     # Receipts pushed to a sender system's endpoints (admin API, portal, POST /apis/v1/push-endpoints/…/replay).
     PUSH_ENDPOINT_URL_INVALID = "push.endpoint.url.invalid"
     PUSH_SIGNING_INVALID = "push.signing.invalid"
@@ -681,6 +685,20 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "Your organisation's sign-on named a user who is not a member of the organisation in the portal. Nobody "
         "is signed in; ask your organisation's superadministrator to add you with the user name your sign-on gives."
     ),
+    ErrorCode.INVITATION_INVALID: ErrorSpec(
+        Outcome.NOT_FOUND, 404, "5.1.0",
+        "The invitation link is not valid: it was used already, withdrawn, has expired or was copied incompletely. "
+        "Ask the organisation's administrator for a new invitation.",
+    ),
+    ErrorCode.INVITATION_NOT_PENDING: ErrorSpec(
+        Outcome.CONFLICT, 409, "5.7.0",
+        "Only a pending invitation can be withdrawn; this one was accepted, has expired or was withdrawn already.",
+    ),
+    ErrorCode.SIGNIN_STAFF_NAME_TAKEN: _signin(
+        "Your organisation's sign-on named a user name that belongs to an existing account, so the invitation "
+        "cannot be accepted through the sign-on. Sign in with that account as usual, then open the invitation "
+        "link again and accept it."
+    ),
     ErrorCode.PUSH_ENDPOINT_URL_INVALID: _invalid(
         "The push endpoint must be an https:// URL with a host name, at most 500 characters. The hub pushes "
         "receipts only over verified HTTPS."
@@ -955,6 +973,14 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.FORWARD_EMAIL_OFF: (
         "Denne hub videresender ikke breve til e-mailadresser. Videresend brevet til personens Digital Post i "
         "stedet (CPR- eller CVR-nummer)."
+    ),
+    ErrorCode.INVITATION_INVALID: (
+        "Invitationslinket er ikke gyldigt: det er brugt, trukket tilbage, udløbet eller kopieret ufuldstændigt. "
+        "Bed organisationens administrator om en ny invitation."
+    ),
+    ErrorCode.SIGNIN_STAFF_NAME_TAKEN: (
+        "Jeres organisations log-in gav et brugernavn, som en eksisterende bruger har, så invitationen kan ikke "
+        "accepteres via det log-in. Log ind med den bruger som sædvanligt, åbn invitationslinket igen og acceptér."
     ),
 }
 

@@ -7,6 +7,7 @@ from digitalpost.portal.views import (
     casework,
     doctor,
     home,
+    invitation,
     register,
     setup,
     signin,
@@ -18,7 +19,8 @@ from digitalpost.portal.views import (
 app_name = "portal"
 # Fixed prefixes and area pages first: "<cvr>/" (the overview) must not swallow them.
 urlpatterns = (
-    signin.urlpatterns + sso.urlpatterns + account.urlpatterns + setup.urlpatterns + systems.urlpatterns
+    signin.urlpatterns + sso.urlpatterns + invitation.urlpatterns + account.urlpatterns + setup.urlpatterns
+    + systems.urlpatterns
     + casework.urlpatterns
     + audit.urlpatterns
     + doctor.urlpatterns + statistics.urlpatterns + register.urlpatterns + attorney.urlpatterns

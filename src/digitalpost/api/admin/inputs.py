@@ -32,11 +32,9 @@ class PermissionsIn(Schema):
     maySendLegalNotification: bool
 
 
-class MemberIn(Schema):
-    username: str = Field(min_length=1, max_length=150)
+class InvitationIn(Schema):
+    email: str = Field(min_length=3, max_length=254, description="Where the invitation link is mailed.")
     role: str = Field(description="superadministrator, administrator, caseworker or citizen-service")
-    fullName: str = ""
-    email: str = ""
     mailboxIds: list[uuid.UUID] = Field(default_factory=list, description="Caseworkers only.")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field, Schema
 
-from digitalpost.accounts.models import Membership
+from digitalpost.accounts.models import Invitation, Membership
 from digitalpost.api.schemas import MAX_CURSOR
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
@@ -280,9 +280,29 @@ class ReceiverSystemCreatedOut(Schema):
     token: str | None = Field(description="REST_PULL: the receiver's API token, shown once; otherwise null.")
 
 
-class AddedMemberOut(Schema):
-    member: MemberOut
-    initialPassword: str | None = Field(description="Set when the user was created now; shown once.")
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    mailboxes: list[RefOut]
+    status: str = Field(description="pending, accepted, expired or revoked")
+    invitedBy: str
+    createdAt: datetime
+    expiresAt: datetime
+    mailedAt: datetime | None
+    acceptedAt: datetime | None
+    acceptedBy: str | None = Field(description="The member's user name, once accepted.")
+    revokedAt: datetime | None
+
+    @classmethod
+    def of(cls, invitation: Invitation, now: datetime) -> InvitationOut:
+        return cls(id=invitation.pk, email=invitation.email, role=invitation.role,
+                   mailboxes=[RefOut(id=mb.pk, name=mb.name) for mb in invitation.mailboxes.all()],
+                   status=invitation.status_at(now).value, invitedBy=invitation.invited_by,
+                   createdAt=invitation.created_at, expiresAt=invitation.expires_at, mailedAt=invitation.mailed_at,
+                   acceptedAt=invitation.accepted_at,
+                   acceptedBy=invitation.accepted_by.get_username() if invitation.accepted_by else None,
+                   revokedAt=invitation.revoked_at)
 
 
 class DeletedSecureAddressOut(Schema):

@@ -1,29 +1,42 @@
-"""/apis/v1/admin/organisations/{cvr}/users: members and their roles; granting and revoking a role.
+"""/apis/v1/admin/organisations/{cvr}/users: members and their roles; granting and revoking a member's role.
+/apis/v1/admin/organisations/{cvr}/invitations: inviting a person, listing and withdrawing invitations.
 
-Granting a role to a user name that has none here yet adds that user to the organisation. The last
+A person joins only by accepting an invitation mailed to them: roles are granted and revoked here for members
+of the organisation only; any other user name, existing or not, is `user.not.found` alike. The last
 superadministrator cannot be removed (409 `last.superadministrator`).
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from django.contrib.auth.models import User
-from ninja import Router, Status
+from django.utils import timezone
+from ninja import Path, Router, Status
 
-from digitalpost.accounts.selectors import OrgAccess, list_members
-from digitalpost.accounts.services import add_member, grant_role, revoke_role
+from digitalpost.accounts.selectors import (
+    OrgAccess,
+    access_invitation,
+    get_member_by_username,
+    list_invitations,
+    list_members,
+)
+from digitalpost.accounts.services import grant_role, revoke_invitation, revoke_role
 from digitalpost.api.admin.access import org_operation
 from digitalpost.api.admin.auth import AdminRequest
 from digitalpost.api.admin.common import ERRORS, WRITE_ERRORS
-from digitalpost.api.admin.inputs import MemberIn, RoleIn
-from digitalpost.api.admin.schemas import AddedMemberOut, MemberOut
+from digitalpost.api.admin.inputs import InvitationIn, RoleIn
+from digitalpost.api.admin.schemas import InvitationOut, MemberOut
+from digitalpost.api.schemas import MAX_CURSOR
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.authorities.selectors import list_mailboxes
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import ORGANISATION_ROLES, Action, Role
+from digitalpost.notifications.invitations import invite
 
 router = Router(tags=["admin: users"])
+InvitationId = Annotated[int, Path(ge=1, le=MAX_CURSOR)]
 ROLE_NAMES = ", ".join(role.value for role in ORGANISATION_ROLES)
 
 
@@ -34,8 +47,9 @@ def _member(authority: Authority, username: str) -> MemberOut:
     return found[0]
 
 
-def _user(username: str) -> User:
-    found = User.objects.filter(username=username, is_active=True).first()
+def _user(authority: Authority, username: str) -> User:
+    """A member of this organisation: an unknown user name and another organisation's user get the same 404."""
+    found = get_member_by_username(authority, username)
     if found is None:
         raise DigitalPostError(ErrorCode.USER_NOT_FOUND, username)
     return found
@@ -60,18 +74,6 @@ def list_users(request: AdminRequest, org: OrgAccess) -> list[MemberOut]:
     return MemberOut.of_memberships(list(list_members(org.authority)))
 
 
-@router.post("/organisations/{cvr}/users", response={201: AddedMemberOut, **WRITE_ERRORS}, summary="Add a user",
-             description="A new user name creates the user with an initial password (returned once); an "
-                         "existing one gets the role added.")
-@org_operation(Action.MANAGE_USERS)
-def post_user(request: AdminRequest, org: OrgAccess, body: MemberIn) -> Status[AddedMemberOut]:
-    added = add_member(authority=org.authority, username=body.username, role=_role(body.role),
-                       full_name=body.fullName, email=body.email,
-                       mailboxes=_mailboxes(org.authority, body.mailboxIds), actor=org.actor)
-    member = _member(org.authority, added.membership.user.get_username())
-    return Status(201, AddedMemberOut(member=member, initialPassword=added.initial_password))
-
-
 @router.get("/organisations/{cvr}/users/{username}", response={200: MemberOut, **ERRORS}, summary="Get a user")
 @org_operation(Action.MANAGE_USERS)
 def get_user(request: AdminRequest, org: OrgAccess, username: str) -> MemberOut:
@@ -80,10 +82,11 @@ def get_user(request: AdminRequest, org: OrgAccess, username: str) -> MemberOut:
 
 @router.put("/organisations/{cvr}/users/{username}/roles/{role}", response={200: MemberOut, **WRITE_ERRORS},
             summary="Grant a role",
-            description=f"Roles: {ROLE_NAMES}. Again for a caseworker: replaces their mailboxes.")
+            description=f"Roles: {ROLE_NAMES}. For members of the organisation (others join by invitation). "
+                        "Again for a caseworker: replaces their mailboxes.")
 @org_operation(Action.MANAGE_USERS)
 def put_role(request: AdminRequest, org: OrgAccess, username: str, role: str, body: RoleIn) -> MemberOut:
-    grant_role(authority=org.authority, user=_user(username), role=_role(role),
+    grant_role(authority=org.authority, user=_user(org.authority, username), role=_role(role),
                mailboxes=_mailboxes(org.authority, body.mailboxIds), actor=org.actor)
     return _member(org.authority, username)
 
@@ -92,5 +95,33 @@ def put_role(request: AdminRequest, org: OrgAccess, username: str, role: str, bo
                summary="Revoke a role")
 @org_operation(Action.MANAGE_USERS)
 def delete_role(request: AdminRequest, org: OrgAccess, username: str, role: str) -> Status[None]:
-    revoke_role(authority=org.authority, user=_user(username), role=_role(role), actor=org.actor)
+    revoke_role(authority=org.authority, user=_user(org.authority, username), role=_role(role), actor=org.actor)
+    return Status(204, None)
+
+
+@router.get("/organisations/{cvr}/invitations", response={200: list[InvitationOut], **ERRORS},
+            summary="List invitations")
+@org_operation(Action.MANAGE_USERS)
+def list_invitations_op(request: AdminRequest, org: OrgAccess) -> list[InvitationOut]:
+    now = timezone.now()
+    return [InvitationOut.of(invitation, now) for invitation in list_invitations(org.authority)]
+
+
+@router.post("/organisations/{cvr}/invitations", response={202: InvitationOut, **WRITE_ERRORS},
+             summary="Invite a person",
+             description="Mails a single-use link (valid DIGITALPOST_INVITATION_DAYS) to the address; the person "
+                         "becomes a member with the role only when they accept it. The answer is the same whether "
+                         "or not anyone has a user with this address.")
+@org_operation(Action.MANAGE_USERS)
+def post_invitation(request: AdminRequest, org: OrgAccess, body: InvitationIn) -> Status[InvitationOut]:
+    invitation = invite(authority=org.authority, email=body.email, role=_role(body.role),
+                        mailboxes=_mailboxes(org.authority, body.mailboxIds), actor=org.actor)
+    return Status(202, InvitationOut.of(access_invitation(org.authority, invitation.pk), timezone.now()))
+
+
+@router.delete("/organisations/{cvr}/invitations/{invitation_id}", response={204: None, **WRITE_ERRORS},
+               summary="Withdraw an invitation")
+@org_operation(Action.MANAGE_USERS)
+def delete_invitation(request: AdminRequest, org: OrgAccess, invitation_id: InvitationId) -> Status[None]:
+    revoke_invitation(invitation=access_invitation(org.authority, invitation_id), actor=org.actor)
     return Status(204, None)

@@ -1,4 +1,5 @@
-"""The notice channels: the e-mail "you have new post" (and the legal-notification reminder) and the NemSMS.
+"""The notice channels: the e-mail "you have new post" (and the legal-notification reminder), the portal's
+invitation mail, and the NemSMS.
 
 Both wrap the notifications app, which decides whether a notice is still wanted, composes it and records it
 (NOTICE_SENT, REMINDER_SENT, SMS_SENT); here they get the shape of every other way out. `prepare` takes the
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from digitalpost.delivery.channels.base import Sent
 from digitalpost.hub.relay import send_via_relay
+from digitalpost.notifications.invitations import send_invitation
 from digitalpost.notifications.services import send_notice, send_sms
 from digitalpost.outbox.models import Job
 
@@ -29,7 +31,11 @@ class EmailNoticeChannel:
         return NoticeWork(job=job)
 
     def send(self, outgoing: NoticeWork, /, *, job: Job | None = None) -> Sent:
-        send_notice(job=job or outgoing.job, relay=send_via_relay)
+        work = job or outgoing.job
+        if "invitation" in work.payload:  # an invitation to join an organisation in the portal
+            send_invitation(job=work, relay=send_via_relay)
+        else:
+            send_notice(job=work, relay=send_via_relay)
         return Sent(answer="", recorded=False)
 
 

@@ -108,14 +108,12 @@ class SecureMailPolicyForm(forms.Form):
     )
 
 
-class MemberForm(forms.Form):
-    username = forms.CharField(
-        label=_("User name"), max_length=150, validators=[UnicodeUsernameValidator()],
-        help_text=_("A new user name creates the user with an initial password shown once. An existing user "
-                    "name gets the role added."),
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address"), max_length=254,
+        help_text=_("We mail an invitation link there. The person becomes a member only when they open it, sign in "
+                    "(or create a user) and accept."),
     )
-    full_name = forms.CharField(label=_("Full name"), max_length=150, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, ROLE_LABELS[r]) for r in ORGANISATION_ROLES])
     mailboxes = MailboxChoices(
         label=_("Mailboxes (caseworkers)"), queryset=AuthorityMailbox.objects.none(), required=False,

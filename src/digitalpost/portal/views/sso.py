@@ -9,21 +9,24 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from digitalpost.accounts.selectors import get_member
-from digitalpost.accounts.services import record_single_sign_on
+from digitalpost.accounts.selectors import get_member, user_by_username
+from digitalpost.accounts.services import accept_invitation_as_new_user, record_single_sign_on
 from digitalpost.authorities.models import Authority
 from digitalpost.authorities.selectors import get_authority_by_cvr
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import PUBLIC, access_rule
 from digitalpost.hub.oidc import OidcProvider, begin_sign_in, finish_sign_in
 from digitalpost.portal.access import error_page
+from digitalpost.portal.client_address import client_address
 from digitalpost.portal.signin import complete_single_sign_on, safe_next
+from digitalpost.portal.views.invitation import INVITATION_KEY, invitation_in_session
 
 log = logging.getLogger(__name__)
 SSO_ORGANISATION_KEY = "portal_sso_organisation"
@@ -61,9 +64,8 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     authority, provider, claim = staff_provider(str(request.session.get(SSO_ORGANISATION_KEY, "")))
     try:
         claims = finish_sign_in(request, provider)
-        user = get_member(authority, str(claims.get(claim, "")))
-        if user is None:
-            raise DigitalPostError(ErrorCode.SIGNIN_STAFF_NOT_MEMBER)
+        username = str(claims.get(claim, ""))
+        user = get_member(authority, username) or _accept_invitation(request, authority, username)
     except DigitalPostError as exc:
         log.info("Staff sign-on to %s refused: %s", authority.cvr, exc.code)
         request.session.flush()
@@ -73,6 +75,22 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
     complete_single_sign_on(request, authority.cvr)
     record_single_sign_on(authority=authority, user=user)
     return redirect(safe_next(request, next_url))
+
+
+def _accept_invitation(request: HttpRequest, authority: Authority, username: str) -> User:
+    """Someone not yet a member signs on while holding an invitation to this organisation (the invitation page
+    sends them here): a new user with the claim's user name joins. A name that already has a user is refused:
+    the organisation's provider vouches for its own people, never for another organisation's user."""
+    held = invitation_in_session(request)
+    if held is None or held[1].authority_id != authority.pk or not username.strip():
+        raise DigitalPostError(ErrorCode.SIGNIN_STAFF_NOT_MEMBER)
+    if user_by_username(username) is not None:
+        raise DigitalPostError(ErrorCode.SIGNIN_STAFF_NAME_TAKEN)
+    membership = accept_invitation_as_new_user(token=held[0], username=username, full_name="", password=None,
+                                               address=client_address(request))
+    request.session.pop(INVITATION_KEY, None)
+    request.session[SSO_NEXT_KEY] = reverse("portal:overview", kwargs={"cvr": authority.cvr})  # accepted: go in
+    return membership.user
 
 
 urlpatterns = [

@@ -9,6 +9,7 @@ formats. Not for: service rules (see rules.py) or who may send what.
 from __future__ import annotations
 
 import contextlib
+import html
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols.memo import values
 from digitalpost.protocols.memo.model import Message
 from digitalpost.protocols.memo.spec import (
+    BASE64,
     NAMESPACE,
     TEXT,
     XSI,
@@ -53,11 +55,11 @@ def parse(data: bytes, *, max_bytes: int) -> Message:
             ErrorCode.MEMO_TOO_LARGE, "/",
             f"The message is {len(data)} bytes; at most {max_bytes} bytes are allowed.",
         )])
-    root = _parse_xml(data)
+    root, streamed = _parse_xml(data)
     version, sch_version, problems = _read_root(root)
     if version is None:
         raise MemoRejected(problems)
-    reader = _Reader(version, problems)
+    reader = _Reader(version, problems, streamed)
     fields: dict[str, Any] = {}
     with contextlib.suppress(_TooMany):
         fields = reader.complex_children(root, Message, "/Message", root=True)
@@ -70,23 +72,91 @@ def _invalid(where: str, text: str) -> Problem:
     return Problem(ErrorCode.MEMO_INVALID, where, text)
 
 
-def _parse_xml(data: bytes) -> etree._Element:
+def _base64_elements() -> frozenset[tuple[str, str]]:
+    """(parent tag, tag) of every base64Binary element of the model (a File's content): the large ones."""
+    found: set[tuple[str, str]] = set()
+    seen: set[tuple[type, str]] = set()
+
+    def walk(cls: type, tag: str) -> None:
+        for child in children_of(cls):
+            child_tag = f"{{{child.xml.ns}}}{child.xml.local}" if child.xml.ns else child.xml.local
+            if child.xml.type is BASE64:
+                found.add((tag, child_tag))
+            elif not isinstance(child.xml.type, SimpleType) and (child.xml.type, child_tag) not in seen:
+                seen.add((child.xml.type, child_tag))
+                walk(child.xml.type, child_tag)
+
+    walk(Message, f"{{{NAMESPACE}}}Message")
+    return frozenset(found)
+
+
+_STREAMED = _base64_elements()
+_FEED_BYTES = 1024 * 1024
+
+
+class _TreeWithStreamedContent:
+    """An lxml parser target: builds the tree as etree.TreeBuilder does, but the text of a base64 element (a
+    document, most of a large MeMo's bytes) goes straight into a decoder instead of the tree. So the document
+    exists once, decoded, instead of as libxml2 text, a Python str and its copies while it is read. Comments and
+    processing instructions are left out (no handlers), as the parser's remove_comments/remove_pis did."""
+
+    def __init__(self) -> None:
+        self.builder = etree.TreeBuilder()
+        self.open_tags: list[str] = []
+        self.streamed: dict[etree._Element, values.Base64Stream] = {}
+        self.current: values.Base64Stream | None = None
+        self.has_doctype = False
+
+    def start(self, tag: str, attrib: dict[str, str], nsmap: dict[str | None, str] | None = None) -> etree._Element:
+        # The parser names the default namespace "", the tree builder None.
+        # Without entity replacement libxml2 hands a target attribute values with references left in ("&" comes
+        # as "&#38;"); no DTD is allowed, so only the predefined entities and character references can be there.
+        attrib = {name: html.unescape(value) if "&" in value else value for name, value in attrib.items()}
+        element = self.builder.start(tag, attrib, {prefix or None: uri for prefix, uri in (nsmap or {}).items()})
+        self.current = None  # an element inside a document's content: the walker reports it
+        if self.open_tags and (self.open_tags[-1], tag) in _STREAMED:
+            self.current = self.streamed[element] = values.Base64Stream()
+        self.open_tags.append(tag)
+        return element
+
+    def end(self, tag: str) -> etree._Element:
+        self.open_tags.pop()
+        self.current = None
+        return self.builder.end(tag)
+
+    def data(self, text: str) -> None:
+        if self.current is not None:
+            self.current.feed(text)
+        else:
+            self.builder.data(text)
+
+    def doctype(self, *_: object) -> None:
+        self.has_doctype = True
+
+    def close(self) -> etree._Element:
+        return self.builder.close()
+
+
+def _parse_xml(data: bytes) -> tuple[etree._Element, dict[etree._Element, values.Base64Stream]]:
     # A DTD has no business in a MeMo; refusing it before libxml2 sees it shuts out entity bombs and XXE.
     if any(marker in data for marker in _DTD_MARKERS):
         raise MemoRejected([_invalid("/", "The message contains a DOCTYPE or ENTITY declaration; MeMo "
                                           "messages must not have a DTD. Remove it.")])
+    target = _TreeWithStreamedContent()
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
+        target=target, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
         remove_comments=True, remove_pis=True, collect_ids=False,
     )
+    view = memoryview(data)
     try:
-        root = etree.fromstring(data, parser)
+        for start in range(0, len(data), _FEED_BYTES):  # fed in pieces: libxml2 never holds the whole text
+            parser.feed(bytes(view[start:start + _FEED_BYTES]))
+        root: etree._Element = parser.close()
     except etree.XMLSyntaxError as error:
         raise MemoRejected([_invalid("/", f"The message is not well-formed XML: {error.msg}.")]) from None
-    docinfo = root.getroottree().docinfo
-    if docinfo.internalDTD is not None or docinfo.doctype:
+    if target.has_doctype:
         raise MemoRejected([_invalid("/", "The message has a DOCTYPE; MeMo messages must not have a DTD.")])
-    return root
+    return root, target.streamed
 
 
 def _read_root(root: etree._Element) -> tuple[MemoVersion | None, str | None, list[Problem]]:
@@ -155,9 +225,11 @@ def _check_simple_text(
 class _Reader:
     """Walks one document against the model declarations of one MeMo version, collecting problems."""
 
-    def __init__(self, version: MemoVersion, problems: list[Problem]) -> None:
+    def __init__(self, version: MemoVersion, problems: list[Problem],
+                 streamed: dict[etree._Element, values.Base64Stream]) -> None:
         self.version = version
         self.problems = problems
+        self.streamed = streamed  # base64 elements whose text the parser decoded as it went
 
     def add(self, where: str, text: str) -> None:
         self.problems.append(_invalid(where, text))
@@ -210,6 +282,13 @@ class _Reader:
         if len(element):
             self.add(where, f"{spec.xml.local} must contain only text, not elements.")
             return None
+        stream = self.streamed.get(element)
+        if stream is not None:
+            try:
+                return stream.result()
+            except values.BadValue as bad:
+                self.add(where, f"{spec.xml.local} {bad}.")
+                return None
         text = element.text or ""
         if not text and spec.xml.default is not None:
             text = spec.xml.default  # an empty element takes the XSD default

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -204,6 +205,62 @@ def _read_long(text: str, stype: SimpleType) -> int:
     if not _LONG_MIN <= number <= high:
         raise BadValue(f"must be at most {high}, not {number}")
     return number
+
+
+class Base64Stream:
+    """xs:base64Binary read a piece at a time, as a parser hands over a large element's text: the same rules as
+    `read` (whitespace ignored, only the alphabet, padding only at the end, a multiple of four, no stray bits in
+    a padded last group), but holding only the decoded bytes, never the text. A bad value is noted and the rest
+    ignored; `result()` raises BadValue then, with `read`'s words."""
+
+    _BATCH_CHARS = 256 * 1024  # text gathered before it is checked and decoded (a parser hands it over in crumbs)
+
+    def __init__(self) -> None:
+        self._decoded = io.BytesIO()
+        self._pieces: list[str] = []
+        self._gathered = 0
+        self._carry = ""  # significant characters of a group not yet complete (or the padded last group)
+        self._padded = False
+        self._bad = False
+
+    def feed(self, text: str) -> None:
+        if self._bad:
+            return
+        self._pieces.append(text)
+        self._gathered += len(text)
+        if self._gathered >= self._BATCH_CHARS:
+            self._digest()
+
+    def _digest(self) -> None:
+        compact = _XML_WS.sub("", "".join(self._pieces))
+        self._pieces.clear()
+        self._gathered = 0
+        if not compact or self._bad:
+            return
+        if self._padded:  # after the first "=" only "=" may follow, at most two in all
+            self._carry += compact
+            self._bad = bool(compact.strip("=")) or self._carry.count("=") > 2
+            return
+        if not _BASE64.fullmatch(compact):
+            self._bad = True
+            return
+        data = self._carry + compact
+        first_pad = data.find("=")
+        self._padded = first_pad >= 0
+        keep_from = first_pad - first_pad % 4 if self._padded else len(data) - len(data) % 4
+        if keep_from:
+            self._decoded.write(binascii.a2b_base64(data[:keep_from].encode("ascii"), strict_mode=True))
+        self._carry = data[keep_from:]
+
+    def result(self) -> bytes:
+        self._digest()
+        if self._bad or len(self._carry) % 4:
+            raise BadValue("is not valid base64")
+        if self._carry:
+            last = _read_base64(self._carry)  # the padded last group, with its stray-bits check
+            self._decoded.write(last)
+            self._carry = ""
+        return self._decoded.getvalue()
 
 
 def _read_base64(text: str) -> bytes:
