@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from digitalpost.authorities.models import AuthorityMailbox, Material
+from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity
 from digitalpost.hub.relay import send_via_relay
@@ -61,7 +61,7 @@ def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
         files.insert(0, (LETTER_TEXT_FILENAME, "text/plain", text.encode()))
     if not files:
         raise DigitalPostError(ErrorCode.LETTER_BODY_EMPTY, "no text and no attachment")
-    letter = _memo(system=system, order=order, subject=parsed.subject, files=files)
+    letter = build_letter(authority=system.authority, order=order, subject=parsed.subject, files=files)
 
     def queue_acceptance_receipt(acceptance: Acceptance) -> None:
         queue_receipt(system=system, to_addr=receipt_to, subject=subject, acceptance=acceptance)
@@ -111,12 +111,17 @@ def _check_gateway_address(system: SenderSystem, gateway: mail.GatewayAddress) -
                                f"{gateway.organisation} is not CVR {authority.cvr} or one of its mailboxes")
 
 
-def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files: list[tuple[str, str, bytes]]
-          ) -> memo.Message:
-    authority = system.authority
-    mandatory, answer_mailbox = order.mandatory, _answer_mailbox(system, order)
+def build_letter(*, authority: Authority, order: mail.LetterOrder, subject: str,
+                 files: list[tuple[str, str, bytes]]) -> memo.Message:
+    """The MeMo of a letter `authority` starts (by secure mail or in the portal): the order's recipient, title,
+    flags and answer mailbox, the material's mandatory flag and reply mailbox; the files as its documents.
+
+    A material or answer mailbox that is not the authority's is refused with letter.metadata.invalid; every other
+    rule is the acceptance's (accept_memo), as for any MeMo.
+    """
+    mandatory, answer_mailbox = order.mandatory, _answer_mailbox(authority, order)
     if order.material is not None:
-        material = _material(system, order.material)
+        material = _material(authority, order.material)
         mandatory = mandatory or material.is_mandatory
         if answer_mailbox is None and material.reply_rule == Material.ReplyRule.MAILBOX:
             answer_mailbox = material.reply_mailbox
@@ -134,22 +139,22 @@ def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files:
     return letter
 
 
-def _answer_mailbox(system: SenderSystem, order: mail.LetterOrder) -> AuthorityMailbox | None:
+def _answer_mailbox(authority: Authority, order: mail.LetterOrder) -> AuthorityMailbox | None:
     if order.answer_mailbox is None:
         return None
     try:
         wanted = uuid.UUID(order.answer_mailbox)
     except ValueError:
         wanted = None
-    found = AuthorityMailbox.objects.filter(authority=system.authority, pk=wanted).first() if wanted else None
+    found = AuthorityMailbox.objects.filter(authority=authority, pk=wanted).first() if wanted else None
     if found is None:
         raise DigitalPostError(ErrorCode.LETTER_METADATA_INVALID,
                                f"AnswerMailbox {order.answer_mailbox!r} is not one of your mailboxes")
     return found
 
 
-def _material(system: SenderSystem, named: str) -> Material:
-    materials = Material.objects.filter(authority=system.authority)
+def _material(authority: Authority, named: str) -> Material:
+    materials = Material.objects.filter(authority=authority)
     try:
         found = materials.filter(pk=uuid.UUID(named)).first()
     except ValueError:
