@@ -15,6 +15,8 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from django.conf import settings
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "mail-letter"  # RefusedReply.channel and the received event's "via"
 LETTER_TEXT_FILENAME = "brev.txt"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 MAX_MEMO_LABEL = 256
 # A receipt waits (RetryLater) while the relay is down; other failures (a broken certificate) are tried this often.
 RECEIPT_MAX_ATTEMPTS = 8
@@ -130,13 +133,20 @@ def build_letter(*, authority: Authority, order: mail.LetterOrder, subject: str,
         sender_cvr=authority.cvr, sender_label=authority.name, recipient_id=order.recipient_id,
         recipient_id_type=order.recipient_type, label=label, files=files, created=timezone.now(),
         mandatory=mandatory, legal_notification=order.legal_notification, reply=order.reply,
-        reply_by_date_time=order.reply_by if order.reply else None,
+        reply_by_date_time=_utc(order.reply_by) if order.reply and order.reply_by is not None else None,
     )
     if order.reply and answer_mailbox is not None:
         contact_point = memo.ContactPoint(contact_point_id=str(answer_mailbox.pk), label=answer_mailbox.name)
         letter = replace(letter, header=replace(letter.header, sender=replace(letter.header.sender,
                                                                               contact_point=contact_point)))
     return letter
+
+
+def _utc(moment: datetime) -> datetime:
+    """MeMo wants replyByDateTime in UTC; a moment without a zone is Danish time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=COPENHAGEN)
+    return moment.astimezone(UTC)
 
 
 def _answer_mailbox(authority: Authority, order: mail.LetterOrder) -> AuthorityMailbox | None:
