@@ -81,7 +81,8 @@ def test_an_answerable_letter_names_the_answer_mailbox_and_deadline_and_the_flag
     assert sent.status_code == 302
     [letter] = letters_to(cast.anna)
     assert letter.answer_mailbox == box
-    assert letter.answer_by is not None and letter.answer_by.year == 2099
+    assert letter.answer_by is not None
+    assert letter.answer_by.year == 2099
     assert (letter.is_mandatory, letter.is_legal_notification) == (True, True)
 
 
