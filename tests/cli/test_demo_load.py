@@ -4,15 +4,18 @@ import base64
 import io
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import User
 from pypdf import PdfReader
 
 from digitalpost.authorities.models import Authority
 from digitalpost.cli.demo import ANNA_NOTIFICATION_EMAIL, AUTHORITY, BROKEN_AUTHORITY, demo_file, load_demo
 from digitalpost.doctor.selectors import list_open_findings
+from digitalpost.hub.keys import hub_identity
 from digitalpost.messages.models import Message, RefusedReply
 from digitalpost.outbox.models import WorkKind
 from digitalpost.printing.models import PrintLetter
@@ -23,6 +26,21 @@ from digitalpost.registry.models import Contact
 from digitalpost.systems.models import SenderSystem
 from helpers.letters import text_positions
 from helpers.otp import authenticator, sign_in_with_code
+
+
+@pytest.fixture(autouse=True)
+def _demo_pki_of_its_own(settings, tmp_path) -> Iterator[None]:
+    """The demo's PKI (made by `demo load`) is the hub's own, as under `make run`; per test, so tests running in
+    parallel never share (or race to create) one."""
+    pki = tmp_path / "pki"
+    settings.DIGITALPOST_PKI_DIR = pki
+    settings.DIGITALPOST_HUB_CERT, settings.DIGITALPOST_HUB_KEY = pki / "hub.pem", pki / "hub-key.pem"
+    settings.DIGITALPOST_TRUST_ANCHORS = pki / "ca.pem"
+    settings.DIGITALPOST_AUTHORITY_MAILDIR = tmp_path / "authority-mail"
+    settings.DIGITALPOST_NOTIFICATION_MAILDIR = tmp_path / "notifications"
+    hub_identity.cache_clear()  # the hub's keys are read once per process: from this PKI, for this test
+    yield
+    hub_identity.cache_clear()
 
 
 def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
@@ -45,9 +63,9 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     second = load_demo(base_url="http://127.0.0.1:8000")
     assert second["sender_token"] == first["sender_token"]
     # Two welcome letters to Anna, one paper letter to Bent, Anna's inquiry and its answer over REST, and a letter
-    # Anna can answer, a legal notification with actions, Bodil's inquiry on her father Bent's behalf, and 56
-    # letters for Anna to search and file.
-    assert Message.objects.count() == count == 8 + 56
+    # Anna can answer, a legal notification with actions, a letter Nordby started by secure mail, Bodil's inquiry on
+    # her father Bent's behalf, and 56 letters for Anna to search and file.
+    assert Message.objects.count() == count == 9 + 56
 
 
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
@@ -58,7 +76,7 @@ def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings
     assert second["sender_system_id"] == first["sender_system_id"]
     assert second["sender_token"] != first["sender_token"]  # only the hash was kept: a fresh token is issued
     assert SenderSystem.objects.filter(name="Nordby fjernprint").count() == 1
-    assert Message.objects.count() == 8 + 56  # the letters for Anna to search: see the folders test below
+    assert Message.objects.count() == 9 + 56  # the letters for Anna to search: see the folders test below
     body = (tmp_path / "demo-memo.xml").read_bytes()
     message_uuid = memo.parse(body, max_bytes=10**6).header.message_uuid
     response = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}", data=body,
@@ -203,6 +221,8 @@ def test_the_demo_gives_anna_folders_and_letters_to_search(db, settings, tmp_pat
     assert search(anna, SearchQuery(text="restskat")).count() == 8
     load_demo(base_url="http://127.0.0.1:8000")  # loading again files nothing twice
     assert list_folder(anna, skat).count() == 16
+
+
 def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path):
     from digitalpost.attorney.selectors import list_active_powers_held
     from digitalpost.inbox.signin import MailboxAccess
@@ -220,3 +240,37 @@ def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path
     client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
     threads = client.get("/post/threads/").content.decode()
     assert "Hjælp til Bents ansøgning om ledsagerordning" in threads
+
+
+def test_the_demo_starts_a_letter_by_secure_mail_and_its_receipt_lands_in_the_authority_mail_folder(
+        db, settings, tmp_path, drain):
+    """The letter goes through the gateway's receive path; its receipt waits in the outbox until `make run`'s
+    worker hands it to the demo mail server, which files it under var/authority-mail/."""
+    from digitalpost.cli.mailserver import maildir_server
+    from digitalpost.outbox.models import Job
+    from helpers.smtp_relay import free_port
+
+    settings.VAR_DIR = tmp_path
+    demo = load_demo(base_url="http://127.0.0.1:8000")
+    load_demo(base_url="http://127.0.0.1:8000")  # twice: one letter, one receipt
+
+    assert "refused" not in demo["securemail"]["letter"], demo["securemail"]["letter"]
+    letter = Message.objects.get(pk=demo["securemail"]["letter"]["message_id"])
+    assert letter.mailbox.owner.number == demo["citizens"]["registered"]
+    assert letter.label == demo["securemail"]["letter"]["subject"]
+    assert letter.events.get(kind="MESSAGE_RECEIVED").data["via"] == "mail-letter"
+    assert Job.objects.filter(kind=WorkKind.LETTER_RECEIPT).count() == 1
+
+    port = free_port()
+    settings.DIGITALPOST_SMTP_RELAY_HOST, settings.DIGITALPOST_SMTP_RELAY_PORT = "127.0.0.1", port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    server = maildir_server(settings.DIGITALPOST_AUTHORITY_MAILDIR, host="127.0.0.1", port=port,
+                            is_authority_address=lambda address: address == "post@nordby.localhost")
+    server.start()
+    try:
+        assert drain(WorkKind.LETTER_RECEIPT) == 1
+    finally:
+        server.stop()
+    [receipt] = (tmp_path / "authority-mail").glob("*.eml")
+    assert b"Kvittering: " + demo["securemail"]["letter"]["subject"].encode() in receipt.read_bytes()
+    assert demo["citizens"]["registered"].encode() not in receipt.read_bytes()

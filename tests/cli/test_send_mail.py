@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from digitalpost.cli.main import app
 from digitalpost.messages.models import Message
+from digitalpost.outbox.models import WorkKind
 from helpers.mail_letters import ANNA_CPR, LETTER_TEXT, open_receipt
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
@@ -39,6 +40,7 @@ def test_send_mail_writes_a_letter_with_its_metadata_file_that_reaches_anna(
     assert letter.label == "Afgørelse om beboerlicens"
     assert letter.answer_mailbox == tx_nordby_secure.mailbox
     assert sorted(letter.documents.values_list("filename", flat=True)) == ["afgoerelse.pdf", "brev.txt"]
+    assert drain(WorkKind.LETTER_RECEIPT) == 1
     receipt = open_receipt(authority_mail_server.mails[0].data, pki=securemail_pki,
                            reader=securemail_pki.nordby_sender)
     assert receipt.message_id == str(letter.pk)

@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.conversations.services.receive import receive_secure_mail
+from digitalpost.conversations.tokens import REPLY_DATA_LABEL
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.findings import Finding, Severity, SubjectKind
 from digitalpost.doctor.checks.refused_replies import refused_replies
@@ -20,6 +22,8 @@ from digitalpost.doctor.checks.snapshot import OrgSnapshot, RefusalGroup, Secure
 from digitalpost.doctor.services import examine
 from digitalpost.messages.models import RefusedReply
 from digitalpost.protocols import memo
+from digitalpost.systems.models import SenderSystem
+from digitalpost.systems.services.senders import create_sender_system
 from helpers.doctor_world import HealthyOrg, findings_of
 from helpers.secure_mail import hub_on, plain_entity, protect, untagged_envelope
 from helpers.secure_mail_pki import NORDBY_ADDRESS
@@ -94,6 +98,41 @@ def test_refused_rest_replies_are_counted_on_the_sender_system_whose_token_sent_
     assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.rest_sender.pk))
     assert (finding.facts["count"], finding.facts["code"]) == (2, "reply.recipient.mismatch")
     assert "2 replies from Nordby fjernprint" in finding.why
+
+
+def rest_answer(cast, inquiry, *, reply_data: tuple[memo.ReplyData, ...] | None = None) -> memo.Message:
+    letter = cast.nordby.memo(cast.anna)
+    named = reply_data or (memo.ReplyData(message_uuid=str(inquiry.message_uuid)),)
+    return replace(letter, header=replace(letter.header, reply_data=named))
+
+
+def test_rest_replies_with_a_changed_dialog_thread_count_as_thread_refusals_of_the_case_system(
+    healthy: HealthyOrg, cast
+):
+    inquiry = send_inquiry(party=cast.anna, mailbox=healthy.mailbox, inquiry=Inquiry(subject="Mit pas", text="Hej"))
+    forged = memo.ReplyData(message_uuid=str(inquiry.message_uuid), additional_reply_data=(
+        memo.AdditionalReplyData(label=REPLY_DATA_LABEL, value="v1.k1.Zm9yZ2Vk.Zm9yZ2VkIG1hYw"),))
+    assert cast.nordby.submit(rest_answer(cast, inquiry, reply_data=(forged,))).json()["errorCode"] == (
+        "reply.thread.invalid")
+
+    (finding,) = refused(findings_of(healthy))
+    assert (finding.code, finding.severity) == ("reply.refused.thread", Severity.WARNING)
+    assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(healthy.rest_sender.pk))
+    assert finding.facts["code"] == "reply.thread.invalid"
+
+
+def test_rest_replies_sent_with_a_secure_mail_systems_token_are_critical_on_that_system(healthy: HealthyOrg, cast):
+    """An Outlook signing identity's API token does not make it a case system: every REST reply it sends fails."""
+    outlook = create_sender_system(authority=cast.nordby.authority, name="Nordby Outlook-token")
+    SenderSystem.objects.filter(pk=outlook.system.pk).update(channel=SenderSystem.Channel.SECURE_MAIL)
+    inquiry = send_inquiry(party=cast.anna, mailbox=healthy.mailbox, inquiry=Inquiry(subject="Mit pas", text="Hej"))
+    response = cast.nordby.submit(rest_answer(cast, inquiry), client=Client(
+        HTTP_AUTHORIZATION=f"Bearer {outlook.token}"))
+    assert response.json()["errorCode"] == "reply.sender.not.allowed"
+
+    (finding,) = refused(findings_of(healthy))
+    assert (finding.code, finding.severity) == ("reply.refused.not.standard", Severity.CRITICAL)
+    assert (finding.subject.kind, finding.subject.id) == (SubjectKind.SENDER_SYSTEM, str(outlook.system.pk))
 
 
 def test_replies_signed_with_an_unregistered_certificate_are_critical_for_the_address_they_came_from(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
 from digitalpost.core.errors import ErrorCode
@@ -19,7 +21,7 @@ from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.protocols import mail
 from digitalpost.systems.models import SenderSystem
 from helpers.mail_letters import ANNA_CPR, LETTER_TEXT, letter_mail, open_receipt
-from helpers.secure_mail import PDF
+from helpers.secure_mail import PDF, MailSink, free_port
 from helpers.secure_mail_world import NordbySecure, register_nordby_sender
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("hub_settings")]
@@ -61,6 +63,8 @@ def test_letter_with_a_recipient_line_reaches_annas_mailbox_and_the_receipt_veri
     assert received.data["via"] == "mail-letter"
     assert not RefusedReply.objects.exists()
 
+    assert authority_mail_server.mails == []  # the receipt waits in the outbox, committed with the letter
+    assert drain(WorkKind.LETTER_RECEIPT) == 1
     [sent] = authority_mail_server.mails
     assert sent.rcpt_tos == ["post@nordby.localhost"]  # the address in the sender system's certificate
     assert ANNA_CPR.encode() not in sent.data
@@ -94,7 +98,7 @@ def test_letter_described_by_digitalpost_letter_xml_takes_its_label_flags_and_an
 
 
 def test_letter_to_an_exempt_citizen_is_printed_and_the_receipt_says_print(
-    nordby, securemail_pki, send_to_gateway, authority_mail_server
+    nordby, securemail_pki, send_to_gateway, authority_mail_server, drain
 ):
     status, answer = send_to_gateway(letter_mail(securemail_pki, f"Modtager: {nordby.cast.bent.number}\n\nHej"))
 
@@ -102,10 +106,43 @@ def test_letter_to_an_exempt_citizen_is_printed_and_the_receipt_says_print(
     [letter] = letters_to(nordby.cast.bent)
     assert letter.channel == "PRINT"
     assert Job.objects.filter(kind=WorkKind.PRINT).count() == 1
+    assert drain(WorkKind.LETTER_RECEIPT) == 1
     receipt = open_receipt(authority_mail_server.mails[0].data, pki=securemail_pki,
                            reader=securemail_pki.nordby_sender)
     assert receipt.outcome == "accepted"
     assert "print" in receipt.text
+
+
+def test_the_receipt_waits_in_the_outbox_while_the_relay_is_down_and_goes_out_when_it_is_back(
+    tx_nordby_secure, securemail_pki, send_to_gateway, settings, drain
+):
+    """Nothing listens on the relay's port at first: the letter is accepted, its receipt postponed, not lost."""
+    port = free_port()
+    settings.DIGITALPOST_SMTP_RELAY_HOST, settings.DIGITALPOST_SMTP_RELAY_PORT = "127.0.0.1", port
+
+    status, answer = send_to_gateway(letter_mail(securemail_pki, f"Modtager: {ANNA_CPR}\n\n{LETTER_TEXT}"))
+    assert status == 250, answer
+    [letter] = letters_to(tx_nordby_secure.cast.anna)
+    assert drain(WorkKind.LETTER_RECEIPT) == 1  # tried once: the relay is down
+    job = Job.objects.get(kind=WorkKind.LETTER_RECEIPT)
+    assert (job.state, job.attempts) == (Job.State.PENDING, 1)
+    assert "postponed" in job.last_error
+    assert job.run_after > timezone.now()  # backing off
+    assert drain(WorkKind.LETTER_RECEIPT) == 0
+
+    sink = MailSink()
+    relay = Controller(sink, hostname="127.0.0.1", port=port)
+    relay.start()
+    try:
+        Job.objects.filter(pk=job.pk).update(run_after=timezone.now())  # the back-off has run out
+        assert drain(WorkKind.LETTER_RECEIPT) == 1
+    finally:
+        relay.stop()
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE
+    [sent] = sink.mails
+    receipt = open_receipt(sent.data, pki=securemail_pki, reader=securemail_pki.nordby_sender)
+    assert (receipt.outcome, receipt.message_id) == ("accepted", str(letter.pk))
 
 
 def no_recipient_line(n: NordbySecure, pki) -> bytes:
@@ -183,6 +220,7 @@ def test_refused_letter_gets_554_a_receipt_naming_the_code_and_is_recorded_for_t
     assert (refusal.code, refusal.channel) == (str(code), "mail-letter")
     assert refusal.sender_system is not None
     assert refusal.authority == refusal.sender_system.authority
+    assert drain(WorkKind.LETTER_RECEIPT) == 1
     [sent] = authority_mail_server.mails
     sydby_signed = refusal.sender_system == nordby.sydby_sender
     reader = securemail_pki.sydby_sender if sydby_signed else securemail_pki.nordby_sender
@@ -209,7 +247,7 @@ REFUSED_WITHOUT_RECEIPT: dict[str, tuple[Callable[[NordbySecure, object], bytes]
 
 @pytest.mark.parametrize(("build", "code"), REFUSED_WITHOUT_RECEIPT.values(), ids=REFUSED_WITHOUT_RECEIPT.keys())
 def test_letter_from_a_signer_that_is_no_secure_mail_sender_system_is_refused_without_a_receipt(
-    nordby, securemail_pki, send_to_gateway, authority_mail_server, build, code
+    nordby, securemail_pki, send_to_gateway, authority_mail_server, drain, build, code
 ):
     status, answer = send_to_gateway(build(nordby, securemail_pki))
 
@@ -217,7 +255,8 @@ def test_letter_from_a_signer_that_is_no_secure_mail_sender_system_is_refused_wi
     assert str(code) in answer
     assert not Message.objects.filter(direction=Message.Direction.TO_PARTY).exists()
     assert RefusedReply.objects.get().code == str(code)
-    assert authority_mail_server.mails == []  # no sender system to encrypt a receipt to
+    assert drain(WorkKind.LETTER_RECEIPT) == 0  # no sender system to encrypt a receipt to
+    assert authority_mail_server.mails == []
 
 
 def test_mail_with_a_thread_tag_is_a_reply_not_a_letter_even_with_a_recipient_line(forwarded, send_to_gateway):
@@ -297,7 +336,7 @@ GATEWAY_REFUSALS = {
 
 @pytest.mark.parametrize(("build", "code"), GATEWAY_REFUSALS.values(), ids=GATEWAY_REFUSALS.keys())
 def test_letter_to_a_gateway_address_is_refused_when_the_address_may_not_be_used(
-    nordby, securemail_pki, send_to_gateway, authority_mail_server, build, code
+    nordby, securemail_pki, send_to_gateway, authority_mail_server, drain, build, code
 ):
     rcpt, text = build(nordby)
 
@@ -307,6 +346,7 @@ def test_letter_to_a_gateway_address_is_refused_when_the_address_may_not_be_used
     assert str(code) in answer
     assert not Message.objects.filter(direction=Message.Direction.TO_PARTY).exists()
     assert RefusedReply.objects.get().code == str(code)
+    assert drain(WorkKind.LETTER_RECEIPT) == 1
     receipt = open_receipt(authority_mail_server.mails[0].data, pki=securemail_pki,
                            reader=securemail_pki.nordby_sender)
     assert receipt.code == str(code)

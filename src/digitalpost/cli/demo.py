@@ -30,7 +30,7 @@ from digitalpost.authorities.selectors import get_authority_by_cvr
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.authorities.services.materials import create_material
 from digitalpost.authorities.services.organisation import create_authority, update_authority_profile
-from digitalpost.cli.devca import SECURE_ADDRESS, ensure_dev_pki
+from digitalpost.cli.devca import SECURE_ADDRESS, STANDARD_SENDER_ADDRESS, ensure_dev_pki
 from digitalpost.core.errors import ErrorCode
 from digitalpost.core.roles import Actor, Role
 from digitalpost.doctor.services import examine_all
@@ -92,6 +92,11 @@ PAPER_LETTER_TEXT = (
     "Du skal give os besked, hvis din husstand, din indkomst eller din husleje ændrer sig.\n\n"
     "Med venlig hilsen\nNordby Kommune, Borgerservice"
 )
+# A letter Nordby starts by secure mail (the Outlook path), through the gateway's own receive path; its receipt mail
+# is queued and reaches Nordby's mail server (var/authority-mail/) once `make run` has started the workers.
+MAIL_LETTER_SUBJECT = "Din beboerlicens er klar"
+MAIL_LETTER_TEXT = ("Kære Anna\n\nDin beboerlicens til parkering i zone B er klar og gælder fra i dag.\n\n"
+                    "Venlig hilsen\nNordby Kommune, Borgerservice")
 # Anna's notices (new mail, reminders) are e-mailed here; in demo mode they land in notification_maildir.
 ANNA_NOTIFICATION_EMAIL = "anna@borger.localhost"
 
@@ -256,6 +261,38 @@ def _rest_reply_in_annas_conversation(token: str, anna: Contact, mailbox_id: str
     path = settings.VAR_DIR / "demo-reply.xml"
     path.write_bytes(body)
     return path
+
+
+def _letter_by_secure_mail(anna: Contact) -> dict[str, Any]:
+    """Nordby's caseworker starts a letter to Anna from Outlook: the mail `digitalpost send-mail --plain` writes
+    (recipient on the first line, signed by the standard sender system, encrypted to the hub), handed to the same
+    receive path the SMTP gateway uses. The letter lands in Anna's mailbox; the signed, encrypted receipt is
+    queued for the sender system's address and lands in var/authority-mail/ when the workers run. Loaded once.
+    Returns the letter's message id and title for demo.json.
+    """
+    from digitalpost.conversations.services.receive import receive_secure_mail
+    from digitalpost.hub.keys import hub_identity
+    from digitalpost.messages.models import Message
+    from digitalpost.protocols import mail, smime
+
+    found = Message.objects.filter(mailbox=anna.mailbox, label=MAIL_LETTER_SUBJECT).first()
+    if found is not None:
+        return {"message_id": str(found.pk), "subject": MAIL_LETTER_SUBJECT}
+    pki = ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    raw = mail.build_letter_mail(
+        mail.LetterOrder(recipient_id=anna.number, recipient_type="CPR", label=MAIL_LETTER_SUBJECT),
+        subject=MAIL_LETTER_SUBJECT, text=MAIL_LETTER_TEXT, plain=True,
+        signer_certificate=smime.load_certificate(pki.path("nordby-standard-sender.pem").read_bytes()),
+        signer_key=smime.load_private_key(pki.path("nordby-standard-sender-key.pem").read_bytes()),
+        hub_certificate=hub_identity().certificate, from_addr=STANDARD_SENDER_ADDRESS,
+        to_addr=settings.DIGITALPOST_HUB_ADDRESS, now=datetime.now(UTC), message_id_domain="nordby.localhost",
+    )
+    outcome = receive_secure_mail(raw=raw, envelope_from=STANDARD_SENDER_ADDRESS)
+    if outcome.message is None:
+        # Only when the hub is set up to trust another CA than the demo's (DIGITALPOST_TRUST_ANCHORS): the demo
+        # still loads, and demo.json says why this letter is missing.
+        return {"message_id": None, "subject": MAIL_LETTER_SUBJECT, "refused": str(outcome.code)}
+    return {"message_id": str(outcome.message.pk), "subject": MAIL_LETTER_SUBJECT}
 
 
 def _answerable_letter(token: str, anna: Contact, mailbox_id: str) -> None:
@@ -516,6 +553,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     _legal_notification_with_actions(token, citizens[0])
     letters = _letters_to_search(token, citizens[0])
     power = _power_of_attorney_for_bent(citizens[1], citizens[3], securemail["mailbox_id"])
+    mail_letter = _letter_by_secure_mail(citizens[0])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
     message_uuid = str(uuid.uuid4())
@@ -547,7 +585,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "answerable_letter": ANSWERABLE_LETTER_UUID,
         "annas_folders": letters,
         "power_of_attorney": power,
-        "securemail": securemail,
+        "securemail": securemail | {"letter": mail_letter},
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
         "notification_maildir": _relative(settings.DIGITALPOST_NOTIFICATION_MAILDIR),
@@ -585,7 +623,10 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     console.print(f"  Secure mail:      gateway {mail['smtp_host']}:{mail['smtp_port']}, mailbox {mail['mailbox_id']},"
                   f" forwarded mail lands in {mail['authority_maildir']}/")
     sender = mail["standard_sender"]
-    console.print(f"  Letter by mail:   digitalpost send-mail --to {demo['citizens']['registered']} --subject "
+    if mail["letter"]["message_id"]:
+        console.print(f"  Letter by mail:   \"{mail['letter']['subject']}\" was started by secure mail (the Outlook "
+                      f"path); its signed, encrypted receipt lands in {mail['authority_maildir']}/ when workers run")
+    console.print(f"  Write one:        digitalpost send-mail --to {demo['citizens']['registered']} --subject "
                   f"Beboerlicens --text 'Din beboerlicens er godkendt.' --plain --cert {sender['certificate']} "
                   f"--key {sender['key']} --send  (receipt in {mail['authority_maildir']}/; "
                   "docs/secure-mail-letters.md)")
@@ -596,6 +637,8 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
     reply = demo["rest_reply"]
     console.print(f"  REST reply:       Anna's conversation \"{reply['conversation']}\" was answered over REST with "
                   f"the inquiry's ReplyData copied: {reply['memo']} (docs/replies.md)")
+    console.print(f"  Portal letter:    sign in as niels: Portal → New letter ({demo['portal']['url']}"
+                  f"{demo['authority_cvr']}/letters/new/)")
     console.print("  Answer a letter:  Anna's letter \"Partshøring: carport i skel\" has a Besvar/Answer button "
                   "(MeMo reply); her answer goes to Borgerservice")
     console.print(f"  Power of attorney: sign in as Bent's daughter Bodil ({demo['power_of_attorney']['holder']}) "

@@ -150,10 +150,11 @@ def run(
         children.start(_granian_argv(host, port, web_workers), web_env)
         for _ in range(delivery_workers):
             children.start([str(exe / "digitalpost"), "worker", "--nice", "5"], env)
-        # Notices, NemSMS and receipts pushed to senders, and mass sends, have workers of their own (mass sends at
-        # a lower priority), so deliveries, forwards and letters never wait behind them.
-        children.start([str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS", "--nice", "5"],
-                       env)
+        # Notices, NemSMS, receipts pushed to senders and receipt mails of letters started by secure mail, and mass
+        # sends, have workers of their own (mass sends at a lower priority), so deliveries, forwards and letters never
+        # wait behind them.
+        children.start([str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS,LETTER_RECEIPT",
+                        "--nice", "5"], env)
         children.start([str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10"], env)
         if with_smtp:
             children.start([str(exe / "digitalpost"), "smtp"], env)

@@ -32,6 +32,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage-users"
     VIEW_AUDIT = "view-audit"
     HANDLE_INQUIRIES = "handle-inquiries"  # read and answer inquiries to one's own mailboxes
+    SEND_LETTER = "send-letter"  # start a letter to a citizen or company in the portal
     VIEW_MESSAGE_LOG = "view-message-log"  # metadata and timelines, no content
     RECALL_MESSAGE = "recall-message"
     MANAGE_REGISTER = "manage-register"
@@ -50,7 +51,8 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
                               Action.VIEW_AUDIT, Action.VIEW_DOCTOR, Action.VIEW_STATISTICS}),
     Role.SUPERADMIN: frozenset(_SETUP | {Action.MANAGE_USERS, Action.VIEW_AUDIT}),
     Role.ADMIN: frozenset(_SETUP),
-    Role.CASEWORKER: frozenset({Action.VIEW_ORGANISATION, Action.HANDLE_INQUIRIES, Action.VIEW_MESSAGE_LOG}),
+    Role.CASEWORKER: frozenset({Action.VIEW_ORGANISATION, Action.HANDLE_INQUIRIES, Action.SEND_LETTER,
+                                Action.VIEW_MESSAGE_LOG}),
     Role.CITIZEN_SERVICE: frozenset({Action.VIEW_ORGANISATION, Action.MANAGE_REGISTER,
                                      Action.MANAGE_POWERS_OF_ATTORNEY}),
 }

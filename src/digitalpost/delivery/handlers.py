@@ -2,8 +2,8 @@
 
 DELIVER and DELIVER_BULK → the web mailbox; FORWARD → the receiver system's channel (delivery.forward picks
 it); PRINT → the print hand-off; NOTIFY → the e-mail notice; SMS → NemSMS; PUSH_EVENTS → a sender system's
-receipt endpoint. A handler only loads what the job names and calls the channel; the channel knows which errors
-are worth a retry.
+receipt endpoint; LETTER_RECEIPT → the receipt mail of a letter started by secure mail. A handler only loads what
+the job names and calls the channel; the channel knows which errors are worth a retry.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from digitalpost.delivery.channels.print_handoff import hand_over_to_print, prin
 from digitalpost.delivery.channels.sender_push import push_events
 from digitalpost.delivery.channels.web_mailbox import deliver_batch, deliver_to_mailbox, give_up_delivery
 from digitalpost.delivery.forward import forward_inquiry
+from digitalpost.messages.services.mail_letters import send_receipt
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.worker import BatchHandler, GiveUp, Handler
 
@@ -42,6 +43,10 @@ def push_to_sender(job: Job) -> None:
     push_events(endpoint_id=job.payload["endpoint"], push_id=int(job.payload["push"]), job=job)
 
 
+def letter_receipt(job: Job) -> None:
+    send_receipt(job)
+
+
 def sms(job: Job) -> None:
     channel = SmsChannel()
     channel.send(channel.prepare(job), job=job)
@@ -51,7 +56,7 @@ def sms(job: Job) -> None:
 HANDLERS: Mapping[WorkKind, Handler] = {WorkKind.DELIVER: deliver, WorkKind.DELIVER_BULK: deliver,
                                         WorkKind.FORWARD: forward, WorkKind.PRINT: print_letter,
                                         WorkKind.NOTIFY: notify, WorkKind.SMS: sms,
-                                        WorkKind.PUSH_EVENTS: push_to_sender}
+                                        WorkKind.PUSH_EVENTS: push_to_sender, WorkKind.LETTER_RECEIPT: letter_receipt}
 GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKind.DELIVER_BULK: give_up_delivery,
                                       WorkKind.PRINT: give_up_delivery}
 # Deliveries are claimed and recorded many at a time (a batch is as large as the backlog, up to BATCH_SIZE):

@@ -16,6 +16,7 @@ class WorkKind(models.TextChoices):
     SMS = "SMS"  # a NemSMS message to the SMS provider
     DELIVER_BULK = "DELIVER_BULK"  # deliveries of mass sends: their own lane, so single messages never wait
     PUSH_EVENTS = "PUSH_EVENTS"  # receipts and events POSTed to a sender system's endpoint, in order
+    LETTER_RECEIPT = "LETTER_RECEIPT"  # the receipt mail to the sender system of a letter started by secure mail
 
 
 class Job(models.Model):

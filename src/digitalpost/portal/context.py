@@ -27,6 +27,7 @@ MENU = [
     ("portal:doctor", _("Doctor"), Action.VIEW_DOCTOR),
     ("portal:statistics", _("Reply statistics"), Action.VIEW_STATISTICS),
     ("portal:inquiries", _("Inquiries"), Action.HANDLE_INQUIRIES),
+    ("portal:new_letter", _("New letter"), Action.SEND_LETTER),
     ("portal:message_log", _("Message log"), Action.VIEW_MESSAGE_LOG),
     ("portal:audit", _("Audit log"), Action.VIEW_AUDIT),
     ("portal:register", _("Contact register"), Action.MANAGE_REGISTER),

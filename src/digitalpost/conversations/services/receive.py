@@ -28,7 +28,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity, thread_keyring
 from digitalpost.messages.models import Message, RefusedReply, Thread
 from digitalpost.messages.services.mail_letters import CHANNEL as LETTER_CHANNEL
-from digitalpost.messages.services.mail_letters import accept_mail_letter, mail_receipt, receipt_address
+from digitalpost.messages.services.mail_letters import accept_mail_letter, queue_receipt, receipt_address
 from digitalpost.protocols import mail, smime
 from digitalpost.protocols.threads import ThreadCarriers, ThreadRef, resolve_thread, untag_subject
 from digitalpost.systems.models import SenderSystem
@@ -110,19 +110,21 @@ def _receive_letter(
     """
     system = signer.system
     subject = untag_subject(parsed.subject or "").strip()
+    receipt_to = receipt_address(system, envelope_from)
     try:
         _check_digest_policy(unwrapped, system.authority)
-        acceptance = accept_mail_letter(system=system, parsed=parsed, gateway=gateway)
+        # The receipt's job commits with the letter (or with the refusal's record below): never lost.
+        acceptance = accept_mail_letter(system=system, parsed=parsed, gateway=gateway, receipt_to=receipt_to,
+                                        subject=subject)
     except DigitalPostError as refusal:
-        _record_refusal(refusal, thread=None, signer=signer, signed_by=signer.certificate,
-                        envelope_from=envelope_from, channel=LETTER_CHANNEL)
-        mail_receipt(system=system, to_addr=receipt_address(system, envelope_from), subject=subject, refusal=refusal)
+        with transaction.atomic(durable=True):
+            _store_refusal(refusal, thread=None, signer=signer, signed_by=signer.certificate,
+                           envelope_from=envelope_from, channel=LETTER_CHANNEL)
+            queue_receipt(system=system, to_addr=receipt_to, subject=subject, refusal=refusal)
         return ReceiveOutcome(code=refusal.code, detail=refusal.detail, letter=True)
     if not acceptance.replayed:
         _record_legacy_crypto(message=acceptance.message, system=system, envelope_from=envelope_from,
                               legacy=_legacy_algorithms(unwrapped))
-    mail_receipt(system=system, to_addr=receipt_address(system, envelope_from), subject=subject,
-                 acceptance=acceptance)
     return ReceiveOutcome(message=acceptance.message, letter=True)
 
 
@@ -282,6 +284,14 @@ def _record_legacy_crypto(
 
 @transaction.atomic(durable=True)
 def _record_refusal(
+    refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, signed_by: smime.Certificate | None,
+    envelope_from: str, channel: str = CHANNEL,
+) -> None:
+    _store_refusal(refusal, thread=thread, signer=signer, signed_by=signed_by, envelope_from=envelope_from,
+                   channel=channel)
+
+
+def _store_refusal(
     refusal: DigitalPostError, *, thread: Thread | None, signer: _Signer | None, signed_by: smime.Certificate | None,
     envelope_from: str, channel: str = CHANNEL,
 ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
@@ -65,12 +66,14 @@ class Acceptance:
 def accept_memo(
     *, system: SenderSystem, body: bytes, query_uuid: uuid.UUID | None = None, store: BlobStore | None = None,
     kombi: Kombi | None = None, deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
+    on_recorded: Callable[[Acceptance], None] | None = None,
 ) -> Acceptance:
     """Accept one MeMo sent by `system`, or raise MemoRefused saying exactly why not.
 
     `kombi` chooses digital or paper (core.kombi); None means the sender system's default. Mass sends pass
     `deliver_kind=WorkKind.DELIVER_BULK` (their own queue) and `received`, extra data for the received event
-    (which mass send and item); a replay keeps the original event.
+    (which mass send and item); a replay keeps the original event. `on_recorded` runs inside the transaction
+    that records a new acceptance (not for a replay), for work that must commit with it (a receipt mail's job).
     """
     store = store or blob_store()
     digest = hashlib.sha256(body).hexdigest()
@@ -97,7 +100,7 @@ def accept_memo(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
                 to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
-                deliver_kind=deliver_kind, received=received, answer_mailbox=answer_mailbox,
+                deliver_kind=deliver_kind, received=received, answer_mailbox=answer_mailbox, on_recorded=on_recorded,
             )
         )
     except IntegrityError:
@@ -258,7 +261,7 @@ def _record(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
     to_authority: bool, digest: str, size: int, pending: bytes | None, channel: Channel = Channel.DIGITAL,
     deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
-    answer_mailbox: AuthorityMailbox | None = None,
+    answer_mailbox: AuthorityMailbox | None = None, on_recorded: Callable[[Acceptance], None] | None = None,
 ) -> Acceptance:
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
@@ -301,4 +304,7 @@ def _record(
     else:
         add_job(deliver_kind, key=f"deliver:{row.pk}", payload={"message": str(row.pk)}, run_after=run_after,
                 max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
-    return Acceptance(message=row, receipt=receipt)
+    acceptance = Acceptance(message=row, receipt=receipt)
+    if on_recorded is not None:
+        on_recorded(acceptance)
+    return acceptance

@@ -6,7 +6,8 @@ inside the encrypted content only (protocols.mail.letter: `digitalpost-letter.xm
 `Modtager: …`). The body becomes the main document (`brev.txt`), the attachments additional documents, and the
 MeMo goes through `accept_memo` — the same service rules, parties, KombiPost, exemptions, notices and print as a
 MeMo posted to /apis/v1/memos. Either way the sender system gets a receipt by mail, signed by the hub and
-encrypted to its certificate (docs/secure-mail-letters.md).
+encrypted to its certificate: queued in the outbox (LETTER_RECEIPT) with the outcome, sent by the worker, retried
+while the relay is down (docs/secure-mail-letters.md).
 """
 
 from __future__ import annotations
@@ -14,16 +15,22 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import aiosmtplib
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from digitalpost.authorities.models import AuthorityMailbox, Material
+from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
 from digitalpost.hub.keys import hub_identity
 from digitalpost.hub.relay import send_via_relay
 from digitalpost.messages.services.ingest import Acceptance, accept_memo
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.services import add_job
+from digitalpost.outbox.worker import PermanentFailure, RetryLater
 from digitalpost.protocols import mail, memo, smime
 from digitalpost.systems.models import SenderSystem
 
@@ -31,12 +38,20 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "mail-letter"  # RefusedReply.channel and the received event's "via"
 LETTER_TEXT_FILENAME = "brev.txt"
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 MAX_MEMO_LABEL = 256
+# A receipt waits (RetryLater) while the relay is down; other failures (a broken certificate) are tried this often.
+RECEIPT_MAX_ATTEMPTS = 8
 
 
 def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
-                       gateway: mail.GatewayAddress | None = None) -> Acceptance:
+                       gateway: mail.GatewayAddress | None = None, receipt_to: str = "", subject: str = ""
+                       ) -> Acceptance:
     """Accept the letter in `parsed` from `system`, or raise DigitalPostError (MemoRefused) with the code.
+
+    The receipt mail to `receipt_to` (titled after `subject`) is queued in the acceptance's own transaction; a
+    replay of an accepted letter gets a receipt of its own. A refusal's receipt is the caller's to queue, with
+    its record of the refusal.
 
     `gateway` is the NgDP gateway address the mail was sent to (RCPT TO), when it was: the recipient when the
     content names none, allowed only when the organisation accepts gateway addresses and names it after the '@'.
@@ -49,8 +64,17 @@ def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
         files.insert(0, (LETTER_TEXT_FILENAME, "text/plain", text.encode()))
     if not files:
         raise DigitalPostError(ErrorCode.LETTER_BODY_EMPTY, "no text and no attachment")
-    letter = _memo(system=system, order=order, subject=parsed.subject, files=files)
-    return accept_memo(system=system, body=memo.build(letter), received={"via": CHANNEL})
+    letter = build_letter(authority=system.authority, order=order, subject=parsed.subject, files=files)
+
+    def queue_acceptance_receipt(acceptance: Acceptance) -> None:
+        queue_receipt(system=system, to_addr=receipt_to, subject=subject, acceptance=acceptance)
+
+    acceptance = accept_memo(system=system, body=memo.build(letter), received={"via": CHANNEL},
+                             on_recorded=queue_acceptance_receipt)
+    if acceptance.replayed:
+        with transaction.atomic(durable=True):
+            queue_acceptance_receipt(acceptance)
+    return acceptance
 
 
 def _order_of(parsed: mail.ParsedReply, gateway: mail.GatewayAddress | None
@@ -90,12 +114,17 @@ def _check_gateway_address(system: SenderSystem, gateway: mail.GatewayAddress) -
                                f"{gateway.organisation} is not CVR {authority.cvr} or one of its mailboxes")
 
 
-def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files: list[tuple[str, str, bytes]]
-          ) -> memo.Message:
-    authority = system.authority
-    mandatory, answer_mailbox = order.mandatory, _answer_mailbox(system, order)
+def build_letter(*, authority: Authority, order: mail.LetterOrder, subject: str,
+                 files: list[tuple[str, str, bytes]]) -> memo.Message:
+    """The MeMo of a letter `authority` starts (by secure mail or in the portal): the order's recipient, title,
+    flags and answer mailbox, the material's mandatory flag and reply mailbox; the files as its documents.
+
+    A material or answer mailbox that is not the authority's is refused with letter.metadata.invalid; every other
+    rule is the acceptance's (accept_memo), as for any MeMo.
+    """
+    mandatory, answer_mailbox = order.mandatory, _answer_mailbox(authority, order)
     if order.material is not None:
-        material = _material(system, order.material)
+        material = _material(authority, order.material)
         mandatory = mandatory or material.is_mandatory
         if answer_mailbox is None and material.reply_rule == Material.ReplyRule.MAILBOX:
             answer_mailbox = material.reply_mailbox
@@ -104,7 +133,7 @@ def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files:
         sender_cvr=authority.cvr, sender_label=authority.name, recipient_id=order.recipient_id,
         recipient_id_type=order.recipient_type, label=label, files=files, created=timezone.now(),
         mandatory=mandatory, legal_notification=order.legal_notification, reply=order.reply,
-        reply_by_date_time=order.reply_by if order.reply else None,
+        reply_by_date_time=_utc(order.reply_by) if order.reply and order.reply_by is not None else None,
     )
     if order.reply and answer_mailbox is not None:
         contact_point = memo.ContactPoint(contact_point_id=str(answer_mailbox.pk), label=answer_mailbox.name)
@@ -113,22 +142,29 @@ def _memo(*, system: SenderSystem, order: mail.LetterOrder, subject: str, files:
     return letter
 
 
-def _answer_mailbox(system: SenderSystem, order: mail.LetterOrder) -> AuthorityMailbox | None:
+def _utc(moment: datetime) -> datetime:
+    """MeMo wants replyByDateTime in UTC; a moment without a zone is Danish time."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=COPENHAGEN)
+    return moment.astimezone(UTC)
+
+
+def _answer_mailbox(authority: Authority, order: mail.LetterOrder) -> AuthorityMailbox | None:
     if order.answer_mailbox is None:
         return None
     try:
         wanted = uuid.UUID(order.answer_mailbox)
     except ValueError:
         wanted = None
-    found = AuthorityMailbox.objects.filter(authority=system.authority, pk=wanted).first() if wanted else None
+    found = AuthorityMailbox.objects.filter(authority=authority, pk=wanted).first() if wanted else None
     if found is None:
         raise DigitalPostError(ErrorCode.LETTER_METADATA_INVALID,
                                f"AnswerMailbox {order.answer_mailbox!r} is not one of your mailboxes")
     return found
 
 
-def _material(system: SenderSystem, named: str) -> Material:
-    materials = Material.objects.filter(authority=system.authority)
+def _material(authority: Authority, named: str) -> Material:
+    materials = Material.objects.filter(authority=authority)
     try:
         found = materials.filter(pk=uuid.UUID(named)).first()
     except ValueError:
@@ -138,38 +174,66 @@ def _material(system: SenderSystem, named: str) -> Material:
     return found
 
 
-def mail_receipt(*, system: SenderSystem, to_addr: str, subject: str, acceptance: Acceptance | None = None,
-                 refusal: DigitalPostError | None = None) -> bool:
-    """Send the receipt to the sender system, signed by the hub and encrypted to its certificate.
+def queue_receipt(*, system: SenderSystem, to_addr: str, subject: str, acceptance: Acceptance | None = None,
+                  refusal: DigitalPostError | None = None) -> None:
+    """Queue the receipt mail to the sender system (LETTER_RECEIPT), inside the caller's transaction.
 
-    Best effort after the outcome is settled (and committed): the SMTP answer and the message's timeline carry
-    the same outcome, so a relay that is down loses no letter. True when the relay took the receipt.
+    It commits with the outcome it reports (the letter, or the refused letter's record), so a relay that is down
+    loses no receipt: the worker sends it when the relay answers again (`send_receipt`). Nothing is queued for a
+    system without a certificate (nothing to encrypt to) or an address.
     """
     if system.certificate is None or not to_addr:
-        return False
+        return
+    payload: dict[str, str] = {"system": str(system.pk), "to": to_addr, "subject": subject}
     if acceptance is not None:
-        receipt = mail.LetterReceipt(subject=subject, message_id=str(acceptance.message.pk),
-                                     channel=acceptance.message.channel)
+        payload |= {"message": str(acceptance.message.pk), "channel": acceptance.message.channel}
     else:
         assert refusal is not None
-        receipt = mail.LetterReceipt(subject=subject, code=str(refusal.code), fix_english=CATALOGUE[refusal.code].text,
-                                     fix_danish=DANISH.get(refusal.code, ""))
+        payload |= {"code": str(refusal.code)}
+    add_job(WorkKind.LETTER_RECEIPT, key=f"letter-receipt:{uuid.uuid4()}", payload=payload,
+            max_attempts=RECEIPT_MAX_ATTEMPTS)
+
+
+def send_receipt(job: Job) -> None:
+    """Send the receipt the job names, signed by the hub and encrypted to the sender system's certificate.
+
+    Raises RetryLater while the relay is down or answers with a temporary error (the job waits, backing off), and
+    PermanentFailure when the relay refuses the address. A system deleted or left without a certificate since
+    ends the job quietly: there is no one left to encrypt to. Sent at least once: a crash between the relay's
+    answer and the job's end sends it again.
+    """
+    payload = job.payload
+    system = SenderSystem.objects.select_related("certificate").filter(pk=payload["system"]).first()
+    if system is None or system.certificate is None:
+        log.warning("letter receipt job %s: sender system %s has no certificate any more; not sent", job.pk,
+                    payload["system"])
+        return
+    code = payload.get("code")
+    if code is None:
+        receipt = mail.LetterReceipt(subject=payload["subject"], message_id=payload["message"],
+                                     channel=payload["channel"])
+    else:
+        error = ErrorCode(code)
+        receipt = mail.LetterReceipt(subject=payload["subject"], code=code, fix_english=CATALOGUE[error].text,
+                                     fix_danish=DANISH.get(error, ""))
+    to_addr = payload["to"]
     hub = hub_identity()
     recipient = smime.load_certificate(system.certificate.pem.encode())
     entity = mail.build_receipt_entity(receipt)
     protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
     word = "Kvittering" if receipt.accepted else "Afvist"
     envelope = mail.Envelope(
-        from_addr=settings.DIGITALPOST_HUB_ADDRESS, to_addr=to_addr, subject=f"{word}: {subject}"[:200],
+        from_addr=settings.DIGITALPOST_HUB_ADDRESS, to_addr=to_addr, subject=f"{word}: {payload['subject']}"[:200],
         message_id=mail.make_message_id(uuid.uuid4(), settings.DIGITALPOST_HUB_DOMAIN), date=timezone.now(),
     )
     try:
         send_via_relay(mail.with_envelope(envelope, protected), sender=settings.DIGITALPOST_HUB_ADDRESS,
                        recipients=[to_addr])
+    except aiosmtplib.SMTPRecipientsRefused as error:
+        raise PermanentFailure(f"the relay refused the receipt address: {error}") from error
     except (aiosmtplib.SMTPException, OSError) as error:
-        log.warning("letter receipt to sender system %s not sent: %s", system.pk, error)
-        return False
-    return True
+        raise RetryLater(f"SMTP relay {settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}: "
+                         f"{error}") from error
 
 
 def receipt_address(system: SenderSystem, envelope_from: str) -> str:

@@ -22,6 +22,7 @@ from digitalpost.messages.models import Event, EventPush, Message
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import add_job
 from digitalpost.systems.models import SenderPushEndpoint
+from digitalpost.systems.selectors import push_targets
 from digitalpost.systems.services.push_endpoints import set_push_endpoint_active
 
 REPLAY_LIMIT = 10_000  # events re-sent by one replay call; call again after the last one to go further
@@ -45,15 +46,19 @@ def wake(endpoint_id: uuid.UUID, push_id: int, *, why: str = "") -> None:
 def queue_event_pushes(message: Message, event: Event) -> None:
     """Queue `event` for every endpoint of the message's sender system that wants its type.
 
-    A deactivated endpoint keeps its queue (nothing is lost) but is not woken: its reactivation resumes it.
+    The endpoints are read once per transaction and system (systems.selectors.push_targets), so a batch that
+    appends many events in one transaction pays one query per sender system, not one per event; the pushes are
+    still created one by one, in the order of the events. A deactivated endpoint keeps its queue (nothing is
+    lost) but is not woken: its reactivation resumes it.
     """
     if message.sender_system_id is None or event.kind not in PUSHED_KINDS:
         return
-    for endpoint in SenderPushEndpoint.objects.filter(sender_system_id=message.sender_system_id):
-        if wants(endpoint, event.kind):
-            push = EventPush.objects.create(endpoint=endpoint, event=event, created_at=event.at)
-            if endpoint.is_active:
-                wake(endpoint.pk, push.pk)
+    pushed = push_type(event.kind)
+    for target in push_targets(message.sender_system_id):
+        if not target.event_types or pushed in target.event_types:
+            push = EventPush.objects.create(endpoint_id=target.id, event=event, created_at=event.at)
+            if target.is_active:
+                wake(target.id, push.pk)
 
 
 def queue_pushes_of_events(appended: list[tuple[Message, Event]]) -> None:

@@ -2,15 +2,17 @@
 
 Caseworkers see only the conversations of the mailboxes named in their membership (`access_inquiry`): they
 read them with the citizen's fields and documents, reply through the hub's one reply path, assign them to a
-colleague and mark them handled. Reading here never marks anything read for the citizen. The message log
-shows every message of the organisation with its timeline and receipts, but content only to the caseworkers
-of the conversation's mailbox; administrators recall postponed letters from it.
+colleague and mark them handled; they also start new letters (`new_letter`, accepted like a REST MeMo). Reading
+here never marks anything read for the citizen. The message log shows every message of the organisation with its
+timeline and receipts, but content only to the caseworkers of the conversation's mailbox; administrators recall
+postponed letters from it.
 """
 
 from __future__ import annotations
 
 import uuid
 from http import HTTPStatus
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from digitalpost.accounts.selectors import OrgAccess
+from digitalpost.authorities.selectors import list_mailboxes, list_materials
 from digitalpost.conversations.selectors import (
     access_inquiry,
     access_inquiry_document,
@@ -31,7 +34,7 @@ from digitalpost.conversations.selectors import (
     list_mailbox_caseworkers,
 )
 from digitalpost.conversations.services.casework import assign_inquiry, mark_inquiry_handled, reply_to_inquiry
-from digitalpost.core.errors import DigitalPostError
+from digitalpost.core.errors import DANISH, DigitalPostError
 from digitalpost.core.roles import Action
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Thread
@@ -42,9 +45,10 @@ from digitalpost.messages.selectors import (
     may_read_content,
     search_message_log,
 )
+from digitalpost.messages.services.portal_letters import send_portal_letter
 from digitalpost.messages.services.recall import may_recall, recall_message
 from digitalpost.portal.access import form_error, org_view
-from digitalpost.portal.forms.casework import AssignForm, InquiryFilterForm, MessageLogForm, ReplyForm
+from digitalpost.portal.forms.casework import AssignForm, InquiryFilterForm, LetterForm, MessageLogForm, ReplyForm
 
 PAGE_SIZE = 25
 # Shown in the page itself; everything else is offered as a download only.
@@ -153,6 +157,45 @@ def inquiry_document(
     return response
 
 
+def _letter_form(org: OrgAccess, data: Any = None, files: Any = None) -> LetterForm:
+    authority = org.authority
+    return LetterForm(data, files, materials=list(list_materials(authority)),
+                      mailboxes=list(list_mailboxes(authority)), may_mandatory=authority.may_send_mandatory,
+                      may_legal_notification=authority.may_send_legal_notification)
+
+
+def _refusal(exc: DigitalPostError) -> dict[str, str]:
+    """A refused letter as the page shows it: the catalogue code, its text in English and in Danish."""
+    return {"code": str(exc.code), "english": exc.text, "danish": DANISH.get(exc.code, "")}
+
+
+@org_view(Action.SEND_LETTER)
+@require_http_methods(["GET", "POST"])
+def new_letter(request: HttpRequest, org: OrgAccess) -> HttpResponse:
+    """Start a letter to a citizen or company. The recipient's number is POSTed, never put in the URL; on success
+    the page moves on to the letter in the message log, whose URL names only the message."""
+    form = _letter_form(org, request.POST or None, request.FILES or None)
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            acceptance = send_portal_letter(authority=org.authority, order=form.order(), text=form.letter_text(),
+                                            documents=form.documents_sent(), actor=org.actor)
+        except DigitalPostError as exc:
+            refusal = _refusal(exc)
+        else:
+            letter = acceptance.message
+            if letter.channel == "PRINT":
+                messages.success(request, _("The letter “%(label)s” is accepted. The recipient gets it on paper "
+                                            "(not registered for Digital Post).") % {"label": letter.label})
+            else:
+                messages.success(request, _("The letter “%(label)s” is accepted and reaches the recipient's "
+                                            "mailbox within minutes.") % {"label": letter.label})
+            return redirect("portal:logged_message", cvr=org.authority.cvr, message_id=letter.pk)
+    status = 400 if refusal is not None or (form.is_bound and not form.is_valid()) else 200
+    return render(request, "portal/casework/new_letter.html", {"org": org, "form": form, "refusal": refusal},
+                  status=status)
+
+
 def _log_search_key(org: OrgAccess) -> str:
     return f"message_log_search:{org.authority.cvr}"
 
@@ -214,6 +257,7 @@ urlpatterns = [
     path("<str:cvr>/inquiries/<uuid:thread_id>/handled/", inquiry_handled, name="inquiry_handled"),
     path("<str:cvr>/inquiries/<uuid:thread_id>/messages/<uuid:message_id>/documents/<int:position>/",
          inquiry_document, name="inquiry_document"),
+    path("<str:cvr>/letters/new/", new_letter, name="new_letter"),
     path("<str:cvr>/message-log/", message_log, name="message_log"),
     path("<str:cvr>/message-log/<uuid:message_id>/", logged_message, name="logged_message"),
     path("<str:cvr>/message-log/<uuid:message_id>/recall/", message_recall, name="message_recall"),
