@@ -2,7 +2,7 @@
 every work kind has a worker, and the systemd units pass `systemd-analyze verify`.
 
 No image is built and no container started here (`make test` must not need a container engine); docs/deploy.md
-§14 says what was run by hand. The compose file is checked against the Compose Specification's schema as
+§15 says what was run by hand. The compose file is checked against the Compose Specification's schema as
 `check-jsonschema` ships it (`--builtin-schema vendor.compose-spec`).
 """
 
