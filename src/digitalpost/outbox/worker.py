@@ -122,6 +122,11 @@ def run_batch(
         batch_handler(jobs)
         JOBS.labels(kind=kind, outcome="done").inc(len(jobs))
         JOB_SECONDS.labels(kind=kind).observe((time.perf_counter() - started) / len(jobs))
+        if log.isEnabledFor(logging.DEBUG):
+            # Each job under its own request id, as when run alone: a request can be followed into the batch.
+            for job in jobs:
+                with request_id_set(job.request_id or f"job-{job.pk}"):
+                    log.debug("job %s done (in a batch of %d)", job.key, len(jobs))
     except Exception as exc:
         log.warning("batch of %d %s jobs failed (%s); running them one by one", len(jobs), kind, exc)
         for job in jobs:
