@@ -44,6 +44,7 @@ _RUN_AXE = """async ([tags, rules, reviewedByEye]) => {
 
 # Django (5.2) points a field with errors at its error list (aria-describedby="id_x_error") and marks it
 # aria-invalid; this checks the ids exist, so a refused form tells a screen reader what is wrong with which field.
+# It also checks the page's title is plain text.
 _FORM_ERROR_WIRING = """() => {
   const problems = [];
   for (const field of document.querySelectorAll("[aria-describedby], [aria-labelledby]")) {
@@ -61,6 +62,10 @@ _FORM_ERROR_WIRING = """() => {
     if (!described.some(element => element.matches(".errorlist, [role=alert], .error"))) {
       problems.push(`${field.outerHTML.slice(0, 120)}: invalid, but not described by its error message`);
     }
+  }
+  // WCAG 2.4.2: the title names the page; markup in it means a template put the page's body in its title block.
+  if (/[<>]/.test(document.title)) {
+    problems.push(`the page title holds markup: ${document.title.slice(0, 120)}`);
   }
   return problems;
 }"""
