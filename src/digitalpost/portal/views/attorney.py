@@ -22,15 +22,8 @@ from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
 from digitalpost.portal.access import form_error, org_view
 from digitalpost.portal.forms.register import PowerOfAttorneyForm
+from digitalpost.portal.views.register import citizen_or_404
 from digitalpost.registry.models import Contact
-from digitalpost.registry.selectors import get_contact_by_id
-
-
-def _citizen(contact_id: uuid.UUID) -> Contact:
-    contact = get_contact_by_id(str(contact_id))
-    if contact is None or contact.kind != Contact.Kind.CITIZEN:
-        raise Http404
-    return contact
 
 
 def _powers_url(org: OrgAccess, contact: Contact) -> str:
@@ -39,7 +32,7 @@ def _powers_url(org: OrgAccess, contact: Contact) -> str:
 
 @org_view(Action.MANAGE_POWERS_OF_ATTORNEY)
 def powers(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID) -> HttpResponse:
-    contact = _citizen(contact_id)
+    contact = citizen_or_404(contact_id)
     form = PowerOfAttorneyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -62,7 +55,7 @@ def powers(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID) -> HttpR
 
 @org_view(Action.MANAGE_POWERS_OF_ATTORNEY)
 def power_end(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID, power_id: uuid.UUID) -> HttpResponse:
-    contact = _citizen(contact_id)
+    contact = citizen_or_404(contact_id)
     power = get_power_given(contact.pk, power_id)
     if power is None:
         raise Http404

@@ -38,7 +38,8 @@ from digitalpost.registry.selectors import (
 from digitalpost.registry.services import end_exemption, grant_company_access, grant_exemption, revoke_company_access
 
 
-def _citizen(contact_id: uuid.UUID) -> Contact:
+def citizen_or_404(contact_id: uuid.UUID) -> Contact:
+    """The citizen of the register with this id; anything else is "not found"."""
     contact = get_contact_by_id(str(contact_id))
     if contact is None or contact.kind != Contact.Kind.CITIZEN:
         raise Http404
@@ -72,7 +73,7 @@ def _contact_page(request: HttpRequest, org: OrgAccess, contact: Contact, form: 
 
 @org_view(Action.MANAGE_REGISTER)
 def register_contact(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID) -> HttpResponse:
-    contact = _citizen(contact_id)
+    contact = citizen_or_404(contact_id)
     form = ExemptionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -92,7 +93,7 @@ def register_contact(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID
 @org_view(Action.MANAGE_REGISTER)
 def exemption_end(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID, exemption_id: uuid.UUID) \
         -> HttpResponse:
-    contact = _citizen(contact_id)
+    contact = citizen_or_404(contact_id)
     exemption = get_exemption(contact, exemption_id)
     if exemption is None:
         raise Http404
