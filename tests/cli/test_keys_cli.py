@@ -86,3 +86,15 @@ def test_unusable_key_settings_stop_the_check(db, settings):
     result = CliRunner().invoke(app, ["check"])
     assert result.exit_code == 2
     assert "DIGITALPOST_BLOB_KEYS" in result.output
+
+
+def test_check_names_unreadable_hub_keys_and_stops(db, settings, tmp_path):
+    assert CliRunner().invoke(app, ["check"]).exit_code == 0
+    settings.DIGITALPOST_TRUST_ANCHORS = tmp_path / "ca.pem"
+    settings.DIGITALPOST_HUB_KEY = tmp_path / "hub-key.pem"
+    result = CliRunner().invoke(app, ["check"])
+    assert result.exit_code == 2
+    said = result.output.replace("\n", "")  # the console wraps long lines
+    assert "ca.pem" in said
+    assert "hub-key.pem" in said
+    assert "DIGITALPOST_TRUST_ANCHORS" in said

@@ -117,6 +117,18 @@ def test_an_address_whose_issuer_the_hub_no_longer_trusts_is_critical(healthy: H
     assert finding.facts["causes"] == "certificate.untrusted"
 
 
+@pytest.mark.parametrize("anchors", ["missing", "empty", "not-a-certificate"])
+def test_unreadable_trust_anchors_are_named_as_the_cause_not_blamed_on_the_certificate(
+        healthy: HealthyOrg, settings, tmp_path, anchors: str):
+    path = tmp_path / "ca.pem"
+    if anchors != "missing":
+        path.write_bytes(b"" if anchors == "empty" else b"-----BEGIN CERTIFICATE-----\nbm9wZQ==\n")
+    settings.DIGITALPOST_TRUST_ANCHORS = path
+    finding = only(findings_of(healthy), "secure.address.certificate.unusable")
+    assert finding.facts["causes"] == "hub.trust.anchors.unreadable"
+    assert "cannot read its trust anchors" in finding.why
+
+
 def test_an_expired_address_certificate_is_left_to_the_certificate_check(healthy: HealthyOrg):
     later = healthy.receiver.secure_address.certificate.not_after + timedelta(days=1)
     found = findings_of(healthy, now=later)

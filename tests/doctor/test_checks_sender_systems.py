@@ -91,6 +91,13 @@ def test_a_standard_system_whose_issuer_the_hub_no_longer_trusts_is_critical(hea
     assert finding.facts["causes"] == "certificate.untrusted"
 
 
+def test_unreadable_trust_anchors_say_why_replies_cannot_be_signed(healthy: HealthyOrg, settings, tmp_path):
+    settings.DIGITALPOST_TRUST_ANCHORS = tmp_path / "gone.pem"
+    finding = only(findings_of(healthy), "sender.system.standard.cannot.sign")
+    assert finding.facts["causes"] == "hub.trust.anchors.unreadable"
+    assert "cannot read its trust anchors" in finding.why
+
+
 def test_an_expired_standard_certificate_is_left_to_the_certificate_check(healthy: HealthyOrg):
     later = healthy.standard_sender.certificate.not_after + timedelta(days=2)
     found = findings_of(healthy, now=later)

@@ -152,3 +152,13 @@ def test_a_probe_is_due_again_only_after_the_interval(hub: HealthyOrg, relay):
     probe_mailboxes(authority=hub.authority)
     assert not is_probe_due(timedelta(hours=24))
     assert is_probe_due(timedelta(hours=24), now=timezone.now() + timedelta(hours=25))
+
+
+def test_unreadable_trust_anchors_fail_the_probe_with_the_cause_and_send_nothing(hub: HealthyOrg, relay, settings,
+                                                                                  tmp_path):
+    settings.DIGITALPOST_TRUST_ANCHORS = tmp_path / "missing-ca.pem"
+    (result,) = probe_mailboxes(authority=hub.authority)
+    assert result.outcome == "FAILED"
+    assert "hub cannot check the certificate" in result.detail
+    assert "missing-ca.pem" in result.detail
+    assert relay.mails == []

@@ -25,7 +25,7 @@ from digitalpost.cli.printing import print_app
 from digitalpost.cli.retention import retention_app
 from digitalpost.cli.storage import backup as backup_command
 from digitalpost.cli.storage import check as check_command
-from digitalpost.cli.storage import keys_app, require_usable_blob_store
+from digitalpost.cli.storage import keys_app, report_hub_key_problems, require_usable_blob_store
 from digitalpost.cli.storage import restore as restore_command
 from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
@@ -122,6 +122,7 @@ def run(
     """Start the whole hub: web + API (granian), the delivery workers and the doctor. Ctrl-C stops all."""
     _django()
     require_usable_blob_store()  # a wrong or missing master key stops here, not at the first reader
+    report_hub_key_problems()  # said at start; the REST paths work without them, so the hub still starts
     from django.conf import settings
 
     demo_mailserver = os.environ.get("DIGITALPOST_DEMO") == "1" and with_smtp

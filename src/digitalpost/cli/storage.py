@@ -1,5 +1,5 @@
-"""`digitalpost check`, `keys …`, `backup`, `restore`: the blob store's start-up check, master-key rotation,
-and backups of the whole hub."""
+"""`digitalpost check`, `keys …`, `backup`, `restore`: the start-up checks (blob store, hub keys), master-key
+rotation, and backups of the whole hub."""
 
 from __future__ import annotations
 
@@ -34,14 +34,31 @@ def require_usable_blob_store() -> None:
         raise typer.Exit(2)
 
 
+def report_hub_key_problems() -> bool:
+    """Print what stops the hub's certificate, key or trust anchors from serving; True when something does."""
+    from digitalpost.hub.keys import hub_key_problems
+
+    problems = hub_key_problems()
+    for problem in problems:
+        console.print(f"[red]Hub keys: {problem}[/red]")
+    if problems:
+        console.print("Secure mail is refused or waits until this is fixed: set DIGITALPOST_HUB_CERT, "
+                      "DIGITALPOST_HUB_KEY and DIGITALPOST_TRUST_ANCHORS (docs/deploy.md).")
+    return bool(problems)
+
+
 def check() -> None:
-    """Check the configuration before starting: Django's system checks and the blob store with its keys."""
+    """Check the configuration before starting: Django's system checks, the blob store with its keys, and the
+    hub's own certificate, key and trust anchors."""
     _django()
     from django.core.management import call_command
 
     call_command("check")
     require_usable_blob_store()
     console.print("[green]Blob store usable with the configured keys.[/green]")
+    if report_hub_key_problems():
+        raise typer.Exit(2)
+    console.print("[green]The hub's certificate, key and trust anchors are readable.[/green]")
 
 
 @keys_app.command("new")

@@ -97,6 +97,7 @@ class ErrorCode(StrEnum):
     SESSIONS_TOO_MANY = "sessions.too.many"
     SESSION_TOO_LONG = "session.too.long"
     INTERNAL_ERROR = "internal.error"
+    HUB_TRUST_ANCHORS_UNREADABLE = "hub.trust.anchors.unreadable"
     # Administration: organisations, roles and set-up (portal and admin API).
     ORGANISATION_NOT_FOUND = "organisation.not.found"
     ROLE_NOT_ALLOWED = "role.not.allowed"
@@ -511,6 +512,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         Outcome.INTERNAL, 500, "4.3.0",
         "Something went wrong on our side. Nothing was accepted; try again later.",
     ),
+    ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE: ErrorSpec(
+        Outcome.INTERNAL, 503, "4.3.0",
+        "The hub cannot read its trust anchors (DIGITALPOST_TRUST_ANCHORS), so it cannot check any certificate: "
+        "secure mail waits and certificate uploads are refused until the hub's operator fixes the file.",
+    ),
     ErrorCode.ORGANISATION_NOT_FOUND: ErrorSpec(
         Outcome.NOT_FOUND, 404, "5.1.0",
         "No such organisation is visible to you. Check the CVR number, or ask a superadministrator of the "
@@ -765,6 +771,11 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.SESSION_TOO_LONG: (
         "SMTP-sessionen var inaktiv for længe eller varede længere end tilladt og blev lukket. Jeres mailserver "
         "sender mailen igen af sig selv."
+    ),
+    ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE: (
+        "Hubben kan ikke læse sine tillidsankre (DIGITALPOST_TRUST_ANCHORS), så den kan ikke kontrollere "
+        "certifikater: sikker post venter, og certifikater kan ikke uploades, før hubbens driftsansvarlige retter "
+        "filen."
     ),
     ErrorCode.THREAD_MISSING: (
         "Svaret mangler dialogtråden. Svar på den meddelelse, I modtog, og behold vedhæftningen "

@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.conversations.tokens import issue_thread_token
+from digitalpost.core.errors import DigitalPostError
 from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed
 from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
 from digitalpost.delivery.channels.rest_pull import list_available_messages
@@ -165,8 +166,12 @@ def reply_path_problem(authority: Authority, *, now: datetime) -> str | None:
     if system.certificate is None:
         return f"the standard sender system {system.name} has no certificate to sign replies with"
     certificate = smime.load_certificate(system.certificate.pem.encode())
+    try:
+        anchors = trust_anchors()
+    except DigitalPostError as unreadable:
+        return f"the hub cannot check the standard sender system's certificate: {unreadable.text}"
     problems = smime.check_certificate(certificate, purpose=smime.Purpose.EMAIL_SIGNING,
-                                       trust_anchors=trust_anchors(), at=now)
+                                       trust_anchors=anchors, at=now)
     if problems:
         return (f"the certificate of the standard sender system {system.name} cannot sign replies ("
                 + "; ".join(f"{p.code}: {p.text}" for p in problems) + ")")

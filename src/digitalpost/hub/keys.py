@@ -13,6 +13,7 @@ from functools import cache
 
 from django.conf import settings
 
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols import smime
 from digitalpost.protocols.threads import Keyring
 
@@ -29,12 +30,26 @@ def hub_identity() -> HubIdentity:
     return HubIdentity(
         certificate=smime.load_certificate(settings.DIGITALPOST_HUB_CERT.read_bytes()),
         key=smime.load_private_key(settings.DIGITALPOST_HUB_KEY.read_bytes()),
-        trust_anchors=tuple(smime.load_certificates(settings.DIGITALPOST_TRUST_ANCHORS.read_bytes())),
+        trust_anchors=trust_anchors(),
     )
 
 
 def trust_anchors() -> tuple[smime.Certificate, ...]:
-    return tuple(smime.load_certificates(settings.DIGITALPOST_TRUST_ANCHORS.read_bytes()))
+    """The certificate authorities the hub trusts; `hub.trust.anchors.unreadable` when the file cannot serve.
+
+    An empty or unreadable file is never read as "trust nothing": every certificate would then be reported as
+    untrusted, sending people to fix certificates that are fine.
+    """
+    path = settings.DIGITALPOST_TRUST_ANCHORS
+    try:
+        anchors = tuple(smime.load_certificates(path.read_bytes()))
+    except OSError as exc:
+        raise DigitalPostError(ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE, f"{path}: {exc.strerror}") from exc
+    except DigitalPostError as exc:
+        raise DigitalPostError(ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE, f"{path}: {exc.text}") from exc
+    if not anchors:
+        raise DigitalPostError(ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE, f"{path}: no certificate in the file")
+    return anchors
 
 
 def _parse_keys(text: str) -> Keyring:
@@ -54,3 +69,21 @@ def thread_keyring() -> Keyring:
         path.write_text("k1:" + base64.b64encode(secrets.token_bytes(32)).decode())
         path.chmod(0o600)
     return _parse_keys(path.read_text().strip())
+
+
+def hub_key_problems() -> list[str]:
+    """What stops the hub's own certificate, key or trust anchors from serving (empty when all three do)."""
+    problems = []
+    for what, path, load in (("certificate", settings.DIGITALPOST_HUB_CERT, smime.load_certificate),
+                             ("private key", settings.DIGITALPOST_HUB_KEY, smime.load_private_key)):
+        try:
+            load(path.read_bytes())
+        except OSError as exc:
+            problems.append(f"the hub's {what} {path} cannot be read: {exc.strerror}")
+        except DigitalPostError as exc:
+            problems.append(f"the hub's {what} {path} is not usable: {exc.text}")
+    try:
+        trust_anchors()
+    except DigitalPostError as exc:
+        problems.append(exc.text)
+    return problems

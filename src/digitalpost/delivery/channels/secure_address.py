@@ -17,6 +17,7 @@ from datetime import datetime
 import aiosmtplib
 from django.conf import settings
 
+from digitalpost.core.errors import DigitalPostError
 from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed, Sent
 from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
 from digitalpost.hub.keys import hub_identity, trust_anchors
@@ -69,8 +70,12 @@ class SecureAddressChannel(ReceiverChannel[PreparedMail]):
         address = self.receiver.secure_address
         assert address is not None
         certificate = smime.load_certificate(address.certificate.pem.encode())
+        try:
+            anchors = trust_anchors()
+        except DigitalPostError as unreadable:
+            return f"the hub cannot check the certificate of {address.email}: {unreadable.text}"
         problems = smime.check_certificate(certificate, purpose=smime.Purpose.EMAIL_ENCRYPTION,
-                                           trust_anchors=trust_anchors(), at=now, email=address.email)
+                                           trust_anchors=anchors, at=now, email=address.email)
         if not problems:
             return None
         return f"the hub cannot encrypt to {address.email} (" + "; ".join(f"{p.code}: {p.text}" for p in problems) \

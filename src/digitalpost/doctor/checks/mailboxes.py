@@ -24,6 +24,8 @@ CAUSE_TEXT = {
     "certificate.not.yet.valid": "the certificate is not valid yet",
     "certificate.untrusted": "the certificate is not issued by a certificate authority the hub trusts",
     "certificate.revoked": "the certificate has been revoked",
+    "hub.trust.anchors.unreadable": ("the hub cannot read its trust anchors (DIGITALPOST_TRUST_ANCHORS), so it "
+                                     "cannot check any certificate"),
     "certificate.key.usage": "the certificate may not be used to encrypt e-mail (key usage)",
     EMAIL_MISMATCH: "the certificate is issued to another e-mail address",
 }

@@ -30,6 +30,8 @@ CAUSE_TEXT = {
     "certificate.not.yet.valid": "its certificate is not valid yet",
     "certificate.untrusted": "its certificate is not issued by a certificate authority the hub trusts",
     "certificate.revoked": "its certificate has been revoked",
+    "hub.trust.anchors.unreadable": ("the hub cannot read its trust anchors (DIGITALPOST_TRUST_ANCHORS), so it "
+                                     "cannot check any certificate"),
     "certificate.key.usage": "its certificate may not be used to sign e-mail (key usage)",
 }
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q
 
 from digitalpost.accounts.selectors import count_superadmins
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material, SubscriptionGroup
+from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.doctor.checks.snapshot import (
     CertificateInfo,
     MailboxInfo,
@@ -32,15 +33,21 @@ def _problems(cert: smime.Certificate, purpose: smime.Purpose, anchors: tuple[sm
 
 
 def _certificates(authority: Authority, now: datetime) -> tuple[CertificateInfo, ...]:
-    anchors = trust_anchors()
+    try:
+        anchors: tuple[smime.Certificate, ...] | None = trust_anchors()
+    except DigitalPostError:
+        anchors = None  # every certificate is then reported as unusable for that reason, not as untrusted
+    unreadable = (ErrorCode.HUB_TRUST_ANCHORS_UNREADABLE.value,)
     found = []
     for row in Certificate.objects.filter(authority=authority).order_by("not_after"):
         parsed = smime.load_certificate(row.pem.encode())
         found.append(CertificateInfo(
             id=str(row.pk), subject=row.subject, not_before=row.not_before, not_after=row.not_after,
             emails=tuple(row.emails),
-            encryption_problems=_problems(parsed, smime.Purpose.EMAIL_ENCRYPTION, anchors, now),
-            signing_problems=_problems(parsed, smime.Purpose.EMAIL_SIGNING, anchors, now),
+            encryption_problems=(unreadable if anchors is None
+                                 else _problems(parsed, smime.Purpose.EMAIL_ENCRYPTION, anchors, now)),
+            signing_problems=(unreadable if anchors is None
+                              else _problems(parsed, smime.Purpose.EMAIL_SIGNING, anchors, now)),
         ))
     return tuple(found)
 
