@@ -157,3 +157,18 @@ def test_the_command_reports_a_dry_run_and_a_run(cast, drain):
     assert "removed: 1 messages" in done.output
     letter.refresh_from_db()
     assert letter.content_deleted_at is not None
+
+
+def test_the_scheduler_runs_retention_unless_it_is_switched_off(cast, drain):
+    letter = deliver_letter(cast, drain, cast.anna, "Brev")
+    move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[letter.pk], target=DELETED,
+                  now=timezone.now() - timedelta(days=31))
+    off = CliRunner().invoke(app, ["scheduler", "--once", "--retention-every", "0"])
+    assert off.exit_code == 0, off.output
+    letter.refresh_from_db()
+    assert letter.content_deleted_at is None
+    on = CliRunner().invoke(app, ["scheduler", "--once"])
+    assert on.exit_code == 0, on.output
+    assert "retention removed 1 messages" in on.output
+    letter.refresh_from_db()
+    assert letter.content_deleted_at is not None

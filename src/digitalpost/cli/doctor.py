@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -142,8 +143,9 @@ def probe(
 STANDBY_POLL_SECONDS = 2.0
 
 
-def _one_pass(*, probe_every: float) -> None:
-    """One scheduler iteration: examine all + alerts, then the probe if it is due. Errors are logged, not fatal."""
+def _one_pass(*, probe_every: float, retention_due: bool = True) -> None:
+    """One scheduler iteration: examine all + alerts, retention when due, then the probe if it is due. Errors are
+    logged, not fatal."""
     from digitalpost.doctor.alerts import examine_and_alert
     from digitalpost.doctor.probe import is_probe_due, probe_mailboxes
 
@@ -154,7 +156,8 @@ def _one_pass(*, probe_every: float) -> None:
                       f"{len(done.alerts) - delivered} not delivered")
     except Exception:
         log.exception("scheduler: the doctor pass failed")
-    _retention_pass()
+    if retention_due:
+        _retention_pass()
     if probe_every <= 0:
         return
     try:
@@ -186,14 +189,18 @@ def scheduler(
                                 help="Minutes between doctor runs (examine all + alerts)."),
     probe_every: float = typer.Option(0, "--probe-every", envvar="DIGITALPOST_PROBE_EVERY_HOURS",
                                       help="Hours between probes; 0 (the default) never probes."),
+    retention_every: float = typer.Option(24, "--retention-every", envvar="DIGITALPOST_RETENTION_EVERY_HOURS",
+                                          help="Hours between retention passes; 0 leaves retention to "
+                                               "`digitalpost retention run`."),
     once: bool = typer.Option(False, "--once", help="Run one iteration and stop."),
 ) -> None:
-    """Run the doctor (and alerts) every N minutes, and the probe every M hours, until SIGTERM/SIGINT."""
+    """Run the doctor (and alerts) every N minutes, retention every R hours and the probe every M hours, until
+    SIGTERM/SIGINT."""
     _django()
     if every <= 0:
         raise typer.BadParameter("give a number of minutes above 0", param_hint="--every")
     if once:
-        _one_pass(probe_every=probe_every)
+        _one_pass(probe_every=probe_every, retention_due=retention_every > 0)
         return
     from django.conf import settings
 
@@ -204,10 +211,14 @@ def scheduler(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     probing = f", probe every {probe_every:g} hours" if probe_every > 0 else ", probe off"
-    console.print(f"scheduler: doctor every {every:g} minutes{probing}")
+    retaining = f", retention every {retention_every:g} hours" if retention_every > 0 else ", retention off"
+    console.print(f"scheduler: doctor every {every:g} minutes{retaining}{probing}")
     # On several nodes every node runs a scheduler; one leads, the others stand by and take over if it dies.
     leadership = Leadership("doctor-scheduler")
     leading = None
+    # Retention walks every mailbox's due post, so it keeps its own, slower pace. Kept in memory: a restarted or
+    # newly leading scheduler runs it on its first pass, which is harmless (a pass removes only what is due).
+    last_retention: float | None = None
     try:
         while not stop.is_set():
             try:
@@ -220,8 +231,12 @@ def scheduler(
                 leading = now_leading
             if leading:
                 # Recorded with this node's name: the log of passes shows which node led when (never two at once).
+                retention_due = retention_every > 0 and (
+                    last_retention is None or time.monotonic() - last_retention >= retention_every * 3600)
                 with scheduler_pass(node=settings.DIGITALPOST_NODE_NAME, pid=os.getpid()):
-                    _one_pass(probe_every=probe_every)
+                    _one_pass(probe_every=probe_every, retention_due=retention_due)
+                if retention_due:
+                    last_retention = time.monotonic()
                 stop.wait(every * 60)
             else:
                 stop.wait(STANDBY_POLL_SECONDS)
