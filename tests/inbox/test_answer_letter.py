@@ -13,9 +13,11 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from cast import PDF
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import WorkKind
@@ -100,6 +102,20 @@ def test_a_letter_asking_for_an_answer_is_answered_in_a_new_conversation_forward
     receipt = cast.nordby.submit(again).json()
     assert receipt["threaded"] is True
     assert Message.objects.get(pk=receipt["messageId"]).thread == thread
+
+
+def test_files_attached_to_an_answer_reach_the_authority(cast, boxes, drain):
+    letter = send_letter(cast, drain)
+    anna = signed_in(cast.anna)
+    upload = SimpleUploadedFile("kvittering.pdf", PDF, content_type="application/pdf")
+    response = anna.post(f"/post/{letter.pk}/answer/", {"text": "Kvitteringen er vedlagt.", "attachments": upload})
+    assert response.status_code == 302
+    letter.refresh_from_db()
+    answer = letter.thread.messages.get(direction=Message.Direction.TO_AUTHORITY)
+    assert [d.filename for d in answer.documents.order_by("position")] == ["henvendelse.txt", "kvittering.pdf"]
+    assert drain(WorkKind.FORWARD) == 1
+    pulled = memo.parse(boxes["pull"].get(f"{PULL}/{answer.pk}").content, max_bytes=10**7)
+    assert [f.content for _, _, f in memo.iter_files(pulled)][1] == PDF
 
 
 def test_the_answer_goes_to_the_contact_point_the_letter_named(cast, boxes, drain):

@@ -138,7 +138,7 @@ def answer_letter(
     mailbox = letter.answer_mailbox
     assert mailbox is not None
     subject = letter.label if letter.label.lower().startswith("sv:") else f"SV: {letter.label}"
-    inquiry = Inquiry(subject=subject[:256], text=text)
+    inquiry = Inquiry(subject=subject[:256], text=text, attachments=tuple(attachments))
     check_may_write(PartyKind(party.kind), PartyKind.AUTHORITY)
     _check_size(mailbox, inquiry)
     answered = memo.ReplyData(message_uuid=str(letter.message_uuid), message_id=letter.sender_message_id or None)
