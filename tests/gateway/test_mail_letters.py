@@ -77,6 +77,27 @@ def test_letter_with_a_recipient_line_reaches_annas_mailbox_and_the_receipt_veri
     assert receipt.subject == "Kvittering: Beboerlicens"
 
 
+def test_the_same_mail_sent_twice_is_one_letter_with_a_receipt_for_each_sending(
+    nordby, securemail_pki, send_to_gateway, authority_mail_server, drain
+):
+    """A mail server that never saw our 250 (a crash, a dropped connection) sends the mail again: same Message-ID."""
+    data = letter_mail(securemail_pki, f"Modtager: {ANNA_CPR}\n\n{LETTER_TEXT}")
+    first_status, first = send_to_gateway(data)
+    again_status, again = send_to_gateway(data)
+    assert (first_status, again_status) == (250, 250), (first, again)
+    [letter] = letters_to(nordby.cast.anna)
+    assert str(letter.pk) in first
+    assert str(letter.pk) in again
+    assert drain(WorkKind.LETTER_RECEIPT) == 2
+    receipts = [open_receipt(m.data, pki=securemail_pki, reader=securemail_pki.nordby_sender)
+                for m in authority_mail_server.mails]
+    assert [(r.outcome, r.message_id) for r in receipts] == [("accepted", str(letter.pk))] * 2
+
+    other = letter_mail(securemail_pki, f"Modtager: {ANNA_CPR}\n\n{LETTER_TEXT}")  # a new mail, same words
+    assert send_to_gateway(other)[0] == 250
+    assert len(letters_to(nordby.cast.anna)) == 2
+
+
 def test_letter_described_by_digitalpost_letter_xml_takes_its_label_flags_and_answer_mailbox(
     nordby, securemail_pki, send_to_gateway, drain
 ):

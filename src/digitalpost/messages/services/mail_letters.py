@@ -12,6 +12,7 @@ while the relay is down (docs/secure-mail-letters.md).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from dataclasses import replace
@@ -25,8 +26,11 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
+from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.hub.keys import hub_identity
 from digitalpost.hub.relay import send_via_relay
+from digitalpost.messages.models import Message, Receipt
+from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.ingest import Acceptance, accept_memo
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import add_job
@@ -37,6 +41,7 @@ from digitalpost.systems.models import SenderSystem
 log = logging.getLogger(__name__)
 
 CHANNEL = "mail-letter"  # RefusedReply.channel and the received event's "via"
+MAIL_LETTER_NAMESPACE = "digitalpost mail letter"  # names letters after their mails
 LETTER_TEXT_FILENAME = "brev.txt"
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 MAX_MEMO_LABEL = 256
@@ -58,23 +63,51 @@ def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
     """
     if gateway is not None:
         _check_gateway_address(system, gateway)
+
+    def queue_acceptance_receipt(acceptance: Acceptance) -> None:
+        queue_receipt(system=system, to_addr=receipt_to, subject=subject, acceptance=acceptance)
+
+    message_uuid = letter_uuid(system, parsed.message_id)
+    if message_uuid is not None and (earlier := _accepted(system, message_uuid)) is not None:
+        # The sending mail server sent the same mail again (it never saw our 250): the letter is not sent twice.
+        with transaction.atomic(durable=True):
+            queue_acceptance_receipt(earlier)
+        return earlier
     order, text, attachments = _order_of(parsed, gateway)
     files = [(a.filename, a.media_type, a.content) for a in attachments]
     if text.strip():
         files.insert(0, (LETTER_TEXT_FILENAME, "text/plain", text.encode()))
     if not files:
         raise DigitalPostError(ErrorCode.LETTER_BODY_EMPTY, "no text and no attachment")
-    letter = build_letter(authority=system.authority, order=order, subject=parsed.subject, files=files)
-
-    def queue_acceptance_receipt(acceptance: Acceptance) -> None:
-        queue_receipt(system=system, to_addr=receipt_to, subject=subject, acceptance=acceptance)
-
+    letter = build_letter(authority=system.authority, order=order, subject=parsed.subject, files=files,
+                          message_uuid=str(message_uuid) if message_uuid is not None else None)
     acceptance = accept_memo(system=system, body=memo.build(letter), received={"via": CHANNEL},
                              on_recorded=queue_acceptance_receipt)
     if acceptance.replayed:
         with transaction.atomic(durable=True):
             queue_acceptance_receipt(acceptance)
     return acceptance
+
+
+def letter_uuid(system: SenderSystem, mail_message_id: str | None) -> uuid.UUID | None:
+    """The letter's messageUUID, named by the sender system and the mail's Message-ID, so a mail sent again is
+    the same letter; None (a random one) for a mail without a Message-ID.
+
+    Shaped as version 4, which MeMo's schema demands (a name-based version 5 UUID would be refused); its bits come
+    from a SHA-256 of the name instead of a random source, so they are as unpredictable to others."""
+    if not mail_message_id:
+        return None
+    digest = hashlib.sha256(f"{MAIL_LETTER_NAMESPACE} {system.pk} {mail_message_id}".encode()).digest()
+    return uuid.UUID(bytes=digest[:16], version=4)
+
+
+def _accepted(system: SenderSystem, message_uuid: uuid.UUID) -> Acceptance | None:
+    found = find_accepted_digest(system.authority_id, message_uuid)
+    if found is None:
+        return None
+    existing = Message.objects.get(pk=found[0])
+    receipt = Receipt.objects.get(message=existing, status=ReceiptStatus.RECEIVED)
+    return Acceptance(message=existing, receipt=receipt, replayed=True)
 
 
 def _order_of(parsed: mail.ParsedReply, gateway: mail.GatewayAddress | None
@@ -115,7 +148,7 @@ def _check_gateway_address(system: SenderSystem, gateway: mail.GatewayAddress) -
 
 
 def build_letter(*, authority: Authority, order: mail.LetterOrder, subject: str,
-                 files: list[tuple[str, str, bytes]]) -> memo.Message:
+                 files: list[tuple[str, str, bytes]], message_uuid: str | None = None) -> memo.Message:
     """The MeMo of a letter `authority` starts (by secure mail or in the portal): the order's recipient, title,
     flags and answer mailbox, the material's mandatory flag and reply mailbox; the files as its documents.
 
@@ -132,7 +165,7 @@ def build_letter(*, authority: Authority, order: mail.LetterOrder, subject: str,
     letter = memo.simple_message(
         sender_cvr=authority.cvr, sender_label=authority.name, recipient_id=order.recipient_id,
         recipient_id_type=order.recipient_type, label=label, files=files, created=timezone.now(),
-        mandatory=mandatory, legal_notification=order.legal_notification, reply=order.reply,
+        message_uuid=message_uuid, mandatory=mandatory, legal_notification=order.legal_notification, reply=order.reply,
         reply_by_date_time=_utc(order.reply_by) if order.reply and order.reply_by is not None else None,
     )
     if order.reply and answer_mailbox is not None:
