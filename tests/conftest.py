@@ -52,18 +52,12 @@ pytest_plugins = ["helpers.secure_mail_world"]
 @pytest.fixture(scope="session", autouse=True)
 def _test_pki() -> None:
     """The suite's hub PKI (CA, the hub's and Nordby's certificates in var/test/pki), made once before any test:
-    hub processes the tests start read it from there. A lock keeps two xdist workers from making it at once."""
-    import fcntl
-
+    hub processes the tests start read it from there (ensure_dev_pki locks the folder while it makes it)."""
     from django.conf import settings
 
     from digitalpost.cli.devca import ensure_dev_pki
 
-    folder = settings.DIGITALPOST_PKI_DIR
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / "pki.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        ensure_dev_pki(folder, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+    ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ Running it again keeps existing files, so certificates registered in the databas
 
 from __future__ import annotations
 
+import fcntl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,8 +43,17 @@ def _load(folder: Path, name: str) -> Issued:
 
 
 def ensure_dev_pki(folder: Path, *, hub_address: str, days: int = 730) -> DemoPki:
-    """Create (once) the CA, the hub's certificate and the demo authority's certificates."""
+    """Create (once) the CA, the hub's certificate and the demo authority's certificates.
+
+    Under an exclusive lock on the folder: two processes starting at once (a demo load beside the web hub, test
+    workers) would otherwise each make a CA and leave certificates of both in one folder."""
     folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_dev_pki(folder, hub_address=hub_address, days=days)
+
+
+def _ensure_dev_pki(folder: Path, *, hub_address: str, days: int) -> DemoPki:
     now = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     if (folder / "ca.pem").exists():
         ca = _load(folder, "ca")
