@@ -3,7 +3,10 @@ portal's permissions; the answer never depends on whether anyone has the address
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.test import Client
+from django.utils import timezone
 
 from digitalpost.accounts.models import Invitation, Membership
 from digitalpost.accounts.services import issue_admin_token
@@ -84,3 +87,20 @@ def test_the_operator_role_and_another_organisations_mailbox_are_refused(staff, 
                                         "mailboxIds": [str(staff.sydby_borgerservice.pk)]})
     assert response.json()["errorCode"] == "object.not.found"
     assert not Invitation.objects.exists()
+
+
+def test_an_organisation_sends_at_most_its_daily_number_of_invitations(staff, cast, settings):
+    settings.DIGITALPOST_INVITATIONS_PER_DAY = 3
+    nora = admin_client(staff.nora)
+    sent = [post(nora, cast.nordby, {"email": f"n{i}@nordby.example", "role": "caseworker"}) for i in range(3)]
+    assert [r.status_code for r in sent] == [202, 202, 202]
+    refused = post(nora, cast.nordby, {"email": "n4@nordby.example", "role": "caseworker"})
+    assert refused.status_code == 429
+    assert refused.json()["errorCode"] == "invitations.too.many"
+    assert Invitation.objects.filter(authority=cast.nordby.authority).count() == 3
+    # Another organisation's quota is its own; a day later Nordby may invite again.
+    assert post(admin_client(staff.sofie), cast.sydby, {"email": "s@sydby.example", "role": "caseworker"}
+                ).status_code == 202
+    Invitation.objects.filter(authority=cast.nordby.authority).update(
+        created_at=timezone.now() - timedelta(days=1, seconds=1))
+    assert post(nora, cast.nordby, {"email": "n4@nordby.example", "role": "caseworker"}).status_code == 202

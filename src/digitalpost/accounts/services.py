@@ -177,6 +177,12 @@ def open_invitation(
     if any(mb.authority_id != authority.pk for mb in chosen):
         raise DigitalPostError(ErrorCode.OBJECT_NOT_FOUND, "a mailbox belongs to another organisation")
     now = timezone.now()
+    # The organisation's row is locked, so invitations sent at the same moment are counted one after the other.
+    list(Authority.objects.select_for_update().filter(pk=authority.pk).values_list("pk", flat=True))
+    sent = Invitation.objects.filter(authority=authority, created_at__gt=now - timedelta(days=1)).count()
+    if sent >= settings.DIGITALPOST_INVITATIONS_PER_DAY:
+        raise DigitalPostError(ErrorCode.INVITATIONS_TOO_MANY,
+                               f"{sent} in the last 24 hours; at most {settings.DIGITALPOST_INVITATIONS_PER_DAY}")
     invitation = Invitation.objects.create(
         authority=authority, email=address, role=role.value, invited_by=actor.label, created_at=now,
         expires_at=now + timedelta(days=settings.DIGITALPOST_INVITATION_DAYS),

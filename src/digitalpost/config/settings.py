@@ -428,6 +428,9 @@ DIGITALPOST_REAUTH_MINUTES = float(os.environ.get("DIGITALPOST_REAUTH_MINUTES", 
 PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("DIGITALPOST_RESET_LINK_MINUTES", 30)) * 60)
 # An invitation to join an organisation (its link, mailed to the invitee) works once, and only this long.
 DIGITALPOST_INVITATION_DAYS = float(os.environ.get("DIGITALPOST_INVITATION_DAYS", 7))
+# Invitations one organisation may send in 24 hours: a stolen administrator session cannot turn the hub's relay
+# into a mass mailer.
+DIGITALPOST_INVITATIONS_PER_DAY = int(os.environ.get("DIGITALPOST_INVITATIONS_PER_DAY", 100))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",

@@ -148,6 +148,7 @@ class ErrorCode(StrEnum):
     # Invitations to join an organisation (portal users page, admin API /invitations).
     INVITATION_INVALID = "invitation.invalid"
     INVITATION_NOT_PENDING = "invitation.not.pending"
+    INVITATIONS_TOO_MANY = "invitations.too.many"
     SIGNIN_STAFF_NAME_TAKEN = "signin.staff.name.taken"
     # Receipts pushed to a sender system's endpoints (admin API, portal, POST /apis/v1/push-endpoints/…/replay).
     PUSH_ENDPOINT_URL_INVALID = "push.endpoint.url.invalid"
@@ -700,6 +701,11 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         Outcome.CONFLICT, 409, "5.7.0",
         "Only a pending invitation can be withdrawn; this one was accepted, has expired or was withdrawn already.",
     ),
+    ErrorCode.INVITATIONS_TOO_MANY: ErrorSpec(
+        Outcome.NOT_ALLOWED, 429, "4.7.0",
+        "The organisation has sent as many invitations in the last 24 hours as the hub allows. Invite the rest "
+        "tomorrow, or ask the hub's operator to raise DIGITALPOST_INVITATIONS_PER_DAY.",
+    ),
     ErrorCode.SIGNIN_STAFF_NAME_TAKEN: _signin(
         "Your organisation's sign-on named a user name that belongs to an existing account, so the invitation "
         "cannot be accepted through the sign-on. Sign in with that account as usual, then open the invitation "
@@ -988,6 +994,10 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.INVITATION_INVALID: (
         "Invitationslinket er ikke gyldigt: det er brugt, trukket tilbage, udløbet eller kopieret ufuldstændigt. "
         "Bed organisationens administrator om en ny invitation."
+    ),
+    ErrorCode.INVITATIONS_TOO_MANY: (
+        "Organisationen har sendt så mange invitationer det seneste døgn, som hubben tillader. Invitér resten i "
+        "morgen, eller bed hubbens driftsansvarlige om at hæve DIGITALPOST_INVITATIONS_PER_DAY."
     ),
     ErrorCode.SIGNIN_STAFF_NAME_TAKEN: (
         "Jeres organisations log-in gav et brugernavn, som en eksisterende bruger har, så invitationen kan ikke "
