@@ -29,7 +29,5 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 # The end-to-end test runs a throwaway Postfix and Dovecot as the authority's mail server.
 bash "$(dirname "$0")/setup-mailservers.sh"
-# The sign-in tests' OpenID provider (tests/helpers/oidc_provider), from its lock file.
-bash "$(dirname "$0")/setup-oidc-provider.sh"
-# The accessibility tests' engine (axe-core, tests/helpers/axe_core), from its lock file.
-bash "$(dirname "$0")/setup-axe.sh"
+# The sign-in tests' OpenID provider and the accessibility tests' engine (tests/helpers/*), from their lock files.
+bash "$(dirname "$0")/setup-node-tools.sh"

@@ -3,7 +3,7 @@ wiring axe cannot judge.
 
 `assert_accessible(page)` fails with every violation of WCAG 2.0/2.1 level A and AA on the page as it is now
 (after any clicks or a refused form), each with the rule, its help page and the offending elements. axe-core is
-pinned in tests/helpers/axe_core/package-lock.json and installed by scripts/setup-axe.sh (`make test` runs it).
+pinned in tests/helpers/axe_core/package-lock.json and installed by scripts/setup-node-tools.sh (`make test` runs it).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Violation:
 
 def _axe_path() -> Path:
     if not AXE_JS.exists():
-        raise AssertionError(f"{AXE_JS} is missing: run scripts/setup-axe.sh (make test does)")
+        raise AssertionError(f"{AXE_JS} is missing: run scripts/setup-node-tools.sh (make test does)")
     return AXE_JS
 
 

@@ -1,7 +1,7 @@
 """A real OpenID provider for the sign-in tests: npm's `oidc-provider` (panva's, OpenID-certified) on node.
 
 tests/helpers/oidc_provider/provider.js sets it up like NemLog-in (claims by the attribute profile's names) with
-the test people; scripts/setup-oidc-provider.sh installs it (`make test` runs it through setup-system.sh). The
+the test people; scripts/setup-node-tools.sh installs it (`make test` runs it through setup-system.sh). The
 fixture starts one provider per test process on 127.0.0.1 at a free port, registered for the live server's
 callback, and points the hub's settings at it for the test.
 """
