@@ -4,10 +4,17 @@ unencrypted and sealed with master keys."""
 import hashlib
 import io
 import os
+import sys
 
 import pytest
 
-from digitalpost.blobstore import BlobNotFound, ContentAddressedStore, LocalBlobStore, UnreadableBlob
+from digitalpost.blobstore import (
+    BlobNotFound,
+    ContentAddressedStore,
+    LocalBlobStore,
+    UnreadableBlob,
+    sync_file_system,
+)
 from digitalpost.blobstore.s3 import S3Objects, S3Settings
 from digitalpost.blobstore.sealing import MAGIC, MasterKeys
 
@@ -185,3 +192,12 @@ def test_unusable_key_settings_are_refused_with_a_reason(text, message):
 
     with pytest.raises(KeyConfigurationError, match=message):
         MasterKeys.parse(text.format(m=MasterKeys.generate_material()))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
+def test_a_batch_is_made_durable_by_flushing_its_own_file_system_only(tmp_path):
+    store = LocalBlobStore(tmp_path / "blobs")
+    stored = store.unsynced().put(b"letter of a batch")
+    assert sync_file_system(tmp_path / "blobs") is True  # syncfs(2), not os.sync() of the whole host
+    store.sync()
+    assert store.read(stored.key) == b"letter of a batch"

@@ -50,6 +50,9 @@ def fresh_hub_env(settings, tmp_path: Path, backend: str, request) -> dict[str, 
            if not key.startswith(("DIGITALPOST_S3_", "DIGITALPOST_BLOB_"))}
     env.update({"DIGITALPOST_VAR": str(var), "DIGITALPOST_BLOB_KEYS": settings.DIGITALPOST_BLOB_KEYS,
                 "DIGITALPOST_TRUST_ANCHORS": str(settings.DIGITALPOST_TRUST_ANCHORS),
+                # The hub's own keys are configuration, not content: the new host is given the same ones.
+                "DIGITALPOST_HUB_CERT": str(settings.DIGITALPOST_HUB_CERT),
+                "DIGITALPOST_HUB_KEY": str(settings.DIGITALPOST_HUB_KEY),
                 "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")])})
     if connection.vendor == "sqlite":
         env["DIGITALPOST_SQLITE"] = str(var / "restored.sqlite3")

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from digitalpost.blobstore import LocalFolder, is_blob_key, read_chunks
+from digitalpost.blobstore import LocalFolder, is_blob_key, read_chunks, sync_file_system
 from digitalpost.hub.blobs import blob_store
 
 FORMAT = 1
@@ -116,7 +116,7 @@ def backup(target: Path, progress: Progress = _quiet) -> Manifest:
         with objects.open(name) as stored:
             copies.write(name, read_chunks(stored))
         progress("blobs", done, len(names))
-    os.sync()
+    sync_file_system(target)
     manifest = Manifest(format=FORMAT, created_at=timezone.now().isoformat(), database=vendor, blobs=len(names),
                         blob_backend=settings.DIGITALPOST_BLOB_BACKEND)
     (target / MANIFEST).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
