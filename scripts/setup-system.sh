@@ -11,6 +11,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 # The S/MIME interop tests drive NSS's cmsutil (Thunderbird's engine) and GnuPG's gpgsm (KMail's).
 command -v cmsutil >/dev/null 2>&1 || need+=(libnss3-tools)
 command -v gpgsm >/dev/null 2>&1 || need+=(gpgsm)
+# The translation contract extracts the Danish catalogue afresh with GNU gettext (Django's makemessages).
+command -v msgattrib >/dev/null 2>&1 || need+=(gettext)
 # The sign-in tests run a real OpenID provider (npm's oidc-provider) on node.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
