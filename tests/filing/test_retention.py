@@ -143,32 +143,36 @@ def test_years_before_handles_leap_days():
     assert years_before(date(2031, 3, 1), 5) == date(2026, 3, 1)
 
 
-def test_the_command_reports_a_dry_run_and_a_run(cast, drain):
+def deleted_a_month_ago(cast, drain) -> Message:
     letter = deliver_letter(cast, drain, cast.anna, "Brev")
     move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[letter.pk], target=DELETED,
                   now=timezone.now() - timedelta(days=31))
+    return letter
+
+
+def content_removed(letter: Message) -> bool:
+    letter.refresh_from_db()
+    return letter.content_deleted_at is not None
+
+
+def test_the_command_reports_a_dry_run_and_a_run(cast, drain):
+    letter = deleted_a_month_ago(cast, drain)
     dry = CliRunner().invoke(app, ["retention", "run", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "would remove: 1 messages" in dry.output
-    letter.refresh_from_db()
-    assert letter.content_deleted_at is None
+    assert not content_removed(letter)
     done = CliRunner().invoke(app, ["retention", "run"])
     assert done.exit_code == 0, done.output
     assert "removed: 1 messages" in done.output
-    letter.refresh_from_db()
-    assert letter.content_deleted_at is not None
+    assert content_removed(letter)
 
 
 def test_the_scheduler_runs_retention_unless_it_is_switched_off(cast, drain):
-    letter = deliver_letter(cast, drain, cast.anna, "Brev")
-    move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[letter.pk], target=DELETED,
-                  now=timezone.now() - timedelta(days=31))
+    letter = deleted_a_month_ago(cast, drain)
     off = CliRunner().invoke(app, ["scheduler", "--once", "--retention-every", "0"])
     assert off.exit_code == 0, off.output
-    letter.refresh_from_db()
-    assert letter.content_deleted_at is None
+    assert not content_removed(letter)
     on = CliRunner().invoke(app, ["scheduler", "--once"])
     assert on.exit_code == 0, on.output
     assert "retention removed 1 messages" in on.output
-    letter.refresh_from_db()
-    assert letter.content_deleted_at is not None
+    assert content_removed(letter)
