@@ -1,16 +1,18 @@
-"""Queueing receipt pushes costs one endpoint query per sender system and transaction, not one per event: a batch
-of deliveries (the mass-send batch handler, many messages in one transaction) reads the endpoints once, and still
-queues every event's push in the order of the events. A change to an endpoint inside the transaction, or a
-transaction that rolled back, is never served from a stale read. Real transactions (transactional_db): the cache
-lives as long as the outermost one."""
+"""Queueing receipt pushes costs one endpoint query per sender system and batch, not one per event: a batch of
+deliveries (many messages in one transaction) and a group-commit batch of acceptances read the endpoints once, and
+still queue every event's push in the order of the events. Outside a batch every read is fresh, and nothing read
+in one batch serves the next. Real transactions (transactional_db)."""
 
 from __future__ import annotations
+
+from concurrent.futures import Future
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from digitalpost.delivery.channels.web_mailbox import deliver_batch
+from digitalpost.hub.group_commit import GroupCommitter, batch_reads
 from digitalpost.messages.models import EventPush, Message
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.systems.models import SenderPushEndpoint
@@ -70,28 +72,37 @@ def test_single_submissions_outside_a_batch_read_the_endpoints_once_per_event(tx
     assert len(endpoint_reads(singles)) == 2
 
 
-def test_an_endpoint_made_inside_the_transaction_is_seen_by_the_next_event(tx_cast):
+def read_in_a_batch(committer: GroupCommitter, system_id, writes: int, *, fail: bool = False) -> list[Future]:
+    """One group-commit batch of `writes` writes that each read the system's endpoints (the last one fails)."""
+    def read() -> list:
+        return push_targets(system_id)
+
+    def read_then_fail() -> list:
+        push_targets(system_id)
+        raise RuntimeError("this write fails alone")
+
+    batch = [(read, Future()) for _ in range(writes)]
+    if fail:
+        batch.append((read_then_fail, Future()))
+    committer._commit(batch)
+    return [future for _, future in batch]
+
+
+def test_a_group_commit_batch_reads_each_systems_endpoints_once_and_the_next_batch_afresh(tx_cast):
     cast = tx_cast
     system = cast.nordby.system
-    with transaction.atomic():
-        assert push_targets(system.pk) == []
-        made = endpoint(system, "https://esdh.nordby.example/new")
-        assert [t.id for t in push_targets(system.pk)] == [made.pk]
-        SenderPushEndpoint.objects.get(pk=made.pk).delete()
-        assert push_targets(system.pk) == []
-
-
-def test_a_read_inside_a_rolled_back_transaction_is_not_used_afterwards(tx_cast):
-    cast = tx_cast
-    system = cast.nordby.system
-    def read_then_fail() -> None:
-        with transaction.atomic():
-            assert push_targets(system.pk) == []
-            raise RuntimeError("roll back")
-
+    first = endpoint(system, "https://esdh.nordby.example/all")
+    committer = GroupCommitter()
+    with CaptureQueriesContext(connection) as one_batch:
+        futures = read_in_a_batch(committer, system.pk, 5, fail=True)
+    assert len(endpoint_reads(one_batch)) == 1
+    assert [[t.id for t in f.result()] for f in futures[:5]] == [[first.pk]] * 5
     with pytest.raises(RuntimeError):
-        read_then_fail()
-    # bulk_create sends no signal: only the rollback can have made the earlier read stale.
-    SenderPushEndpoint.objects.bulk_create([SenderPushEndpoint(sender_system=system, url="https://x.example/r")])
-    with transaction.atomic():
-        assert len(push_targets(system.pk)) == 1
+        futures[5].result()
+    assert batch_reads() is None  # nothing read in a batch outlives it
+
+    second = endpoint(system, "https://esdh.nordby.example/second")
+    with CaptureQueriesContext(connection) as next_batch:
+        (again,) = read_in_a_batch(committer, system.pk, 1)
+    assert len(endpoint_reads(next_batch)) == 1
+    assert [t.id for t in again.result()] == [first.pk, second.pk]

@@ -30,6 +30,17 @@ MAX_BATCH = 128
 IDLE_CLOSE_SECONDS = 1.0
 
 _Item = tuple[Callable[[], Any], "Future[Any]"]
+_batch = threading.local()
+
+
+def batch_reads() -> dict[Any, Any] | None:
+    """Reads shared by the writes of the group-commit batch running in this thread; None outside one.
+
+    For set-up that a batch's writes read again and again but never change (a sender system's push endpoints):
+    the first write reads it, the others of the same transaction reuse it. Gone when the batch ends, committed or
+    not, so nothing read in one transaction serves another.
+    """
+    return getattr(_batch, "reads", None)
 
 
 class GroupCommitter:
@@ -74,6 +85,7 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Item]) -> None:
         outcomes: list[tuple[Future[Any], Any, BaseException | None]] = []
+        _batch.reads = {}
         try:
             with transaction.atomic(durable=True):
                 for work, future in batch:
@@ -89,6 +101,8 @@ class GroupCommitter:
             close_old_connections()
             connection.close()
             return
+        finally:
+            _batch.reads = None
         for future, value, error in outcomes:
             if error is None:
                 future.set_result(value)

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
+from digitalpost.hub.group_commit import batch_reads
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderPushEndpoint, SenderSystem
 
 
@@ -258,49 +258,21 @@ class PushTarget:
     is_active: bool
 
 
-class _TransactionPushTargets:
-    """A sender system's push targets, read once per database transaction.
-
-    Every event appended to a message queues its pushes (messages.services.pushes), and a batch — a group commit of
-    many acceptances, a batch of mass-send deliveries — appends many events of the same systems in one transaction:
-    one query per system per transaction instead of one per event. The cache is forgotten when the transaction
-    ends, committed or rolled back: it registers an on-commit callback and counts as valid only while that callback
-    is still waiting in the connection (Django drops it on rollback, runs it on commit), and any write to an endpoint
-    (signals, systems.apps) forgets it at once, so an endpoint set up inside the same transaction is seen.
-    """
-
-    def __init__(self) -> None:
-        self.targets: dict[uuid.UUID, list[PushTarget]] = {}
-
-    def forget(self) -> None:
-        self.targets.clear()
-
-
-_CACHE_ATTRIBUTE = "_digitalpost_push_targets"
-
-
 def push_targets(sender_system_id: uuid.UUID) -> list[PushTarget]:
-    """The push endpoints of the sender system, in a stable order; outside a transaction, read every time."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
+    """The push endpoints of the sender system, in a stable order.
+
+    Read once per group-commit batch (hub.group_commit.batch_reads: many acceptances, each appending events, in
+    one transaction, which changes no endpoint); everywhere else read every time. Batches of deliveries read
+    their systems' endpoints in one query of their own (messages.services.pushes.queue_pushes_of_events).
+    """
+    shared = batch_reads()
+    if shared is None:
         return _read_push_targets(sender_system_id)
-    cache: _TransactionPushTargets | None = getattr(connection, _CACHE_ATTRIBUTE, None)
-    # run_on_commit holds (savepoint ids, callback, robust) while the transaction lasts.
-    if cache is None or not any(entry[1] == cache.forget for entry in connection.run_on_commit):
-        cache = _TransactionPushTargets()
-        setattr(connection, _CACHE_ATTRIBUTE, cache)
-        transaction.on_commit(cache.forget)
-    found = cache.targets.get(sender_system_id)
+    key = ("push_targets", sender_system_id)
+    found = shared.get(key)
     if found is None:
-        found = cache.targets[sender_system_id] = _read_push_targets(sender_system_id)
+        found = shared[key] = _read_push_targets(sender_system_id)
     return found
-
-
-def forget_push_targets() -> None:
-    """An endpoint changed: the next event reads the endpoints again (connected to its model's signals)."""
-    cache: _TransactionPushTargets | None = getattr(transaction.get_connection(), _CACHE_ATTRIBUTE, None)
-    if cache is not None:
-        cache.forget()
 
 
 def _read_push_targets(sender_system_id: uuid.UUID) -> list[PushTarget]:

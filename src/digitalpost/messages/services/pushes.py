@@ -46,8 +46,8 @@ def wake(endpoint_id: uuid.UUID, push_id: int, *, why: str = "") -> None:
 def queue_event_pushes(message: Message, event: Event) -> None:
     """Queue `event` for every endpoint of the message's sender system that wants its type.
 
-    The endpoints are read once per transaction and system (systems.selectors.push_targets), so a batch that
-    appends many events in one transaction pays one query per sender system, not one per event; the pushes are
+    In a group-commit batch the endpoints are read once per system (systems.selectors.push_targets), so many
+    acceptances in one transaction pay one query per sender system, not one per event; the pushes are
     still created one by one, in the order of the events. A deactivated endpoint keeps its queue (nothing is
     lost) but is not woken: its reactivation resumes it.
     """
