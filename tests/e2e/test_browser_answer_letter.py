@@ -20,7 +20,7 @@ from cast import Cast
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message
 from digitalpost.protocols import memo
-from digitalpost.registry.models import Contact
+from helpers.browser import sign_in_to_mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,12 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def _demo(settings):
     settings.DEMO_MODE = True
-
-
-def sign_in(page: Page, base_url: str, contact: Contact) -> None:
-    page.goto(f"{base_url}/login/")
-    page.locator(f'button[name="contact"][data-number="{contact.number}"]').click()
-    expect(page).to_have_url(f"{base_url}/post/")
 
 
 def send_over_http(base_url: str, cast: Cast, label: str, *, reply: bool) -> str:
@@ -57,7 +51,7 @@ def test_anna_answers_a_letter_that_asks_for_an_answer_and_sees_the_conversation
     create_mailbox(authority=tx_cast.nordby.authority, name="Borgerservice", is_standard=True)
     letter_id = send_over_http(live_server.url, tx_cast, "Partshøring om byggesag", reply=True)
     assert drain() >= 1
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
 
     page.locator(f'#messages tbody tr[data-message="{letter_id}"]').get_by_role(
         "link", name="Partshøring om byggesag").click()
@@ -84,7 +78,7 @@ def test_a_letter_without_reply_has_no_answer_button_and_a_forged_form_is_refuse
     create_mailbox(authority=tx_cast.nordby.authority, name="Borgerservice", is_standard=True)
     letter_id = send_over_http(live_server.url, tx_cast, "Orientering", reply=False)
     assert drain() >= 1
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
     page.goto(f"{live_server.url}/post/{letter_id}/")
     expect(page.locator("h1")).to_have_text("Orientering")
     expect(page.locator("#answer-button")).to_have_count(0)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from cast import Cast, build_staff
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
-from helpers.browser import sign_in
+from helpers.browser import sign_in, sign_in_to_mailbox
 from helpers.pages import deliver_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -60,9 +60,7 @@ def test_every_mailbox_page_keeps_the_content_security_policy(page: Page, live_s
                                                               settings):
     settings.DEMO_MODE = True  # the demo sign-in page
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.locator(f'button[name="contact"][data-number="{tx_cast.anna.number}"]').click()
-    expect(page).to_have_url(f"{base}/post/")
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
     visited = crawl(page, base, "/post/", "/post/")
     assert len(visited) >= 6, visited  # inbox, letter, threads, a thread, write, settings at least
 

@@ -13,6 +13,7 @@ from cast import Cast
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.messages.models import Message, Thread
 from digitalpost.outbox.models import Job
+from helpers.browser import sign_in_to_mailbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -30,9 +31,7 @@ def test_citizen_writes_to_borgerservice_with_topic_field_and_attachment_and_see
         metadata_fields=[("Sagsnummer", False), ("Barnets navn", True)],
     )
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.locator(f'button[name="contact"][data-number="{tx_cast.anna.number}"]').click()
-    expect(page).to_have_url(f"{base}/post/")
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
 
     page.locator("header nav").get_by_role("link", name="Skriv").click()
     expect(page.locator("h1")).to_have_text("Skriv til en myndighed")

@@ -17,6 +17,7 @@ from cast import PDF, Cast
 from digitalpost.messages.models import Message
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
+from helpers.browser import sign_in_to_mailbox
 from helpers.pages import deliver_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,13 +28,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(autouse=True)
 def _demo(settings):
     settings.DEMO_MODE = True
-
-
-def sign_in(page: Page, base_url: str, contact: Contact) -> None:
-    """Sign in through the demo sign-in page by clicking the button for the contact's identity."""
-    page.goto(f"{base_url}/login/")
-    page.locator(f'button[name="contact"][data-number="{contact.number}"]').click()
-    expect(page).to_have_url(f"{base_url}/post/")
 
 
 def rows(page: Page):
@@ -112,7 +106,7 @@ def test_citizen_signs_in_reads_newest_letter_and_it_is_no_longer_unread(
 
 def test_browser_back_from_a_message_shows_it_read(page: Page, live_server, tx_cast: Cast, drain):
     letter = deliver_letter(tx_cast, drain, tx_cast.anna, "Brev", text="Hej Anna")
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
     expect(row_for(page, letter)).to_have_class("unread")
     row_for(page, letter).get_by_role("link", name="Brev").click()
     expect(page.locator("#main-document")).to_have_text("Hej Anna")
@@ -125,7 +119,7 @@ def test_browser_back_from_a_message_shows_it_read(page: Page, live_server, tx_c
 
 def test_letter_delivered_while_inbox_is_open_appears_after_reload(page: Page, live_server, tx_cast: Cast, drain):
     deliver_letter(tx_cast, drain, tx_cast.anna, "Gammelt brev")
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
     expect(rows(page)).to_have_count(1)
 
     message_id = submit_over_http(live_server.url, tx_cast, tx_cast.anna, "Nyt brev fra kommunen", "Læs mig")
@@ -144,7 +138,7 @@ def test_citizen_cannot_open_a_companys_message_by_url(page: Page, live_server, 
     theirs = deliver_letter(tx_cast, drain, tx_cast.dorte, "Fortroligt til Dorte", text="Hemmeligt indhold")
     deliver_letter(tx_cast, drain, tx_cast.anna, "Til Anna")
     base = live_server.url
-    sign_in(page, base, tx_cast.anna)
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
 
     expect(rows(page)).to_have_count(1)
     expect(rows(page).nth(0)).to_contain_text("Til Anna")
@@ -172,7 +166,7 @@ def test_attachment_downloads_with_its_exact_bytes(page: Page, live_server, tx_c
     content = b"PK\x03\x04" + bytes(range(256)) * 64 + b"\r\n\x00slut"
     files = [("brev.txt", "text/plain", b"Se bilaget."), ("bilag.xlsx", XLSX, content)]
     letter = deliver_letter(tx_cast, drain, tx_cast.anna, "Brev med bilag", files=files)
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
     row_for(page, letter).get_by_role("link", name="Brev med bilag").click()
     expect(page.locator("#main-document")).to_have_text("Se bilaget.")
     link = page.locator("#documents a", has_text="bilag.xlsx")
@@ -195,7 +189,7 @@ def test_pdf_main_document_is_shown_inline_in_the_message_page(
 ):
     pdf = [("afgørelse.pdf", "application/pdf", PDF)]
     letter = deliver_letter(tx_cast, drain, tx_cast.anna, "Afgørelse som PDF", files=pdf)
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
     downloads = []
     page.on("download", lambda download: downloads.append(download))
     document_url = f"/post/{letter.pk}/documents/1/"
@@ -229,7 +223,7 @@ def test_page_is_danish_by_default_and_switches_to_english(
     context = browser.new_context(locale=browser_locale)
     try:
         page = context.new_page()
-        sign_in(page, live_server.url, tx_cast.anna)
+        sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
         html = page.locator("html")
         expect(html).to_have_attribute("lang", "da")
 

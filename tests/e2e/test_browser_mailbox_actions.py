@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from cast import PDF, Cast
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.registry.models import Contact
+from helpers.browser import sign_in_to_mailbox
 from helpers.pages import booking_action, deliver_letter, deliver_memo, link_action, with_actions
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -27,12 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def _demo(settings):
     settings.DEMO_MODE = True
-
-
-def sign_in(page: Page, base_url: str, contact: Contact) -> None:
-    page.goto(f"{base_url}/login/")
-    page.locator(f'button[name="contact"][data-number="{contact.number}"]').click()
-    expect(page).to_have_url(f"{base_url}/post/")
 
 
 def test_a_legal_notification_is_marked_its_first_opening_recorded_and_its_actions_are_buttons(
@@ -48,7 +42,7 @@ def test_a_legal_notification_is_marked_its_first_opening_recorded_and_its_actio
     legal = deliver_memo(tx_cast, drain, letter)
     plain = deliver_letter(tx_cast, drain, tx_cast.anna, "Nyhedsbrev", text="Hej")
     base = live_server.url
-    sign_in(page, base, tx_cast.anna)
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
 
     legal_row = page.locator(f'#messages tbody tr[data-message="{legal.pk}"]')
     expect(legal_row.locator('[data-mark="legal"]')).to_have_text("Retsvirkning")
@@ -88,7 +82,7 @@ def test_a_citizen_sees_what_the_archive_holds_and_downloads_all_their_post(
     deliver_letter(tx_cast, drain, tx_cast.anna, "Første brev", text="Et")
     deliver_letter(tx_cast, drain, tx_cast.anna, "Andet brev", text="To",
                    files=[("brev.txt", "text/plain", b"To"), ("bilag.pdf", "application/pdf", PDF)])
-    sign_in(page, live_server.url, tx_cast.anna)
+    sign_in_to_mailbox(page, live_server.url, tx_cast.anna.number)
 
     page.get_by_role("link", name="Mine data").click()
     contents = page.locator("#archive-contents")

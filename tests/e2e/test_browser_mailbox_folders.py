@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from cast import Cast
 from digitalpost.filing.models import Folder, Placement
+from helpers.browser import sign_in_to_mailbox
 from helpers.pages import deliver_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -20,12 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(autouse=True)
 def _demo(settings):
     settings.DEMO_MODE = True
-
-
-def sign_in(page: Page, base_url: str, number: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.locator(f'button[name="contact"][data-number="{number}"]').click()
-    expect(page).to_have_url(f"{base_url}/post/")
 
 
 def row(page: Page, message) -> object:
@@ -40,7 +35,7 @@ def test_anna_makes_a_folder_moves_letters_there_in_bulk_and_finds_them_by_searc
     other = deliver_letter(tx_cast, drain, tx_cast.anna, "Nyhedsbrev", text="Din kommune har nyt.")
     deliver_letter(tx_cast, drain, tx_cast.bent, "Bents ejendomsvurdering", text="Din ejendomsvurdering.")
     base = live_server.url
-    sign_in(page, base, tx_cast.anna.number)
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
 
     folders = page.get_by_role("navigation", name="Mapper")
     folders.get_by_role("link", name="Administrér mapper").click()
@@ -85,7 +80,7 @@ def test_anna_makes_a_folder_moves_letters_there_in_bulk_and_finds_them_by_searc
 def test_anna_deletes_a_letter_finds_it_in_deleted_and_moves_it_back(page: Page, live_server, tx_cast: Cast, drain):
     letter = deliver_letter(tx_cast, drain, tx_cast.anna, "Gammel regning", text="Betalt.")
     base = live_server.url
-    sign_in(page, base, tx_cast.anna.number)
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
     row(page, letter).get_by_role("link", name="Gammel regning").click()
     page.locator("#file-message").get_by_role("button", name="Slet").click()
     expect(page).to_have_url(f"{base}/post/?done=delete")

@@ -29,6 +29,7 @@ from digitalpost.protocols import smime
 from digitalpost.systems.models import SenderSystem
 from digitalpost.systems.services.receivers import create_secure_address
 from digitalpost.systems.services.senders import create_secure_mail_sender
+from helpers.browser import sign_in_to_mailbox
 from helpers.mailservers import AuthorityMailServer, MailAccount, MailServersUnavailable, authority_mail_server
 from helpers.secure_mail import hub_on, running_gateway
 from helpers.secure_mail_pki import NORDBY_ADDRESS, SecureMailPki, build_pki, openssl
@@ -109,9 +110,7 @@ def test_citizen_writes_authority_answers_from_postfix_and_dovecot_and_citizen_r
 ):
     base = live_server.url
     # Anna writes to Nordby's Borgerservice in the browser.
-    page.goto(f"{base}/login/")
-    page.locator(f'button[name="contact"][data-number="{tx_cast.anna.number}"]').click()
-    expect(page).to_have_url(f"{base}/post/")
+    sign_in_to_mailbox(page, base, tx_cast.anna.number)
     page.locator("header nav").get_by_role("link", name="Skriv").click()
     page.get_by_role("link", name="Nordby Kommune").click()
     page.locator(f'#mailboxes li[data-mailbox="{borgerservice.pk}"]').get_by_role("link", name="Pas").click()

@@ -1,10 +1,10 @@
-"""Driving the portal in Chromium: signing a staff member in (second factor included); catching
-Content-Security-Policy violations."""
+"""Driving the portal and the mailbox in Chromium: signing a staff member in (second factor included) or a citizen
+or company into their mailbox; catching Content-Security-Policy violations."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from playwright.sync_api import BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 
 from cast import STAFF_PASSWORD
 from helpers.otp import authenticator, next_code
@@ -30,6 +30,14 @@ def sign_in(page: Page, base: str, username: str) -> None:
     page.wait_for_url("**/portal/login/verify/**")
     type_code(page, next_code(device))
     page.wait_for_url(lambda url: "/portal/login/" not in url)
+
+
+def sign_in_to_mailbox(page: Page, base: str, number: str) -> None:
+    """A citizen or company into the web mailbox through the demo sign-in page (DEMO_MODE): the button of their
+    CPR or CVR number, then their inbox."""
+    page.goto(f"{base}/login/")
+    page.locator(f'button[name="contact"][data-number="{number}"]').click()
+    expect(page).to_have_url(f"{base}/post/")
 
 
 # Reports every violation as a console error, in addition to Chromium's own console message (which names the
