@@ -6,6 +6,7 @@ import ipaddress
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -66,6 +67,23 @@ class PushServer:
         return f"https://127.0.0.1:{self.port}/digitalpost/inbox"
 
 
+@contextmanager
+def serve_https(handler: type[BaseHTTPRequestHandler], cert_file: Path, key_file: Path) -> Iterator[int]:
+    """A threading HTTPS server on 127.0.0.1 (a free port, yielded) answering with `handler`, stopped after."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
 def run_server(cert_file: Path, key_file: Path, *, hold: threading.Event | None = None) -> Iterator[PushServer]:
     """The endpoint; with `hold`, each POST is recorded at once but answered only when `hold` is set (a slow
     receiver, without timing)."""
@@ -85,16 +103,10 @@ def run_server(cert_file: Path, key_file: Path, *, hold: threading.Event | None 
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    if hold is not None:
-        hold.set()
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with serve_https(Handler, cert_file, key_file) as port:
+        state.port = port
+        try:
+            yield state
+        finally:
+            if hold is not None:
+                hold.set()  # a held answer must not keep the server from stopping
