@@ -13,7 +13,16 @@ from digitalpost.audit.models import AuditEntry
 from digitalpost.conversations.selectors import list_threads
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.filing.selectors import DELETED, INBOX, SENT, SearchQuery, access_folder, list_box, list_folders, search
+from digitalpost.filing.selectors import (
+    DELETED,
+    INBOX,
+    SENT,
+    SearchQuery,
+    access_folder,
+    list_box,
+    list_folders,
+    search,
+)
 from digitalpost.filing.services.folders import create_folder, delete_folder, move_messages, rename_folder
 from digitalpost.messages.selectors import MailboxViewer, access_message, list_archive, list_needing_action
 from helpers.pages import deliver_letter
