@@ -17,8 +17,12 @@ from cast import Cast
 from digitalpost.attorney.models import PowerOfAttorney
 from digitalpost.audit.models import AuditEntry
 from digitalpost.authorities.services.mailboxes import create_mailbox
+from digitalpost.filing.models import Folder
+from digitalpost.filing.services.folders import create_folder, move_messages
 from digitalpost.messages.models import Message
+from digitalpost.messages.selectors import MailboxViewer
 from digitalpost.registry.models import Contact
+from helpers.axe import assert_accessible, preload_axe
 from helpers.pages import deliver_letter
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -147,3 +151,55 @@ def test_forwarding_by_email_warns_that_email_is_not_secure(page: Page, live_ser
     forward = ForwardedMail.objects.get()
     assert (forward.recipient, forward.include_documents, forward.forwarded_by) == (
         "revisor@example.org", False, "Anna Andersen")
+
+
+def test_anna_limits_a_power_to_one_folder_and_bodil_sees_only_that_folders_letters(
+    page: Page, live_server, tx_cast: Cast, drain, screenshot
+):
+    preload_axe(page.context)
+    anna = MailboxViewer(tx_cast.anna.pk)
+    bolig = create_folder(viewer=anna, name="Bolig")
+    create_folder(viewer=anna, name="Helbred")
+    housing = deliver_letter(tx_cast, drain, tx_cast.anna, "Husleje for maj", text="Huslejen stiger.")
+    health = deliver_letter(tx_cast, drain, tx_cast.anna, "Svar fra hospitalet", text="Prøvesvar.")
+    deliver_letter(tx_cast, drain, tx_cast.anna, "Brev i indbakken", text="Hej Anna.")
+    move_messages(viewer=anna, message_ids=[housing.pk], target=str(bolig.pk))
+    move_messages(viewer=anna, message_ids=[health.pk], target=str(Folder.objects.get(name="Helbred").pk))
+    base = live_server.url
+
+    # Anna gives Bodil read access to Bolig only: "only the folders ticked", then the folder's box.
+    sign_in(page, base, tx_cast.anna)
+    page.locator("header nav").get_by_role("link", name="Fuldmagt").click()
+    page.locator('input[name="holder_cpr"]').fill("080798-4567")
+    page.get_by_label("Kun de mapper, der er sat flueben ved nedenfor").check()
+    page.get_by_label("Bolig", exact=True).check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Giv fuldmagt").click()
+    expect(page.locator("#saved")).to_be_visible()
+    expect(page.locator("#given tbody tr")).to_contain_text("Kun disse mapper: Bolig")
+    power = PowerOfAttorney.objects.get()
+    assert (power.scope, [f.name for f in power.folders.all()]) == ("FOLDERS", ["Bolig"])
+    granted = AuditEntry.objects.get(action="attorney.granted")
+    assert granted.after["folders"] == [{"id": str(bolig.pk), "name": "Bolig"}]
+    sign_out(page)
+
+    # Bodil switches to Anna's mailbox: she lands in Bolig, is told the limit, and sees nothing else.
+    sign_in(page, base, tx_cast.bodil)
+    page.locator("#mailbox-switch-power").select_option(label="Anna Andersen (kun læse, udvalgte mapper)")
+    page.locator("#mailbox-switch").get_by_role("button", name="Skift").click()
+    expect(page).to_have_url(f"{base}/post/folders/{bolig.pk}/")
+    expect(page.locator("#on-behalf-folders")).to_have_text("Fuldmagten gælder kun disse mapper: Bolig.")
+    expect(page.locator("#messages")).to_contain_text("Husleje for maj")
+    expect(page.locator("#folders")).not_to_contain_text("Helbred")
+    expect(page.locator("#folders")).not_to_contain_text("Indbakke")
+    screenshot("mailbox-power-of-attorney-folders")
+    assert_accessible(page)
+    page.locator("#quick-search").fill("svar")
+    page.locator("#folders").get_by_role("button", name="Søg").click()
+    expect(page.locator("#search-count")).to_have_text("0 meddelelser fundet")
+    outside = page.goto(f"{base}/post/{health.pk}/")
+    assert outside is not None
+    assert outside.status == 404  # as anyone else's post
+    expect(page.locator("body")).not_to_contain_text("Prøvesvar")
+    page.goto(f"{base}/post/{housing.pk}/")
+    expect(page.locator("main")).to_contain_text("Huslejen stiger.")
