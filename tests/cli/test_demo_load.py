@@ -232,14 +232,21 @@ def test_bents_daughter_holds_a_power_of_attorney_for_him(db, settings, tmp_path
     demo = load_demo(base_url="http://127.0.0.1:8000")
     load_demo(base_url="http://127.0.0.1:8000")  # again: still one power, one inquiry
     bodil = Contact.objects.get(number=demo["power_of_attorney"]["holder"])
-    [power] = list_active_powers_held(bodil.pk)
-    assert power.grantor.name == "Bent Bertelsen"
-    assert power.level == "READ_WRITE"
+    powers = {p.grantor.name: p for p in list_active_powers_held(bodil.pk)}
+    assert sorted(powers) == ["Anna Andersen", "Bent Bertelsen"]
+    power = powers["Bent Bertelsen"]
+    assert (power.level, power.scope) == ("READ_WRITE", "WHOLE_MAILBOX")
     assert power.reason
+    annas = powers["Anna Andersen"]  # Anna's folder Bolig only, and nothing else of hers
+    assert (annas.level, annas.scope, [f.name for f in annas.folders.all()]) == ("READ", "FOLDERS", ["Bolig"])
     client = signed_in(bodil, access=MailboxAccess(bodil, "READ_WRITE"))
     client.post("/post/mailboxes/switch/", {"power": str(power.pk)})
     threads = client.get("/post/threads/").content.decode()
     assert "Hjælp til Bents ansøgning om ledsagerordning" in threads
+    client.post("/post/mailboxes/switch/", {"power": str(annas.pk)})
+    found = client.get("/post/search/", {"q": "vurderet"}).content.decode()
+    assert "Ejendomsvurdering 2026" in found
+    assert "Årsopgørelse" not in client.get("/post/search/", {"q": "restskat"}).content.decode()
 
 
 def test_the_demo_starts_a_letter_by_secure_mail_and_its_receipt_lands_in_the_authority_mail_folder(

@@ -467,3 +467,59 @@ def test_a_holder_never_sees_a_third_persons_post_and_the_grantor_never_the_hold
     response = intruder.get(f"/post/{bodils.pk}/")
     assert response.status_code == 403
     assert b"attorney.not.active" in response.content
+
+
+def test_a_folder_limited_holder_reaches_only_the_chosen_folders(cast, staff, drain):
+    """Bodil's power covers Anna's folder "Bolig" only: a letter there opens; Anna's Inbox, her other folder and
+    what she deleted are "not found" on every page, in the lists, the search and the archive, as another person's."""
+    anna = MailboxViewer(cast.anna.pk)
+    bolig = create_folder(viewer=anna, name="Bolig")
+    other = create_folder(viewer=anna, name="Privat")
+    inside = deliver_letter(cast, drain, cast.anna, "Husleje", text="Fælles ord")
+    outside = {name: deliver_letter(cast, drain, cast.anna, label, text="Fælles ord")
+               for name, label in (("inbox", "I indbakken"), ("other", "I privat"), ("deleted", "Slettet brev"))}
+    move_messages(viewer=anna, message_ids=[inside.pk], target=str(bolig.pk))
+    move_messages(viewer=anna, message_ids=[outside["other"].pk], target=str(other.pk))
+    move_messages(viewer=anna, message_ids=[outside["deleted"].pk], target="deleted")
+    power = grant_power(grantor=cast.anna, holder=cast.bodil, level="READ_WRITE", starts_on=timezone.localdate(),
+                        ends_on=None, folders=[str(bolig.pk)], actor=Actor("test"))
+    holder = _acting(signed_in(cast.bodil), power)
+    assert holder.get(f"/post/{inside.pk}/").status_code == 200
+    assert holder.get(f"/post/{inside.pk}/documents/1/").status_code == 200
+    for letter in outside.values():
+        for path in ("", "documents/1/", "forward/"):
+            assert _acting(holder, power).get(f"/post/{letter.pk}/{path}").status_code == 404, path
+        assert holder.post(f"/post/{letter.pk}/forward/", {"channel": "digital",
+                                                            "number": cast.bent.number}).status_code == 404
+    assert holder.get(f"/post/folders/{other.pk}/").status_code == 404
+    for box in ("sent", "deleted"):
+        assert holder.get(f"/post/{box}/").status_code == 404
+    assert holder.get("/post/")["Location"] == f"/post/folders/{bolig.pk}/"  # she starts in the folder she has
+    listed = "".join(holder.get(path).content.decode() for path in (
+        f"/post/folders/{bolig.pk}/", "/post/folders/", "/post/needs-action/", "/post/threads/",
+        "/post/search/?q=f%C3%A6lles"))
+    assert "Husleje" in listed
+    for label in ("I indbakken", "I privat", "Slettet brev", "Privat"):
+        assert label not in listed
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(holder.get("/post/my-data/archive.zip").streaming_content)))
+    index = archive.read("index.json").decode()
+    assert "Husleje" in index
+    assert "I indbakken" not in index
+    # Read-and-write, yet nothing leaves the chosen folder or lands beyond it.
+    for action, target in (("move", str(other.pk)), ("delete", ""), ("restore", ""), ("move", "inbox")):
+        response = holder.post("/post/bulk/", {"action": action, "target": target, "message": [str(inside.pk)],
+                                               "next": "/post/"})
+        assert response.status_code in {403, 404}, (action, target)
+    assert Placement.objects.get(message=inside).folder_id == bolig.pk
+    refused = holder.post("/post/folders/", {"name": "Ny"})
+    assert refused.status_code == 403
+    assert b"attorney.outside.folders" in refused.content
+    # Writing files the message in Sent, which this power leaves out: refused with its code.
+    written = holder.post(f"/post/write/mailbox/{staff.nordby_borgerservice.pk}/",
+                          {"topic": "Pas", "subject": "Spørgsmål", "text": "Hej"})
+    assert written.status_code == 403
+    assert b"attorney.outside.folders" in written.content
+    assert not Message.objects.filter(direction=Message.Direction.TO_AUTHORITY).exists()
+    # The grantor moves the letter out of Bolig: the holder's next request finds nothing.
+    move_messages(viewer=anna, message_ids=[inside.pk], target=str(other.pk))
+    assert holder.get(f"/post/{inside.pk}/").status_code == 404

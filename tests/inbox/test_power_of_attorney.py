@@ -165,3 +165,35 @@ def test_a_switch_to_someone_elses_power_is_refused(cast):
     response = signed_in(cast.bent).post("/post/mailboxes/switch/", {"power": str(power.pk)})
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action="attorney.used").exists()
+
+
+def test_the_grantor_limits_a_power_to_chosen_folders_and_the_holder_is_told_so(cast, drain):
+    from digitalpost.filing.services.folders import create_folder, move_messages
+    from digitalpost.messages.selectors import MailboxViewer
+
+    anna = MailboxViewer(cast.anna.pk)
+    bolig = create_folder(viewer=anna, name="Bolig")
+    create_folder(viewer=anna, name="Privat")
+    letter = deliver_letter(cast, drain, cast.anna, "Husleje")
+    deliver_letter(cast, drain, cast.anna, "I indbakken")
+    move_messages(viewer=anna, message_ids=[letter.pk], target=str(bolig.pk))
+    client = signed_in(cast.anna)
+    form = client.get("/post/power-of-attorney/").content.decode()
+    assert 'name="scope" value="FOLDERS"' in form
+    assert 'value="inbox"' in form
+    assert 'value="sent"' in form
+    assert 'value="deleted"' not in form
+    response = client.post("/post/power-of-attorney/", {
+        "holder_cpr": "080798-4567", "level": "READ", "starts_on": timezone.localdate().isoformat(),
+        "scope": "FOLDERS", "folders": [str(bolig.pk)]})
+    assert response.status_code == 302
+    power = PowerOfAttorney.objects.get()
+    assert (power.scope, list(power.folders.all())) == ("FOLDERS", [bolig])
+    assert 'data-scope="FOLDERS"' in client.get(response["Location"]).content.decode()
+    holder = switched(cast, power)
+    page = holder.get(f"/post/folders/{bolig.pk}/").content.decode()
+    assert 'id="on-behalf-folders"' in page
+    assert "Husleje" in page
+    assert "Privat" not in page  # the folder list shows only the chosen folders
+    assert 'href="/post/"' not in page.split('id="folders"')[1]  # nor Inbox, which the power leaves out
+    assert "I indbakken" not in holder.get("/post/search/", {"q": "indbakken"}).content.decode()

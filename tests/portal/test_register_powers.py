@@ -75,3 +75,27 @@ def test_only_the_citizen_service_may(cast, staff, who, status):
     assert client.get(_powers_url(cast, cast.bent)).status_code == status
     assert client.post(_powers_url(cast, cast.bent), _form()).status_code == status
     assert not PowerOfAttorney.objects.exists()
+
+
+def test_citizen_service_registers_a_power_limited_to_the_citizens_chosen_folders(cast, clara):
+    from digitalpost.filing.services.folders import create_folder
+    from digitalpost.messages.selectors import MailboxViewer
+
+    pension = create_folder(viewer=MailboxViewer(cast.bent.pk), name="Pension")
+    page = clara.get(_powers_url(cast, cast.bent)).content.decode()
+    assert f'value="{pension.pk}"' in page  # Bent's folders are offered as checkboxes, with Inbox and Sent
+    assert 'value="inbox"' in page
+    refused = clara.post(_powers_url(cast, cast.bent), _form(scope="FOLDERS"))
+    assert refused.status_code == 400  # limited to folders, but none ticked
+    assert not PowerOfAttorney.objects.exists()
+    response = clara.post(_powers_url(cast, cast.bent), _form(scope="FOLDERS", folders=["inbox", str(pension.pk)]))
+    assert response.status_code == 302
+    power = PowerOfAttorney.objects.get()
+    assert (power.scope, power.opens_inbox, power.opens_sent) == ("FOLDERS", True, False)
+    assert list(power.folders.all()) == [pension]
+    entry = AuditEntry.objects.get(action="attorney.granted")
+    assert entry.organisation == cast.nordby.authority.cvr
+    assert entry.after["folders"] == [{"box": "inbox"}, {"id": str(pension.pk), "name": "Pension"}]
+    listed = clara.get(_powers_url(cast, cast.bent)).content.decode()
+    assert 'data-scope="FOLDERS"' in listed
+    assert "Pension" in listed

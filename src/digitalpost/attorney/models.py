@@ -17,9 +17,11 @@ class PowerOfAttorney(models.Model):
     `ends_on` (the last day; empty: until ended) unless `ended_at` is set; access is checked against that on every
     request, so an expired or ended power opens nothing from that moment.
 
-    Scope: the whole mailbox today (`scope` WHOLE_MAILBOX). When folders exist (issue 15, item 1), a power limited
-    to chosen folders gets `scope` FOLDERS and the folders' ids in `folder_ids`; the mailbox's selectors then
-    narrow what the holder sees to those folders. Until then `folder_ids` stays empty.
+    Scope: the whole mailbox (`scope` WHOLE_MAILBOX), or chosen folders (`scope` FOLDERS): any of the grantor's own
+    folders (`folders`), and Inbox and Sent (`opens_inbox`, `opens_sent`: those two are no rows of their own, they
+    are where a message without a placement lies, so they are chosen by flag). Deleted is never chosen. The holder's
+    MailboxViewer carries the scope (attorney.selectors.mailbox_viewer), and messages.selectors.visible_messages
+    narrows everything the holder sees or does to it. A folder the grantor removes leaves the power with it.
     """
 
     class Level(models.TextChoices):
@@ -28,13 +30,17 @@ class PowerOfAttorney(models.Model):
 
     class Scope(models.TextChoices):
         WHOLE_MAILBOX = "WHOLE_MAILBOX", "Whole mailbox"
+        FOLDERS = "FOLDERS", "Chosen folders"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     grantor = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="powers_given")
     holder = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="powers_held")
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.READ)
     scope = models.CharField(max_length=16, choices=Scope.choices, default=Scope.WHOLE_MAILBOX)
-    folder_ids = models.JSONField(default=list, blank=True)  # scope FOLDERS (not yet): the folders it opens
+    # Scope FOLDERS: the grantor's own folders it opens, and whether it opens Inbox and Sent.
+    folders = models.ManyToManyField("filing.Folder", blank=True, related_name="powers_of_attorney")
+    opens_inbox = models.BooleanField(default=False)
+    opens_sent = models.BooleanField(default=False)
     starts_on = models.DateField()
     ends_on = models.DateField(null=True, blank=True)  # last day of access; empty = until ended
     # Who registered it: the grantor themself, or citizen-service staff (their user and organisation's CVR).

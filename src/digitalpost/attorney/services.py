@@ -2,11 +2,13 @@
 
 The audit entries name people by name and by the register's opaque ids, never by CPR number. A power given by the
 citizen is logged without an organisation; one registered by citizen-service staff under their organisation's
-CVR, with the reason they gave.
+CVR, with the reason they gave. Every entry names what the power opens: "all", or the chosen folders.
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -14,21 +16,31 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.attorney.models import PowerOfAttorney
-from digitalpost.attorney.selectors import is_active
+from digitalpost.attorney.selectors import is_active, list_choosable_folders
 from digitalpost.audit.services import record_change
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.parties import IdType, normalise_party_id
 from digitalpost.core.roles import Actor
+from digitalpost.filing.models import Folder
+from digitalpost.filing.selectors import INBOX, SENT
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact
 
 MAX_POWER_YEARS = 10
 
 
+def _folders(power: PowerOfAttorney) -> str | list[dict[str, str]]:
+    """What the power opens, for the audit log: "all", or Inbox/Sent and the own folders by id and name."""
+    if power.scope != PowerOfAttorney.Scope.FOLDERS:
+        return "all"
+    boxes = [{"box": box} for box, chosen in ((INBOX, power.opens_inbox), (SENT, power.opens_sent)) if chosen]
+    return boxes + [{"id": str(f.pk), "name": f.name} for f in sorted(power.folders.all(), key=lambda f: f.name)]
+
+
 def _picture(power: PowerOfAttorney) -> dict[str, Any]:
     return {"grantor": str(power.grantor_id), "grantor_name": power.grantor.name, "holder": str(power.holder_id),
             "holder_name": power.holder.name, "level": power.level, "scope": power.scope,
-            "folders": power.folder_ids or "all", "starts_on": power.starts_on.isoformat(),
+            "folders": _folders(power), "starts_on": power.starts_on.isoformat(),
             "ends_on": power.ends_on.isoformat() if power.ends_on else None, "reason": power.reason,
             "registered_by": power.registered_by, "registered_in": power.registered_in,
             "ended_at": power.ended_at.isoformat() if power.ended_at else None, "ended_by": power.ended_by}
@@ -66,21 +78,47 @@ def _check(grantor: Contact, holder: Contact, level: str, starts_on: date, ends_
         raise DigitalPostError(ErrorCode.ATTORNEY_PERIOD_INVALID, f"at most {MAX_POWER_YEARS} years")
 
 
+def _chosen_folders(grantor: Contact, chosen: Collection[str]) -> tuple[bool, bool, list[Folder]]:
+    """(Inbox, Sent, own folders) from the form's choices: "inbox", "sent" and ids of the grantor's own folders.
+    Deleted, another person's folder or nothing at all is refused."""
+    own = {f.pk: f for f in list_choosable_folders(grantor.pk)}
+    folders: list[Folder] = []
+    for choice in set(chosen) - {INBOX, SENT}:
+        try:
+            folder = own.get(uuid.UUID(str(choice)))
+        except ValueError:
+            folder = None
+        if folder is None:
+            raise DigitalPostError(ErrorCode.ATTORNEY_FOLDERS_INVALID, "not one of the grantor's folders")
+        folders.append(folder)
+    inbox, sent = INBOX in chosen, SENT in chosen
+    if not (inbox or sent or folders):
+        raise DigitalPostError(ErrorCode.ATTORNEY_FOLDERS_INVALID, "no folder chosen")
+    return inbox, sent, folders
+
+
 @transaction.atomic
 def grant_power(
     *, grantor: Contact, holder: Contact, level: str, starts_on: date, ends_on: date | None, actor: Actor,
-    organisation: str = "", reason: str = "",
+    organisation: str = "", reason: str = "", folders: Collection[str] | None = None,
 ) -> PowerOfAttorney:
     """Give `holder` access to `grantor`'s mailbox for the period. Called by the grantor (no organisation) or by
-    citizen-service staff (their organisation's CVR, and a reason that is then required)."""
+    citizen-service staff (their organisation's CVR, and a reason that is then required).
+
+    `folders` None opens the whole mailbox; otherwise it names what the power is limited to: "inbox", "sent" and
+    ids of the grantor's own folders (at least one)."""
     _check(grantor, holder, level, starts_on, ends_on)
     reason = reason.strip()
     if organisation and not reason:
         raise DigitalPostError(ErrorCode.ATTORNEY_REASON_MISSING)
+    inbox, sent, own_folders = _chosen_folders(grantor, folders) if folders is not None else (False, False, [])
     power = PowerOfAttorney.objects.create(
         grantor=grantor, holder=holder, level=level, starts_on=starts_on, ends_on=ends_on,
+        scope=PowerOfAttorney.Scope.WHOLE_MAILBOX if folders is None else PowerOfAttorney.Scope.FOLDERS,
+        opens_inbox=inbox, opens_sent=sent,
         registered_by=actor.label[:150], registered_in=organisation, reason=reason, created_at=timezone.now(),
     )
+    power.folders.set(own_folders)
     record_change(actor=actor, organisation=organisation, action="attorney.granted", target=power,
                   before=None, after=_picture(power))
     return power
@@ -108,4 +146,5 @@ def record_use(*, power: PowerOfAttorney, actor: Actor) -> None:
     if not is_active(power):  # read again under the lock: an end committed a moment ago wins
         raise DigitalPostError(ErrorCode.ATTORNEY_NOT_ACTIVE)
     record_change(actor=actor, organisation=power.registered_in, action="attorney.used", target=power,
-                  after={"grantor": str(power.grantor_id), "holder": str(power.holder_id), "level": power.level})
+                  after={"grantor": str(power.grantor_id), "holder": str(power.holder_id), "level": power.level,
+                         "scope": power.scope, "folders": _folders(power)})

@@ -416,6 +416,24 @@ def _power_of_attorney_for_bent(bent: Contact, bodil: Contact, mailbox_id: str) 
     return {"grantor": bent.number, "holder": bodil.number, "level": power.level, "id": str(power.pk)}
 
 
+def _folder_power_for_anna(anna: Contact, bodil: Contact) -> dict[str, Any]:
+    """Anna lets Bodil read her folder "Bolig" only (a power limited to chosen folders): in Bodil's switcher beside
+    Bent's whole mailbox. Loading again changes nothing."""
+    from django.utils import timezone
+
+    from digitalpost.attorney.selectors import active_powers
+    from digitalpost.attorney.services import citizen_actor, grant_power
+    from digitalpost.filing.models import Folder
+
+    power = active_powers().filter(grantor=anna, holder=bodil).first()
+    if power is None:
+        bolig = Folder.objects.get(owner=anna, name="Bolig")
+        power = grant_power(grantor=anna, holder=bodil, level="READ", starts_on=timezone.localdate(), ends_on=None,
+                            folders=[str(bolig.pk)], actor=citizen_actor(anna))
+    return {"grantor": anna.number, "holder": bodil.number, "level": power.level, "folders": ["Bolig"],
+            "id": str(power.pk)}
+
+
 def _ensure_technical_contact(authority: Authority) -> None:
     """Nordby is the well-kept demo organisation: the doctor finds nothing to say about its upkeep."""
     if not authority.technical_contact_email:
@@ -553,6 +571,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
     _legal_notification_with_actions(token, citizens[0])
     letters = _letters_to_search(token, citizens[0])
     power = _power_of_attorney_for_bent(citizens[1], citizens[3], securemail["mailbox_id"])
+    folder_power = _folder_power_for_anna(citizens[0], citizens[3])
     mail_letter = _letter_by_secure_mail(citizens[0])
 
     sample = settings.VAR_DIR / "demo-memo.xml"
@@ -585,6 +604,7 @@ def load_demo(*, base_url: str) -> dict[str, Any]:
         "answerable_letter": ANSWERABLE_LETTER_UUID,
         "annas_folders": letters,
         "power_of_attorney": power,
+        "folder_power_of_attorney": folder_power,
         "securemail": securemail | {"letter": mail_letter},
         "broken_organisation": broken,
         "print_spool": _relative(settings.DIGITALPOST_PRINT_SPOOL),
@@ -643,6 +663,6 @@ def print_demo(demo: dict[str, Any], console: Console) -> None:
                   "(MeMo reply); her answer goes to Borgerservice")
     console.print(f"  Power of attorney: sign in as Bent's daughter Bodil ({demo['power_of_attorney']['holder']}) "
                   "and choose Bent's mailbox at the top of the page; her inquiry for him is under Samtaler "
-                  "(docs/power-of-attorney.md)")
+                  "(docs/power-of-attorney.md); Anna's mailbox is there too, limited to her folder Bolig")
     console.print("  Send a message:")
     console.print(f"    {demo['curl']}", soft_wrap=True)

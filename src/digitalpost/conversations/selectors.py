@@ -22,15 +22,19 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Role
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Thread
-from digitalpost.messages.selectors import MailboxViewer
+from digitalpost.messages.selectors import MailboxViewer, in_chosen_folders, visible_messages
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.protocols import memo
 from digitalpost.systems.models import SenderSystem
 
 
 def visible_threads(viewer: MailboxViewer) -> QuerySet[Thread]:
-    """The conversations of a signed-in citizen or company: only their own."""
-    return Thread.objects.filter(party_id=viewer.contact_id)
+    """The conversations of a signed-in citizen or company: only their own; for a holder of a power limited to
+    chosen folders, only those with a message in them (and list_thread_messages shows only those messages)."""
+    own = Thread.objects.filter(party_id=viewer.contact_id)
+    if viewer.folders is None:
+        return own
+    return own.filter(pk__in=visible_messages(viewer).exclude(thread=None).values("thread_id"))
 
 
 def list_threads(viewer: MailboxViewer) -> QuerySet[Thread]:
@@ -49,7 +53,7 @@ def list_thread_messages(viewer: MailboxViewer, thread: Thread) -> QuerySet[Mess
     own = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
     return (
         Message.objects.filter(thread=thread, mailbox__owner_id=viewer.contact_id)
-        .filter(own)
+        .filter(own).filter(in_chosen_folders(viewer))
         .prefetch_related("documents")
         .order_by("accepted_at", "id")
     )

@@ -162,6 +162,8 @@ class ErrorCode(StrEnum):
     ATTORNEY_REASON_MISSING = "attorney.reason.missing"
     ATTORNEY_NOT_ACTIVE = "attorney.not.active"
     ATTORNEY_READ_ONLY = "attorney.read.only"
+    ATTORNEY_FOLDERS_INVALID = "attorney.folders.invalid"
+    ATTORNEY_OUTSIDE_FOLDERS = "attorney.outside.folders"
     # Forwarding a letter from the web mailbox (docs/forwarding.md).
     FORWARD_RECIPIENT_UNKNOWN = "forward.recipient.unknown"
     FORWARD_RECIPIENT_NOT_DIGITAL = "forward.recipient.not.digital"
@@ -751,6 +753,15 @@ CATALOGUE: dict[ErrorCode, ErrorSpec] = {
         "Your power of attorney for this mailbox lets you read only. Ask the person who gave it for read-and-write "
         "access if you are to write or forward for them."
     ),
+    ErrorCode.ATTORNEY_FOLDERS_INVALID: _invalid(
+        "A power of attorney limited to folders needs at least one folder, and only the grantor's own: Inbox, "
+        "Sent or a folder of their own (never Deleted). Tick the folders, or choose the whole mailbox."
+    ),
+    ErrorCode.ATTORNEY_OUTSIDE_FOLDERS: _not_allowed(
+        "Your power of attorney covers only the folders the person chose, and this would reach beyond them: moving "
+        "post out of them, deleting it, changing the folders, or writing when Sent is not among them. Ask the "
+        "person who gave it to add the folder."
+    ),
     ErrorCode.FORWARD_RECIPIENT_UNKNOWN: _invalid(
         "No citizen or company with this number has a Digital Post mailbox here. Check the CPR number (10 digits) "
         "or CVR number (8 digits)."
@@ -978,6 +989,15 @@ DANISH: dict[ErrorCode, str] = {
     ErrorCode.ATTORNEY_READ_ONLY: (
         "Din fuldmagt til denne postkasse giver kun ret til at læse. Bed den, der gav fuldmagten, om ret til at "
         "læse og skrive, hvis du skal skrive eller videresende for dem."
+    ),
+    ErrorCode.ATTORNEY_FOLDERS_INVALID: (
+        "En fuldmagt til udvalgte mapper skal have mindst én mappe, og kun fuldmagtsgiverens egne: Indbakke, "
+        "Sendt eller en af deres egne mapper (aldrig Slettet). Sæt flueben ved mapperne, eller vælg hele postkassen."
+    ),
+    ErrorCode.ATTORNEY_OUTSIDE_FOLDERS: (
+        "Din fuldmagt gælder kun de mapper, personen har valgt, og dette ville række ud over dem: flytte post ud "
+        "af dem, slette den, ændre mapperne eller skrive, når Sendt ikke er blandt dem. Bed den, der gav "
+        "fuldmagten, om at tilføje mappen."
     ),
     ErrorCode.FORWARD_RECIPIENT_UNKNOWN: (
         "Ingen borger eller virksomhed med dette nummer har en Digital Post-postkasse her. Tjek CPR-nummeret "

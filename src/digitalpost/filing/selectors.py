@@ -28,23 +28,43 @@ MAX_WORDS = 8
 
 
 def list_folders(viewer: MailboxViewer) -> QuerySet[Folder]:
-    return Folder.objects.filter(owner_id=viewer.contact_id).order_by("name")
+    """The viewer's own folders; for a holder of a power limited to folders, the chosen ones."""
+    own = Folder.objects.filter(owner_id=viewer.contact_id).order_by("name")
+    return own if viewer.folders is None else own.filter(pk__in=viewer.folders.folder_ids)
 
 
 def access_folder(viewer: MailboxViewer, folder_id: uuid.UUID | str) -> Folder:
-    """One of the viewer's own folders; "not found" for anyone else's, as for a message."""
+    """One of the viewer's own folders; "not found" for anyone else's, as for a message (and for a folder-limited
+    holder, for the grantor's folders not chosen)."""
     try:
         wanted = uuid.UUID(str(folder_id))
     except ValueError:
         raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder") from None
-    found = Folder.objects.filter(owner_id=viewer.contact_id, pk=wanted).first()
+    found = list_folders(viewer).filter(pk=wanted).first()
     if found is None:
         raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder")
     return found
 
 
+def box_in_view(viewer: MailboxViewer, box: str) -> bool:
+    """Whether Inbox, Sent or Deleted is the viewer's to see: always in one's own mailbox; for a folder-limited
+    holder Inbox and Sent when chosen, Deleted never."""
+    scope = viewer.folders
+    if scope is None:
+        return box in BOXES
+    return (box == INBOX and scope.inbox) or (box == SENT and scope.sent)
+
+
+def boxes_in_view(viewer: MailboxViewer) -> dict[str, bool]:
+    """box_in_view for each of Inbox, Sent and Deleted (what the folder list and the move menus offer)."""
+    return {box: box_in_view(viewer, box) for box in BOXES}
+
+
 def list_box(viewer: MailboxViewer, box: str) -> QuerySet[Message]:
-    """Inbox (letters not moved), Sent (what the person wrote, not moved) or Deleted, newest first."""
+    """Inbox (letters not moved), Sent (what the person wrote, not moved) or Deleted, newest first. A box outside
+    a folder-limited holder's power is "not found", as another person's folder is."""
+    if not box_in_view(viewer, box):
+        raise DigitalPostError(ErrorCode.MESSAGE_NOT_FOUND, "folder")
     visible = visible_messages(viewer)
     if box == INBOX:
         # state=DELIVERED repeats what visible_messages says for letters, so the database sees it matches the
@@ -65,7 +85,7 @@ def list_folder(viewer: MailboxViewer, folder: Folder) -> QuerySet[Message]:
 
 
 def count_unread(viewer: MailboxViewer) -> int:
-    return list_box(viewer, INBOX).filter(read_at=None).count()
+    return list_box(viewer, INBOX).filter(read_at=None).count() if box_in_view(viewer, INBOX) else 0
 
 
 def list_needing_action_not_deleted(viewer: MailboxViewer, *, now: datetime) -> QuerySet[Message]:

@@ -23,6 +23,8 @@ from digitalpost.filing.selectors import (
     SENT,
     SearchQuery,
     access_folder,
+    box_in_view,
+    boxes_in_view,
     count_unread,
     list_box,
     list_folder,
@@ -49,7 +51,8 @@ BOX_TITLES = {INBOX: "Inbox", SENT: "Sent", DELETED: "Deleted"}
 def folder_context(request: HttpRequest, viewer: MailboxViewer) -> dict[str, object]:
     """What every list page shows beside the list: the folders, the unread count, whether one may change things."""
     return {"folders": list(list_folders(viewer)), "unread": count_unread(viewer),
-            "can_write": may_write(request.session)}
+            "can_write": may_write(request.session), "boxes": boxes_in_view(viewer),
+            "arranges_folders": may_write(request.session) and viewer.folders is None}
 
 
 def list_page(request: HttpRequest, viewer: MailboxViewer, *, messages: object, title: str, box: str,
@@ -69,6 +72,14 @@ def refusal_text(error: DigitalPostError) -> str:
 @viewer_required
 def inbox(request: HttpRequest) -> HttpResponse:
     viewer = request.viewer  # type: ignore[attr-defined]
+    if not box_in_view(viewer, INBOX):
+        # A holder whose power leaves Inbox out starts in the first place it covers (an empty list if none is left).
+        first = list_folders(viewer).first()
+        if box_in_view(viewer, SENT):
+            return redirect("inbox:sent")
+        if first is not None:
+            return redirect("inbox:folder", folder_id=first.pk)
+        return list_page(request, viewer, messages=Message.objects.none(), title=_("Inbox"), box=INBOX)
     return list_page(request, viewer, messages=list_box(viewer, INBOX), title=_("Inbox"), box=INBOX)
 
 

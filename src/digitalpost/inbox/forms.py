@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.conversations.services.inquiries import Inquiry
-from digitalpost.hub.webforms import MultipleFileField
+from digitalpost.hub.webforms import MultipleFileField, PowerScopeForm
 from digitalpost.registry.importing import normalise_mobile_number
 
 if TYPE_CHECKING:
@@ -125,8 +125,11 @@ class CompanyAccessForm(forms.Form):
     is_administrator = forms.BooleanField(label=_("May also give and take access"), required=False)
 
 
-class PowerOfAttorneyForm(forms.Form):
-    """A citizen gives another person a power of attorney: the holder's CPR number travels in this POST only."""
+class PowerOfAttorneyForm(PowerScopeForm):
+    """A citizen gives another person a power of attorney: the holder's CPR number travels in this POST only. It
+    covers the whole mailbox or the folders ticked (PowerScopeForm)."""
+
+    field_order = ["holder_cpr", "level", "starts_on", "ends_on", "scope", "folders"]
 
     holder_cpr = forms.CharField(label=_("The holder's CPR number"), max_length=11,
                                  help_text=_("10 digits, with or without the dash. The person must have Digital Post."),

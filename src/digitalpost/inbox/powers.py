@@ -20,6 +20,8 @@ from digitalpost.attorney.selectors import (
     get_power_given,
     get_power_held,
     is_active,
+    list_chosen_folder_names,
+    list_folder_choices,
     list_powers_given,
     list_powers_held,
 )
@@ -45,20 +47,20 @@ def _own(request: HttpRequest) -> Contact:
 def powers_of_attorney(request: HttpRequest) -> HttpResponse:
     """The powers the citizen gave (and may end) and holds; the form to give a new one."""
     own = _own(request)
-    form = PowerOfAttorneyForm(request.POST or None)
+    form = PowerOfAttorneyForm(request.POST or None, folder_choices=list_folder_choices(own.pk))
     refusal: DigitalPostError | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             holder = find_holder(data["holder_cpr"])
             grant_power(grantor=own, holder=holder, level=data["level"], starts_on=data["starts_on"],
-                        ends_on=data["ends_on"], actor=citizen_actor(own))
+                        ends_on=data["ends_on"], folders=form.chosen_folders(), actor=citizen_actor(own))
         except DigitalPostError as exc:
             refusal = exc
         else:
             return redirect(reverse("inbox:powers_of_attorney") + "?saved=1")
-    given = [(p, is_active(p)) for p in list_powers_given(own.pk)]
-    held = [(p, is_active(p)) for p in list_powers_held(own.pk)]
+    given = [(p, is_active(p), list_chosen_folder_names(p)) for p in list_powers_given(own.pk)]
+    held = [(p, is_active(p), list_chosen_folder_names(p)) for p in list_powers_held(own.pk)]
     status = 400 if request.method == "POST" else 200
     return render(request, "inbox/powers_of_attorney.html",
                   {"own": own, "form": form, "refusal": refusal, "given": given, "held": held,

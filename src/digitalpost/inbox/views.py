@@ -21,7 +21,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from digitalpost.attorney.models import PowerOfAttorney
-from digitalpost.attorney.selectors import active_power_held, list_active_powers_held
+from digitalpost.attorney.selectors import (
+    active_power_held,
+    list_active_powers_held,
+    list_chosen_folder_names,
+    mailbox_viewer,
+)
 from digitalpost.authorities.selectors import (
     access_open_mailbox,
     get_authority_by_cvr,
@@ -38,7 +43,7 @@ from digitalpost.conversations.services.inquiries import (
 from digitalpost.core import actions
 from digitalpost.core.errors import DANISH, DigitalPostError, ErrorCode
 from digitalpost.core.roles import CITIZEN, PUBLIC, access_rule
-from digitalpost.filing.selectors import list_folders, list_needing_action_not_deleted
+from digitalpost.filing.selectors import boxes_in_view, list_folders, list_needing_action_not_deleted
 from digitalpost.hub.accessibility import statement_context
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.oidc import begin_sign_in, finish_sign_in, logout_url
@@ -89,6 +94,11 @@ NEXT_KEY = "mailbox_next"
 POSTS_THAT_WRITE_NOTHING = {"keep_alive", "switch_mailbox"}
 # Pages about the signed-in person themself: opening one leaves the mailbox they were acting in.
 OWN_MAILBOX_PAGES = {"powers_of_attorney", "power_of_attorney_end", "notification_settings"}
+# POSTs that arrange the folders themselves: the owner's alone, never a folder-limited holder's.
+POSTS_THAT_ARRANGE_FOLDERS = {"folders", "folder_rename", "folder_delete"}
+# POSTs that file a new message in Sent: a folder-limited holder writes only when Sent is among the chosen
+# folders, so they never write what they then could not see.
+POSTS_THAT_FILE_IN_SENT = {"answer", "thread", "write_inquiry"}
 
 log = logging.getLogger(__name__)
 View = Callable[..., HttpResponseBase]
@@ -114,12 +124,15 @@ class MailboxSwitch:
 
 def _refuse_write(request: HttpRequest, acting: PowerOfAttorney | None) -> HttpResponse | None:
     """Refuse a POST that would change something, for those who may only look."""
-    writes = request.resolver_match is None or request.resolver_match.url_name not in POSTS_THAT_WRITE_NOTHING
-    if request.method != "POST" or not writes:
+    name = request.resolver_match.url_name if request.resolver_match is not None else None
+    if request.method != "POST" or name in POSTS_THAT_WRITE_NOTHING:
         return None
     if acting is not None:
         if acting.level != PowerOfAttorney.Level.READ_WRITE:
             return refusal_page(request, DigitalPostError(ErrorCode.ATTORNEY_READ_ONLY))
+        if acting.scope == PowerOfAttorney.Scope.FOLDERS and (
+                name in POSTS_THAT_ARRANGE_FOLDERS or (name in POSTS_THAT_FILE_IN_SENT and not acting.opens_sent)):
+            return refusal_page(request, DigitalPostError(ErrorCode.ATTORNEY_OUTSIDE_FOLDERS, name or ""))
         return None
     if not may_write(request.session):
         return refusal_page(request, DigitalPostError(ErrorCode.COMPANY_ACCESS_NOT_ALLOWED, "read only"))
@@ -150,12 +163,18 @@ def viewer_required(view: View) -> View:
         refused = _refuse_write(request, acting)
         if refused is not None:
             return refused
-        request.viewer = MailboxViewer(contact_id=acting.grantor_id if acting else contact_id)  # type: ignore[attr-defined]
+        # A holder is the grantor here, narrowed to the power's folders if it has a folder limit.
+        viewer = mailbox_viewer(acting) if acting is not None else MailboxViewer(contact_id=contact_id)
+        request.viewer = viewer  # type: ignore[attr-defined]
         request.acting = acting  # type: ignore[attr-defined]
+        # The "on behalf of" band names the folders a folder-limited power covers.
+        request.acting_folders = list_chosen_folder_names(acting) if acting else []  # type: ignore[attr-defined]
         request.mailbox_switch = _switch(request, contact_id, acting)  # type: ignore[attr-defined]
         try:
             return view(request, *args, **kwargs)
         except DigitalPostError as exc:
+            if exc.code == ErrorCode.ATTORNEY_OUTSIDE_FOLDERS:
+                return refusal_page(request, exc)  # a move beyond the power's folders: say why
             raise Http404(exc.text) from None
 
     return access_rule(CITIZEN)(wrapper)
@@ -171,6 +190,16 @@ def _switch(request: HttpRequest, own_id: uuid.UUID, acting: PowerOfAttorney | N
 def acting_for(request: HttpRequest) -> PowerOfAttorney | None:
     """The power the request acts under (set by viewer_required), or None in one's own mailbox."""
     return getattr(request, "acting", None)
+
+
+def may_write_here(request: HttpRequest) -> bool:
+    """Whether the request may write a new message (answer, follow up, write) in the mailbox it acts in: what
+    _refuse_write would let through, for the pages to offer only what works."""
+    acting = acting_for(request)
+    if acting is None:
+        return may_write(request.session)
+    return acting.level == PowerOfAttorney.Level.READ_WRITE and (
+        acting.scope != PowerOfAttorney.Scope.FOLDERS or acting.opens_sent)
 
 
 def written_by(request: HttpRequest) -> str:
@@ -423,8 +452,9 @@ def _message_page(request: HttpRequest, found: Message, *, form: FollowupForm,
         {"message": found, "documents": documents, "main": main, "main_text": main_text,
          "actions": action_buttons(found),
          "calendar_wording": actions.CALENDAR_WORDING[0 if get_language() == "da" else 1],
-         "may_answer": may_answer_letter(found), "form": form, "refusal": refusal,
+         "may_answer": may_answer_letter(found) and may_write_here(request), "form": form, "refusal": refusal,
          "folders": list(list_folders(request.viewer)),  # type: ignore[attr-defined]
+         "boxes": boxes_in_view(request.viewer),  # type: ignore[attr-defined]
          "placement": getattr(found, "placement", None), "can_write": may_write(request.session)},
         status=status,
     )

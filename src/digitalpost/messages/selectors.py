@@ -22,17 +22,49 @@ FORWARDED_COPIES = Q(direction=Message.Direction.TO_PARTY) & ~Q(written_by="")
 
 
 @dataclass(frozen=True)
+class FolderScope:
+    """The part of a mailbox a power of attorney limited to chosen folders opens: some of the owner's own folders,
+    and Inbox and Sent if chosen (those are where a message lies that was never moved). Never Deleted."""
+
+    folder_ids: frozenset[uuid.UUID] = frozenset()
+    inbox: bool = False
+    sent: bool = False
+
+
+@dataclass(frozen=True)
 class MailboxViewer:
-    """A signed-in citizen or company: sees only what was delivered to its own mailbox."""
+    """A signed-in citizen or company: sees only what was delivered to its own mailbox. `folders` is set for a
+    power-of-attorney holder whose power covers chosen folders only: they see those and nothing else."""
 
     contact_id: uuid.UUID
+    folders: FolderScope | None = None
+
+
+def in_chosen_folders(viewer: MailboxViewer) -> Q:
+    """The viewer's folder limit as a filter on messages (everything, when there is none).
+
+    Where a message lies is the filing app's placement (read through its reverse relation: filing sits above
+    messages, and this is the one place that must know): no placement means its natural folder, Inbox for letters
+    and Sent for what the owner wrote; a placement with a folder means that folder; one in Deleted is never chosen.
+    """
+    scope = viewer.folders
+    if scope is None:
+        return Q()
+    chosen = Q(placement__folder_id__in=scope.folder_ids, placement__deleted_at=None) if scope.folder_ids else Q(
+        pk__in=[])
+    if scope.inbox:
+        chosen |= Q(placement__isnull=True, direction=Message.Direction.TO_PARTY)
+    if scope.sent:
+        chosen |= Q(placement__isnull=True, direction=Message.Direction.TO_AUTHORITY)
+    return chosen
 
 
 def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
-    """Mail delivered to the viewer's own mailbox, and what the viewer wrote to authorities."""
+    """Mail delivered to the viewer's own mailbox, and what the viewer wrote to authorities; for a holder of a power
+    limited to chosen folders, only what lies in them. Every mailbox page, search, download and move starts here."""
     sent_or_delivered = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
     return (Message.objects.filter(mailbox__owner_id=viewer.contact_id, content_deleted_at=None)
-            .filter(sent_or_delivered))
+            .filter(sent_or_delivered).filter(in_chosen_folders(viewer)))
 
 
 def list_inbox(viewer: MailboxViewer) -> QuerySet[Message]:

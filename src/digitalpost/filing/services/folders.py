@@ -1,5 +1,8 @@
 """A person's own folders, and moving and marking messages. Only the mailbox's own messages are ever touched:
-every write starts from the viewer's visible messages (messages.selectors.visible_messages)."""
+every write starts from the viewer's visible messages (messages.selectors.visible_messages).
+
+A holder of a power limited to chosen folders arranges nothing beyond them: they make, rename and remove no
+folders, delete nothing (Deleted is never theirs to see), and move only between the folders they were given."""
 
 from __future__ import annotations
 
@@ -35,8 +38,15 @@ def _taken(viewer: MailboxViewer, name: str, *, other_than: uuid.UUID | None = N
     return (same.exclude(pk=other_than) if other_than is not None else same).exists()
 
 
+def _refuse_folder_limited(viewer: MailboxViewer) -> None:
+    """The folders are the owner's to arrange: a folder-limited holder would make or remove folders beyond them."""
+    if viewer.folders is not None:
+        raise DigitalPostError(ErrorCode.ATTORNEY_OUTSIDE_FOLDERS, "the folders themselves")
+
+
 @transaction.atomic(durable=True)
 def create_folder(*, viewer: MailboxViewer, name: str, now: datetime | None = None) -> Folder:
+    _refuse_folder_limited(viewer)
     cleaned = _clean_name(name)
     if _taken(viewer, cleaned):
         raise DigitalPostError(ErrorCode.FOLDER_NAME_TAKEN, cleaned)
@@ -50,6 +60,7 @@ def create_folder(*, viewer: MailboxViewer, name: str, now: datetime | None = No
 @transaction.atomic(durable=True)
 def rename_folder(*, viewer: MailboxViewer, folder_id: uuid.UUID, name: str) -> Folder:
     folder = access_folder(viewer, folder_id)
+    _refuse_folder_limited(viewer)
     cleaned = _clean_name(name)
     if _taken(viewer, cleaned, other_than=folder.pk):
         raise DigitalPostError(ErrorCode.FOLDER_NAME_TAKEN, cleaned)
@@ -62,6 +73,7 @@ def rename_folder(*, viewer: MailboxViewer, folder_id: uuid.UUID, name: str) -> 
 def delete_folder(*, viewer: MailboxViewer, folder_id: uuid.UUID) -> int:
     """Remove the folder; its messages go back where they came from (Inbox or Sent). Nothing is deleted."""
     folder = access_folder(viewer, folder_id)
+    _refuse_folder_limited(viewer)
     returned, _ = Placement.objects.filter(folder=folder).delete()
     folder.delete()
     return returned
@@ -81,10 +93,14 @@ def _own(viewer: MailboxViewer, message_ids: Iterable[uuid.UUID | str]) -> list[
 def move_messages(*, viewer: MailboxViewer, message_ids: Iterable[uuid.UUID | str], target: str,
                   now: datetime | None = None) -> int:
     """Move the viewer's messages to `target`: "inbox" (back where they came from: Inbox, or Sent for what the
-    person wrote), "deleted", or the id of one of the viewer's folders. Ids not the viewer's are ignored."""
+    person wrote), "deleted", or the id of one of the viewer's folders. Ids not the viewer's are ignored.
+
+    A folder-limited holder moves only into what their power covers: a chosen folder (access_folder finds no
+    other), or back to Inbox and Sent when those are chosen; never to Deleted. Otherwise nothing moves."""
     moment = now or timezone.now()
     folder = None if target in (INBOX, DELETED) else access_folder(viewer, target)
     ids = _own(viewer, message_ids)
+    _check_target_in_scope(viewer, target, ids)
     if target == INBOX:
         Placement.objects.filter(message_id__in=ids).delete()
         return len(ids)
@@ -96,6 +112,19 @@ def move_messages(*, viewer: MailboxViewer, message_ids: Iterable[uuid.UUID | st
         for pk in ids if pk not in existing
     )
     return len(ids)
+
+
+def _check_target_in_scope(viewer: MailboxViewer, target: str, ids: list[uuid.UUID]) -> None:
+    scope = viewer.folders
+    if scope is None or target not in (INBOX, DELETED):
+        return  # one's own mailbox; or a folder, which access_folder found among the chosen ones
+    if target == DELETED:
+        raise DigitalPostError(ErrorCode.ATTORNEY_OUTSIDE_FOLDERS, "Deleted")
+    # "Back where it came from" is Inbox for a letter and Sent for what the owner wrote: both must be chosen.
+    directions = set(Message.objects.filter(pk__in=ids).values_list("direction", flat=True))
+    if (Message.Direction.TO_PARTY in directions and not scope.inbox) or (
+            Message.Direction.TO_AUTHORITY in directions and not scope.sent):
+        raise DigitalPostError(ErrorCode.ATTORNEY_OUTSIDE_FOLDERS, "Inbox or Sent")
 
 
 @transaction.atomic(durable=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.parties import IdType, normalise_party_id
+from digitalpost.hub.webforms import PowerScopeForm
 from digitalpost.registry.models import Exemption
 
 REASON_LABELS = {
@@ -62,8 +65,11 @@ class CompanyAdministratorForm(forms.Form):
     employee_name = forms.CharField(label=_("Name"), max_length=200)
 
 
-class PowerOfAttorneyForm(forms.Form):
-    """Citizen service registers a power of attorney for a citizen who cannot give it in the mailbox themself."""
+class PowerOfAttorneyForm(PowerScopeForm):
+    """Citizen service registers a power of attorney for a citizen who cannot give it in the mailbox themself: for
+    the whole mailbox or the citizen's folders ticked (PowerScopeForm)."""
+
+    field_order = ["holder_cpr", "level", "starts_on", "ends_on", "scope", "folders", "reason"]
 
     holder_cpr = forms.CharField(label=_("The holder's CPR number"), max_length=11,
                                  help_text=_("10 digits, with or without the dash. The holder must have Digital Post."),
@@ -79,6 +85,6 @@ class PowerOfAttorneyForm(forms.Form):
                              help_text=_("Why citizen service registers it (kept in the audit log). "
                                          "Never write health details here."))
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.fields["starts_on"].initial = timezone.localdate()

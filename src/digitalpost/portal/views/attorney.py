@@ -16,7 +16,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
 from digitalpost.accounts.selectors import OrgAccess
-from digitalpost.attorney.selectors import get_power_given, is_active, list_powers_given
+from digitalpost.attorney.selectors import (
+    get_power_given,
+    is_active,
+    list_chosen_folder_names,
+    list_folder_choices,
+    list_powers_given,
+)
 from digitalpost.attorney.services import end_power, find_holder, grant_power
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.core.roles import Action
@@ -33,21 +39,21 @@ def _powers_url(org: OrgAccess, contact: Contact) -> str:
 @org_view(Action.MANAGE_POWERS_OF_ATTORNEY)
 def powers(request: HttpRequest, org: OrgAccess, contact_id: uuid.UUID) -> HttpResponse:
     contact = citizen_or_404(contact_id)
-    form = PowerOfAttorneyForm(request.POST or None)
+    form = PowerOfAttorneyForm(request.POST or None, folder_choices=list_folder_choices(contact.pk))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             holder = find_holder(data["holder_cpr"])
             grant_power(grantor=contact, holder=holder, level=data["level"], starts_on=data["starts_on"],
-                        ends_on=data["ends_on"], reason=data["reason"], organisation=org.authority.cvr,
-                        actor=org.actor)
+                        ends_on=data["ends_on"], reason=data["reason"], folders=form.chosen_folders(),
+                        organisation=org.authority.cvr, actor=org.actor)
         except DigitalPostError as exc:
             form_error(form, exc)
         else:
             messages.success(request, _("The power of attorney is registered. %(holder)s can now open the mailbox "
                                         "of %(name)s.") % {"holder": holder.name, "name": contact.name})
             return redirect(_powers_url(org, contact))
-    given = [(p, is_active(p)) for p in list_powers_given(contact.pk)]
+    given = [(p, is_active(p), list_chosen_folder_names(p)) for p in list_powers_given(contact.pk)]
     return render(request, "portal/register/powers.html", {"org": org, "contact": contact, "form": form,
                                                             "powers": given},
                   status=400 if request.method == "POST" else 200)
