@@ -456,7 +456,7 @@ def filed_counts() -> tuple[int, int]:
 def refusal_sample() -> str:
     from digitalpost.messages.models import RefusedReply
 
-    first = RefusedReply.objects.order_by("received_at").first()
+    first = RefusedReply.objects.order_by("-received_at").first()
     return f"{first.code}: {first.detail[:300]}" if first else ""
 
 
@@ -640,6 +640,9 @@ def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
     setup_django(var)
     world = load_world(var)
     log(f"  ready in {time.perf_counter() - t0:.1f} s")
+    # The demo world may hold filed replies and refusals of its own (an expired demo certificate is refused
+    # once the clock passes its end): only this run's count.
+    filed_before, refused_before = filed_counts()
     figures: dict[str, Any] = {"outbound": {}, "inbound": {}, "reply_attachment": {}}
     opened: dict[str, list[Opened]] = {}
     for label, target in SIZES.items():
@@ -689,6 +692,7 @@ def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
         finally:
             gateway.stop()
     filed, refused = filed_counts()
+    filed, refused = filed - filed_before, refused - refused_before
     expected = len(SIZES) * (args.inbound + args.smtp)
     figures["filed_total"], figures["refused_total"], figures["expected_total"] = filed, refused, expected
     figures["refusal_sample"] = refusal_sample()

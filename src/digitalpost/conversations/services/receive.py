@@ -272,8 +272,15 @@ def _legacy_algorithms(unwrapped: smime.Unwrapped) -> list[tuple[str, str]]:
     return found
 
 
-@transaction.atomic(durable=True)
 def _record_legacy_crypto(
+    *, message: Message, system: SenderSystem, envelope_from: str, legacy: list[tuple[str, str]]
+) -> None:
+    if legacy:  # most replies use nothing retiring: no transaction (and no commit) for nothing to record
+        _store_legacy_crypto(message=message, system=system, envelope_from=envelope_from, legacy=legacy)
+
+
+@transaction.atomic(durable=True)
+def _store_legacy_crypto(
     *, message: Message, system: SenderSystem, envelope_from: str, legacy: list[tuple[str, str]]
 ) -> None:
     for kind, detail in legacy:
