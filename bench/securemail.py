@@ -456,7 +456,7 @@ def filed_counts() -> tuple[int, int]:
 def refusal_sample() -> str:
     from digitalpost.messages.models import RefusedReply
 
-    first = RefusedReply.objects.order_by("-received_at").first()
+    first = RefusedReply.objects.order_by("received_at").first()
     return f"{first.code}: {first.detail[:300]}" if first else ""
 
 
