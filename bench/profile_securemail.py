@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,33 @@ def main(argv: list[str] | None = None) -> int:
         return run(args, var)
     finally:
         shutil.rmtree(var, ignore_errors=True)
+
+
+class CpuPhases(Phases):
+    """Phases with the process's CPU time next to the wall time: on a shared machine the CPU time of a phase is
+    the steadier figure (the wall time also holds the time other processes had the CPU)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: Counter[str] = Counter()
+
+    def wrap(self, owner: Any, attribute: str, name: str) -> None:
+        original = getattr(owner, attribute)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start, cpu = time.perf_counter(), time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - start
+                self.cpu[name] += time.process_time() - cpu
+                self.calls[name] += 1
+
+        setattr(owner, attribute, timed)
+
+    def reset(self) -> None:
+        super().reset()
+        self.cpu = Counter()
 
 
 def install_phases(phases: Phases) -> None:
@@ -80,21 +108,23 @@ def install_phases(phases: Phases) -> None:
     del smime
 
 
-def measure(name: str, items: list[Any], step: Callable[[Any], Any], counters: Counters, phases: Phases) -> None:
+def measure(name: str, items: list[Any], step: Callable[[Any], Any], counters: Counters, phases: CpuPhases) -> None:
     counters.reset()
     phases.reset()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for item in items:
         step(item)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     n = len(items)
     sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-    print(f"{name}: {elapsed / n * 1000:.2f} ms each ({n / elapsed:.0f}/s); SQL each "
+    print(f"{name}: {elapsed / n * 1000:.2f} ms each ({cpu / n * 1000:.2f} ms CPU; load {os.getloadavg()[0]:.1f}); "
+          f"SQL each "
           f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync each {counters.fsyncs / n:.2f} "
           f"({counters.fsync_s / n * 1000:.2f} ms)")
     for phase, seconds in sorted(phases.seconds.items()):
         if phases.calls[phase]:
-            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
+            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms {phases.cpu[phase] / n * 1000:7.2f} ms CPU "
+                  f"({phases.calls[phase] / n:.2f}x)")
     print()
 
 
@@ -128,7 +158,7 @@ def run(args: argparse.Namespace, var: Path) -> int:
     receive(replies.pop())  # warm
     counters = Counters()
     os.fsync = counters.fsync
-    phases = Phases()
+    phases = CpuPhases()
     install_phases(phases)
     print(f"{args.n} forwards of {len(forward(messages[0])) / 1024:.1f} KB, {args.n} replies of "
           f"{len(replies[0]) / 1024:.1f} KB\n")

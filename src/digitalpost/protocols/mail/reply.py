@@ -30,10 +30,7 @@ from digitalpost.protocols.mail.metadata import METADATA_FILENAME
 from digitalpost.protocols.mail.mime import (
     Envelope,
     MailAttachment,
-    add_file,
-    finish,
-    new_text_entity,
-    set_thread_header,
+    mixed_entity,
     subparts,
 )
 from digitalpost.protocols.threads import (
@@ -284,17 +281,14 @@ def build_reply_entity(
 ) -> bytes:
     """A reply entity that keeps the thread: the text, the files, the thread file (as received, or
     `render_thread_file(ref, token)`), and the thread header. Pair it with `reply_envelope`."""
-    entity = new_text_entity(body_text)
-    for filename, media_type, content in attachments:
+    for filename, _, _ in attachments:
         if filename.strip().lower() in (THREAD_FILENAME, METADATA_FILENAME):
             raise ValueError(f"{filename} is added by the hub; do not pass it as an attachment")
-        add_file(entity, (filename, media_type, content))
-    add_file(entity, (THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, thread_file))
-    set_thread_header(entity, thread_token)
     digest = hashlib.sha256(thread_token.encode() + body_text.encode())
     for filename, media_type, content in attachments:
         digest.update(f"\0{filename}\0{media_type}\0".encode() + hashlib.sha256(content).digest())
-    return finish(entity, boundary_seed=digest.hexdigest()[:32])
+    return mixed_entity(text=body_text, files=[*attachments, (THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, thread_file)],
+                        thread_token=thread_token, boundary_seed=digest.hexdigest()[:32])
 
 
 def reply_envelope(
