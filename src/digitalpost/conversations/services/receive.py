@@ -79,7 +79,8 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "",
             return _receive_letter(reply, signer=signer, unwrapped=unwrapped, envelope_from=envelope_from,
                                    gateway=gateway)
         signer, ref = _thread_and_signer(reply, candidates)
-        thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
+        # The party's mailbox too: filing the reply reads it inside its transaction.
+        thread = Thread.objects.select_related("party__mailbox", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
         _check_digest_policy(unwrapped, thread.authority)
