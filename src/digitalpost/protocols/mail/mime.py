@@ -29,6 +29,7 @@ from digitalpost.protocols.threads import THREAD_HEADER
 POLICY = policy.SMTP.clone(refold_source="none")
 CRLF = "\r\n"
 _MEDIA_TYPE = re.compile(r"([a-z0-9][a-z0-9!#$&^_.+-]*)/([a-z0-9][a-z0-9!#$&^_.+-]*)")
+_LINE_LENGTH = POLICY.max_line_length or 78
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # What `_direct_mixed` writes itself; anything else goes through the email package.
 _PLAIN_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?: [A-Za-z0-9._-]+)*")
@@ -173,7 +174,7 @@ def _direct_mixed(
             + base64.encodebytes(content).replace(b"\n", b"\r\n"))
     # As email.contentmanager writes a text part: UTF-8, every line end LF, then quoted-printable.
     lines = _text(text).encode("utf-8").splitlines()
-    encoded = quoprimime.body_encode(b"\n".join(lines).decode("latin-1") + "\n", POLICY.max_line_length)
+    encoded = quoprimime.body_encode(b"\n".join(lines).decode("latin-1") + "\n", _LINE_LENGTH)
     body = encoded.encode("ascii").replace(b"\n", b"\r\n")
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
@@ -181,7 +182,7 @@ def _direct_mixed(
                  + body)
     delimiter = f"--=_dp_{boundary_seed}".encode("ascii")
     content_type = f'Content-Type: multipart/mixed; boundary="=_dp_{boundary_seed}"'
-    if len(content_type) > POLICY.max_line_length:  # folded at the parameter, as the email package folds it
+    if len(content_type) > _LINE_LENGTH:  # folded at the parameter, as the email package folds it
         content_type = content_type.replace("; ", ";\r\n ", 1)
     head = f"{content_type}\r\n{THREAD_HEADER}: {thread_token}\r\n\r\n".encode("ascii")
     return head + b"".join(delimiter + b"\r\n" + part + b"\r\n" for part in [text_part, *parts]) + delimiter + b"--\r\n"
