@@ -79,7 +79,8 @@ def receive_secure_mail(*, raw: bytes, envelope_from: str = "",
             return _receive_letter(reply, signer=signer, unwrapped=unwrapped, envelope_from=envelope_from,
                                    gateway=gateway)
         signer, ref = _thread_and_signer(reply, candidates)
-        thread = Thread.objects.select_related("party", "authority").filter(pk=ref.thread_id).first()
+        # The party's mailbox too: filing the reply reads it inside its transaction.
+        thread = Thread.objects.select_related("party__mailbox", "authority").filter(pk=ref.thread_id).first()
         if thread is None or thread.authority.cvr != signer.system.authority.cvr:
             raise DigitalPostError(ErrorCode.THREAD_INVALID, "no such thread")
         _check_digest_policy(unwrapped, thread.authority)
@@ -272,8 +273,15 @@ def _legacy_algorithms(unwrapped: smime.Unwrapped) -> list[tuple[str, str]]:
     return found
 
 
-@transaction.atomic(durable=True)
 def _record_legacy_crypto(
+    *, message: Message, system: SenderSystem, envelope_from: str, legacy: list[tuple[str, str]]
+) -> None:
+    if legacy:  # most replies use nothing retiring: no transaction (and no commit) for nothing to record
+        _store_legacy_crypto(message=message, system=system, envelope_from=envelope_from, legacy=legacy)
+
+
+@transaction.atomic(durable=True)
+def _store_legacy_crypto(
     *, message: Message, system: SenderSystem, envelope_from: str, legacy: list[tuple[str, str]]
 ) -> None:
     for kind, detail in legacy:

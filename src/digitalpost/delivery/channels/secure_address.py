@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import aiosmtplib
 from django.conf import settings
@@ -46,6 +47,12 @@ def smtp_answer(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@lru_cache(maxsize=256)
+def _certificate(pem: str) -> smime.Certificate:
+    # Parsed once per process: every forward to an address encrypts to the same certificate.
+    return smime.load_certificate(pem.encode())
+
+
 def _envelope(inquiry: OutgoingInquiry, to_addr: str) -> mail.Envelope:
     if inquiry.probe:  # a subject of its own, no thread carriers outside: nothing to reply to
         return mail.Envelope(
@@ -69,7 +76,7 @@ class SecureAddressChannel(ReceiverChannel[PreparedMail]):
     def unusable_because(self, now: datetime) -> str | None:
         address = self.receiver.secure_address
         assert address is not None
-        certificate = smime.load_certificate(address.certificate.pem.encode())
+        certificate = _certificate(address.certificate.pem)
         try:
             anchors = trust_anchors()
         except DigitalPostError as unreadable:
@@ -90,7 +97,7 @@ class SecureAddressChannel(ReceiverChannel[PreparedMail]):
         entity = mail.build_inner_entity(meta=inquiry.meta, body_text=body_text, attachments=files[1:],
                                          thread_token=inquiry.thread_token)
         hub = hub_identity()
-        recipient = smime.load_certificate(address.certificate.pem.encode())
+        recipient = _certificate(address.certificate.pem)
         protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
         data = mail.with_envelope(_envelope(inquiry, address.email), protected)
         if inquiry.probe:

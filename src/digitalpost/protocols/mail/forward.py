@@ -22,11 +22,8 @@ from digitalpost.protocols.mail.metadata import (
 )
 from digitalpost.protocols.mail.mime import (
     Envelope,
-    add_file,
-    finish,
     make_message_id,
-    new_text_entity,
-    set_thread_header,
+    mixed_entity,
     with_envelope,
 )
 from digitalpost.protocols.threads import (
@@ -87,15 +84,13 @@ def build_inner_entity(
     if describe_attachments(attachments) != meta.attachments:
         raise ValueError("meta.attachments does not describe the attachments given")
     note = NO_REPLY_NOTE if meta.reply_rule is ReplyRule.NO_REPLY else REPLY_NOTE
-    entity = new_text_entity(f"{body_text.rstrip()}\n\n{note}")
-    for filename, media_type, content in attachments:
-        add_file(entity, (attachment_filename(filename), media_type, content))
     ref = ThreadRef(thread_id=meta.thread_id, authority_cvr=meta.authority_cvr, mailbox_id=meta.mailbox_id,
                     reply_rule=meta.reply_rule)
-    add_file(entity, (METADATA_FILENAME, METADATA_MEDIA_TYPE, render_metadata_file(meta)))
-    add_file(entity, (THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, render_thread_file(ref, thread_token)))
-    set_thread_header(entity, thread_token)
-    return finish(entity, boundary_seed=meta.message_id.hex)
+    files = [(attachment_filename(filename), media_type, content) for filename, media_type, content in attachments]
+    files.append((METADATA_FILENAME, METADATA_MEDIA_TYPE, render_metadata_file(meta)))
+    files.append((THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, render_thread_file(ref, thread_token)))
+    return mixed_entity(text=f"{body_text.rstrip()}\n\n{note}", files=files, thread_token=thread_token,
+                        boundary_seed=meta.message_id.hex)
 
 
 def build_inquiry_mail(

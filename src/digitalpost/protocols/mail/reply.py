@@ -30,10 +30,7 @@ from digitalpost.protocols.mail.metadata import METADATA_FILENAME
 from digitalpost.protocols.mail.mime import (
     Envelope,
     MailAttachment,
-    add_file,
-    finish,
-    new_text_entity,
-    set_thread_header,
+    mixed_entity,
     subparts,
 )
 from digitalpost.protocols.threads import (
@@ -86,11 +83,14 @@ def parse_reply(entity: bytes, *, envelope: bytes | Message | None = None) -> Pa
 def _parse(entity: bytes, envelope: bytes | Message | None) -> ParsedReply:
     if not isinstance(entity, bytes) or not entity.strip():
         raise DigitalPostError(ErrorCode.MAIL_MALFORMED, "the mail is empty")
-    message = BytesParser(policy=policy.default).parsebytes(entity)
+    # compat32 keeps header values raw and parses them only when asked; policy.default (headerregistry) parses
+    # every header on every read, which was most of a reply's parse time. The few values read below go
+    # through `_fetch`, which is exactly what policy.default's `get` would return.
+    message = BytesParser(policy=policy.compat32).parsebytes(entity)
     if not message.keys():
         raise DigitalPostError(ErrorCode.MAIL_MALFORMED, "the mail has no headers")
     outer = envelope if isinstance(envelope, Message) or envelope is None else (
-        BytesParser(policy=policy.default).parsebytes(envelope, headersonly=True)
+        BytesParser(policy=policy.compat32).parsebytes(envelope, headersonly=True)
     )
     walker = _Walker()
     walker.walk(message, depth=0)
@@ -98,7 +98,7 @@ def _parse(entity: bytes, envelope: bytes | Message | None) -> ParsedReply:
     def header(name: str) -> str | None:
         for source in (message, outer):
             if source is not None and source.get(name) is not None:
-                return _decoded(source.get(name))
+                return _decoded(_fetch(source, name))
         return None
 
     subject = header("Subject") or ""
@@ -135,6 +135,9 @@ class _Walker:
         self.parts += 1
         if depth > MAX_DEPTH or self.parts > MAX_PARTS:
             raise DigitalPostError(ErrorCode.MAIL_MALFORMED, "the mail is nested too deeply or has too many parts")
+        if not all(value.isascii() for _, value in part.raw_items()):
+            # Raw 8-bit header values (RFC 6532): read this part's headers the way policy.default reads them.
+            part.policy = policy.default
         fatal = [defect for defect in part.defects if isinstance(defect, _FATAL_DEFECTS)]
         if fatal:
             raise DigitalPostError(ErrorCode.MAIL_MALFORMED, f"broken MIME structure: {type(fatal[0]).__name__}")
@@ -173,6 +176,14 @@ class _Walker:
     def text(self) -> str:
         text = "\n".join(self.plain) if self.plain else "\n".join(html_to_text(html) for html in self.html)
         return text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+
+
+def _fetch(source: Message, name: str) -> str:
+    """A header's value as policy.default reads it (unfolded, RFC 2047 and raw UTF-8 decoded)."""
+    if source.policy is not policy.compat32:
+        return str(source.get(name))
+    raw = next(value for key, value in source.raw_items() if key.lower() == name.lower())
+    return str(policy.default.header_fetch_parse(name, raw))
 
 
 def _filename(part: Message) -> str | None:
@@ -270,17 +281,14 @@ def build_reply_entity(
 ) -> bytes:
     """A reply entity that keeps the thread: the text, the files, the thread file (as received, or
     `render_thread_file(ref, token)`), and the thread header. Pair it with `reply_envelope`."""
-    entity = new_text_entity(body_text)
-    for filename, media_type, content in attachments:
+    for filename, _, _ in attachments:
         if filename.strip().lower() in (THREAD_FILENAME, METADATA_FILENAME):
             raise ValueError(f"{filename} is added by the hub; do not pass it as an attachment")
-        add_file(entity, (filename, media_type, content))
-    add_file(entity, (THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, thread_file))
-    set_thread_header(entity, thread_token)
     digest = hashlib.sha256(thread_token.encode() + body_text.encode())
     for filename, media_type, content in attachments:
         digest.update(f"\0{filename}\0{media_type}\0".encode() + hashlib.sha256(content).digest())
-    return finish(entity, boundary_seed=digest.hexdigest()[:32])
+    return mixed_entity(text=body_text, files=[*attachments, (THREAD_FILENAME, THREAD_FILE_MEDIA_TYPE, thread_file)],
+                        thread_token=thread_token, boundary_seed=digest.hexdigest()[:32])
 
 
 def reply_envelope(

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from asn1crypto import algos, core
 from asn1crypto import cms as asn1_cms
-from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes, keywrap
@@ -36,7 +35,7 @@ from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime.certificates import Certificate, PrivateKey
-from digitalpost.protocols.smime.der import der_set
+from digitalpost.protocols.smime.der import der_set, parsed_certificate, same_name
 
 HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha1": hashes.SHA1,
@@ -178,11 +177,10 @@ def _check_cipher(cipher: str, *, authenticated: bool) -> None:
 
 
 def _matches(rid: asn1_cms.RecipientIdentifier | asn1_cms.KeyAgreementRecipientIdentifier, cert: Certificate) -> bool:
-    parsed = asn1_x509.Certificate.load(cert.der)
+    parsed = parsed_certificate(cert.der)
     if rid.name == "issuer_and_serial_number":
-        # Name equality in asn1crypto compares with RFC 5280 normalisation (case, spaces).
         wanted_issuer, wanted_serial = rid.chosen["issuer"], rid.chosen["serial_number"].native
-        return bool(parsed.serial_number == wanted_serial and parsed.issuer == wanted_issuer)
+        return bool(parsed.serial_number == wanted_serial and same_name(parsed.issuer, wanted_issuer))
     wanted = rid.chosen["subject_key_identifier"] if rid.name == "r_key_id" else rid.chosen
     return parsed.key_identifier is not None and bool(parsed.key_identifier == wanted.native)
 

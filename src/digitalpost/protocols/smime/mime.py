@@ -22,10 +22,14 @@ CRLF = b"\r\n"
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 _FIELD_START = re.compile(rb"[!-9;-~]+:")
+_WHITESPACE = b" \t\n\r\x0b\x0c"  # what rb"\s" matches
 
 
 def canonicalize(data: bytes) -> bytes:
     """Every line ending (CRLF, bare LF, bare CR) as CRLF, as RFC 5751 §3.1.1 requires before signing."""
+    crlf = data.count(CRLF)
+    if data.count(b"\n") == crlf and data.count(b"\r") == crlf:
+        return data  # canonical already (what we build always is): counting is far cheaper than the rewrite
     return _LINE_END.sub(CRLF, data)
 
 
@@ -113,8 +117,8 @@ def new_boundary(*contents: bytes) -> str:
 
 
 def base64_lines(data: bytes) -> bytes:
-    text = base64.b64encode(data)
-    return b"".join(text[i: i + 76] + CRLF for i in range(0, len(text), 76))
+    """Base64 in lines of 76 characters, each ended by CRLF (RFC 2045 §6.8)."""
+    return base64.encodebytes(data).replace(b"\n", CRLF)
 
 
 def decode_body(entity: Entity, *, code: ErrorCode = ErrorCode.MAIL_MALFORMED) -> bytes:
@@ -125,6 +129,6 @@ def decode_body(entity: Entity, *, code: ErrorCode = ErrorCode.MAIL_MALFORMED) -
     if encoding != "base64":
         raise DigitalPostError(code, f"unexpected Content-Transfer-Encoding {encoding}")
     try:
-        return base64.b64decode(re.sub(rb"\s+", b"", entity.body), validate=True)
+        return base64.b64decode(entity.body.translate(None, _WHITESPACE), validate=True)
     except (binascii.Error, ValueError):
         raise DigitalPostError(code, "the base64 body cannot be decoded") from None

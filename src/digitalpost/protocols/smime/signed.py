@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime.certificates import Certificate
-from digitalpost.protocols.smime.der import der_set, received_set
+from digitalpost.protocols.smime.der import der_set, parsed_certificate, received_set, same_name
 from digitalpost.protocols.smime.envelope import HASHES
 
 
@@ -67,7 +68,7 @@ def verify_signed_data(
         if not isinstance(content, bytes):
             raise _invalid("the signature carries no content and none was sent beside it")
         carried = tuple(
-            Certificate.from_x509(_to_x509(c.chosen)) for c in signed["certificates"] or [] if c.name == "certificate"
+            _carried_certificate(c.chosen.dump()) for c in signed["certificates"] or [] if c.name == "certificate"
         )
         candidates = _CarriedThenKnown(carried, known_certificates)
         signer_infos = list(signed["signer_infos"])
@@ -82,6 +83,13 @@ def verify_signed_data(
         raise _invalid(f"the signature cannot be parsed: {error}") from None
     signer, signed_at, digest_name = results[0]
     return SignedContent(signer, content, signed_at, digest_name, carried)
+
+
+@lru_cache(maxsize=512)
+def _carried_certificate(encoded: bytes) -> Certificate:
+    """A certificate a signature carries, from its encoding as received. Cached: the same senders' certificates
+    ride in every mail, and reading one (parse, fingerprint, extensions) cost more than the signature check."""
+    return Certificate.from_x509(_to_x509(asn1_x509.Certificate.load(encoded)))
 
 
 def _to_x509(cert: asn1_x509.Certificate) -> x509.Certificate:
@@ -105,11 +113,10 @@ class _CarriedThenKnown:
 
 def _find_signer(sid: asn1_cms.SignerIdentifier, candidates: Iterable[Certificate]) -> Certificate:
     for candidate in candidates:
-        parsed = asn1_x509.Certificate.load(candidate.der)
+        parsed = parsed_certificate(candidate.der)
         if sid.name == "issuer_and_serial_number":
             wanted = sid.chosen
-            # Name equality in asn1crypto compares with RFC 5280 normalisation (case, spaces).
-            if parsed.serial_number == wanted["serial_number"].native and parsed.issuer == wanted["issuer"]:
+            if parsed.serial_number == wanted["serial_number"].native and same_name(parsed.issuer, wanted["issuer"]):
                 return candidate
         elif sid.name == "subject_key_identifier" and parsed.key_identifier == sid.chosen.native:
             return candidate
