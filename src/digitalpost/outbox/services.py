@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from digitalpost.hub.requestid import current_request_id
+from digitalpost.hub.rows import insert
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
@@ -55,10 +56,10 @@ def add_job(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("add_job() must run inside the transaction of the change that needs the work")
     now = timezone.now()
-    return Job.objects.create(
+    return insert(Job(
         kind=kind, key=key, payload=payload or {}, run_after=run_after or now, created_at=now,
         max_attempts=max_attempts, request_id=current_request_id(),
-    )
+    ))
 
 
 def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) -> None:
