@@ -1,12 +1,13 @@
 """Where does a delivery's time go? The DELIVER worker path in-process, no server.
 
-    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25]
+    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25] [--postgres]
 
-Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`): accepts `n` benchmark MeMos
+Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`; with `--postgres` on a throwaway
+PostgreSQL server, as the tests start one): accepts `n` benchmark MeMos
 (~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then delivers them
 the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
 (`run_batch` with the DELIVER batch handler) — and prints per delivery: wall ms, SQL statements, os.fsync
-calls, the time in the named phases, and the top functions of a cProfile run.
+calls, the time in the named phases (wall and CPU), and the top functions of a cProfile run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=200, help="deliveries per way (one by one, batched)")
     parser.add_argument("--batch", type=int, default=25, help="jobs per batch claim")
     parser.add_argument("--top", type=int, default=25, help="functions to list (0: no cProfile run)")
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL server, not SQLite")
     args = parser.parse_args(argv)
 
     var = Path(tempfile.mkdtemp(prefix="digitalpost-profile-"))
@@ -39,7 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
                    "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings", "DIGITALPOST_LOG_LEVEL": "WARNING"}
     try:
-        return run(args)
+        if not args.postgres:
+            return run(args)
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' PostgreSQL launcher
+        from helpers.pgserver import throwaway_postgres
+
+        import psycopg
+
+        with throwaway_postgres() as url:
+            base, _, name = url.rpartition("/")
+            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            os.environ["DATABASE_URL"] = url
+            return run(args)
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -65,7 +79,7 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(lifecycle, "append_event", "    append_event")
     phases.wrap(events, "queue_event_pushes", "      queue_event_pushes")
     phases.wrap(lifecycle, "queue_notices", "    queue_notices")
-    phases.wrap(type(connections["default"]), "_commit", "  sqlite COMMIT (WAL fsync)")
+    phases.wrap(type(connections["default"]), "_commit", f"  {connections['default'].vendor} COMMIT")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,22 +154,25 @@ def measure_way(name: str, step: Callable[[], bool], n: int, counters: Counters,
 
     counters.reset()
     phases.reset()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     while step():
         pass
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # this process only: on PostgreSQL the server's own work is not in it
     left = Job.objects.filter(kind=WorkKind.DELIVER).exclude(state=Job.State.DONE)
     if left.exists():
         errors = set(left.values_list("last_error", flat=True))
         print(f"{name}: {left.count()} messages not delivered: {errors}", file=sys.stderr)
         return False
     sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-    print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery ({n / elapsed:.0f}/s); SQL per delivery "
+    print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery (CPU {cpu / n * 1000:.2f} ms), {n / elapsed:.0f}/s; "
+          f"SQL per delivery "
           f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per delivery {counters.fsyncs / n:.2f} "
           f"({counters.fsync_s / n * 1000:.2f} ms)")
     for phase, seconds in phases.seconds.items():
         if phases.calls[phase]:
-            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
+            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  CPU {phases.cpu_seconds[phase] / n * 1000:6.2f} ms"
+                  f"  ({phases.calls[phase] / n:.2f}x)")
     print()
     return True
 
