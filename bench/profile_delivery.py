@@ -1,9 +1,9 @@
 """Where does a delivery's time go? The DELIVER worker path in-process, no server.
 
-    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25] [--postgres]
+    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25] [--postgres] [--s3]
 
 Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`; with `--postgres` on a throwaway
-PostgreSQL server, as the tests start one): accepts `n` benchmark MeMos
+PostgreSQL server and with `--s3` on a SeaweedFS bucket, both started as the tests start them): accepts `n` benchmark MeMos
 (~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then delivers them
 the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
 (`run_batch` with the DELIVER batch handler) — and prints per delivery: wall ms, SQL statements, os.fsync
@@ -13,6 +13,7 @@ calls, the time in the named phases (wall and CPU), and the top functions of a c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import shutil
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=25, help="jobs per batch claim")
     parser.add_argument("--top", type=int, default=25, help="functions to list (0: no cProfile run)")
     parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL server, not SQLite")
+    parser.add_argument("--s3", action="store_true", help="blobs in a SeaweedFS S3 bucket, not a local folder")
     args = parser.parse_args(argv)
 
     var = Path(tempfile.mkdtemp(prefix="digitalpost-profile-"))
@@ -40,19 +42,23 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
     os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
                    "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings", "DIGITALPOST_LOG_LEVEL": "WARNING"}
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' server launchers
     try:
-        if not args.postgres:
-            return run(args)
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' PostgreSQL launcher
-        from helpers.pgserver import throwaway_postgres
+        with contextlib.ExitStack() as servers:
+            if args.postgres:
+                import psycopg
+                from helpers.pgserver import throwaway_postgres
 
-        import psycopg
+                url = servers.enter_context(throwaway_postgres())
+                base, _, name = url.rpartition("/")
+                with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+                os.environ["DATABASE_URL"] = url
+            if args.s3:
+                from helpers.seaweedfs import running_s3_server
 
-        with throwaway_postgres() as url:
-            base, _, name = url.rpartition("/")
-            with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            os.environ["DATABASE_URL"] = url
+                s3 = servers.enter_context(running_s3_server(var / "s3"))
+                os.environ |= s3.environment(s3.new_prefix())
             return run(args)
     finally:
         shutil.rmtree(var, ignore_errors=True)
@@ -61,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 def install_phases(phases: Phases) -> None:
     from django.db import connections
 
-    from digitalpost.blobstore import LocalFolder
+    from digitalpost.blobstore import LocalFolder, WriteBehind
+    from digitalpost.blobstore.s3 import S3Objects
     from digitalpost.delivery.channels import web_mailbox
     from digitalpost.messages.services import documents, events, lifecycle
     from digitalpost.outbox import services as outbox
@@ -72,6 +79,9 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(documents.memo, "parse", "  memo.parse")
     phases.wrap(LocalFolder, "write", "  blob write (temp file + rename)")
     phases.wrap(LocalFolder, "sync", "blob sync (one per batch)")
+    phases.wrap(S3Objects, "write", "  blob write (S3 PUT)")
+    phases.wrap(S3Objects, "exists", "  blob exists (S3 HEAD)")
+    phases.wrap(WriteBehind, "sync", "blob writes and sync of a batch (WriteBehind.sync)")
     phases.wrap(web_mailbox, "_deliver", "delivery transaction (one by one, incl. commit)")
     if hasattr(web_mailbox, "_record_deliveries"):
         phases.wrap(web_mailbox, "_record_deliveries", "delivery transaction (batch, incl. commit)")
