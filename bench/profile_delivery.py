@@ -3,9 +3,9 @@
     .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25] [--postgres] [--s3]
 
 Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`; with `--postgres` on a throwaway
-PostgreSQL server and with `--s3` on a SeaweedFS bucket, both started as the tests start them): accepts `n` benchmark MeMos
-(~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then delivers them
-the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
+PostgreSQL server and with `--s3` on a SeaweedFS bucket, both started as the tests start them): accepts `n`
+benchmark MeMos (~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then
+delivers them the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
 (`run_batch` with the DELIVER batch handler) — and prints per delivery: wall ms, SQL statements, os.fsync
 calls, the time in the named phases (wall and CPU), and the top functions of a cProfile run.
 """
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.ExitStack() as servers:
             if args.postgres:
                 import psycopg
+
                 from helpers.pgserver import throwaway_postgres
 
                 url = servers.enter_context(throwaway_postgres())

@@ -166,8 +166,9 @@ def run(args: argparse.Namespace) -> int:
         print("\nPOST broken down (ms per request, wall and CPU of this thread; nested phases are part of their "
               "parent):")
         for phase, seconds in phases.seconds.items():
-            print(f"  {phase:42} {seconds / args.n * 1000:7.2f} ms  CPU {phases.cpu_seconds[phase] / args.n * 1000:6.2f}"
-                  f" ms  ({phases.calls[phase] / args.n:.0f}x)")
+            cpu = phases.cpu_seconds[phase] / args.n * 1000
+            calls = phases.calls[phase] / args.n
+            print(f"  {phase:42} {seconds / args.n * 1000:7.2f} ms  CPU {cpu:6.2f} ms  ({calls:.0f}x)")
         if args.top:
             profiler = cProfile.Profile()
             profiler.enable()

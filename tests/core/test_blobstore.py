@@ -101,7 +101,8 @@ def test_a_write_behind_view_writes_its_blobs_at_sync_and_serves_them_before(sto
     assert keys == [hashlib.sha256(data).hexdigest() for data in small]
     assert not any(store.exists(key) for key in keys)  # kept until the batch's sync
     assert store.exists(large_key)  # too large to keep: written at once (unsynced)
-    assert batch.read(keys[0]) == small[0] and batch.open(keys[1]).read() == small[1]
+    assert batch.read(keys[0]) == small[0]
+    assert batch.open(keys[1]).read() == small[1]
     assert batch.exists(keys[2])
     batch.sync()
     assert [store.read(key) for key in keys] == small  # written, several at a time on S3

@@ -101,4 +101,5 @@ def test_idle_lane_threads_ask_the_database_once_per_quiet_interval(cast):
     job = Job.objects.get()
     lanes.release(job)
     claimed = lanes.claim(WorkKind.DELIVER, timedelta(minutes=5))
-    assert claimed is not None and claimed.pk == job.pk
+    assert claimed is not None
+    assert claimed.pk == job.pk

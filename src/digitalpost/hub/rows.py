@@ -41,12 +41,13 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
     returning = returning_fields[0] if returning_fields else None
     fields = tuple(field for field in meta.local_concrete_fields if field is not returning)
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) "
+    columns = [quote(str(field.column)) for field in fields]  # concrete fields: every one has its column
+    # Only the model's own table and column names, quoted by the backend, go into the text; values are parameters.
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     returning_clause = False
     if returning is not None and connection.features.can_return_columns_from_insert:
-        clause, _ = connection.ops.return_insert_columns([returning])
-        sql = f"{sql} {clause}"
+        sql = f"{sql} RETURNING {quote(str(returning.column))}"  # PostgreSQL; SQLite answers with lastrowid
         returning_clause = True
     plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause)
     return plan
