@@ -1,17 +1,19 @@
 """Where does a delivery's time go? The DELIVER worker path in-process, no server.
 
-    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25]
+    .venv/bin/python bench/profile_delivery.py [-n 200] [--batch 25] [--top 25] [--postgres] [--s3]
 
-Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`): accepts `n` benchmark MeMos
-(~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then delivers them
-the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
+Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, like `make bench`; with `--postgres` on a throwaway
+PostgreSQL server and with `--s3` on a SeaweedFS bucket, both started as the tests start them): accepts `n`
+benchmark MeMos (~10 KB with a PDF, through POST /apis/v1/memos with Django's test Client, not timed), then
+delivers them the way the DELIVER worker does — one job at a time (`run_once`) and, for a second set, in batches
 (`run_batch` with the DELIVER batch handler) — and prints per delivery: wall ms, SQL statements, os.fsync
-calls, the time in the named phases, and the top functions of a cProfile run.
+calls, the time in the named phases (wall and CPU), and the top functions of a cProfile run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import os
 import shutil
@@ -31,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", type=int, default=200, help="deliveries per way (one by one, batched)")
     parser.add_argument("--batch", type=int, default=25, help="jobs per batch claim")
     parser.add_argument("--top", type=int, default=25, help="functions to list (0: no cProfile run)")
+    parser.add_argument("--postgres", action="store_true", help="on a throwaway PostgreSQL server, not SQLite")
+    parser.add_argument("--s3", action="store_true", help="blobs in a SeaweedFS S3 bucket, not a local folder")
     args = parser.parse_args(argv)
 
     var = Path(tempfile.mkdtemp(prefix="digitalpost-profile-"))
@@ -38,8 +42,25 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.pop(name, None)
     os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
                    "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings", "DIGITALPOST_LOG_LEVEL": "WARNING"}
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' server launchers
     try:
-        return run(args)
+        with contextlib.ExitStack() as servers:
+            if args.postgres:
+                import psycopg
+
+                from helpers.pgserver import throwaway_postgres
+
+                url = servers.enter_context(throwaway_postgres())
+                base, _, name = url.rpartition("/")
+                with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+                os.environ["DATABASE_URL"] = url
+            if args.s3:
+                from helpers.seaweedfs import running_s3_server
+
+                s3 = servers.enter_context(running_s3_server(var / "s3"))
+                os.environ |= s3.environment(s3.new_prefix())
+            return run(args)
     finally:
         shutil.rmtree(var, ignore_errors=True)
 
@@ -47,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 def install_phases(phases: Phases) -> None:
     from django.db import connections
 
-    from digitalpost.blobstore import LocalFolder
+    from digitalpost.blobstore import LocalFolder, WriteBehind
+    from digitalpost.blobstore.s3 import S3Objects
     from digitalpost.delivery.channels import web_mailbox
     from digitalpost.messages.services import documents, events, lifecycle
     from digitalpost.outbox import services as outbox
@@ -58,6 +80,9 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(documents.memo, "parse", "  memo.parse")
     phases.wrap(LocalFolder, "write", "  blob write (temp file + rename)")
     phases.wrap(LocalFolder, "sync", "blob sync (one per batch)")
+    phases.wrap(S3Objects, "write", "  blob write (S3 PUT)")
+    phases.wrap(S3Objects, "exists", "  blob exists (S3 HEAD)")
+    phases.wrap(WriteBehind, "sync", "blob writes and sync of a batch (WriteBehind.sync)")
     phases.wrap(web_mailbox, "_deliver", "delivery transaction (one by one, incl. commit)")
     if hasattr(web_mailbox, "_record_deliveries"):
         phases.wrap(web_mailbox, "_record_deliveries", "delivery transaction (batch, incl. commit)")
@@ -65,7 +90,7 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(lifecycle, "append_event", "    append_event")
     phases.wrap(events, "queue_event_pushes", "      queue_event_pushes")
     phases.wrap(lifecycle, "queue_notices", "    queue_notices")
-    phases.wrap(type(connections["default"]), "_commit", "  sqlite COMMIT (WAL fsync)")
+    phases.wrap(type(connections["default"]), "_commit", f"  {connections['default'].vendor} COMMIT")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,22 +165,25 @@ def measure_way(name: str, step: Callable[[], bool], n: int, counters: Counters,
 
     counters.reset()
     phases.reset()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     while step():
         pass
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # this process only: on PostgreSQL the server's own work is not in it
     left = Job.objects.filter(kind=WorkKind.DELIVER).exclude(state=Job.State.DONE)
     if left.exists():
         errors = set(left.values_list("last_error", flat=True))
         print(f"{name}: {left.count()} messages not delivered: {errors}", file=sys.stderr)
         return False
     sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-    print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery ({n / elapsed:.0f}/s); SQL per delivery "
+    print(f"DELIVER {name}: {elapsed / n * 1000:.2f} ms/delivery (CPU {cpu / n * 1000:.2f} ms), {n / elapsed:.0f}/s; "
+          f"SQL per delivery "
           f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per delivery {counters.fsyncs / n:.2f} "
           f"({counters.fsync_s / n * 1000:.2f} ms)")
     for phase, seconds in phases.seconds.items():
         if phases.calls[phase]:
-            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
+            print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  CPU {phases.cpu_seconds[phase] / n * 1000:6.2f} ms"
+                  f"  ({phases.calls[phase] / n:.2f}x)")
     print()
     return True
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from digitalpost.blobstore import (
+    WRITE_BEHIND_MAX_BYTES,
     BlobNotFound,
     ContentAddressedStore,
     LocalBlobStore,
@@ -91,6 +92,24 @@ class _Unseekable(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         return self.inner.readinto(buffer)
+
+
+def test_a_write_behind_view_writes_its_blobs_at_sync_and_serves_them_before(store):
+    batch = store.write_behind()
+    small = [os.urandom(2000) for _ in range(12)]
+    keys = [batch.put(data).key for data in small]
+    large = os.urandom(WRITE_BEHIND_MAX_BYTES + 1)
+    large_key = batch.put(large).key
+    assert keys == [hashlib.sha256(data).hexdigest() for data in small]
+    assert not any(store.exists(key) for key in keys)  # kept until the batch's sync
+    assert store.exists(large_key)  # too large to keep: written at once (unsynced)
+    assert batch.read(keys[0]) == small[0]
+    assert batch.open(keys[1]).read() == small[1]
+    assert batch.exists(keys[2])
+    batch.sync()
+    assert [store.read(key) for key in keys] == small  # written, several at a time on S3
+    assert store.read(large_key) == large
+    batch.sync()  # nothing kept any more: a second sync writes nothing again
 
 
 def test_a_missing_blob_is_not_found(store):

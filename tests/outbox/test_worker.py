@@ -3,14 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from digitalpost.delivery.channels.web_mailbox import deliver_to_mailbox
 from digitalpost.delivery.handlers import GIVE_UP
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.outbox.services import backoff
-from digitalpost.outbox.worker import PermanentFailure, run_once
+from digitalpost.outbox.services import backoff, due_kinds
+from digitalpost.outbox.worker import Lanes, PermanentFailure, run_once
 
 
 def test_accepted_message_is_delivered_once_with_a_completed_receipt(cast, drain):
@@ -78,3 +80,26 @@ def test_do_not_deliver_until_postpones_delivery(cast, drain):
     message = Message.objects.get()
     assert message.state == Message.State.ACCEPTED
     assert [e.kind for e in message.events.all()] == ["MESSAGE_RECEIVED", "DELIVERY_POSTPONED"]
+
+
+def test_due_kinds_names_only_the_kinds_with_work_due_now(cast):
+    cast.nordby.submit(cast.nordby.memo(cast.anna))
+    kinds = [WorkKind.NOTIFY, WorkKind.DELIVER, WorkKind.PRINT]
+    assert due_kinds(kinds) == [WorkKind.DELIVER]
+    Job.objects.update(run_after=timezone.now() + timedelta(minutes=5))
+    assert due_kinds(kinds) == []
+
+
+def test_idle_lane_threads_ask_the_database_once_per_quiet_interval(cast):
+    lanes = Lanes(quiet=3600)
+    assert lanes.claim(WorkKind.DELIVER, timedelta(minutes=5)) is None  # nothing due: the lanes go quiet
+    cast.nordby.submit(cast.nordby.memo(cast.anna))
+    with CaptureQueriesContext(connection) as queries:
+        assert lanes.claim(WorkKind.DELIVER, timedelta(minutes=5)) is None
+    assert len(queries) == 0
+    # A finished job may leave its lane's next one due: the quiet ends and the job is taken.
+    job = Job.objects.get()
+    lanes.release(job)
+    claimed = lanes.claim(WorkKind.DELIVER, timedelta(minutes=5))
+    assert claimed is not None
+    assert claimed.pk == job.pk

@@ -16,6 +16,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, cast
@@ -25,6 +26,8 @@ from digitalpost.blobstore.sealing import MAGIC, MasterKeys, UnreadableBlob, ope
 CHUNK_BYTES = 1024 * 1024
 # put_stream keeps up to this much of a stream in memory before it spools to a temporary file.
 SPOOL_IN_MEMORY_BYTES = 4 * 1024 * 1024
+# A write-behind view (`ContentAddressedStore.write_behind`) keeps blobs up to this size until its sync.
+WRITE_BEHIND_MAX_BYTES = 1024 * 1024
 
 
 class BlobNotFound(LookupError):
@@ -58,6 +61,12 @@ class BlobStore(Protocol):
 
 
 class ObjectBackend(Protocol):
+    # How many writes are worth running at once: 1 for a local disk, more for a bucket (each is a round trip).
+    parallel_writes: int
+    # Whether writing a small object costs no more than asking if it exists (a bucket: one round trip either
+    # way), so a batch writes its small blobs without asking first; a local folder asks (a stat is cheap).
+    blind_writes: bool
+
     """Raw bytes under a name: where a content-addressed store keeps its (possibly sealed) blobs."""
 
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
@@ -162,6 +171,9 @@ def sync_file_system(path: Path) -> bool:
 class LocalFolder:
     """Objects as files under `root/ab/cd/<name>`, written atomically (temporary file, fsync, rename)."""
 
+    parallel_writes = 1
+    blind_writes = False
+
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
         self.root = Path(root)
         self.fsync = fsync
@@ -236,8 +248,12 @@ class ContentAddressedStore:
         return seal(chunks, address=bytes.fromhex(key), keys=self.master_keys) if self.master_keys else chunks
 
     def put(self, data: bytes) -> StoredBlob:
-        key = hashlib.sha256(data).hexdigest()
-        if not self.objects.exists(key):
+        return self.put_named(hashlib.sha256(data).hexdigest(), data)
+
+    def put_named(self, key: str, data: bytes, *, ask_first: bool = True) -> StoredBlob:
+        """`put` of bytes whose SHA-256 (`key`) the caller computed already; without `ask_first` the object is
+        written even if it exists (the same plaintext under the same name: harmless, and one round trip less)."""
+        if not ask_first or not self.objects.exists(key):
             self.objects.write(key, self._encode(key, chunks_of(data)))
         return StoredBlob(key=key, size=len(data))
 
@@ -301,6 +317,76 @@ class ContentAddressedStore:
         """Make every blob written so far durable (one call for a whole batch instead of one per file)."""
         self.objects.sync()
 
+    def write_behind(self) -> WriteBehind:
+        """A view for a batch: small blobs are written at its `sync()`, all at once, then made durable."""
+        return WriteBehind(self)
+
+
+class WriteBehind:
+    """A batch's view of a store: blobs up to WRITE_BEHIND_MAX_BYTES are kept in memory until `sync()`, which
+    writes them all — several at a time where the backend takes parallel writes (a bucket: one round trip per
+    blob, which the delivery worker paid one after the other) — and then makes them durable, as `sync()` of
+    an unsynced view does. Reads see the kept blobs; larger blobs are written at once, unsynced.
+
+    The guarantee is the unsynced view's: nothing written through it is durable before `sync()` returns, so a
+    caller records nothing that refers to these blobs before then.
+    """
+
+    def __init__(self, store: ContentAddressedStore) -> None:
+        self.store = store
+        self._unsynced = store.unsynced()
+        self._kept: dict[str, bytes] = {}
+
+    def put(self, data: bytes) -> StoredBlob:
+        if len(data) > WRITE_BEHIND_MAX_BYTES:
+            return self._unsynced.put(data)
+        key = hashlib.sha256(data).hexdigest()
+        self._kept.setdefault(key, data)
+        return StoredBlob(key=key, size=len(data))
+
+    def put_stream(self, source: BinaryIO) -> StoredBlob:
+        return self._unsynced.put_stream(source)
+
+    def open(self, key: str) -> BinaryIO:
+        kept = self._kept.get(key)
+        return io.BytesIO(kept) if kept is not None else self.store.open(key)
+
+    def read(self, key: str) -> bytes:
+        kept = self._kept.get(key)
+        return kept if kept is not None else self.store.read(key)
+
+    def exists(self, key: str) -> bool:
+        return key in self._kept or self.store.exists(key)
+
+    def delete(self, key: str) -> None:
+        self._kept.pop(key, None)
+        self.store.delete(key)
+
+    def iter_keys(self) -> Iterator[str]:
+        return self.store.iter_keys()
+
+    def unsynced(self) -> WriteBehind:
+        return self
+
+    def sync(self) -> None:
+        kept = list(self._kept.items())
+        objects = self.store.objects
+        ask_first = not objects.blind_writes
+
+        def write(item: tuple[str, bytes]) -> None:
+            self._unsynced.put_named(*item, ask_first=ask_first)
+
+        workers = min(objects.parallel_writes, len(kept))
+        if workers > 1:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="blob-write") as pool:
+                for _ in pool.map(write, kept):
+                    pass
+        else:
+            for item in kept:
+                write(item)
+        self._kept.clear()
+        self.store.sync()
+
 
 class LocalBlobStore(ContentAddressedStore):
     """Blobs as files under `root/ab/cd/<sha256>`, written atomically and fsynced before use."""
@@ -315,5 +401,5 @@ class LocalBlobStore(ContentAddressedStore):
 
 __all__ = [
     "BlobNotFound", "BlobStore", "ContentAddressedStore", "LocalBlobStore", "LocalFolder", "MasterKeys",
-    "ObjectBackend", "StoredBlob", "UnreadableBlob", "sync_file_system",
+    "ObjectBackend", "StoredBlob", "UnreadableBlob", "WriteBehind", "sync_file_system",
 ]

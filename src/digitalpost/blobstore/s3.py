@@ -70,6 +70,9 @@ def _first(chunks: Iterator[bytes], limit: int) -> tuple[bytes, bool]:
 class S3Objects:
     """Objects as `<prefix>/<name>` in one bucket."""
 
+    parallel_writes = 4  # a batch's small blobs (WriteBehind.sync): their round trips overlap
+    blind_writes = True  # a PUT is one round trip, like the HEAD that would ask first
+
     def __init__(self, settings: S3Settings, store: S3Store | None = None) -> None:
         self.settings = settings
         self.store = store or s3_store(settings)

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from digitalpost.hub.requestid import current_request_id
+from digitalpost.hub.rows import insert
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
@@ -55,10 +56,10 @@ def add_job(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("add_job() must run inside the transaction of the change that needs the work")
     now = timezone.now()
-    return Job.objects.create(
+    return insert(Job(
         kind=kind, key=key, payload=payload or {}, run_after=run_after or now, created_at=now,
         max_attempts=max_attempts, request_id=current_request_id(),
-    )
+    ))
 
 
 def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) -> None:
@@ -110,6 +111,14 @@ def claim_next(
         job.claimed_by = worker
         job.save(update_fields=["run_after", "attempts", "claimed_by"])
         return job
+
+
+def due_kinds(kinds: Collection[WorkKind]) -> list[WorkKind]:
+    """Those of `kinds` that have a job due now: one query where asking each kind would take one each."""
+    due = (Job.objects.filter(kind__in=list(kinds), state=Job.State.PENDING, run_after__lte=timezone.now())
+           .values_list("kind", flat=True).distinct())
+    found = set(due)
+    return [kind for kind in kinds if kind in found]
 
 
 def claim_batch(kind: WorkKind, *, lease: timedelta, limit: int, worker: uuid.UUID | None = None) -> list[Job]:

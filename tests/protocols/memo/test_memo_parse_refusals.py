@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import pytest
@@ -16,6 +17,17 @@ MINIMUM_1_1 = sample_bytes("1.1", "MeMo_Minimum_Example.xml").decode()
 ATTACHMENTS_1_2 = sample_bytes("1.2", "MeMo_with_attachment.xml").decode()
 NEMSMS_1_1 = sample_bytes("1.1", "MeMo_NemSMS.xml").decode()
 INVALID = ErrorCode.MEMO_INVALID
+# The module, not the package's `parse` function of the same name.
+memo_parse = importlib.import_module("digitalpost.protocols.memo.parse")
+
+
+@pytest.fixture(autouse=True, params=["tree", "streamed"])
+def parse_path(request, monkeypatch):
+    """Every refusal holds on both ways in: a small MeMo parsed into a tree at once, and the streamed reading
+    that larger ones take (forced here by a tree limit of 0 bytes)."""
+    if request.param == "streamed":
+        monkeypatch.setattr(memo_parse, "TREE_BYTES", 0)
+    return request.param
 
 
 def changed(document: str, old: str, new: str) -> bytes:

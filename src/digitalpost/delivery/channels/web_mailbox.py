@@ -80,8 +80,8 @@ def deliver_batch(jobs: list[Job]) -> None:
     sync before the transaction that records the deliveries commits, and the transaction writes each table
     with one multi-row statement (lifecycle.record_delivered_batch).
     """
-    store = blob_store()
-    channel = WebMailboxChannel(store.unsynced())
+    batch_store = blob_store().write_behind()  # the batch's blobs written together at its sync
+    channel = WebMailboxChannel(batch_store)
     waiting = {m.pk: m for m in Message.objects.filter(pk__in=[job.payload["message"] for job in jobs],
                                                        state=Message.State.ACCEPTED)}
     prepared: dict[uuid.UUID, MailboxDelivery] = {}
@@ -91,7 +91,7 @@ def deliver_batch(jobs: list[Job]) -> None:
     finally:
         # Also when preparing fails: the one-by-one fallback finds these blobs present and does not write them
         # again, so they must be durable before any delivery that relies on them commits.
-        store.sync()
+        batch_store.sync()
     _record_deliveries(list(prepared.values()), jobs)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
+from digitalpost.hub.rows import insert
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.pushes import queue_event_pushes, queue_pushes_of_events
 
@@ -41,7 +42,7 @@ def append_event(
     at = at.astimezone(UTC)
     last = None if first else Event.objects.filter(message=message).order_by("-seq").values("seq", "hash").first()
     seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
-    event = Event.objects.create(
+    event = insert(Event(
         message=message,
         seq=seq,
         kind=kind,
@@ -49,7 +50,7 @@ def append_event(
         data=data,
         prev_hash=prev,
         hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev),
-    )
+    ))
     # In the same transaction, so the push of a receipt or event commits with it, in the message's order.
     queue_event_pushes(message, event)
     return event

@@ -29,6 +29,7 @@ from digitalpost.core.policy import check_may_write
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.group_commit import commit_write
 from digitalpost.hub.metrics import MESSAGES_ACCEPTED
+from digitalpost.hub.rows import insert
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digest
 from digitalpost.messages.services.events import append_event
@@ -266,7 +267,7 @@ def _record(
     """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
     now = timezone.now()
     header = message.header
-    row = Message.objects.create(
+    row = insert(Message(
         message_uuid=message_uuid,
         sender_message_id=header.message_id or "",
         authority=system.authority,
@@ -289,12 +290,10 @@ def _record(
         answer_mailbox=answer_mailbox,
         answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
         **actions.stored_fields(message),
-    )
+    ))
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
-    receipt = Receipt.objects.create(
-        message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now
-    )
+    receipt = insert(Receipt(message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now))
     run_after = delivery_time(message)
     if run_after is not None and run_after > now:
         append_event(row, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})

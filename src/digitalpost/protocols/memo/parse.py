@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -92,6 +93,9 @@ def _base64_elements() -> frozenset[tuple[str, str]]:
 
 _STREAMED = _base64_elements()
 _FEED_BYTES = 1024 * 1024
+# Up to this size a MeMo is parsed into a tree in one call (_parse_small); larger ones stream their documents'
+# base64 into decoders as they are read (_TreeWithStreamedContent), so memory stays a small multiple of the size.
+TREE_BYTES = 256 * 1024
 
 
 class _TreeWithStreamedContent:
@@ -142,6 +146,8 @@ def _parse_xml(data: bytes) -> tuple[etree._Element, dict[etree._Element, values
     if any(marker in data for marker in _DTD_MARKERS):
         raise MemoRejected([_invalid("/", "The message contains a DOCTYPE or ENTITY declaration; MeMo "
                                           "messages must not have a DTD. Remove it.")])
+    if len(data) <= TREE_BYTES:
+        return _parse_small(data), {}
     target = _TreeWithStreamedContent()
     parser = etree.XMLParser(
         target=target, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
@@ -157,6 +163,34 @@ def _parse_xml(data: bytes) -> tuple[etree._Element, dict[etree._Element, values
     if target.has_doctype:
         raise MemoRejected([_invalid("/", "The message has a DOCTYPE; MeMo messages must not have a DTD.")])
     return root, target.streamed
+
+
+class _SmallParsers(threading.local):
+    """One hardened tree parser per thread (an lxml parser must not be used by two threads at once)."""
+
+    def __init__(self) -> None:
+        self.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True, remove_pis=True,
+            collect_ids=False,
+        )
+
+
+_small_parsers = _SmallParsers()
+
+
+def _parse_small(data: bytes) -> etree._Element:
+    """The common case: libxml2 builds the whole tree in C, no Python call per element or text piece.
+
+    The same hardening as the streaming path (no DTD, no entities, no network). A document's base64 text
+    stays in the tree and is decoded by the walker: for a small MeMo the copy costs less than the callbacks.
+    """
+    try:
+        root: etree._Element = etree.fromstring(data, _small_parsers.parser)
+    except etree.XMLSyntaxError as error:
+        raise MemoRejected([_invalid("/", f"The message is not well-formed XML: {error.msg}.")]) from None
+    if root.getroottree().docinfo.doctype:
+        raise MemoRejected([_invalid("/", "The message has a DOCTYPE; MeMo messages must not have a DTD.")])
+    return root
 
 
 def _read_root(root: etree._Element) -> tuple[MemoVersion | None, str | None, list[Problem]]:
@@ -240,11 +274,9 @@ class _Reader:
         self, element: etree._Element, cls: type, path: str, *, root: bool = False
     ) -> dict[str, Any]:
         """Read the children of `element` as the fields of `cls`; returns keyword arguments for `cls`."""
-        name = etree.QName(element).localname
+        name = _key(element)[1]
         self._no_attributes_or_text(element, name, path, attributes=not root)
-        specs = children_in(cls, self.version)
-        position = {c.xml.key: i for i, c in enumerate(specs)}
-        elsewhere = {c.xml.key: c for c in children_of(cls)}
+        specs, position, elsewhere = _layout(cls, self.version)
         present = {_key(child) for child in element}
         counts = [0] * len(specs)
         found: list[list[Any]] = [[] for _ in specs]
@@ -344,8 +376,27 @@ class _Reader:
 
 
 def _key(element: etree._Element) -> tuple[str, str]:
-    qname = etree.QName(element)
-    return (qname.namespace or "", qname.localname)
+    tag = element.tag  # "{namespace}local" or "local": comments and processing instructions are never in the tree
+    assert isinstance(tag, str)
+    if tag[:1] == "{":
+        namespace, _, local = tag[1:].partition("}")
+        return (namespace, local)
+    return ("", tag)
+
+
+_Layout = tuple[tuple[Child, ...], dict[tuple[str, str], int], dict[tuple[str, str], Child]]
+_LAYOUTS: dict[tuple[type, MemoVersion], _Layout] = {}
+
+
+def _layout(cls: type, version: MemoVersion) -> _Layout:
+    """The children of `cls` in `version`, their positions by key, and every version's children by key."""
+    found = _LAYOUTS.get((cls, version))
+    if found is None:
+        specs = children_in(cls, version)
+        found = _LAYOUTS[(cls, version)] = (
+            specs, {c.xml.key: i for i, c in enumerate(specs)}, {c.xml.key: c for c in children_of(cls)},
+        )
+    return found
 
 
 def _loose_text(element: etree._Element) -> Iterator[str | None]:
