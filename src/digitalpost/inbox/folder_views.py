@@ -53,7 +53,7 @@ LISTED_FIELDS = ("id", "direction", "read_at", "label", "sender_label", "thread_
                  "is_mandatory", "delivered_at", "accepted_at", "authority__name")
 
 
-class CountedPaginator(Paginator):
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
     """A paginator told its count, when the page has counted already (count_inbox), instead of counting again."""
 
     def __init__(self, object_list: QuerySet[Message], per_page: int, *, count: int) -> None:
