@@ -135,25 +135,31 @@ def search(viewer: MailboxViewer, query: SearchQuery, *, now: datetime | None = 
     return found.order_by("-accepted_at", "-id")
 
 
-def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> RawSQL:
-    """A subquery of the ids of the owner's messages whose entry holds every word (as a word or a word's
-    beginning), found in the database's full-text index. Only \\w+ words get here, and they travel as parameters.
-    A subquery rather than a list of ids: the database reads the matches once inside the statement, and a common
-    word's thousands of ids never travel to Python and back."""
+def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> RawSQL | list[uuid.UUID]:
+    """The ids of the owner's messages whose entry holds every word (as a word or a word's beginning), found in
+    the database's full-text index. Only \\w+ words get here, and they travel as parameters.
+
+    Both planners walk the person's mailbox and test each message against the matches (decision 0010). SQLite
+    gets them as a subquery it reads once into a lookup table; PostgreSQL as a list of ids, which it tests by hash
+    on the mailbox's index — a subquery it would join by looking up each of the mailbox's messages in the index."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in words)
-        sql = ("SELECT message_id FROM filing_searchentry WHERE owner_id = %s "
-               "AND document @@ to_tsquery('danish'::regconfig, %s)")
-        owner = SearchEntry._meta.get_field("owner").get_db_prep_value(owner_id, connection)
-        params: list[Any] = [owner, tsquery]
-    elif connection.vendor == "sqlite":
+        # The person's entries first, then the words among them: with a prefix term (every word is one), the GIN
+        # index reads the term's entries of every mailbox (~50,000 for a common word in a million messages, 260 ms
+        # measured), where one person's few thousand entries are tested in a few ms.
+        sql = ("WITH own AS MATERIALIZED (SELECT message_id, document FROM filing_searchentry WHERE owner_id = %s) "
+               "SELECT message_id FROM own WHERE document @@ to_tsquery('danish'::regconfig, %s)")
+        id_field = SearchEntry._meta.get_field("message")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [owner_id, tsquery])
+            return [id_field.to_python(row[0]) for row in cursor.fetchall()]
+    if connection.vendor == "sqlite":
         terms = " AND ".join(f'"{word}"*' for word in words)
         sql = ("SELECT e.message_id FROM filing_search f JOIN filing_searchentry e ON e.id = f.rowid "
                "WHERE filing_search MATCH %s")
-        params = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
-    else:
-        raise NotImplementedError(f"no full-text search on {connection.vendor}")
-    return RawSQL(sql, params)  # noqa: S611 - fixed SQL, the words only as parameters
+        params: list[Any] = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
+        return RawSQL(sql, params)  # noqa: S611 - fixed SQL, the words only as parameters
+    raise NotImplementedError(f"no full-text search on {connection.vendor}")
 
 
 def _start_of(day: date) -> datetime:
