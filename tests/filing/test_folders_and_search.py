@@ -12,7 +12,7 @@ from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Actor
 from digitalpost.filing.models import Folder, SearchEntry
-from digitalpost.filing.selectors import DELETED, INBOX, SearchQuery, list_box, search
+from digitalpost.filing.selectors import DELETED, INBOX, InboxCounts, SearchQuery, count_inbox, list_box, search
 from digitalpost.filing.services.folders import create_folder, mark_messages, move_messages, rename_folder
 from digitalpost.inbox.signin import SignedInPerson, mailbox_access_for
 from digitalpost.messages.models import Message
@@ -86,6 +86,19 @@ def test_bulk_delete_moves_to_deleted_and_back_and_marks_read_and_unread(cast, d
     first.refresh_from_db()
     assert first.read_at is not None
     assert first.events.filter(kind="MESSAGE_READ").count() == 1
+
+
+def test_the_inbox_counts_its_letters_and_unread_ones_once_and_leaves_moved_post_out(cast, drain):
+    first, second, third = (deliver_letter(cast, drain, cast.anna, f"Brev {n}") for n in range(3))
+    deliver_letter(cast, drain, cast.bent, "Bents brev")  # someone else's post is in no count of hers
+    anna = viewer(cast.anna)
+    mark_messages(viewer=anna, message_ids=[str(first.pk)], read=True)
+    move_messages(viewer=anna, message_ids=[str(second.pk)], target=DELETED)
+    assert count_inbox(anna) == InboxCounts(total=2, unread=1)
+    page = signed_in(cast.anna).get("/post/")
+    assert page.context["page"].paginator.count == 2
+    assert page.context["unread"] == 1
+    assert ids(page.context["page"].object_list) == [third.pk, first.pk]
 
 
 def test_sent_lists_what_the_person_wrote(cast, staff):

@@ -35,21 +35,27 @@ def _as_owner(args: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_postgres() -> Iterator[str]:
-    """Start a server and yield its DATABASE_URL; stop it and remove its files afterwards."""
-    root = Path(tempfile.mkdtemp(prefix="digitalpost-pg-"))
+def throwaway_postgres(keep: Path | None = None) -> Iterator[str]:
+    """Start a server and yield its DATABASE_URL; stop it and remove its files afterwards.
+
+    With `keep` (a folder, made when missing) the cluster lives there and stays after the server stops, and a
+    cluster already in it is started again as it is: the benchmarks seed a large database once and measure it
+    several times.
+    """
+    root = keep if keep is not None else Path(tempfile.mkdtemp(prefix="digitalpost-pg-"))
     data, sockets = root / "data", root / "run"
-    sockets.mkdir()
+    sockets.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
         shutil.chown(root, "postgres")
         shutil.chown(sockets, "postgres")
     port = _free_port()
     try:
-        subprocess.run(
-            _as_owner([_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                       "--no-sync"]),
-            check=True, stdout=subprocess.DEVNULL,
-        )
+        if not (data / "PG_VERSION").exists():
+            subprocess.run(
+                _as_owner([_binary("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                           "--no-sync"]),
+                check=True, stdout=subprocess.DEVNULL,
+            )
         options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c full_page_writes=off -c max_connections=200"
         subprocess.run(
             _as_owner([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"),
@@ -60,8 +66,9 @@ def throwaway_postgres() -> Iterator[str]:
             yield f"postgres://postgres@127.0.0.1:{port}/digitalpost"
         finally:
             subprocess.run(
-                _as_owner([_binary("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+                _as_owner([_binary("pg_ctl"), "-D", str(data), "-m", "fast" if keep else "immediate", "-w", "stop"]),
                 check=False, stdout=subprocess.DEVNULL,
             )
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)

@@ -133,6 +133,19 @@ def test_a_request_within_the_idle_limit_keeps_the_session(cast):
     assert client.get("/post/").status_code == 200
 
 
+def test_a_page_view_writes_the_session_only_once_per_step_of_the_idle_limit(cast, settings):
+    settings.DIGITALPOST_MAILBOX_IDLE_SECONDS = 15 * 60  # a note at most every 15 s
+    client = signed_in(cast.anna)
+    _age_session(client, idle=60)
+    assert client.get("/post/").status_code == 200
+    noted = mailbox_session(client)[LAST_SEEN_KEY]
+    assert client.get("/post/").status_code == 200  # a moment later: nothing written
+    assert mailbox_session(client)[LAST_SEEN_KEY] == noted
+    _age_session(client, idle=20)
+    assert client.get("/post/").status_code == 200
+    assert mailbox_session(client)[LAST_SEEN_KEY] >= noted  # 20 s later: noted again
+
+
 def test_signing_in_gives_a_new_session_id(cast, settings):
     settings.DEMO_MODE = True
     client = Client()

@@ -10,7 +10,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
@@ -88,6 +89,18 @@ def count_unread(viewer: MailboxViewer) -> int:
     return list_box(viewer, INBOX).filter(read_at=None).count() if box_in_view(viewer, INBOX) else 0
 
 
+@dataclass(frozen=True)
+class InboxCounts:
+    total: int
+    unread: int
+
+
+def count_inbox(viewer: MailboxViewer) -> InboxCounts:
+    """The inbox's size and its unread letters in one pass over the mailbox's index (the page's count and badge)."""
+    counts = list_box(viewer, INBOX).aggregate(total=Count("pk"), unread=Count("pk", filter=Q(read_at=None)))
+    return InboxCounts(total=counts["total"], unread=counts["unread"])
+
+
 def list_needing_action_not_deleted(viewer: MailboxViewer, *, now: datetime) -> QuerySet[Message]:
     """The "needs action" list without what the person deleted."""
     return list_needing_action(viewer, now=now).exclude(placement__deleted_at__isnull=False)
@@ -142,25 +155,31 @@ def search(viewer: MailboxViewer, query: SearchQuery, *, now: datetime | None = 
     return found.order_by("-accepted_at", "-id")
 
 
-def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> list[uuid.UUID]:
+def _full_text_matches(owner_id: uuid.UUID, words: list[str]) -> RawSQL | list[uuid.UUID]:
     """The ids of the owner's messages whose entry holds every word (as a word or a word's beginning), found in
-    the database's full-text index. Only \\w+ words get here, and they travel as parameters."""
+    the database's full-text index. Only \\w+ words get here, and they travel as parameters.
+
+    Both planners walk the person's mailbox and test each message against the matches (decision 0010). SQLite
+    gets them as a subquery it reads once into a lookup table; PostgreSQL as a list of ids, which it tests by hash
+    on the mailbox's index — a subquery it would join by looking up each of the mailbox's messages in the index."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in words)
-        sql = ("SELECT message_id FROM filing_searchentry WHERE owner_id = %s "
-               "AND document @@ to_tsquery('danish'::regconfig, %s)")
-        params: list[Any] = [owner_id, tsquery]
-    elif connection.vendor == "sqlite":
+        # The person's entries first, then the words among them: with a prefix term (every word is one), the GIN
+        # index reads the term's entries of every mailbox (~50,000 for a common word in a million messages, 260 ms
+        # measured), where one person's few thousand entries are tested in a few ms.
+        sql = ("WITH own AS MATERIALIZED (SELECT message_id, document FROM filing_searchentry WHERE owner_id = %s) "
+               "SELECT message_id FROM own WHERE document @@ to_tsquery('danish'::regconfig, %s)")
+        id_field = SearchEntry._meta.get_field("message")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [owner_id, tsquery])
+            return [id_field.to_python(row[0]) for row in cursor.fetchall()]
+    if connection.vendor == "sqlite":
         terms = " AND ".join(f'"{word}"*' for word in words)
         sql = ("SELECT e.message_id FROM filing_search f JOIN filing_searchentry e ON e.id = f.rowid "
                "WHERE filing_search MATCH %s")
-        params = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
-    else:
-        raise NotImplementedError(f"no full-text search on {connection.vendor}")
-    id_field = SearchEntry._meta.get_field("message")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [id_field.to_python(row[0]) for row in cursor.fetchall()]
+        params: list[Any] = [f'owner_key:"{owner_id.hex}" AND {{sender label body attachments}}: ({terms})']
+        return RawSQL(sql, params)  # noqa: S611 - fixed SQL, the words only as parameters
+    raise NotImplementedError(f"no full-text search on {connection.vendor}")
 
 
 def _start_of(day: date) -> datetime:

@@ -7,10 +7,12 @@ from datetime import date
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,10 +23,12 @@ from digitalpost.filing.selectors import (
     DELETED,
     INBOX,
     SENT,
+    InboxCounts,
     SearchQuery,
     access_folder,
     box_in_view,
     boxes_in_view,
+    count_inbox,
     count_unread,
     list_box,
     list_folder,
@@ -43,25 +47,53 @@ from digitalpost.inbox.signin import may_write
 from digitalpost.inbox.views import PAGE_SIZE, _safe_next, viewer_required
 from digitalpost.messages.models import Message
 from digitalpost.messages.selectors import MailboxViewer
+from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import get_contact_by_id
 
 BOX_TITLES = {INBOX: "Inbox", SENT: "Sent", DELETED: "Deleted"}
+LISTED_FIELDS = ("id", "direction", "read_at", "label", "sender_label", "thread_id", "is_legal_notification",
+                 "is_mandatory", "delivered_at", "accepted_at", "authority__name")
 
 
-def folder_context(request: HttpRequest, viewer: MailboxViewer) -> dict[str, object]:
+class CountedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator told its count, when the page has counted already (count_inbox), instead of counting again."""
+
+    def __init__(self, object_list: QuerySet[Message], per_page: int, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def folder_context(request: HttpRequest, viewer: MailboxViewer, *, unread: int | None = None) -> dict[str, object]:
     """What every list page shows beside the list: the folders, the unread count, whether one may change things."""
-    return {"folders": list(list_folders(viewer)), "unread": count_unread(viewer),
+    return {"folders": list(list_folders(viewer)), "unread": count_unread(viewer) if unread is None else unread,
             "can_write": may_write(request.session), "boxes": boxes_in_view(viewer),
             "arranges_folders": may_write(request.session) and viewer.folders is None}
 
 
-def list_page(request: HttpRequest, viewer: MailboxViewer, *, messages: object, title: str, box: str,
-              folder: Folder | None = None, extra: dict[str, object] | None = None) -> HttpResponse:
-    page = Paginator(messages.select_related("authority"), PAGE_SIZE).get_page(  # type: ignore[attr-defined]
-        request.GET.get("page"))
+def mailbox_owner(request: HttpRequest, viewer: MailboxViewer) -> Contact | None:
+    """Whose mailbox this is: the signed-in person's own (the header's switcher has read them) or the grantor's."""
+    switch = getattr(request, "mailbox_switch", None)
+    if switch is not None and switch.acting is None and switch.own.pk == viewer.contact_id:
+        return switch.own  # type: ignore[no-any-return]
+    return get_contact_by_id(str(viewer.contact_id))
+
+
+def list_page(request: HttpRequest, viewer: MailboxViewer, *, messages: QuerySet[Message], title: str, box: str,
+              folder: Folder | None = None, extra: dict[str, object] | None = None,
+              counts: InboxCounts | None = None) -> HttpResponse:
+    # Only what inbox/folder.html shows: a message row also holds its MeMo's actions and, until delivered, its bytes.
+    listed = messages.select_related("authority").only(*LISTED_FIELDS)
+    paginator = (Paginator(listed, PAGE_SIZE) if counts is None
+                 else CountedPaginator(listed, PAGE_SIZE, count=counts.total))
+    page = paginator.get_page(request.GET.get("page"))
     context = {"page": page, "title": title, "box": box, "folder": folder,
-               "owner": get_contact_by_id(str(viewer.contact_id)), "moved": request.GET.get("done", ""),
-               "here": request.get_full_path(), **folder_context(request, viewer), **(extra or {})}
+               "owner": mailbox_owner(request, viewer), "moved": request.GET.get("done", ""),
+               "here": request.get_full_path(),
+               **folder_context(request, viewer, unread=None if counts is None else counts.unread), **(extra or {})}
     return render(request, "inbox/folder.html", context)
 
 
@@ -80,7 +112,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         if first is not None:
             return redirect("inbox:folder", folder_id=first.pk)
         return list_page(request, viewer, messages=Message.objects.none(), title=_("Inbox"), box=INBOX)
-    return list_page(request, viewer, messages=list_box(viewer, INBOX), title=_("Inbox"), box=INBOX)
+    return list_page(request, viewer, messages=list_box(viewer, INBOX), title=_("Inbox"), box=INBOX,
+                     counts=count_inbox(viewer))
 
 
 @viewer_required
@@ -185,7 +218,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         page = Paginator(Message.objects.none(), PAGE_SIZE).get_page(1)
         return render(request, "inbox/folder.html", {
             "page": page, "title": _("Search"), "box": "search", "searched": False,
-            "owner": get_contact_by_id(str(viewer.contact_id)), "here": request.get_full_path(),
+            "owner": mailbox_owner(request, viewer), "here": request.get_full_path(),
             **folder_context(request, viewer), **extra})
     found = search(viewer, query, now=timezone.now())
     return list_page(request, viewer, messages=found, title=_("Search"), box="search",

@@ -36,6 +36,8 @@ LAST_SEEN_KEY = "mailbox_last_seen"
 # The power of attorney the signed-in citizen acts under (its id), when they switched into a grantor's mailbox.
 # Checked against the register of powers on every request (inbox.views.viewer_required); never a CPR number.
 ACTING_KEY = "mailbox_acting_power"
+# How finely the session notes the last request, as a fraction of the idle limit (session_expired).
+IDLE_NOTE_STEPS = 60
 
 # NSIS levels of assurance, in NemLog-in's spelling, weakest first.
 ASSURANCE_LEVELS = ("low", "substantial", "high")
@@ -139,14 +141,20 @@ def open_mailbox_session(session: SessionBase, access: MailboxAccess, *, via_oid
 
 
 def session_expired(session: SessionBase, *, now: float | None = None) -> bool:
-    """True when the mailbox session passed its idle or absolute limit; otherwise notes this request."""
+    """True when the mailbox session passed its idle or absolute limit; otherwise notes this request.
+
+    A request is noted only when the last note is older than 1/IDLE_NOTE_STEPS of the idle limit (15 s of 15
+    minutes): noting every request wrote the session — a committed UPDATE, an fsync on SQLite — on every page view.
+    The session may so end up to that step before the idle limit, never after it.
+    """
     now = time.time() if now is None else now
     signed_in_at = float(session.get(SIGNED_IN_AT_KEY, 0))
     last_seen = float(session.get(LAST_SEEN_KEY, 0))
-    if (now - last_seen > settings.DIGITALPOST_MAILBOX_IDLE_SECONDS
-            or now - signed_in_at > settings.DIGITALPOST_MAILBOX_ABSOLUTE_SECONDS):
+    idle_limit = settings.DIGITALPOST_MAILBOX_IDLE_SECONDS
+    if now - last_seen > idle_limit or now - signed_in_at > settings.DIGITALPOST_MAILBOX_ABSOLUTE_SECONDS:
         return True
-    session[LAST_SEEN_KEY] = now
+    if now - last_seen >= idle_limit / IDLE_NOTE_STEPS:
+        session[LAST_SEEN_KEY] = now
     return False
 
 

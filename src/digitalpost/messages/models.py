@@ -121,6 +121,11 @@ class Message(models.Model):
             models.Index(fields=["mailbox", "-delivered_at", "-id", "read_at", "direction", "state",
                                  "content_deleted_at"], name="mailbox_letters",
                          condition=models.Q(direction="TO_PARTY", state="DELIVERED", content_deleted_at=None)),
+            # A mailbox newest first by arrival, with what visible_messages asks: a folder, Sent and a search walk
+            # one mailbox in page order from the index alone and stop at the page's end (filing.selectors; SQLite's
+            # statistics hold a mailbox's average size, so it walks the mailbox whatever the search matched).
+            models.Index(fields=["mailbox", "-accepted_at", "-id", "content_deleted_at", "direction", "state"],
+                         name="mailbox_by_arrival"),
             # Removing a blob asks whether any other message still holds it (content-addressed: shared).
             models.Index(fields=["memo_blob"], name="messages_by_memo_blob"),
             # "Needs action": only letters with actions are in it, so the index stays small.

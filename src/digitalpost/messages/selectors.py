@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from digitalpost.accounts.selectors import OrgAccess
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.roles import Action
 from digitalpost.messages.models import Document, Event, Message, Receipt
+from digitalpost.registry.models import Mailbox
 from digitalpost.systems.models import SenderSystem
 
 # A letter to a party that names who wrote it is a copy a citizen or company forwarded (messages.services.forwarding):
@@ -63,7 +64,10 @@ def visible_messages(viewer: MailboxViewer) -> QuerySet[Message]:
     """Mail delivered to the viewer's own mailbox, and what the viewer wrote to authorities; for a holder of a power
     limited to chosen folders, only what lies in them. Every mailbox page, search, download and move starts here."""
     sent_or_delivered = Q(direction=Message.Direction.TO_AUTHORITY) | Q(state=Message.State.DELIVERED)
-    return (Message.objects.filter(mailbox__owner_id=viewer.contact_id, content_deleted_at=None)
+    # The viewer's one mailbox (owner is one-to-one) as a value the database reads first, not a join: the mailbox's
+    # indexes then give a page in order and the database stops at its end (joined, PostgreSQL sorted every letter).
+    own_mailbox = Subquery(Mailbox.objects.filter(owner_id=viewer.contact_id).values("pk"))
+    return (Message.objects.filter(mailbox_id=own_mailbox, content_deleted_at=None)
             .filter(sent_or_delivered).filter(in_chosen_folders(viewer)))
 
 
