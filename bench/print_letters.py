@@ -104,8 +104,9 @@ def measure_render(count: int, pdf: bytes) -> dict[str, Any]:
     return summary(times, time.perf_counter() - started) | {"pages": pages}
 
 
-def queue_print_messages(count: int, pdf: bytes) -> None:
-    """`count` exempt citizens, one message each through the real ingest (which queues the PRINT jobs)."""
+def queue_print_messages(count: int, pdf: bytes, *, first: int = 0) -> None:
+    """`count` exempt citizens (numbered from `first`), one message each through the real ingest (which queues
+    the PRINT jobs)."""
     from digitalpost.cli.demo import AUTHORITY, load_demo
     from digitalpost.messages.services.ingest import accept_memo
     from digitalpost.protocols import memo
@@ -117,7 +118,7 @@ def queue_print_messages(count: int, pdf: bytes) -> None:
     system = get_sender_system_by_token(demo["sender_token"])
     if system is None:
         raise BenchError("the demo sender system is missing")
-    for n in range(count):
+    for n in range(first, first + count):
         number = f"{1 + n % 28:02d}{1 + n // 28 % 12:02d}{60 + n // 336 % 40:02d}{n % 10000:04d}"
         person = register_contact(kind=Contact.Kind.CITIZEN, number=number, name=f"Modtager {n}",
                                   status=Contact.Status.EXEMPT, address_line=f"Havnegade {n % 90 + 1}, 2. th.",

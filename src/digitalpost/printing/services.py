@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from digitalpost.blobstore import BlobStore
@@ -28,10 +29,10 @@ from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.leadership import exclusive
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
-from digitalpost.messages.services.events import append_event
-from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
+from digitalpost.messages.services.events import append_event, append_events
+from digitalpost.messages.services.lifecycle import lock_message, lock_messages, record_delivered, record_failed
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import finish_job
+from digitalpost.outbox.services import finish_job, finish_jobs
 from digitalpost.printing.models import PrintBatch, PrintLetter
 from digitalpost.printing.transports import Transport, open_transport
 from digitalpost.protocols import letters
@@ -39,9 +40,8 @@ from digitalpost.protocols import letters
 log = logging.getLogger(__name__)
 
 
-def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
+def _letter_for(message: Message, documents: list[Document], store: BlobStore) -> letters.Letter:
     owner = message.mailbox.owner
-    store = blob_store()
     return letters.Letter(
         letter_id=str(uuid.uuid4()),
         recipient=letters.PostalAddress(name=owner.name, lines=(owner.address_line,), postal_code=owner.postal_code,
@@ -66,18 +66,34 @@ class RenderedLetter:
 
 
 def prepare_print_letter(message_id: uuid.UUID | str, *, store: BlobStore | None = None) -> RenderedLetter | None:
-    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do.
-
-    A batch passes an unsynced `store` and syncs it once before recording its letters (record_print_letters).
-    """
+    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do."""
     store = store or blob_store()
-    message = (Message.objects.select_related("mailbox__owner", "authority").filter(pk=message_id).first())
-    if message is None or message.state != Message.State.ACCEPTED or message.channel != Channel.PRINT \
-            or PrintLetter.objects.filter(message_id=message_id).exists():
+    message = _messages_to_print([message_id]).first()
+    if message is None or PrintLetter.objects.filter(message_id=message_id).exists():
         return None
+    return _render_and_store(message, store)
+
+
+def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStore) -> list[RenderedLetter]:
+    """`prepare_print_letter` for a batch: one query for the messages, one for letters made before; those to record.
+
+    The worker passes an unsynced `store` and syncs it once before recording the letters (record_print_letters).
+    """
+    messages = list(_messages_to_print(message_ids).order_by("pk"))
+    printed = set(PrintLetter.objects.filter(message_id__in=[m.pk for m in messages])
+                  .values_list("message_id", flat=True))
+    return [_render_and_store(message, store) for message in messages if message.pk not in printed]
+
+
+def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
+    return Message.objects.select_related("mailbox__owner", "authority").filter(
+        pk__in=message_ids, state=Message.State.ACCEPTED, channel=Channel.PRINT)
+
+
+def _render_and_store(message: Message, store: BlobStore) -> RenderedLetter:
     prepared = prepare_documents(message, store)
     documents = prepared if prepared is not None else list(message.documents.order_by("position"))
-    letter = _letter_for(message, documents)
+    letter = _letter_for(message, documents, store)
     rendered = letters.render_letter(letter)
     pdf_key = store.put(rendered.pdf).key
     return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
@@ -91,11 +107,31 @@ def record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
 
 
 @transaction.atomic(durable=True)
-def record_print_letters(rendered: list[tuple[Job, RenderedLetter | None]]) -> None:
-    """`record_print_letter` for a batch of PRINT jobs in one transaction (one commit); every job is finished."""
-    for job, letter in rendered:
-        if letter is None or not _record_print_letter(letter, job=job):
-            finish_job(job)
+def record_print_letters(rendered: list[RenderedLetter], jobs: list[Job]) -> None:
+    """`record_print_letter` for a batch in one transaction, one multi-row statement per table; every job is
+    finished (those with nothing (more) to print too).
+
+    The same effects per letter, checked under the messages' row locks: a message no longer ACCEPTED, or with a
+    letter already (a batch claimed again after a crash), gets no second one.
+    """
+    by_message = {letter.message_id: letter for letter in rendered}
+    messages = lock_messages(list(by_message))
+    printed = set(PrintLetter.objects.filter(message_id__in=list(by_message)).values_list("message_id", flat=True))
+    waiting = [m for m in messages if m.state == Message.State.ACCEPTED and m.pk not in printed]
+    with_documents = [m.pk for m in waiting if by_message[m.pk].documents is not None]
+    stored = set(Document.objects.filter(message__in=with_documents).values_list("message_id", flat=True).distinct())
+    Document.objects.bulk_create([document for pk in with_documents if pk not in stored
+                                  for document in by_message[pk].documents or ()])
+    Message.objects.filter(pk__in=[m.pk for m in waiting if m.pending_memo is not None]).update(pending_memo=None)
+    now = timezone.now()
+    PrintLetter.objects.bulk_create([
+        PrintLetter(id=by_message[m.pk].letter.letter_id, message=m, pdf_blob=by_message[m.pk].pdf_key,
+                    pages=by_message[m.pk].pages, rendered_at=now)
+        for m in waiting
+    ])
+    append_events([(m, EventKind.LETTER_RENDERED, {"letter": by_message[m.pk].letter.letter_id,
+                                                   "pages": by_message[m.pk].pages}) for m in waiting], at=now)
+    finish_jobs(jobs)
 
 
 def _record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
