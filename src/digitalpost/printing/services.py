@@ -28,19 +28,20 @@ from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.leadership import exclusive
 from digitalpost.messages.models import Document, Message
-from digitalpost.messages.services.documents import prepare_documents
+from digitalpost.messages.services.documents import documents_stored, received_bytes, store_documents
 from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.messages.services.lifecycle import lock_message, lock_messages, record_delivered, record_failed
 from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import finish_job, finish_jobs
 from digitalpost.printing.models import PrintBatch, PrintLetter
+from digitalpost.printing.rendering import LetterMade, LetterWork, make_letter, make_letters
 from digitalpost.printing.transports import Transport, open_transport
 from digitalpost.protocols import letters
 
 log = logging.getLogger(__name__)
 
 
-def _letter_for(message: Message, documents: list[Document], store: BlobStore) -> letters.Letter:
+def _letter_for(message: Message, documents: list[letters.LetterDocument]) -> letters.Letter:
     owner = message.mailbox.owner
     return letters.Letter(
         letter_id=str(uuid.uuid4()),
@@ -49,8 +50,7 @@ def _letter_for(message: Message, documents: list[Document], store: BlobStore) -
         sender=letters.SenderBlock(name=message.authority.name, address_lines=(), cvr=message.authority.cvr),
         title=message.label,
         sent_on=timezone.localdate(),
-        documents=[letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
-                   for d in documents if d.role != Document.Role.TECHNICAL],
+        documents=documents,
     )
 
 
@@ -71,18 +71,21 @@ def prepare_print_letter(message_id: uuid.UUID | str, *, store: BlobStore | None
     message = _messages_to_print([message_id]).first()
     if message is None or PrintLetter.objects.filter(message_id=message_id).exists():
         return None
-    return _render_and_store(message, store)
+    return _store(message, make_letter(_work_for(message, store)), store)
 
 
 def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStore) -> list[RenderedLetter]:
-    """`prepare_print_letter` for a batch: one query for the messages, one for letters made before; those to record.
+    """`prepare_print_letter` for a batch: one query for the messages, one for letters made before; the
+    letters made in the render processes (rendering), stored as they come back. Those to record.
 
     The worker passes an unsynced `store` and syncs it once before recording the letters (record_print_letters).
     """
     messages = list(_messages_to_print(message_ids).order_by("pk"))
     printed = set(PrintLetter.objects.filter(message_id__in=[m.pk for m in messages])
                   .values_list("message_id", flat=True))
-    return [_render_and_store(message, store) for message in messages if message.pk not in printed]
+    messages = [message for message in messages if message.pk not in printed]
+    made = make_letters([_work_for(message, store) for message in messages])
+    return [_store(message, letter, store) for message, letter in zip(messages, made, strict=True)]
 
 
 def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
@@ -90,14 +93,22 @@ def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
         pk__in=message_ids, state=Message.State.ACCEPTED, channel=Channel.PRINT)
 
 
-def _render_and_store(message: Message, store: BlobStore) -> RenderedLetter:
-    prepared = prepare_documents(message, store)
-    documents = prepared if prepared is not None else list(message.documents.order_by("position"))
-    letter = _letter_for(message, documents, store)
-    rendered = letters.render_letter(letter)
-    pdf_key = store.put(rendered.pdf).key
-    return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
-                          documents=prepared)
+def _work_for(message: Message, store: BlobStore) -> LetterWork:
+    """The MeMo to read the documents out of, or (stored before, a letter retried) the documents themselves."""
+    if not documents_stored(message):
+        return LetterWork(letter=_letter_for(message, []), memo=received_bytes(message, store))
+    return LetterWork(letter=_letter_for(message, [
+        letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
+        for d in message.documents.order_by("position") if d.role != Document.Role.TECHNICAL]), memo=None)
+
+
+def _store(message: Message, made: LetterMade, store: BlobStore) -> RenderedLetter:
+    documents = None
+    if made.files is not None:
+        documents = store_documents(message, received_bytes(message, store), made.files, store)
+    pdf_key = store.put(made.rendered.pdf).key
+    return RenderedLetter(message_id=message.pk, letter=made.letter, pdf_key=pdf_key, pages=made.rendered.pages,
+                          documents=documents)
 
 
 @transaction.atomic(durable=True)
