@@ -5,8 +5,8 @@ merging the PDFs — and a PRINT worker is one Python process, so one core. `mak
 to a pool of `DIGITALPOST_PRINT_RENDER_PROCESSES` processes (default: the machine's CPUs, at most 4) while the
 worker itself stores the blobs and records the letters. The pool is started on first use and kept for the
 worker's life; its processes are fresh interpreters (spawned, never forked from a process holding database
-connections and threads) with Django set up for the settings, and they never touch the database or the blob
-store: bytes in, bytes out. With 1, or a single letter, the work is done in-process. Not for: storing or
+connections and threads) with Django set up for the settings, they never touch the database or the blob store
+(bytes in, bytes out), and they end when their worker does (render_process). With 1, or a single letter, the work is done in-process. Not for: storing or
 recording letters (services).
 """
 
@@ -21,11 +21,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-import django
 from django.conf import settings
 
 from digitalpost.messages.models import Document
 from digitalpost.messages.services.documents import DocumentFile, read_files
+from digitalpost.printing.render_process import start_render_process
 from digitalpost.protocols import letters
 
 
@@ -93,8 +93,6 @@ def _pool(processes: int) -> ProcessPoolExecutor:
     key = (os.getpid(), processes)  # a forked child never uses its parent's pool
     with _lock:
         if key not in _pools:
-            # django.setup itself starts each process (a function of this module could not be unpickled before
-            # the app registry is ready); it loads the settings and models and opens no database connection.
             _pools[key] = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                                              initializer=django.setup)
+                                              initializer=start_render_process, initargs=(os.getpid(),))
         return _pools[key]
