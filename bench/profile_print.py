@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -22,13 +24,13 @@ from print_letters import decision_pdf, queue_print_messages, setup_django
 from profile_ingest import Counters, Phases, print_profile
 
 
-def install_phases(phases: Phases) -> None:
+def install_phases(phases: Phases, *, in_process: bool) -> None:
     from django.db import connections
 
     from digitalpost.blobstore import ContentAddressedStore, LocalFolder
     from digitalpost.delivery.channels import print_handoff
-    from digitalpost.messages.services import documents
     from digitalpost.outbox import services as outbox
+    from digitalpost.printing import rendering
     from digitalpost.printing import services as printing
     from digitalpost.protocols import letters
 
@@ -37,23 +39,19 @@ def install_phases(phases: Phases) -> None:
             phases.wrap(owner, attribute, name)
 
     wrap(outbox, "claim_batch", "claim_batch (incl. commit)")
-    wrap(printing, "prepare_print_letter", "prepare_print_letter (one letter)")
     wrap(printing, "prepare_print_letters", "prepare_print_letters (all but the recording)")
     wrap(printing, "_messages_to_print", "  load messages (SELECT)")
-    wrap(printing, "prepare_documents", "  prepare_documents (parse + blob writes)")
-    wrap(documents.memo, "parse", "    memo.parse")
-    wrap(LocalFolder, "write", "  blob write (temp file + rename)")
-    wrap(ContentAddressedStore, "read", "  blob read (store.read)")
-    wrap(printing, "render_letters", "  render (all letters of the batch)")
-    wrap(printing.letters, "render_letter", "  render_letter")
-    wrap(letters.render, "_cover", "    cover page (reportlab)")
-    wrap(letters.render, "_merge", "    merge + write (pypdf)")
+    wrap(printing, "_work_for", "  what to render (MeMo from the row)")
+    if in_process:  # a render process needs make_letter itself (pickled by name), not a wrapper
+        wrap(rendering, "make_letter", "  make_letter (parse + render)")
+        wrap(rendering, "read_files", "    read_files (memo.parse)")
+        wrap(letters.render, "_cover", "    cover page (reportlab)")
+        wrap(letters.render, "_merge", "    merge + write (qpdf)")
+    wrap(printing, "_store", "  store documents + PDF (unsynced)")
+    wrap(ContentAddressedStore, "put", "    blob put")
     wrap(LocalFolder, "sync", "blob sync (one per batch)")
     wrap(printing, "record_print_letters", "recording transaction (incl. commit)")
     wrap(printing, "append_events", "  append_events")
-    wrap(printing, "append_event", "  append_event")
-    wrap(printing, "lock_message", "  lock_message")
-    wrap(printing, "finish_job", "  finish_job")
     wrap(type(connections["default"]), "_commit", "sqlite COMMIT (WAL fsync)")
     wrap(print_handoff, "print_batch", "print_batch (whole handler)")
 
@@ -73,9 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("-n", type=int, default=200, help="letters per run (a timed run, then a profiled one)")
     parser.add_argument("--top", type=int, default=25, help="functions to list (0: no cProfile run)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="DIGITALPOST_PRINT_RENDER_PROCESSES (default 1: in-process, so every phase shows; "
+                             "0: the worker's default, one per CPU)")
     args = parser.parse_args(argv)
-    import os
-    import shutil
+    os.environ["DIGITALPOST_PRINT_RENDER_PROCESSES"] = str(args.processes)
 
     var = Path(tempfile.mkdtemp(prefix="digitalpost-profile-print-"))
     try:
@@ -88,10 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         counters = Counters()
         os.fsync = counters.fsync
         phases = Phases()
-        install_phases(phases)
+        install_phases(phases, in_process=args.processes == 1)
         queue_print_messages(5, pdf)
         run_jobs()  # warm-up: imports, fonts, the demo's own letter
-        print(f"{args.n} letters, load average {os.getloadavg()[0]:.2f}\n")
+        print(f"{args.n} letters, render processes {args.processes or 'one per CPU'}, "
+              f"load average {os.getloadavg()[0]:.2f}\n")
         queue_print_messages(args.n, pdf, first=5)
         before = PrintLetter.objects.count()
         counters.reset()

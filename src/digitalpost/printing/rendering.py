@@ -6,8 +6,8 @@ to a pool of `DIGITALPOST_PRINT_RENDER_PROCESSES` processes (default: the machin
 worker itself stores the blobs and records the letters. The pool is started on first use and kept for the
 worker's life; its processes are fresh interpreters (spawned, never forked from a process holding database
 connections and threads) with Django set up for the settings, they never touch the database or the blob store
-(bytes in, bytes out), and they end when their worker does (render_process). With 1, or a single letter, the work is done in-process. Not for: storing or
-recording letters (services).
+(bytes in, bytes out), and they end when their worker does (render_process). With 1, or a single letter, the
+work is done in-process. Not for: storing or recording letters (services).
 """
 
 from __future__ import annotations
