@@ -20,7 +20,7 @@ from helpers.kombipost import send
 from helpers.worker_processes import worker_env
 
 pytestmark = pytest.mark.slow
-LETTERS = 60
+LETTERS = 90  # batches of 25: three kills after a commit, each mid the next batch
 
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen:
@@ -65,7 +65,7 @@ def test_print_worker_killed_mid_batch_makes_every_letter_exactly_once(tx_cast, 
     deadline = time.monotonic() + 400  # a safety net for a very busy machine, not a figure
     while made() < LETTERS and time.monotonic() < deadline:
         worker = start_worker(env)
-        target = made() + 20
+        target = made() + 1
         while made() < min(target, LETTERS) and worker.poll() is None and time.monotonic() < deadline:
             render_processes |= children_of(worker.pid)
             time.sleep(0.005)

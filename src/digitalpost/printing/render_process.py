@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from importlib import import_module
 
 import django
 
@@ -19,6 +20,7 @@ PARENT_CHECK_SECONDS = 0.5
 def start_render_process(worker_pid: int) -> None:
     threading.Thread(target=_end_with_worker, args=(worker_pid,), name="end-with-worker", daemon=True).start()
     django.setup()  # loads the settings and the models; no database connection is ever opened here
+    import_module("digitalpost.printing.rendering")  # reportlab, qpdf, lxml: loaded now, not with the first letter
 
 
 def _end_with_worker(worker_pid: int) -> None:

@@ -80,6 +80,19 @@ def _in_pool(processes: int, works: list[LetterWork]) -> Iterator[LetterMade]:
         raise
 
 
+def start_render_processes(*, wait: bool = False) -> int:
+    """Start the render processes now (a worker at its start), not with the first batch: each one sets up Django,
+    which takes a second or more. With `wait`, return only once every one answers. How many there are."""
+    processes = render_processes()
+    if processes > 1:
+        pool = _pool(processes)
+        answers = [pool.submit(os.getpid) for _ in range(processes)]  # each submit starts a process, up to the max
+        if wait:
+            for answer in answers:
+                answer.result()
+    return processes
+
+
 def render_processes() -> int:
     configured = settings.DIGITALPOST_PRINT_RENDER_PROCESSES
     return configured if configured > 0 else min(os.cpu_count() or 1, 4)
