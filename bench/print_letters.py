@@ -6,9 +6,11 @@ mode, the demo authority from `digitalpost.cli.demo.load_demo`):
 1. `protocols.letters.render_letter` on a typical 2-page letter (the cover with the address in the window, and
    a one-page A4 PDF decision passed through): letters/s and per-letter p50/p99;
 2. the PRINT job path: messages to exempt citizens accepted through `accept_memo` (not timed), then the worker
-   (`outbox.worker.run_once` with the real handlers, i.e. the print hand-off channel `hand_over_to_print`: load the
-   message, read its documents from the blob store, render, store the PDF, record the letter and its event)
-   until no PRINT job is due: letters/s and per-job p50/p99; every message must end with exactly one letter;
+   path as the worker takes them (`outbox.worker.run_batch` with the PRINT batch handler `print_batch`: load the
+   messages, read their documents out of the MeMos and render them in the render processes, which are started
+   first as `digitalpost worker` starts them, store the blobs, one sync, record the letters and their events in
+   one commit) until no PRINT job is due: letters/s and per-letter p50/p99 (a batch's time shared by its
+   letters); every message must end with exactly one letter;
 3. `printing.services.write_batches` into the spool folder (PDFs + manifest, fsynced): letters/s;
 4. a table on stdout and the figures as JSON in var/bench/print.json.
 
@@ -104,8 +106,9 @@ def measure_render(count: int, pdf: bytes) -> dict[str, Any]:
     return summary(times, time.perf_counter() - started) | {"pages": pages}
 
 
-def queue_print_messages(count: int, pdf: bytes) -> None:
-    """`count` exempt citizens, one message each through the real ingest (which queues the PRINT jobs)."""
+def queue_print_messages(count: int, pdf: bytes, *, first: int = 0) -> None:
+    """`count` exempt citizens (numbered from `first`), one message each through the real ingest (which queues
+    the PRINT jobs)."""
     from digitalpost.cli.demo import AUTHORITY, load_demo
     from digitalpost.messages.services.ingest import accept_memo
     from digitalpost.protocols import memo
@@ -117,7 +120,7 @@ def queue_print_messages(count: int, pdf: bytes) -> None:
     system = get_sender_system_by_token(demo["sender_token"])
     if system is None:
         raise BenchError("the demo sender system is missing")
-    for n in range(count):
+    for n in range(first, first + count):
         number = f"{1 + n % 28:02d}{1 + n // 28 % 12:02d}{60 + n // 336 % 40:02d}{n % 10000:04d}"
         person = register_contact(kind=Contact.Kind.CITIZEN, number=number, name=f"Modtager {n}",
                                   status=Contact.Status.EXEMPT, address_line=f"Havnegade {n % 90 + 1}, 2. th.",
@@ -134,7 +137,11 @@ def measure_jobs(count: int) -> dict[str, Any]:
     from digitalpost.outbox.models import Job, WorkKind
     from digitalpost.outbox.worker import run_batch, run_once
     from digitalpost.printing.models import PrintLetter
+    from digitalpost.printing.rendering import start_render_processes
 
+    started = time.perf_counter()
+    processes = start_render_processes(wait=True)  # as `digitalpost worker` does when it starts
+    log(f"{processes} render process(es) ready after {time.perf_counter() - started:.1f} s")
     times: list[float] = []
     batch: list[int] = []
 
@@ -157,7 +164,7 @@ def measure_jobs(count: int) -> dict[str, Any]:
     made = PrintLetter.objects.count()
     if made != count + 1 or len(times) != count + 1:  # + the demo's own letter to Bent
         raise BenchError(f"{len(times)} PRINT jobs made {made} letters for {count + 1} messages")
-    return summary(times, elapsed)
+    return summary(times, elapsed) | {"render_processes": processes}
 
 
 def measure_batches(spool: Path) -> dict[str, Any]:
@@ -172,7 +179,7 @@ def measure_batches(spool: Path) -> dict[str, Any]:
 
 def report(figures: dict[str, Any]) -> str:
     rows = [("render_letter (2 pages, in memory)", figures["render"]),
-            ("PRINT job (hand_over_to_print, SQLite)", figures["jobs"])]
+            (f"PRINT job (batches, {figures['jobs']['render_processes']} render proc.)", figures["jobs"])]
     lines = [f"{'print letters':<42} {'letters':>8} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"]
     for name, row in rows:
         lines.append(f"{name:<42} {row['letters']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} "

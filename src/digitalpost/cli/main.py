@@ -88,6 +88,10 @@ def worker(
         signal.signal(sig, lambda *_: stop.set())
     wanted = [WorkKind(k.strip()) for k in kinds.split(",") if k.strip()]
     require_usable_blob_store()
+    if WorkKind.PRINT in wanted:
+        from digitalpost.printing.rendering import start_render_processes
+
+        start_render_processes()  # in the background: they are ready by the time letters are due
     console.print(f"worker: taking {', '.join(wanted)}")
     with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:

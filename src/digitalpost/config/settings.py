@@ -289,6 +289,8 @@ DIGITALPOST_PUSH_ALLOWED_NETWORKS = [
 # in <spool>/receipts/.
 DIGITALPOST_PRINT_SPOOL = Path(os.environ.get("DIGITALPOST_PRINT_SPOOL", VAR_DIR / "print-spool"))
 DIGITALPOST_PRINT_BATCH_MAX = int(os.environ.get("DIGITALPOST_PRINT_BATCH_MAX", 1000))
+# Processes a PRINT worker renders its letters in (printing.rendering); 0: one per CPU, at most 4; 1: in-process.
+DIGITALPOST_PRINT_RENDER_PROCESSES = int(os.environ.get("DIGITALPOST_PRINT_RENDER_PROCESSES", 0))
 # How batches reach the provider: "spool" (the folder above) or "sftp" (uploaded to the provider's server; the
 # host key, an OpenSSH public key line or its SHA256 fingerprint, is required). Receipts are fetched from
 # <folder>/receipts/ there; a copy of each applied one is kept in <spool>/receipts/done/.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from digitalpost.blobstore import BlobStore
@@ -27,21 +28,21 @@ from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.leadership import exclusive
 from digitalpost.messages.models import Document, Message
-from digitalpost.messages.services.documents import prepare_documents
-from digitalpost.messages.services.events import append_event
-from digitalpost.messages.services.lifecycle import lock_message, record_delivered, record_failed
+from digitalpost.messages.services.documents import documents_stored, received_bytes, store_documents
+from digitalpost.messages.services.events import append_event, append_events
+from digitalpost.messages.services.lifecycle import lock_message, lock_messages, record_delivered, record_failed
 from digitalpost.outbox.models import Job
-from digitalpost.outbox.services import finish_job
+from digitalpost.outbox.services import finish_job, finish_jobs
 from digitalpost.printing.models import PrintBatch, PrintLetter
+from digitalpost.printing.rendering import LetterMade, LetterWork, make_letter, make_letters
 from digitalpost.printing.transports import Transport, open_transport
 from digitalpost.protocols import letters
 
 log = logging.getLogger(__name__)
 
 
-def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
+def _letter_for(message: Message, documents: list[letters.LetterDocument]) -> letters.Letter:
     owner = message.mailbox.owner
-    store = blob_store()
     return letters.Letter(
         letter_id=str(uuid.uuid4()),
         recipient=letters.PostalAddress(name=owner.name, lines=(owner.address_line,), postal_code=owner.postal_code,
@@ -49,8 +50,7 @@ def _letter_for(message: Message, documents: list[Document]) -> letters.Letter:
         sender=letters.SenderBlock(name=message.authority.name, address_lines=(), cvr=message.authority.cvr),
         title=message.label,
         sent_on=timezone.localdate(),
-        documents=[letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
-                   for d in documents if d.role != Document.Role.TECHNICAL],
+        documents=documents,
     )
 
 
@@ -66,22 +66,49 @@ class RenderedLetter:
 
 
 def prepare_print_letter(message_id: uuid.UUID | str, *, store: BlobStore | None = None) -> RenderedLetter | None:
-    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do.
-
-    A batch passes an unsynced `store` and syncs it once before recording its letters (record_print_letters).
-    """
+    """Render and store the letter PDF of an accepted print message; None when there is nothing (more) to do."""
     store = store or blob_store()
-    message = (Message.objects.select_related("mailbox__owner", "authority").filter(pk=message_id).first())
-    if message is None or message.state != Message.State.ACCEPTED or message.channel != Channel.PRINT \
-            or PrintLetter.objects.filter(message_id=message_id).exists():
+    message = _messages_to_print([message_id]).first()
+    if message is None or PrintLetter.objects.filter(message_id=message_id).exists():
         return None
-    prepared = prepare_documents(message, store)
-    documents = prepared if prepared is not None else list(message.documents.order_by("position"))
-    letter = _letter_for(message, documents)
-    rendered = letters.render_letter(letter)
-    pdf_key = store.put(rendered.pdf).key
-    return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=rendered.pages,
-                          documents=prepared)
+    return _store(message, make_letter(_work_for(message, store)), store)
+
+
+def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStore) -> list[RenderedLetter]:
+    """`prepare_print_letter` for a batch: one query for the messages, one for letters made before; the
+    letters made in the render processes (rendering), stored as they come back. Those to record.
+
+    The worker passes an unsynced `store` and syncs it once before recording the letters (record_print_letters).
+    """
+    messages = list(_messages_to_print(message_ids).order_by("pk"))
+    printed = set(PrintLetter.objects.filter(message_id__in=[m.pk for m in messages])
+                  .values_list("message_id", flat=True))
+    messages = [message for message in messages if message.pk not in printed]
+    made = make_letters([_work_for(message, store) for message in messages])
+    return [_store(message, letter, store) for message, letter in zip(messages, made, strict=True)]
+
+
+def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
+    return Message.objects.select_related("mailbox__owner", "authority").filter(
+        pk__in=message_ids, state=Message.State.ACCEPTED, channel=Channel.PRINT)
+
+
+def _work_for(message: Message, store: BlobStore) -> LetterWork:
+    """The MeMo to read the documents out of, or (stored before, a letter retried) the documents themselves."""
+    if not documents_stored(message):
+        return LetterWork(letter=_letter_for(message, []), memo=received_bytes(message, store))
+    return LetterWork(letter=_letter_for(message, [
+        letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
+        for d in message.documents.order_by("position") if d.role != Document.Role.TECHNICAL]), memo=None)
+
+
+def _store(message: Message, made: LetterMade, store: BlobStore) -> RenderedLetter:
+    documents = None
+    if made.files is not None:
+        documents = store_documents(message, received_bytes(message, store), made.files, store)
+    pdf_key = store.put(made.rendered.pdf).key
+    return RenderedLetter(message_id=message.pk, letter=made.letter, pdf_key=pdf_key, pages=made.rendered.pages,
+                          documents=documents)
 
 
 @transaction.atomic(durable=True)
@@ -91,11 +118,31 @@ def record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:
 
 
 @transaction.atomic(durable=True)
-def record_print_letters(rendered: list[tuple[Job, RenderedLetter | None]]) -> None:
-    """`record_print_letter` for a batch of PRINT jobs in one transaction (one commit); every job is finished."""
-    for job, letter in rendered:
-        if letter is None or not _record_print_letter(letter, job=job):
-            finish_job(job)
+def record_print_letters(rendered: list[RenderedLetter], jobs: list[Job]) -> None:
+    """`record_print_letter` for a batch in one transaction, one multi-row statement per table; every job is
+    finished (those with nothing (more) to print too).
+
+    The same effects per letter, checked under the messages' row locks: a message no longer ACCEPTED, or with a
+    letter already (a batch claimed again after a crash), gets no second one.
+    """
+    by_message = {letter.message_id: letter for letter in rendered}
+    messages = lock_messages(list(by_message))
+    printed = set(PrintLetter.objects.filter(message_id__in=list(by_message)).values_list("message_id", flat=True))
+    waiting = [m for m in messages if m.state == Message.State.ACCEPTED and m.pk not in printed]
+    with_documents = [m.pk for m in waiting if by_message[m.pk].documents is not None]
+    stored = set(Document.objects.filter(message__in=with_documents).values_list("message_id", flat=True).distinct())
+    Document.objects.bulk_create([document for pk in with_documents if pk not in stored
+                                  for document in by_message[pk].documents or ()])
+    Message.objects.filter(pk__in=[m.pk for m in waiting if m.pending_memo is not None]).update(pending_memo=None)
+    now = timezone.now()
+    PrintLetter.objects.bulk_create([
+        PrintLetter(id=by_message[m.pk].letter.letter_id, message=m, pdf_blob=by_message[m.pk].pdf_key,
+                    pages=by_message[m.pk].pages, rendered_at=now)
+        for m in waiting
+    ])
+    append_events([(m, EventKind.LETTER_RENDERED, {"letter": by_message[m.pk].letter.letter_id,
+                                                   "pages": by_message[m.pk].pages}) for m in waiting], at=now)
+    finish_jobs(jobs)
 
 
 def _record_print_letter(rendered: RenderedLetter, *, job: Job | None) -> bool:

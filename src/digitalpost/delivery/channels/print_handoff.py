@@ -17,6 +17,7 @@ from digitalpost.outbox.services import complete
 from digitalpost.printing.services import (
     RenderedLetter,
     prepare_print_letter,
+    prepare_print_letters,
     record_print_letter,
     record_print_letters,
 )
@@ -49,11 +50,9 @@ def hand_over_to_print(*, message_id: uuid.UUID | str, job: Job | None = None) -
 def print_batch(jobs: list[Job]) -> None:
     """Render the letters of many PRINT jobs, make their blobs durable with one sync, record them in one commit."""
     store = blob_store()
-    unsynced = store.unsynced()
-    rendered: list[tuple[Job, RenderedLetter | None]] = []
+    rendered: list[RenderedLetter] = []
     try:
-        for job in jobs:
-            rendered.append((job, prepare_print_letter(job.payload["message"], store=unsynced)))
+        rendered = prepare_print_letters([job.payload["message"] for job in jobs], store=store.unsynced())
     finally:
         store.sync()  # also when rendering fails: the one-by-one fallback relies on the blobs written so far
-    record_print_letters(rendered)
+    record_print_letters(rendered, jobs)

@@ -7,6 +7,8 @@ documents and empties the row. Run twice, it writes the same content-addressed b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 
 from digitalpost.blobstore import BlobStore
@@ -31,19 +33,47 @@ def received_bytes(message: Message, store: BlobStore) -> bytes:
     return bytes(message.pending_memo) if message.pending_memo is not None else store.read(message.memo_blob)
 
 
-def prepare_documents(message: Message, store: BlobStore) -> list[Document] | None:
-    """Store the MeMo and its documents as blobs; the unsaved Document rows, or None when already done."""
-    if message.pending_memo is None and message.documents.exists():
-        return None
-    raw = received_bytes(message, store)
-    store.put(raw)
+@dataclass(frozen=True, slots=True)
+class DocumentFile:
+    """One file of a MeMo, read out of it: what its Document row says, and its bytes."""
+
+    position: int
+    role: str
+    label: str
+    filename: str
+    media_type: str
+    language: str
+    content: bytes
+
+
+def read_files(raw: bytes) -> list[DocumentFile]:
+    """The MeMo's files in order (parse, base64 decoding): CPU only, no store, so it can run in another process."""
     parsed = memo.parse(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
     labels = document_labels(parsed)
+    return [DocumentFile(position=position, role=role, label=labels.get(where, ""), filename=file.filename,
+                         media_type=file.encoding_format, language=file.language, content=file.content)
+            for position, (where, role, file) in enumerate(memo.iter_files(parsed), start=1)]
+
+
+def store_documents(message: Message, raw: bytes, files: list[DocumentFile], store: BlobStore) -> list[Document]:
+    """Store the MeMo and its files (read_files of `raw`) as blobs; the unsaved Document rows."""
+    store.put(raw)
     return [
-        Document(
-            message=message, position=position, role=role, label=labels.get(where, ""), filename=file.filename,
-            media_type=file.encoding_format, language=file.language, size=len(file.content),
-            blob=store.put(file.content).key,
-        )
-        for position, (where, role, file) in enumerate(memo.iter_files(parsed), start=1)
+        Document(message=message, position=file.position, role=file.role, label=file.label, filename=file.filename,
+                 media_type=file.media_type, language=file.language, size=len(file.content),
+                 blob=store.put(file.content).key)
+        for file in files
     ]
+
+
+def documents_stored(message: Message) -> bool:
+    """Whether `prepare_documents` was done before and recorded (nothing is left to store)."""
+    return message.pending_memo is None and message.documents.exists()
+
+
+def prepare_documents(message: Message, store: BlobStore) -> list[Document] | None:
+    """Store the MeMo and its documents as blobs; the unsaved Document rows, or None when already done."""
+    if documents_stored(message):
+        return None
+    raw = received_bytes(message, store)
+    return store_documents(message, raw, read_files(raw), store)

@@ -1,7 +1,7 @@
 """PDF letters for the print fallback: what can be printed, the letter with the address in the window, batches.
 
 `check_printable` refuses documents with no paper form; `render_letter` builds the letter PDF (reportlab for
-the cover and text, pypdf to pass PDFs through); `window` holds the envelope geometry; `batch` the manifest
+the cover and text, qpdf via pikepdf to pass PDFs through); `window` holds the envelope geometry; `batch` the manifest
 and the print receipts. Pure: bytes in, bytes out, no Django, no files.
 """
 
