@@ -1,7 +1,6 @@
 """kill -9 a real PRINT worker (and with it its render processes) mid-batch, again and again: every message
 gets exactly one letter, one LETTER_RENDERED event, and no render process is left behind."""
 
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from digitalpost.printing.models import PrintLetter
 from digitalpost.registry.models import Contact
 from digitalpost.registry.services import register_contact
 from helpers.kombipost import send
-from helpers.worker_processes import worker_env
+from helpers.worker_processes import kill_while_working, worker_env
 
 pytestmark = pytest.mark.slow
 LETTERS = 90  # batches of 25: three kills after a commit, each mid the next batch
@@ -60,27 +59,12 @@ def test_print_worker_killed_mid_batch_makes_every_letter_exactly_once(tx_cast, 
                                   city="Vejle")
         assert send(tx_cast, person).status_code == 201
     env = worker_env(settings)
-    kills = 0
     render_processes: set[int] = set()
-    deadline = time.monotonic() + 400  # a safety net for a very busy machine, not a figure
-    while made() < LETTERS and time.monotonic() < deadline:
-        worker = start_worker(env)
-        target = made() + 1
-        while made() < min(target, LETTERS) and worker.poll() is None and time.monotonic() < deadline:
-            render_processes |= children_of(worker.pid)
-            time.sleep(0.005)
-        if made() < LETTERS:
-            worker.send_signal(signal.SIGKILL)
-            kills += 1
-        else:
-            worker.terminate()
-        worker.wait(timeout=30)
-    # One last worker to finish what a killed worker had leased.
-    worker = start_worker(env)
-    while Job.objects.filter(kind=WorkKind.PRINT, state=Job.State.PENDING).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    worker.terminate()
-    worker.wait(timeout=30)
+    kills = kill_while_working(
+        lambda: start_worker(env), made, goal=LETTERS, step=1,
+        pending=Job.objects.filter(kind=WorkKind.PRINT, state=Job.State.PENDING).exists,
+        deadline=time.monotonic() + 400,  # a safety net for a very busy machine, not a figure
+        watch=lambda worker: render_processes.update(children_of(worker.pid)))
 
     assert kills >= 3
     assert render_processes  # the letters were made in render processes

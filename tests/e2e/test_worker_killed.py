@@ -11,7 +11,7 @@ import pytest
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.messages.models import Event, Message, Receipt
 from digitalpost.outbox.models import Job
-from helpers.worker_processes import worker_env
+from helpers.worker_processes import kill_while_working, worker_env
 
 pytestmark = pytest.mark.slow
 MESSAGES = 150
@@ -31,25 +31,9 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(tx_cast, settings)
     for _ in range(MESSAGES):
         assert tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna)).status_code == 201
     env = worker_env(settings)
-    kills = 0
-    deadline = time.monotonic() + 120
-    while delivered() < MESSAGES and time.monotonic() < deadline:
-        worker = start_worker(env)
-        target = delivered() + 25
-        while delivered() < min(target, MESSAGES) and worker.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if delivered() < MESSAGES:
-            worker.send_signal(signal.SIGKILL)
-            kills += 1
-        else:
-            worker.terminate()
-        worker.wait(timeout=30)
-    # One last worker to finish what a killed worker had leased.
-    worker = start_worker(env)
-    while Job.objects.filter(state=Job.State.PENDING).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    worker.terminate()
-    worker.wait(timeout=30)
+    kills = kill_while_working(lambda: start_worker(env), delivered, goal=MESSAGES, step=25,
+                               pending=Job.objects.filter(state=Job.State.PENDING).exists,
+                               deadline=time.monotonic() + 120)
 
     assert kills >= 3
     assert delivered() == MESSAGES
