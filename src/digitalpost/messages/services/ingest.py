@@ -174,19 +174,29 @@ def _parse(body: bytes, query_uuid: uuid.UUID | None) -> memo.Message:
     return message
 
 
-def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
-    found = find_accepted_digest(authority.pk, message_uuid)
+def find_acceptance(authority_id: uuid.UUID, message_uuid: uuid.UUID) -> tuple[Acceptance, str] | None:
+    """The earlier acceptance of this messageUUID (as a replay) and the SHA-256 of its bytes; None if there is none."""
+    found = find_accepted_digest(authority_id, message_uuid)
     if found is None:
         return None
     existing = Message.objects.get(pk=found[0])
-    if found[1] != digest:
+    receipt = Receipt.objects.get(message=existing, status=ReceiptStatus.RECEIVED)
+    return Acceptance(message=existing, receipt=receipt, replayed=True), found[1]
+
+
+def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Acceptance | None:
+    found = find_acceptance(authority.pk, message_uuid)
+    if found is None:
+        return None
+    acceptance, accepted_digest = found
+    if accepted_digest != digest:
         raise MemoRefused(
             ErrorCode.MEMO_UUID_CONFLICT,
-            f"messageUUID {message_uuid} was accepted at {existing.accepted_at.isoformat()} with other content",
+            f"messageUUID {message_uuid} was accepted at {acceptance.message.accepted_at.isoformat()} with other "
+            "content",
             message_uuid=str(message_uuid),
         )
-    receipt = Receipt.objects.get(message=existing, status=ReceiptStatus.RECEIVED)
-    return Acceptance(message=existing, receipt=receipt, replayed=True)
+    return acceptance
 
 
 def _check_parties(authority: Authority, message: memo.Message) -> tuple[Addressee, bool]:

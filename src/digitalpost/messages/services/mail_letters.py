@@ -26,12 +26,9 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox, Material
 from digitalpost.core.errors import CATALOGUE, DANISH, DigitalPostError, ErrorCode
-from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.hub.keys import hub_identity
 from digitalpost.hub.relay import send_via_relay
-from digitalpost.messages.models import Message, Receipt
-from digitalpost.messages.selectors import find_accepted_digest
-from digitalpost.messages.services.ingest import Acceptance, accept_memo
+from digitalpost.messages.services.ingest import Acceptance, accept_memo, find_acceptance
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import add_job
 from digitalpost.outbox.worker import PermanentFailure, RetryLater
@@ -68,8 +65,9 @@ def accept_mail_letter(*, system: SenderSystem, parsed: mail.ParsedReply,
         queue_receipt(system=system, to_addr=receipt_to, subject=subject, acceptance=acceptance)
 
     message_uuid = letter_uuid(system, parsed.message_id)
-    if message_uuid is not None and (earlier := _accepted(system, message_uuid)) is not None:
+    if message_uuid is not None and (found := find_acceptance(system.authority_id, message_uuid)) is not None:
         # The sending mail server sent the same mail again (it never saw our 250): the letter is not sent twice.
+        earlier, _ = found
         with transaction.atomic(durable=True):
             queue_acceptance_receipt(earlier)
         return earlier
@@ -99,15 +97,6 @@ def letter_uuid(system: SenderSystem, mail_message_id: str | None) -> uuid.UUID 
         return None
     digest = hashlib.sha256(f"{MAIL_LETTER_NAMESPACE} {system.pk} {mail_message_id}".encode()).digest()
     return uuid.UUID(bytes=digest[:16], version=4)
-
-
-def _accepted(system: SenderSystem, message_uuid: uuid.UUID) -> Acceptance | None:
-    found = find_accepted_digest(system.authority_id, message_uuid)
-    if found is None:
-        return None
-    existing = Message.objects.get(pk=found[0])
-    receipt = Receipt.objects.get(message=existing, status=ReceiptStatus.RECEIVED)
-    return Acceptance(message=existing, receipt=receipt, replayed=True)
 
 
 def _order_of(parsed: mail.ParsedReply, gateway: mail.GatewayAddress | None
