@@ -22,19 +22,29 @@ hypothesis_settings.load_profile("digitalpost")
 
 # Each test runs where it means something. The SQLite run (the first half of `make test`) runs everything but the
 # tests marked `postgres`, which need what only PostgreSQL gives (several nodes on one database). The PostgreSQL
-# run (tests/with_postgres.py) leaves out what behaves the same whatever the suite's database is: tests of the pure
-# packages (no Django, no I/O: import-linter holds them to it) that never ask for a database, and tests marked
-# `own_sqlite` that run a hub on its own SQLite file.
-_PURE_TEST_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("core", "protocols"))
+# run (tests/with_postgres.py) leaves out what behaves the same whatever the suite's database is: tests that never ask
+# for a database in the pure packages (no Django, no I/O: import-linter holds them to it) and in the architecture
+# contracts (they read the code, the docs and the templates), and tests marked `own_sqlite` that run a hub on its
+# own SQLite file.
+_DATABASE_AGNOSTIC_FOLDERS = tuple(Path(__file__).parent / folder for folder in ("core", "protocols", "contracts"))
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
 
 def _runs_here(item: pytest.Item, *, on_postgres: bool) -> bool:
     if not on_postgres:
         return item.get_closest_marker("postgres") is None
-    pure = any(Path(str(item.path)).is_relative_to(folder) for folder in _PURE_TEST_FOLDERS)
+    agnostic = any(Path(str(item.path)).is_relative_to(folder) for folder in _DATABASE_AGNOSTIC_FOLDERS)
     uses_database = bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
-    return item.get_closest_marker("own_sqlite") is None and (uses_database or not pure)
+    return item.get_closest_marker("own_sqlite") is None and (uses_database or not agnostic)
+
+
+def _slow_modules_first(items: list[pytest.Item]) -> None:
+    """The modules with slow or browser tests go first, each kept whole (module fixtures are made once): the two
+    xdist workers then share the long tests from the start, instead of one worker running a minute-long test at
+    the end while the other has nothing left to do."""
+    slow_modules = {item.path for item in items
+                    if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in slow_modules)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -43,6 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
         items[:] = [item for item in items if _runs_here(item, on_postgres=on_postgres)]
+    _slow_modules_first(items)
 
 
 # The secure-mail fixtures (PKI, gateway, Nordby's secure address) serve tests in several folders.

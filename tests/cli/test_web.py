@@ -7,15 +7,14 @@ import time
 
 import pytest
 
-from helpers.hub_process import VENV_BIN, HubProcess, _cmdline, digitalpost, free_port, hub_env
+from helpers.hub_process import VENV_BIN, HubProcess, _cmdline, free_port, hub_env, migrate
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def test_web_serves_the_hub_and_stops_on_sigterm(tmp_path):
     env = hub_env(tmp_path)
-    migrated = digitalpost(env, "migrate")
-    assert migrated.returncode == 0, migrated.stderr
+    migrate(env)
     port, log = free_port(), tmp_path / "web.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([str(VENV_BIN / "digitalpost"), "web", "--port", str(port), "--web-workers", "1"],

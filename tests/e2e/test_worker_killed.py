@@ -15,6 +15,7 @@ from helpers.worker_processes import kill_while_working, worker_env
 
 pytestmark = pytest.mark.slow
 MESSAGES = 150
+HELD_MESSAGES = 75  # three claims of 25: the worker is caught holding one long before it is done
 
 
 def start_worker(env: dict[str, str], *, lease_seconds: int = 1) -> subprocess.Popen:
@@ -44,7 +45,7 @@ def test_worker_killed_mid_batch_loses_and_duplicates_nothing(tx_cast, settings)
 
 def test_jobs_a_killed_worker_held_are_taken_over_long_before_their_lease_ends(tx_cast, settings):
     """The lease is 10 minutes; the claims of a worker killed with SIGKILL are back in hand within seconds."""
-    for _ in range(MESSAGES):
+    for _ in range(HELD_MESSAGES):
         assert tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna)).status_code == 201
     env = worker_env(settings)
     lease = 600
@@ -64,13 +65,13 @@ def test_jobs_a_killed_worker_held_are_taken_over_long_before_their_lease_ends(t
 
     successor = start_worker(env, lease_seconds=lease)
     try:
-        while delivered() < MESSAGES and time.monotonic() < deadline:
+        while delivered() < HELD_MESSAGES and time.monotonic() < deadline:
             time.sleep(0.05)
     finally:
         successor.terminate()
         successor.wait(timeout=30)
 
-    assert delivered() == MESSAGES
+    assert delivered() == HELD_MESSAGES
     assert Job.objects.filter(pk__in=held, state=Job.State.DONE).count() == len(held)
-    assert Event.objects.filter(kind=EventKind.MESSAGE_DELIVERED).count() == MESSAGES
-    assert Receipt.objects.filter(status="COMPLETED").count() == MESSAGES
+    assert Event.objects.filter(kind=EventKind.MESSAGE_DELIVERED).count() == HELD_MESSAGES
+    assert Receipt.objects.filter(status="COMPLETED").count() == HELD_MESSAGES
