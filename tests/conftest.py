@@ -31,6 +31,8 @@ _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
 
 def _runs_here(item: pytest.Item, *, on_postgres: bool) -> bool:
+    if deployment := item.get_closest_marker("deployment"):
+        return deployment.args[0] == ("scale" if on_postgres else "embedded")
     if not on_postgres:
         return item.get_closest_marker("postgres") is None
     agnostic = any(Path(str(item.path)).is_relative_to(folder) for folder in _DATABASE_AGNOSTIC_FOLDERS)

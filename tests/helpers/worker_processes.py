@@ -19,6 +19,11 @@ def worker_env(settings) -> dict[str, str]:
     return env
 
 
+# A stopped worker finishes its batch first; at a load average of 20 on two cores that took over 30 s once. A safety
+# net for a very busy machine, not a figure.
+STOP_SECONDS = 120
+
+
 def kill_while_working(start: Callable[[], subprocess.Popen], done: Callable[[], int], *, goal: int, step: int,
                        pending: Callable[[], bool], deadline: float,
                        watch: Callable[[subprocess.Popen], None] = lambda _: None) -> int:
@@ -38,10 +43,10 @@ def kill_while_working(start: Callable[[], subprocess.Popen], done: Callable[[],
             kills += 1
         else:
             worker.terminate()
-        worker.wait(timeout=30)
+        worker.wait(timeout=STOP_SECONDS)
     worker = start()
     while pending() and time.monotonic() < deadline:
         time.sleep(0.05)
     worker.terminate()
-    worker.wait(timeout=30)
+    worker.wait(timeout=STOP_SECONDS)
     return kills

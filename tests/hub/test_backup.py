@@ -23,7 +23,9 @@ pytestmark = pytest.mark.slow
 TESTS = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(params=["local", "s3"])
+# The embedded default backs up SQLite + local files, the scale deployment PostgreSQL + S3: each once.
+@pytest.fixture(params=[pytest.param("local", marks=pytest.mark.deployment("embedded")),
+                        pytest.param("s3", marks=pytest.mark.deployment("scale"))])
 def blob_backend(request, settings):
     settings.DIGITALPOST_BLOB_KEYS = f"k1:{MasterKeys.generate_material()}"
     if request.param == "s3":
