@@ -27,7 +27,9 @@ def segments_of(store, key: str) -> bytes:
         return raw.read()
 
 
-@pytest.fixture(params=["local", "s3"])
+# Local files go with the embedded SQLite, S3 with the scale PostgreSQL: each pair once.
+@pytest.fixture(params=[pytest.param("local", marks=pytest.mark.deployment("embedded")),
+                        pytest.param("s3", marks=pytest.mark.deployment("scale"))])
 def backend(request, settings):
     if request.param == "s3":
         request.getfixturevalue("s3_hub")
