@@ -38,10 +38,11 @@ lint: setup-dev
 	$(BIN)/lint-imports --no-cache
 	DIGITALPOST_TESTING=1 $(BIN)/mypy
 
-## Everything: lint, import contracts, the suite on SQLite (browser tests included), then on PostgreSQL.
+## Everything: lint, import contracts, the suite on SQLite (browser tests included), then on PostgreSQL; each half
+## ends with its 15 slowest tests, to keep an eye on the 20-minute CI budget.
 test: setup-dev setup-system lint
-	bash scripts/pytest.sh $(BIN)/pytest -n 2 -p no:cacheprovider
-	bash scripts/pytest.sh $(BIN)/python tests/with_postgres.py -n 2 -p no:cacheprovider -m "not browser"
+	bash scripts/pytest.sh $(BIN)/pytest -n 2 -p no:cacheprovider --durations=15
+	bash scripts/pytest.sh $(BIN)/python tests/with_postgres.py -n 2 -p no:cacheprovider -m "not browser" --durations=15
 
 test-fast: setup-dev
 	bash scripts/pytest.sh $(BIN)/pytest -n 2 -m "not slow and not browser"
