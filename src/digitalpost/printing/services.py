@@ -87,7 +87,7 @@ def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStor
     messages = [message for message in messages if message.pk not in printed]
     works = [_work_for(message, store) for message in messages]
     return [_store(message, work.letter, made, store)
-            for message, work, made in zip(messages, works, make_letters(works), strict=True)]
+            for message, work, made in zip(messages, works, make_letters(works, store=store), strict=True)]
 
 
 def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
