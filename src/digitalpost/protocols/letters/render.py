@@ -2,10 +2,13 @@
 
 The cover page carries the recipient's name and address inside `window.ADDRESS_WINDOW` (with the sender's
 return line above it, as Danish post expects), the sender block and date outside the window, the message's
-title and the letter id the print provider reports back. PDFs are appended page by page unchanged (qpdf through
-pikepdf: three times faster than pypdf, and the merge is most of a letter's cost; a file qpdf cannot open, which
-the pypdf-based check_printable accepted, is merged with pypdf instead); plain text and simple HTML are typeset
-(reportlab). Bytes in, bytes out. Not for: checking documents (printable.py — call it first) or batching.
+title and the letter id the print provider reports back. The letter is a new qpdf document (pikepdf): the cover
+is drawn into it with PDF text instructions in standard fonts (a reportlab document per letter cost as much CPU as
+the rest of the letter), except when a line has a character outside WinAnsi, which reportlab's font
+substitution draws; then the documents' pages are appended unchanged (qpdf: three times faster than pypdf; a file
+qpdf cannot open, which the pypdf-based check_printable accepted, is merged with pypdf instead); plain text and
+simple HTML are typeset (reportlab). Bytes in, bytes out. Not for: checking documents (printable.py — call it
+first) or batching.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -137,13 +141,15 @@ def _cover_page(pdf: pikepdf.Pdf, runs: list[_Run]) -> pikepdf.Page | None:
         encoded = [run.text.encode(_COVER_ENCODING) for run in runs]
     except UnicodeEncodeError:
         return None
-    content = [instruction for run, text in zip(runs, encoded, strict=True) for instruction in (
-        ([], _BEGIN_TEXT),
-        ([_COVER_FONTS[run.font], run.size], _SET_FONT),
-        ([1, 0, 0, 1, round(run.x, 3), round(run.y, 3)], _SET_TEXT_MATRIX),
-        ([pikepdf.String(text)], _SHOW_TEXT),
-        ([], _END_TEXT),
-    )]
+    # Operands as Python numbers, Names and Strings: pikepdf converts them (its annotations ask for Objects).
+    content: list[tuple[list[Any], pikepdf.Operator]] = [
+        instruction for run, text in zip(runs, encoded, strict=True) for instruction in (
+            ([], _BEGIN_TEXT),
+            ([_COVER_FONTS[run.font], run.size], _SET_FONT),
+            ([1, 0, 0, 1, round(run.x, 3), round(run.y, 3)], _SET_TEXT_MATRIX),
+            ([pikepdf.String(text)], _SHOW_TEXT),
+            ([], _END_TEXT),
+        )]
     fonts = pikepdf.Dictionary({
         str(name): pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
                                       BaseFont=pikepdf.Name("/" + font), Encoding=pikepdf.Name.WinAnsiEncoding)
@@ -151,7 +157,7 @@ def _cover_page(pdf: pikepdf.Pdf, runs: list[_Run]) -> pikepdf.Page | None:
     return pikepdf.Page(pikepdf.Dictionary(
         Type=pikepdf.Name.Page, MediaBox=[0, 0, round(A4[0], 4), round(A4[1], 4)],
         Resources=pikepdf.Dictionary(Font=fonts, ProcSet=[pikepdf.Name.PDF, pikepdf.Name.Text]),
-        Contents=pdf.make_stream(zlib.compress(pikepdf.unparse_content_stream(content)),
+        Contents=pdf.make_stream(zlib.compress(pikepdf.unparse_content_stream(cast(Any, content))),
                                  Filter=pikepdf.Name.FlateDecode)))
 
 

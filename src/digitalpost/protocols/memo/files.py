@@ -11,6 +11,7 @@ checking a message (parse, validate).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -94,7 +95,7 @@ def _read(data: bytes, *, max_bytes: int) -> list[AcceptedFile]:
 
 def _file(element: etree._Element, version: MemoVersion,
           streamed: dict[etree._Element, values.Base64Stream]) -> File:
-    fields = {}
+    fields: dict[str, Any] = {}
     for tag, name, stype in _FILE_FIELDS:
         child = element.find(tag)
         if child is None:
