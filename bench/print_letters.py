@@ -10,7 +10,8 @@ mode, the demo authority from `digitalpost.cli.demo.load_demo`):
    messages, read their documents out of the MeMos and render them in the render processes, which are started
    first as `digitalpost worker` starts them, store the blobs, one sync, record the letters and their events in
    one commit) until no PRINT job is due: letters/s and per-letter p50/p99 (a batch's time shared by its
-   letters); every message must end with exactly one letter;
+   letters), and the CPU time per letter of the worker and its render processes together and of the worker alone
+   (from /proc: the figure to compare on a shared machine); every message must end with exactly one letter;
 3. `printing.services.write_batches` into the spool folder (PDFs + manifest, fsynced): letters/s;
 4. a table on stdout and the figures as JSON in var/bench/print.json.
 

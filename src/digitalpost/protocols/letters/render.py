@@ -221,7 +221,7 @@ def _merge(letter: Letter, documents: list[bytes]) -> RenderedLetter:
             merged.pages.extend(opened[-1].pages)  # copies the foreign objects; the source stays open until saved
         merged.trailer.Info = merged.make_indirect(pikepdf.Dictionary(Title=letter.title, Author=letter.sender.name))
         out = io.BytesIO()
-        merged.save(out, compress_streams=False)
+        merged.save(out, compress_streams=False, min_version="1.4")  # as the reportlab cover document said
         return RenderedLetter(pdf=out.getvalue(), pages=len(merged.pages))
     finally:
         for part in opened:
