@@ -10,7 +10,8 @@ mode, the demo authority from `digitalpost.cli.demo.load_demo`):
    messages, read their documents out of the MeMos and render them in the render processes, which are started
    first as `digitalpost worker` starts them, store the blobs, one sync, record the letters and their events in
    one commit) until no PRINT job is due: letters/s and per-letter p50/p99 (a batch's time shared by its
-   letters); every message must end with exactly one letter;
+   letters), and the CPU time per letter of the worker and its render processes together and of the worker alone
+   (from /proc: the figure to compare on a shared machine); every message must end with exactly one letter;
 3. `printing.services.write_batches` into the spool folder (PDFs + manifest, fsynced): letters/s;
 4. a table on stdout and the figures as JSON in var/bench/print.json.
 
@@ -132,6 +133,23 @@ def queue_print_messages(count: int, pdf: bytes, *, first: int = 0) -> None:
         accept_memo(system=system, body=memo.build(message))
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (from /proc: the render processes are not ours to
+    time with process_time)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def render_process_ids() -> list[int]:
+    from digitalpost.printing import rendering
+
+    return [pid for (owner, _), pool in rendering._pools.items() if owner == os.getpid()
+            for pid in (getattr(pool, "_processes", None) or {})]
+
+
 def measure_jobs(count: int) -> dict[str, Any]:
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
     from digitalpost.outbox.models import Job, WorkKind
@@ -149,6 +167,8 @@ def measure_jobs(count: int) -> dict[str, Any]:
         batch.append(len(jobs))
         BATCH_HANDLERS[WorkKind.PRINT](jobs)
 
+    processes_ids = [os.getpid(), *render_process_ids()]
+    cpu_before, worker_cpu_before = cpu_seconds(processes_ids), cpu_seconds([os.getpid()])
     started = time.perf_counter()
     while True:  # as the worker takes them: in batches when PRINT has a batch handler
         t0 = time.perf_counter()
@@ -161,10 +181,12 @@ def measure_jobs(count: int) -> dict[str, Any]:
         taken = sum(batch) or 1
         times += [(time.perf_counter() - t0) * 1000 / taken] * taken
     elapsed = time.perf_counter() - started
+    cpu, worker_cpu = cpu_seconds(processes_ids) - cpu_before, cpu_seconds([os.getpid()]) - worker_cpu_before
     made = PrintLetter.objects.count()
     if made != count + 1 or len(times) != count + 1:  # + the demo's own letter to Bent
         raise BenchError(f"{len(times)} PRINT jobs made {made} letters for {count + 1} messages")
-    return summary(times, elapsed) | {"render_processes": processes}
+    return summary(times, elapsed) | {"render_processes": processes, "cpu_ms_per_letter": cpu / len(times) * 1000,
+                                        "worker_cpu_ms_per_letter": worker_cpu / len(times) * 1000}
 
 
 def measure_batches(spool: Path) -> dict[str, Any]:
@@ -184,6 +206,8 @@ def report(figures: dict[str, Any]) -> str:
     for name, row in rows:
         lines.append(f"{name:<42} {row['letters']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} "
                      f"{row['p99_ms']:>8.1f}")
+    cpu, worker = figures["jobs"]["cpu_ms_per_letter"], figures["jobs"]["worker_cpu_ms_per_letter"]
+    lines.append(f"{'  CPU per letter (worker + render proc.)':<42} {cpu:>8.2f} ms  (worker {worker:.2f} ms)")
     batches = figures["batches"]
     lines.append(f"{'write_batches (spool, fsynced)':<42} {batches['letters']:>8} {batches['per_s']:>8.1f} "
                  f"{'':>8} {'':>8}  ({batches['batches']} batches)")
@@ -229,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         log("writing the batches to the spool folder")
         figures["batches"] = measure_batches(var / "print-spool")
         figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
+        log(f"load average before {load_before:.2f}, after {figures['load_average']['after']:.2f}")
         figures["total_s"] = time.monotonic() - started
         print()
         print(report(figures))

@@ -44,9 +44,10 @@ def install_phases(phases: Phases, *, in_process: bool) -> None:
     wrap(printing, "_work_for", "  what to render (MeMo from the row)")
     if in_process:  # a render process needs make_letter itself (pickled by name), not a wrapper
         wrap(rendering, "make_letter", "  make_letter (parse + render)")
-        wrap(rendering, "read_files", "    read_files (memo.parse)")
+        wrap(rendering, "read_files", "    read_files (memo.accepted_files)")
+        wrap(letters.render, "_cover_page", "    cover page (pikepdf)")
         wrap(letters.render, "_cover", "    cover page (reportlab)")
-        wrap(letters.render, "_merge", "    merge + write (qpdf)")
+        wrap(letters.render, "_merge", "    cover + merge + write (qpdf)")
     wrap(printing, "_store", "  store documents + PDF (unsynced)")
     wrap(ContentAddressedStore, "put", "    blob put")
     wrap(LocalFolder, "sync", "blob sync (one per batch)")
@@ -98,21 +99,23 @@ def main(argv: list[str] | None = None) -> int:
         counters.reset()
         phases.reset()
         with connection.execute_wrapper(counters.execute):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             batches = run_jobs()
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         made = PrintLetter.objects.count() - before
         if made != args.n:
             print(f"{made} letters made for {args.n} messages", file=sys.stderr)
             return 1
         n = args.n
         sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-        print(f"PRINT in {batches} batches: {elapsed / n * 1000:.2f} ms/letter ({n / elapsed:.0f}/s); SQL per letter "
+        print(f"PRINT in {batches} batches: {elapsed / n * 1000:.2f} ms/letter ({n / elapsed:.0f}/s), CPU of this "
+              f"process {cpu / n * 1000:.2f} ms/letter; SQL per letter "
               f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per letter {counters.fsyncs / n:.2f} "
               f"({counters.fsync_s / n * 1000:.2f} ms)")
         for phase, seconds in phases.seconds.items():
             if phases.calls[phase]:
-                print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  ({phases.calls[phase] / n:.2f}x)")
+                print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  CPU {phases.cpu_seconds[phase] / n * 1000:6.2f} ms"
+                      f"  ({phases.calls[phase] / n:.2f}x)")
         if args.top:
             queue_print_messages(n, pdf, first=5 + n)
             profiler = cProfile.Profile()

@@ -3,6 +3,7 @@ recorded with one statement per table; one letter per message, whatever is claim
 
 from __future__ import annotations
 
+import base64
 import io
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from digitalpost.blobstore.sealing import MAGIC
 from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Event, Message
@@ -57,6 +59,23 @@ def test_a_batch_makes_each_letter_once_with_its_documents_event_and_the_recipie
         assert list(message.events.order_by("seq").values_list("kind", flat=True))[-1] == "LETTER_RENDERED"
         assert verify_timeline(message) is None
     assert set(Job.objects.filter(kind=WorkKind.PRINT).values_list("state", flat=True)) == {"DONE"}
+
+
+def test_blobs_written_in_the_render_processes_are_sealed_with_the_workers_keys(cast, settings):
+    # The render processes write each letter's blobs into the worker's own store (its folder, its keys), not one
+    # they make from their settings: here the keys exist only in the worker's settings.
+    settings.DIGITALPOST_PRINT_RENDER_PROCESSES = 2
+    settings.DIGITALPOST_BLOB_KEYS = "print-test:" + base64.b64encode(bytes(range(32))).decode()
+    sent = exempt_messages(cast, 6)
+    assert print_batch()
+    store = blob_store()
+    for message_id in sent:
+        message = Message.objects.get(pk=message_id)
+        letter = PrintLetter.objects.get(message=message)
+        for key in (message.memo_blob, message.documents.get().blob, letter.pdf_blob):
+            with store.objects.open(key) as raw:
+                assert raw.read(len(MAGIC)) == MAGIC
+        assert store.read(letter.pdf_blob)[:5] == b"%PDF-"
 
 
 def test_a_batch_claimed_again_after_its_lease_makes_no_second_letter(cast):

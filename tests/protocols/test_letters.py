@@ -67,6 +67,21 @@ def test_too_many_address_lines_keep_the_postcode_line_in_the_window():
     assert "Baghuset" not in positions
 
 
+def test_a_name_outside_winansi_is_drawn_by_reportlab_with_every_line_where_the_common_case_puts_it():
+    # Covers are drawn straight into the letter (pikepdf) when every line is WinAnsi text; a name in another
+    # script goes through reportlab's font substitution instead. Both must follow the same layout.
+    polish = PostalAddress(name="Łukasz Wiśniewski", lines=BENT.lines, postal_code=BENT.postal_code, city=BENT.city)
+    common, substituted = (
+        {text: (x, y) for text, x, y in text_positions(PdfReader(io.BytesIO(render_letter(letter(
+            LetterDocument("afgoerelse.pdf", "application/pdf", pdf("Afgørelse")), recipient=who)).pdf)).pages[0])}
+        for who in (BENT, polish))
+    assert "Bent Bertelsen" in common
+    assert not any("Bent" in text for text in substituted)
+    assert any("ukasz" in text and ADDRESS_WINDOW.contains(x, y) for text, (x, y) in substituted.items())
+    for line in ("Åboulevarden 12, 3. tv.", "8000 Aarhus C", "CVR 29190003", "Brev-id L-0001"):
+        assert substituted[line] == pytest.approx(common[line], abs=0.01), line
+
+
 def test_pdfs_pass_through_and_text_and_html_are_typeset():
     rendered = render_letter(letter(
         LetterDocument("bilag.pdf", "application/pdf", pdf("Bilag side", pages=2)),

@@ -71,7 +71,8 @@ def prepare_print_letter(message_id: uuid.UUID | str, *, store: BlobStore | None
     message = _messages_to_print([message_id]).first()
     if message is None or PrintLetter.objects.filter(message_id=message_id).exists():
         return None
-    return _store(message, make_letter(_work_for(message, store)), store)
+    work = _work_for(message, store)
+    return _store(message, work.letter, make_letter(work), store)
 
 
 def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStore) -> list[RenderedLetter]:
@@ -84,8 +85,9 @@ def prepare_print_letters(message_ids: list[uuid.UUID | str], *, store: BlobStor
     printed = set(PrintLetter.objects.filter(message_id__in=[m.pk for m in messages])
                   .values_list("message_id", flat=True))
     messages = [message for message in messages if message.pk not in printed]
-    made = make_letters([_work_for(message, store) for message in messages])
-    return [_store(message, letter, store) for message, letter in zip(messages, made, strict=True)]
+    works = [_work_for(message, store) for message in messages]
+    return [_store(message, work.letter, made, store)
+            for message, work, made in zip(messages, works, make_letters(works, store=store), strict=True)]
 
 
 def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
@@ -102,12 +104,12 @@ def _work_for(message: Message, store: BlobStore) -> LetterWork:
         for d in message.documents.order_by("position") if d.role != Document.Role.TECHNICAL]), memo=None)
 
 
-def _store(message: Message, made: LetterMade, store: BlobStore) -> RenderedLetter:
+def _store(message: Message, letter: letters.Letter, made: LetterMade, store: BlobStore) -> RenderedLetter:
     documents = None
     if made.files is not None:
         documents = store_documents(message, received_bytes(message, store), made.files, store)
     pdf_key = store.put(made.rendered.pdf).key
-    return RenderedLetter(message_id=message.pk, letter=made.letter, pdf_key=pdf_key, pages=made.rendered.pages,
+    return RenderedLetter(message_id=message.pk, letter=letter, pdf_key=pdf_key, pages=made.rendered.pages,
                           documents=documents)
 
 

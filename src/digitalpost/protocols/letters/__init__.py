@@ -1,8 +1,8 @@
 """PDF letters for the print fallback: what can be printed, the letter with the address in the window, batches.
 
-`check_printable` refuses documents with no paper form; `render_letter` builds the letter PDF (reportlab for
-the cover and text, qpdf via pikepdf to pass PDFs through); `window` holds the envelope geometry; `batch` the manifest
-and the print receipts. Pure: bytes in, bytes out, no Django, no files.
+`check_printable` refuses documents with no paper form; `render_letter` builds the letter PDF (qpdf via pikepdf
+for the cover and to pass PDFs through, reportlab to typeset text); `window` holds the envelope geometry; `batch`
+the manifest and the print receipts. Pure: bytes in, bytes out, no Django, no files.
 """
 
 from digitalpost.protocols.letters.batch import (

@@ -2,18 +2,23 @@
 
 The cover page carries the recipient's name and address inside `window.ADDRESS_WINDOW` (with the sender's
 return line above it, as Danish post expects), the sender block and date outside the window, the message's
-title and the letter id the print provider reports back. PDFs are appended page by page unchanged (qpdf through
-pikepdf: three times faster than pypdf, and the merge is most of a letter's cost; a file qpdf cannot open, which
-the pypdf-based check_printable accepted, is merged with pypdf instead); plain text and simple HTML are typeset
-(reportlab). Bytes in, bytes out. Not for: checking documents (printable.py — call it first) or batching.
+title and the letter id the print provider reports back. The letter is a new qpdf document (pikepdf): the cover
+is drawn into it with PDF text instructions in standard fonts (a reportlab document per letter cost as much CPU as
+the rest of the letter), except when a line has a character outside WinAnsi, which reportlab's font
+substitution draws; then the documents' pages are appended unchanged (qpdf: three times faster than pypdf; a file
+qpdf cannot open, which the pypdf-based check_printable accepted, is merged with pypdf instead); plain text and
+simple HTML are typeset (reportlab). Bytes in, bytes out. Not for: checking documents (printable.py — call it
+first) or batching.
 """
 
 from __future__ import annotations
 
 import io
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -84,34 +89,87 @@ class RenderedLetter:
     pages: int
 
 
-def _cover(letter: Letter) -> bytes:
-    out = io.BytesIO()
-    page = Canvas(out, pagesize=A4, pageCompression=1)
-    page.setTitle(letter.title)
-    page.setAuthor(letter.sender.name)
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One line of text on the cover: where it starts (points from the bottom-left corner), in which font."""
+
+    font: str  # a standard PDF font: Helvetica or Helvetica-Bold
+    size: float
+    x: float
+    y: float
+    text: str
+
+
+def _cover_runs(letter: Letter) -> list[_Run]:
+    """What the cover says and where: the one layout both ways of drawing it (_cover_page, _cover) follow."""
     lines = letter.recipient.window_lines()
     if len(lines) > MAX_ADDRESS_LINES:  # keep the postcode line: sorting machines read the last line
         lines = [*lines[: MAX_ADDRESS_LINES - 1], lines[-1]]
     left = (ADDRESS_WINDOW.left + 2) * mm  # a margin inside the window, so paper shifting in the envelope hides nothing
-    page.setFont("Helvetica", RETURN_FONT_SIZE)
-    page.drawString(left, pdf_y(ADDRESS_WINDOW.top + 3), letter.sender.return_line()[:95])
-    page.setFont("Helvetica", ADDRESS_FONT_SIZE)
-    for number, line in enumerate(lines):
-        page.drawString(left, pdf_y(ADDRESS_WINDOW.top + 8 + number * ADDRESS_LEADING), line[:48])
-    page.setFont("Helvetica-Bold", 10)
+    runs = [_Run("Helvetica", RETURN_FONT_SIZE, left, pdf_y(ADDRESS_WINDOW.top + 3),
+                 letter.sender.return_line()[:95])]
+    runs += [_Run("Helvetica", ADDRESS_FONT_SIZE, left, pdf_y(ADDRESS_WINDOW.top + 8 + number * ADDRESS_LEADING),
+                  line[:48]) for number, line in enumerate(lines)]
     sender_top = SENDER_BLOCK.top + 4
-    page.drawString(SENDER_BLOCK.left * mm, pdf_y(sender_top), letter.sender.name)
-    page.setFont("Helvetica", 9)
-    for number, line in enumerate([*letter.sender.address_lines, f"CVR {letter.sender.cvr}",
-                                   f"Dato: {letter.sent_on:%d.%m.%Y}"], start=1):
-        page.drawString(SENDER_BLOCK.left * mm, pdf_y(sender_top + number * 4.2), line)
-    page.setFont("Helvetica-Bold", 14)
-    page.drawString(ADDRESS_WINDOW.left * mm, pdf_y(100), letter.title[:70])
-    page.setFont("Helvetica", 10)
-    page.drawString(ADDRESS_WINDOW.left * mm, pdf_y(110),
-                    "Du får dette brev på papir, fordi du ikke modtager Digital Post fra os.")
-    page.setFont("Helvetica", 7)
-    page.drawString(ADDRESS_WINDOW.left * mm, pdf_y(287), f"Brev-id {letter.letter_id}")
+    runs.append(_Run("Helvetica-Bold", 10, SENDER_BLOCK.left * mm, pdf_y(sender_top), letter.sender.name))
+    runs += [_Run("Helvetica", 9, SENDER_BLOCK.left * mm, pdf_y(sender_top + number * 4.2), line)
+             for number, line in enumerate([*letter.sender.address_lines, f"CVR {letter.sender.cvr}",
+                                            f"Dato: {letter.sent_on:%d.%m.%Y}"], start=1)]
+    runs += [
+        _Run("Helvetica-Bold", 14, ADDRESS_WINDOW.left * mm, pdf_y(100), letter.title[:70]),
+        _Run("Helvetica", 10, ADDRESS_WINDOW.left * mm, pdf_y(110),
+             "Du får dette brev på papir, fordi du ikke modtager Digital Post fra os."),
+        _Run("Helvetica", 7, ADDRESS_WINDOW.left * mm, pdf_y(287), f"Brev-id {letter.letter_id}"),
+    ]
+    return runs
+
+
+# The cover's fonts as reportlab declares them: two of the 14 standard fonts (never embedded), WinAnsi-encoded.
+_COVER_FONTS = {"Helvetica": pikepdf.Name("/F1"), "Helvetica-Bold": pikepdf.Name("/F2")}
+_COVER_ENCODING = "cp1252"  # PDF's WinAnsiEncoding
+_BEGIN_TEXT, _SET_FONT, _SET_TEXT_MATRIX, _SHOW_TEXT, _END_TEXT = (
+    pikepdf.Operator(name) for name in ("BT", "Tf", "Tm", "Tj", "ET"))
+
+
+def _cover_page(pdf: pikepdf.Pdf, runs: list[_Run]) -> pikepdf.Page | None:
+    """The cover as a page of `pdf`, its text drawn with pikepdf's content-stream builder; None when a line has a
+    character outside WinAnsi (a name in another script), which only reportlab's font substitution can show.
+
+    The common case's way: a reportlab document per letter cost as much CPU as the rest of the letter together.
+    """
+    try:
+        encoded = [run.text.encode(_COVER_ENCODING) for run in runs]
+    except UnicodeEncodeError:
+        return None
+    # Operands as Python numbers, Names and Strings: pikepdf converts them (its annotations ask for Objects).
+    content: list[tuple[list[Any], pikepdf.Operator]] = [
+        instruction for run, text in zip(runs, encoded, strict=True) for instruction in (
+            ([], _BEGIN_TEXT),
+            ([_COVER_FONTS[run.font], run.size], _SET_FONT),
+            ([1, 0, 0, 1, round(run.x, 3), round(run.y, 3)], _SET_TEXT_MATRIX),
+            ([pikepdf.String(text)], _SHOW_TEXT),
+            ([], _END_TEXT),
+        )]
+    fonts = pikepdf.Dictionary({
+        str(name): pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
+                                      BaseFont=pikepdf.Name("/" + font), Encoding=pikepdf.Name.WinAnsiEncoding)
+        for font, name in _COVER_FONTS.items()})
+    return pikepdf.Page(pikepdf.Dictionary(
+        Type=pikepdf.Name.Page, MediaBox=[0, 0, round(A4[0], 4), round(A4[1], 4)],
+        Resources=pikepdf.Dictionary(Font=fonts, ProcSet=[pikepdf.Name.PDF, pikepdf.Name.Text]),
+        Contents=pdf.make_stream(zlib.compress(pikepdf.unparse_content_stream(cast(Any, content))),
+                                 Filter=pikepdf.Name.FlateDecode)))
+
+
+def _cover(letter: Letter) -> bytes:
+    """The cover as a reportlab document, for what _cover_page cannot draw (or qpdf cannot merge)."""
+    out = io.BytesIO()
+    page = Canvas(out, pagesize=A4, pageCompression=1)
+    page.setTitle(letter.title)
+    page.setAuthor(letter.sender.name)
+    for run in _cover_runs(letter):
+        page.setFont(run.font, run.size)
+        page.drawString(run.x, run.y, run.text)
     page.showPage()
     page.save()
     return out.getvalue()
@@ -138,28 +196,37 @@ def _document_pdf(document: LetterDocument) -> bytes:
 
 def render_letter(letter: Letter) -> RenderedLetter:
     """The whole letter as one PDF (documents must have passed printable.check_printable)."""
-    parts = [_cover(letter), *(_document_pdf(d) for d in letter.documents)]
+    documents = [_document_pdf(d) for d in letter.documents]
     try:
-        return _merge(parts, title=letter.title, author=letter.sender.name)
+        return _merge(letter, documents)
     except pikepdf.PdfError:
-        return _merge_with_pypdf(parts, title=letter.title, author=letter.sender.name)
+        return _merge_with_pypdf([_cover(letter), *documents], title=letter.title, author=letter.sender.name)
 
 
-def _merge(parts: list[bytes], *, title: str, author: str) -> RenderedLetter:
-    """The parts' pages in order, in the cover's document; streams are copied as they are (no recompression)."""
-    opened = [pikepdf.open(io.BytesIO(part)) for part in parts]
+def _merge(letter: Letter, documents: list[bytes]) -> RenderedLetter:
+    """The cover, then the documents' pages in order, in a new document; streams are copied as they are (no
+    recompression)."""
+    runs = _cover_runs(letter)
+    merged = pikepdf.new()
+    opened: list[pikepdf.Pdf] = []
     try:
-        letter = opened[0]
-        for part in opened[1:]:
-            letter.pages.extend(part.pages)  # copies the foreign objects; the source stays open until saved
-        letter.docinfo[pikepdf.Name.Title] = title
-        letter.docinfo[pikepdf.Name.Author] = author
+        cover = _cover_page(merged, runs)
+        if cover is None:  # drawn by reportlab: its own document, whose page is copied like a document's
+            opened.append(pikepdf.open(io.BytesIO(_cover(letter))))
+            merged.pages.extend(opened[-1].pages)
+        else:
+            merged.pages.append(cover)
+        for document in documents:
+            opened.append(pikepdf.open(io.BytesIO(document)))
+            merged.pages.extend(opened[-1].pages)  # copies the foreign objects; the source stays open until saved
+        merged.trailer.Info = merged.make_indirect(pikepdf.Dictionary(Title=letter.title, Author=letter.sender.name))
         out = io.BytesIO()
-        letter.save(out, compress_streams=False)
-        return RenderedLetter(pdf=out.getvalue(), pages=len(letter.pages))
+        merged.save(out, compress_streams=False, min_version="1.4")  # as the reportlab cover document said
+        return RenderedLetter(pdf=out.getvalue(), pages=len(merged.pages))
     finally:
         for part in opened:
             part.close()
+        merged.close()
 
 
 def _merge_with_pypdf(parts: list[bytes], *, title: str, author: str) -> RenderedLetter:
