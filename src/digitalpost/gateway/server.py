@@ -209,10 +209,9 @@ class GatewayController(Controller):
 
     def _trigger_server(self) -> None:
         if self.reuse_port:
-            # aiosmtpd connects to itself to see the session factory work; on a shared port that connection may
-            # reach another process. The factory is the one every connection here uses; a broken one shows at the
-            # first mail.
-            self._factory_invoked.set()
+            # aiosmtpd connects to itself so that its loop calls the session factory once (start() checks it
+            # worked); on a shared port that connection may reach another process. Call it on the loop instead.
+            self.loop.call_soon_threadsafe(self._factory_invoker)
             return
         super()._trigger_server()  # type: ignore[no-untyped-call]
 
