@@ -325,6 +325,9 @@ def dev_ca() -> None:
 def smtp(
     host: str = typer.Option("", help="Listen address (default DIGITALPOST_GATEWAY_HOST)."),
     port: int = typer.Option(0, help="Port (default DIGITALPOST_GATEWAY_PORT)."),
+    processes: int = typer.Option(0, help="Processes sharing the port (default DIGITALPOST_GATEWAY_PROCESSES)."),
+    reuse_port: bool = typer.Option(False, "--reuse-port", hidden=True,
+                                    help="One of several processes on the port (started by --processes)."),
 ) -> None:
     """Run the inbound secure-mail gateway (SMTP with STARTTLS required) until interrupted."""
     _django()
@@ -332,20 +335,39 @@ def smtp(
 
     from digitalpost.gateway.server import Gateway
 
-    gateway = Gateway(host or settings.DIGITALPOST_GATEWAY_HOST, port or settings.DIGITALPOST_GATEWAY_PORT)
-    _serve(gateway.controller(), f"secure-mail gateway on {gateway.host}:{gateway.port}")
+    host, port = host or settings.DIGITALPOST_GATEWAY_HOST, port or settings.DIGITALPOST_GATEWAY_PORT
+    processes = processes or settings.DIGITALPOST_GATEWAY_PROCESSES
+    # Several processes on one port (SO_REUSEPORT): each mail's work is Python, which one process runs on one core.
+    shared = reuse_port or processes > 1
+    gateway = Gateway(host, port, reuse_port=shared)
+    others = _Children() if processes > 1 and not reuse_port else None
+    controller = gateway.controller()
+    if others is not None:
+        exe = Path(sys.executable).parent
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+        for _ in range(processes - 1):
+            others.start([str(exe / "digitalpost"), "smtp", "--host", host, "--port", str(port), "--processes", "1",
+                          "--reuse-port"], env)
+    what = f"secure-mail gateway on {host}:{port}" + (f" ({processes} processes)" if others is not None else "")
+    _serve(controller, what, others=others)
 
 
-def _serve(controller: object, what: str) -> None:
+def _serve(controller: object, what: str, *, others: _Children | None = None) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     controller.start()  # type: ignore[attr-defined]
     console.print(what)
     try:
-        stop.wait()
+        # With processes of its own (gateway --processes): when one of them ends, all end (the service manager
+        # restarts the whole gateway).
+        while not stop.wait(0.5):
+            if others is not None and any(child.poll() is not None for child in others.procs):
+                break
     finally:
         controller.stop()  # type: ignore[attr-defined]
+        if others is not None:
+            others.stop_all()
 
 
 @demo_app.command("mailserver")

@@ -243,6 +243,8 @@ DIGITALPOST_GATEWAY_PORT = int(os.environ.get("DIGITALPOST_GATEWAY_PORT", 2525))
 DIGITALPOST_GATEWAY_IDLE_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_IDLE_SECONDS", 300))
 DIGITALPOST_GATEWAY_SESSION_SECONDS = float(os.environ.get("DIGITALPOST_GATEWAY_SESSION_SECONDS", 1800))
 DIGITALPOST_GATEWAY_MAX_SESSIONS = int(os.environ.get("DIGITALPOST_GATEWAY_MAX_SESSIONS", 100))
+# `digitalpost smtp` processes sharing the gateway's port (SO_REUSEPORT): a reply's work is Python, one core each.
+DIGITALPOST_GATEWAY_PROCESSES = int(os.environ.get("DIGITALPOST_GATEWAY_PROCESSES", 2))
 # Demo only: where the demo mail server stores the notices e-mailed to citizens and companies.
 DIGITALPOST_NOTIFICATION_MAILDIR = Path(os.environ.get("DIGITALPOST_NOTIFICATION_MAILDIR", VAR_DIR / "notifications"))
 # Notices to citizens and companies (docs/notifications.md): the e-mail "new Digital Post from <authority>" links

@@ -194,10 +194,26 @@ class GatewaySMTP(SMTP):
 
 
 class GatewayController(Controller):
-    def __init__(self, handler: Any, *, max_sessions: int, session_seconds: float, **kwargs: Any) -> None:
+    def __init__(self, handler: Any, *, max_sessions: int, session_seconds: float, reuse_port: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.sessions = SessionCount(max_sessions)
         self.session_seconds = session_seconds
+        self.reuse_port = reuse_port
+
+    def _create_server(self) -> Any:
+        # aiosmtpd's, plus SO_REUSEPORT when several gateway processes share the port (the kernel spreads the
+        # connections over them).
+        return self.loop.create_server(self._factory_invoker, host=self.hostname, port=self.port,
+                                       ssl=self.ssl_context, reuse_port=self.reuse_port or None)
+
+    def _trigger_server(self) -> None:
+        if self.reuse_port:
+            # aiosmtpd connects to itself so that its loop calls the session factory once (start() checks it
+            # worked); on a shared port that connection may reach another process. Call it on the loop instead.
+            self.loop.call_soon_threadsafe(self._factory_invoker)
+            return
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
     def factory(self) -> SMTP:
         return GatewaySMTP(self.handler, sessions=self.sessions, session_seconds=self.session_seconds,
@@ -209,6 +225,7 @@ class Gateway:
     host: str
     port: int
     require_starttls: bool = True
+    reuse_port: bool = False  # one of several processes on the port (`digitalpost smtp --processes`)
 
     def controller(self) -> Controller:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -222,5 +239,5 @@ class Gateway:
             server_hostname=settings.DIGITALPOST_HUB_DOMAIN, auth_required=False, auth_require_tls=True,
             timeout=settings.DIGITALPOST_GATEWAY_IDLE_SECONDS,
             max_sessions=settings.DIGITALPOST_GATEWAY_MAX_SESSIONS,
-            session_seconds=settings.DIGITALPOST_GATEWAY_SESSION_SECONDS,
+            session_seconds=settings.DIGITALPOST_GATEWAY_SESSION_SECONDS, reuse_port=self.reuse_port,
         )

@@ -2,37 +2,219 @@
 
 One place decides how the hub talks to its relay (host, port, STARTTLS, timeout); callers get the relay's
 answer or an exception (aiosmtplib.SMTPException, OSError) naming why not. Not for: building mail.
+
+Each thread that sends keeps one relay connection open (decision 0014): a worker forwarding a burst of inquiries
+pays for the TCP connection, EHLO and STARTTLS once, not per mail, and the mail goes out from the calling thread
+itself (the standard library's blocking `smtplib`: no event loop, no helper thread to wake per mail). Before a
+mail goes over a kept connection, the socket is looked at without a round trip: anything the relay sent
+unasked (a 421, its close) means the connection is gone. One idle for CHECK_AFTER_IDLE_SECONDS is asked with
+NOOP first, one idle for REUSE_IDLE_SECONDS or more is not reused at all; in each case a new connection takes the
+mail, so a relay that restarted costs nothing. The answer is still the relay's reply to the whole DATA, given
+only after it; a connection that failed mid-mail is closed, never reused.
+
+The failures raise aiosmtplib's exception classes, as when aiosmtplib sent the mail, so each caller maps them as
+before: every refused recipient `SMTPRecipientsRefused` (with each one's code), a refused sender
+`SMTPSenderRefused`, refused content `SMTPDataError`, any other answer `SMTPResponseException`, a lost connection
+`SMTPServerDisconnected`; the network's own errors (refused connection, timeout) are OSError, as before.
+Addresses that could smuggle SMTP syntax are refused with ValueError (aiosmtplib's check), and an EmailMessage is
+serialised by aiosmtplib's `flatten_message` with the options it would have sent (BODY=8BITMIME, SMTPUTF8).
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import os
+import select
+import smtplib
+import socket
+import ssl
+import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from email.message import EmailMessage
+from functools import cache
 
 import aiosmtplib
+from aiosmtplib.email import flatten_message, quote_address
 from django.conf import settings
 
 DEFAULT_TIMEOUT_SECONDS = 60
+# Well under the usual server idle limits (Postfix's smtpd_timeout is 300 s).
+REUSE_IDLE_SECONDS = 60.0
+CHECK_AFTER_IDLE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where and how to connect: a connection is reused only while the settings still name the same relay."""
+
+    host: str
+    port: int
+    require_tls: bool
+    timeout: float
+
+
+@cache
+def _local_hostname() -> str:
+    # What EHLO says; smtplib would ask the resolver for it on every new connection.
+    return socket.getfqdn()
+
+
+def _tls_context() -> ssl.SSLContext:
+    # As before (aiosmtplib's validate_certs=False): the relay is the operator's own, often with a local certificate.
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+class _Connection:
+    def __init__(self, target: _Target) -> None:
+        self.target = target
+        self.used_at = time.monotonic()
+        self.smtp = smtplib.SMTP(target.host, target.port, local_hostname=_local_hostname(), timeout=target.timeout)
+        try:
+            self.smtp.ehlo()
+            if self.smtp.has_extn("starttls"):  # as aiosmtplib did: STARTTLS whenever the relay offers it
+                self.smtp.starttls(context=_tls_context())
+                self.smtp.ehlo()
+            elif target.require_tls:
+                raise aiosmtplib.SMTPException("SMTP STARTTLS extension not supported by server.")
+        except BaseException:
+            self.close()
+            raise
+
+    def usable(self, target: _Target) -> bool:
+        if target != self.target or self.smtp.sock is None:
+            return False
+        idle = time.monotonic() - self.used_at
+        if idle >= REUSE_IDLE_SECONDS:
+            return False
+        try:
+            readable, _, _ = select.select([self.smtp.sock], [], [], 0)
+            if readable:  # a 421 or the relay's close, sent while we were not asking
+                return False
+            return idle < CHECK_AFTER_IDLE_SECONDS or self.smtp.noop()[0] == 250
+        except (smtplib.SMTPException, OSError, ValueError):
+            return False
+
+    def send(self, message: bytes, *, sender: str, recipients: list[str], mail_options: list[str]) -> str:
+        """smtplib's `sendmail`, step by step, keeping DATA's answer (sendmail drops it) and raising aiosmtplib's
+        exceptions."""
+        smtp = self.smtp
+        options = [*mail_options]
+        if smtp.has_extn("size"):
+            options.append(f"SIZE={len(message)}")
+        code, reply = smtp.mail(sender, options)
+        if code != 250:
+            raise aiosmtplib.SMTPSenderRefused(code, reply.decode(errors="replace"), sender)
+        refused: list[aiosmtplib.SMTPRecipientRefused] = []
+        for recipient in recipients:
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                refused.append(aiosmtplib.SMTPRecipientRefused(code, reply.decode(errors="replace"), recipient))
+            if code == 421:  # the relay is closing the session
+                self.close()
+                raise aiosmtplib.SMTPRecipientsRefused(refused)
+        if len(refused) == len(recipients):
+            smtp.rset()
+            raise aiosmtplib.SMTPRecipientsRefused(refused)
+        code, reply = smtp.data(message)
+        if code != 250:
+            raise aiosmtplib.SMTPDataError(code, reply.decode(errors="replace"))
+        self.used_at = time.monotonic()
+        answer = reply.decode(errors="replace")
+        if refused:  # the others got it: say which were refused, it is the caller's log
+            answer += "; refused: " + ", ".join(f"{r.recipient} ({r.code} {r.message})" for r in refused)
+        return answer
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.smtp.close()
+
+
+_connections = threading.local()
+
+
+def _connection(target: _Target) -> _Connection:
+    kept: _Connection | None = getattr(_connections, "kept", None)
+    # After a fork the child must not write to the parent's connection.
+    if kept is not None and getattr(_connections, "pid", None) == os.getpid() and kept.usable(target):
+        return kept
+    if kept is not None:
+        _drop(kept)
+    fresh = _connections.kept = _Connection(target)
+    _connections.pid = os.getpid()
+    return fresh
+
+
+def _drop(connection: _Connection) -> None:
+    if getattr(_connections, "kept", None) is connection:
+        _connections.kept = None
+    if getattr(_connections, "pid", None) == os.getpid():
+        connection.close()
 
 
 def send_via_relay(message: bytes | EmailMessage, *, sender: str, recipients: Sequence[str],
                    timeout: float = DEFAULT_TIMEOUT_SECONDS) -> str:
     """Hand one mail to the relay; the relay's answer, plus the recipients it refused (if some were)."""
-    tls = None if not settings.DIGITALPOST_SMTP_REQUIRE_TLS else True
+    recipients = list(recipients)
+    for address in (sender, *recipients):
+        quote_address(address)  # ValueError for an address that would inject SMTP syntax
+    target = _Target(host=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
+                     require_tls=bool(settings.DIGITALPOST_SMTP_REQUIRE_TLS), timeout=timeout)
+    try:
+        connection = _connection(target)
+    except smtplib.SMTPResponseException as refused:  # the greeting, EHLO or STARTTLS refused
+        raise aiosmtplib.SMTPResponseException(refused.smtp_code,
+                                               _text(refused.smtp_error)) from refused
+    except smtplib.SMTPException as failed:
+        raise aiosmtplib.SMTPException(str(failed)) from failed
+    try:
+        data, options = _serialised(message, connection, sender=sender, recipients=recipients)
+        return connection.send(data, sender=sender, recipients=recipients, mail_options=options)
+    except aiosmtplib.SMTPResponseException as refused:
+        if refused.code == 421 or isinstance(refused, aiosmtplib.SMTPDataError):
+            _drop(connection)
+        raise
+    except aiosmtplib.SMTPRecipientsRefused:
+        raise  # answered, and RSET: the connection is fine
+    except smtplib.SMTPDataError as refused:  # DATA itself refused (no 354)
+        _drop(connection)
+        raise aiosmtplib.SMTPDataError(refused.smtp_code, _text(refused.smtp_error)) from refused
+    except smtplib.SMTPServerDisconnected as lost:
+        _drop(connection)
+        raise aiosmtplib.SMTPServerDisconnected(str(lost)) from lost
+    except smtplib.SMTPResponseException as refused:
+        _drop(connection)
+        raise aiosmtplib.SMTPResponseException(refused.smtp_code,
+                                               _text(refused.smtp_error)) from refused
+    except smtplib.SMTPException as failed:
+        _drop(connection)
+        raise aiosmtplib.SMTPException(str(failed)) from failed
+    except BaseException:
+        _drop(connection)  # its state is unknown: never reuse it
+        raise
 
-    def deliver() -> str:
-        refused, answer = asyncio.run(aiosmtplib.send(
-            message, sender=sender, recipients=list(recipients),
-            hostname=settings.DIGITALPOST_SMTP_RELAY_HOST, port=settings.DIGITALPOST_SMTP_RELAY_PORT,
-            start_tls=tls, validate_certs=False, timeout=timeout,
-        ))
-        if refused:  # the others got it: say which were refused, it is the caller's log
-            answer += "; refused: " + ", ".join(f"{rcpt} ({reply.code} {reply.message})"
-                                                for rcpt, reply in refused.items())
-        return str(answer)
 
-    # A thread of its own: the caller may already run an event loop (an async server, a test browser).
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(deliver).result()
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sender: str,
+                recipients: list[str]) -> tuple[bytes, list[str]]:
+    """The bytes and MAIL options aiosmtplib's `sendmail` (bytes) or `send_message` (EmailMessage) would send."""
+    if isinstance(message, bytes):
+        return message, []
+    options = []
+    utf8 = not (sender + "".join(recipients)).isascii()
+    if utf8:
+        if not connection.smtp.has_extn("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported("An address containing non-ASCII characters was provided, but "
+                                              "SMTPUTF8 is not supported by this server")
+        options.append("SMTPUTF8")
+    eight_bit = connection.smtp.has_extn("8bitmime")
+    if eight_bit:
+        options.append("BODY=8BITMIME")
+    return flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"), options

@@ -26,6 +26,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.roles import Actor
+from digitalpost.hub.rows import insert
 from digitalpost.messages.models import Message, Receipt, Thread
 from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.ingest import delivery_time
@@ -110,7 +111,8 @@ def _record_reply(
     now = timezone.now()
     header = letter.header
     digest = hashlib.sha256(body).hexdigest()
-    message = Message.objects.create(
+    # Prepared INSERTs (hub.rows, decision 0012): the ORM's create() compiles its statement on every call.
+    message = insert(Message(
         message_uuid=uuid.UUID(header.message_uuid), sender_message_id=header.message_id or "",
         authority=thread.authority, direction=Message.Direction.TO_PARTY, sender_system=system,
         mailbox=thread.party.mailbox, thread=thread, sender_label=header.sender.label or thread.authority.name,
@@ -119,7 +121,7 @@ def _record_reply(
         do_not_deliver_until=header.do_not_deliver_until_date, memo_blob=digest, memo_sha256=digest,
         memo_size=len(body), pending_memo=pending, accepted_at=now, channel=delivery.value,
         **actions.stored_fields(letter),
-    )
+    ))
     data = {"channel": channel, "thread": str(thread.pk), "senderSystem": str(system.pk)}
     if received.pop("transmissionId", None) is not None:  # the REST receipt's id, as a letter's event has it
         data["transmissionId"] = str(message.transmission_id)
@@ -127,7 +129,7 @@ def _record_reply(
     if actor is not None:
         data["by"] = actor.label
     append_event(message, EventKind.MESSAGE_RECEIVED, at=now, first=True, data=data)
-    Receipt.objects.create(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now)
+    insert(Receipt(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now))
     Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
     run_after = delivery_time(letter)
     if run_after is not None and run_after > now:

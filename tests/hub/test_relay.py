@@ -1,0 +1,98 @@
+"""The relay connection a sending thread keeps: reused for the next mail, replaced when the relay dropped it.
+
+A real aiosmtpd relay on 127.0.0.1 that counts the connections it was opened; the hub sends through
+`send_via_relay` as every caller does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosmtplib
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+from digitalpost.hub.relay import send_via_relay
+from helpers.smtp_relay import free_port
+
+MAIL = b"From: post@digitalpost.localhost\r\nTo: a@nordby.example\r\nSubject: x\r\n\r\nhello\r\n"
+
+
+class CountingRelay:
+    def __init__(self) -> None:
+        self.connections = 0
+        self.mails: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.mails.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 Queued"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address.startswith("unknown@"):
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class CountingController(Controller):
+    def factory(self) -> SMTP:
+        self.handler.connections += 1
+        return super().factory()
+
+
+def started(handler: CountingRelay, port: int) -> CountingController:
+    controller = CountingController(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    handler.connections = 0  # start() opens one of its own to see that the server answers
+    return controller
+
+
+@pytest.fixture
+def relay(settings):
+    handler = CountingRelay()
+    controllers = [started(handler, free_port())]
+    settings.DIGITALPOST_SMTP_RELAY_HOST = "127.0.0.1"
+    settings.DIGITALPOST_SMTP_RELAY_PORT = controllers[0].port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    yield handler, controllers
+    if controllers:
+        controllers[-1].stop()
+
+
+def test_a_thread_sends_its_mails_over_one_connection(relay):
+    handler, _ = relay
+    for _ in range(3):
+        assert send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"]) \
+            .startswith("2.0.0 Queued")
+    assert len(handler.mails) == 3
+    assert handler.connections == 1
+
+
+def test_a_relay_that_restarted_gets_the_next_mail_over_a_new_connection(relay):
+    handler, controllers = relay
+    send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"])
+    controllers[0].stop()  # drops the connection the hub kept
+    controllers[0] = started(handler, controllers[0].port)
+    send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["b@nordby.example"])
+    assert [rcpts for rcpts, _ in handler.mails] == [["a@nordby.example"], ["b@nordby.example"]]
+    assert handler.connections == 1  # the new relay's
+
+
+def test_refusals_raise_what_callers_map_and_the_next_mail_still_goes(relay):
+    handler, _ = relay
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused) as refused:
+        send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["unknown@nordby.example"])
+    assert refused.value.recipients[0].code == 550
+    answer = send_via_relay(MAIL, sender="post@digitalpost.localhost",
+                            recipients=["a@nordby.example", "unknown@nordby.example"])
+    assert "refused: unknown@nordby.example (550" in answer
+    assert [rcpts for rcpts, _ in handler.mails] == [["a@nordby.example"]]
+
+
+def test_a_relay_that_is_gone_raises_oserror(relay, settings):
+    _, controllers = relay
+    send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"])
+    controllers.pop().stop()
+    with pytest.raises((aiosmtplib.SMTPException, OSError)):
+        send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"], timeout=5)
