@@ -3,7 +3,7 @@
 One place decides how the hub talks to its relay (host, port, STARTTLS, timeout); callers get the relay's
 answer or an exception (aiosmtplib.SMTPException, OSError) naming why not. Not for: building mail.
 
-Each thread that sends keeps one relay connection open (decision 0014): a worker forwarding a burst of inquiries
+Each thread that sends keeps one relay connection open (decision 0015): a worker forwarding a burst of inquiries
 pays for the TCP connection, EHLO and STARTTLS once, not per mail, and the mail goes out from the calling thread
 itself (the standard library's blocking `smtplib`: no event loop, no helper thread to wake per mail). Before a
 mail goes over a kept connection, the socket is looked at without a round trip: anything the relay sent
