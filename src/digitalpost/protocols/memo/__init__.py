@@ -55,6 +55,7 @@ from digitalpost.protocols.memo.parts import (
     UnstructuredAddress,
 )
 from digitalpost.protocols.memo.rules import DEFAULT_EXTENSIONS, ServiceRules, validate
+from digitalpost.protocols.memo.spans import content_spans, decode_span
 from digitalpost.protocols.memo.spec import (
     NAMESPACE,
     MemoRejected,
@@ -73,5 +74,5 @@ __all__ = [
     "MessageBody", "MessageHeader", "MessageType", "MotorVehicle", "Problem", "ProductionUnit",
     "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
     "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress", "build", "check",
-    "describe_problems", "iter_files", "parse", "simple_message", "validate",
+    "content_spans", "decode_span", "describe_problems", "iter_files", "parse", "simple_message", "validate",
 ]
