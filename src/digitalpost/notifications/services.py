@@ -27,6 +27,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.relay import Outgoing
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event, append_events
@@ -90,21 +91,35 @@ def send_notice(*, job: Job, relay: Relay) -> None:
 
 def _mail_notice(message: Message, kind: Notice.Kind, recipient: str, relay: Relay) -> str:
     """Compose the notice and hand it to `relay`; the relay's answer, or PermanentFailure / RetryLater."""
+    try:
+        return relay(_notice_mail(message, kind, recipient), sender=settings.DIGITALPOST_NOTIFY_FROM,
+                     recipients=[recipient])
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise _relay_failure(exc) from exc
+
+
+def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> EmailMessage:
     url = settings.DIGITALPOST_MAILBOX_URL
     if kind == Notice.Kind.REMINDER:
         received = timezone.localtime(message.delivered_at or message.accepted_at).date()
         text = reminder_text(authority=message.authority.name, mailbox_url=url, received_on=received)
     else:
         text = new_mail_text(authority=message.authority.name, mailbox_url=url)
-    mail = notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
+    return notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
                        sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
-    try:
-        return relay(mail, sender=settings.DIGITALPOST_NOTIFY_FROM, recipients=[recipient])
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(f"the relay refused the notification address: {exc}") from exc
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        raise RetryLater(f"SMTP relay {settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}: "
-                         f"{exc}") from exc
+
+
+def _relay_failure(exc: BaseException) -> PermanentFailure | RetryLater:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return PermanentFailure(f"the relay refused the notification address: {exc}")
+    where = f"{settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}"
+    return RetryLater(f"SMTP relay {where}: {exc}")
+
+
+class RelayAll(Protocol):
+    """hub.relay.send_all_via_relay: several mails over one connection, an answer or an exception for each."""
+
+    def __call__(self, mails: Sequence[Outgoing]) -> list[str | Exception]: ...
 
 
 def is_plain_notice(job: Job) -> bool:
@@ -113,35 +128,40 @@ def is_plain_notice(job: Job) -> bool:
     return "message" in job.payload and "forward_mail" not in job.payload and "invitation" not in job.payload
 
 
-def send_notices(*, jobs: list[Job], relay: Relay) -> None:
-    """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, fewer round trips.
+def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
+    """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, far fewer round trips.
 
-    The messages, the notices already sent and the owners' statuses are read once for the batch; each mail goes
-    through `relay` on its own, as before; then one transaction records every notice sent, with its event, and
-    finishes every job. When a mail fails, the notices sent before it are recorded (their jobs finished) before
-    the error goes up, so the worker's one-by-one retry of the batch sends none of them again.
+    The messages, the notices already sent and the owners' statuses are read once for the batch; the mails go to
+    the relay over one connection (`relay_all`); then one transaction records every notice the relay took, with
+    its event, and finishes every job. When the relay refused one or failed, the notices it took are recorded
+    (their jobs finished) before the first error goes up, so the worker's one-by-one retry of the batch sends
+    none of them again and gives each of the others its own outcome.
     """
     messages = {str(m.pk): m for m in Message.objects.select_related("authority", "mailbox__owner")
                 .filter(pk__in=[job.payload["message"] for job in jobs])}
     done = set(Notice.objects.filter(message__in=list(messages.values())).values_list("message_id", "kind"))
     statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
-    sent: list[_SentNotice] = []
-    try:
-        for job in jobs:
-            kind = Notice.Kind(job.payload.get("notice", Notice.Kind.NEW_MAIL))
-            message = messages.get(str(job.payload["message"]))
-            if message is None or (message.pk, kind) in done:
-                continue
-            status = statuses.get(message.mailbox.owner.number) if message.mailbox_id is not None else None
-            recipient = notice_recipient(message, kind, status=status)
-            if recipient is not None:
-                answer = _mail_notice(message, kind, recipient, relay)
-                sent.append(_SentNotice(job, message, kind, recipient, answer))
-                done.add((message.pk, kind))
-    except BaseException:
-        _record_notices(sent, [notice.job for notice in sent])
-        raise
-    _record_notices(sent, jobs)
+    due: list[tuple[Job, Message, Notice.Kind, str]] = []
+    for job in jobs:
+        kind = Notice.Kind(job.payload.get("notice", Notice.Kind.NEW_MAIL))
+        message = messages.get(str(job.payload["message"]))
+        if message is None or (message.pk, kind) in done:
+            continue
+        status = statuses.get(message.mailbox.owner.number) if message.mailbox_id is not None else None
+        recipient = notice_recipient(message, kind, status=status)
+        if recipient is not None:
+            due.append((job, message, kind, recipient))
+            done.add((message.pk, kind))
+    answers = relay_all([Outgoing(_notice_mail(message, kind, recipient), settings.DIGITALPOST_NOTIFY_FROM,
+                                  [recipient]) for _, message, kind, recipient in due])
+    sent = [_SentNotice(job, message, kind, recipient, answer)
+            for (job, message, kind, recipient), answer in zip(due, answers, strict=True) if isinstance(answer, str)]
+    failure = next((answer for answer in answers if not isinstance(answer, str)), None)
+    if failure is None:
+        _record_notices(sent, jobs)
+        return
+    _record_notices(sent, [notice.job for notice in sent])
+    raise _relay_failure(failure) from failure
 
 
 class _SentNotice(NamedTuple):
