@@ -927,6 +927,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         preflight(args)
         env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
         env |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var)}
+        # The SMTP gateway and the demo's mail server on free ports too: another hub on this host keeps its own.
+        env |= {"DIGITALPOST_GATEWAY_PORT": str(free_port()), "DIGITALPOST_SMTP_RELAY_PORT": str(free_port())}
         port = free_port()
         hub = Hub(var=var, port=port, web_workers=args.web_workers, delivery_workers=args.delivery_workers,
                   env=env)
