@@ -170,6 +170,62 @@ class Hub:
                 time.sleep(0.1)
 
 
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def _process_role(cmdline: list[str]) -> str:
+    """A hub process by what it does (the argv `digitalpost run` started it with)."""
+    text = " ".join(cmdline)
+    if "granian" in text:
+        return "web"
+    if " worker" in text:
+        if "DELIVER_BULK" in text:
+            return "mass-send worker"
+        return "notices worker" if "NOTIFY" in text else "delivery worker"
+    if " run " in text:
+        return "digitalpost run"
+    if "mailserver" in text:
+        return "demo mail server"  # the demo's relay: the notice mails end here
+    words = [w for w in cmdline[1:3] if not w.startswith("-")]
+    return " ".join(Path(w).name for w in words) or Path(cmdline[0]).name if cmdline else "?"
+
+
+def hub_cpu_seconds(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of `root` and every process below it, summed per role (/proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    family, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
+        family.update(children)
+        frontier += children
+    seconds: dict[str, float] = {}
+    for pid in family:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        role = _process_role([part for part in cmdline if part])
+        seconds[role] = seconds.get(role, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND
+    return seconds
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    """CPU ms per request of each role between two `hub_cpu_seconds`, and their sum as "whole hub"."""
+    if not requests:
+        return {}
+    spent = {role: (after[role] - before.get(role, 0.0)) * 1000 / requests for role in after}
+    return {role: ms for role, ms in sorted(spent.items())} | {"whole hub": sum(spent.values())}
+
+
 def request(method: str, host: str, port: int, path: str, *, body: bytes | None = None,
             headers: dict[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
@@ -240,6 +296,19 @@ class Db:
             if (now := self.last_rowid()) != last:
                 last, since = now, time.monotonic()
         return last
+
+    def wait_no_work(self, kinds: tuple[str, ...], timeout: float) -> bool:
+        """Wait until no job of `kinds` is due (the notices of the deliveries went out); False on timeout."""
+        marks = ",".join("?" * len(kinds))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            row = self.conn.execute(f"SELECT count(*) FROM outbox_job WHERE state = 'PENDING' "  # noqa: S608
+                                    f"AND kind IN ({marks}) AND run_after <= ?",
+                                    (*kinds, datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" "))).fetchone()
+            if int(row[0]) == 0:
+                return True
+            time.sleep(0.05)
+        return False
 
     def wait_drained(self, after_rowid: int, timeout: float) -> float | None:
         """Seconds until no message after `after_rowid` is still ACCEPTED (None on timeout)."""
@@ -453,11 +522,15 @@ class Session:
         """Static JSON, then ingest, side by side; then the time the delivery backlog takes to drain."""
         a = self.args
         log(f"round {number}: GET /apis/v1/health, wrk -t{a.threads} -c{a.connections} -d{a.duration:g}s")
+        root = self.hub.proc.pid if self.hub.proc is not None else os.getpid()
+        cpu_before = hub_cpu_seconds(root)
         static = self.wrk(f"health-{number}", duration=a.duration, post=False)
+        static_cpu = cpu_per_request(cpu_before, hub_cpu_seconds(root), static["requests"])
         log(f"  {static['rps']:.0f} req/s, p50 {static['p50_ms']:.1f} ms, p99 {static['p99_ms']:.1f} ms, "
             f"{static['failed']} failed")
         log(f"round {number}: POST /apis/v1/memos, wrk -t{a.threads} -c{a.connections} -d{a.duration:g}s")
         before = self.db.last_rowid()
+        cpu_before = hub_cpu_seconds(root)
         ingest = self.wrk(f"memos-{number}", duration=a.duration, post=True)
         load_end = time.monotonic()
         backlog = self.db.states(before).get("ACCEPTED", 0)
@@ -466,6 +539,13 @@ class Session:
             f"{ingest['failed']} failed; {backlog} messages still waiting for delivery")
         drained = self.db.wait_drained(before, a.drain_timeout)
         drained_after = time.monotonic() - load_end if drained is not None else None
+        self.db.wait_no_work(("NOTIFY",), a.drain_timeout)  # the notices of the deliveries went out
+        time.sleep(0.5)  # the demo mail server files the last of them
+        # Everything the hub spent from the first POST until its messages were delivered and noticed (idle
+        # polling during the drain included), per accepted message: what decides bars 1 and 2 on shared cores.
+        ingest_cpu = cpu_per_request(cpu_before, hub_cpu_seconds(root), after - before)
+        log("  CPU ms per request: static " + ", ".join(f"{k} {v:.2f}" for k, v in static_cpu.items()))
+        log("  CPU ms per message: POST " + ", ".join(f"{k} {v:.2f}" for k, v in ingest_cpu.items()))
         times = self.db.times(before, after)
         last_accepted = max((acc for acc, _ in times), default=None)
         last_delivered = max((dlv for _, dlv in times if dlv is not None), default=None)
@@ -483,7 +563,8 @@ class Session:
             log(f"  backlog NOT drained within {a.drain_timeout:.0f} s: {drain['states']}")
         else:
             log(f"  all delivered {drain['drain_s_db'] or 0:.2f} s after the last acceptance")
-        return {"static": _public(static), "ingest": _public(ingest), "drain": drain}
+        return {"static": _public(static), "ingest": _public(ingest), "drain": drain,
+                "cpu_ms": {"static": static_cpu, "ingest": ingest_cpu}}
 
     def curve(self, ingest_rps: float) -> dict[str, Any]:
         """Bar 1: open-loop streams at fractions of the measured ingest rate; is the backlog level at each?
@@ -641,6 +722,14 @@ def report(figures: dict[str, Any]) -> str:
                     f"   {per_round}")
     rows.append(f"{'ingest / static':34}{figures['ratio']:>10.3f}   bar ≥ {INGEST_BAR:.3f}  "
                 f"{_verdict(figures['ingest_pass'])}")
+    for number, round_ in enumerate(figures.get("rounds", []), start=1):
+        cpu = round_.get("cpu_ms") or {}
+        static_ms, post_ms = cpu.get("static", {}).get("whole hub"), cpu.get("ingest", {}).get("whole hub")
+        if static_ms and post_ms:
+            parts = ", ".join(f"{role} {ms:.2f}" for role, ms in cpu["ingest"].items()
+                              if role != "whole hub" and ms >= 0.005)
+            rows.append(f"hub CPU ms, round {number}: static {static_ms:.2f}, POST {post_ms:.2f} "
+                        f"({post_ms / static_ms:.1f}x; {parts})")
     drain = ("NOT drained" if d["drain_s"] is None
              else f"all delivered {d['drain_s_db'] or 0:.2f} s after the last acceptance")
     rows += [
@@ -846,6 +935,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         preflight(args)
         env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
         env |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var)}
+        # The SMTP gateway and the demo's mail server on free ports too: another hub on this host keeps its own.
+        env |= {"DIGITALPOST_GATEWAY_PORT": str(free_port()), "DIGITALPOST_SMTP_RELAY_PORT": str(free_port())}
         port = free_port()
         hub = Hub(var=var, port=port, web_workers=args.web_workers, delivery_workers=args.delivery_workers,
                   env=env)

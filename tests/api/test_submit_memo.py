@@ -46,11 +46,36 @@ def test_delivery_moves_the_memo_and_its_documents_into_the_blob_store(cast, dra
     ]
 
 
+@pytest.mark.parametrize("accepted_by", ["this version", "a version that recorded no document parts"])
+def test_delivery_stores_the_documents_of_a_memo_whether_or_not_acceptance_recorded_its_parts(cast, drain,
+                                                                                               accepted_by):
+    files = [("brev.pdf", "application/pdf", PDF), ("bilag.txt", "text/plain", "æøå".encode()),
+             ("data.xml", "application/xml", b"<a/>")]
+    letter = cast.nordby.memo(cast.anna, files=files)
+    message = Message.objects.get(pk=cast.nordby.submit(letter).json()["messageId"])
+    roles = ["main", "additional", "additional"]
+    assert [(p["filename"], p["role"], p["size"]) for p in message.document_parts] == [
+        (name, role, len(content)) for (name, _, content), role in zip(files, roles, strict=True)
+    ]
+    if accepted_by != "this version":  # as a message accepted before an upgrade waits in its row
+        Message.objects.filter(pk=message.pk).update(document_parts=None)
+    drain()
+    message.refresh_from_db()
+    store = blob_store()
+    assert (message.state, message.pending_memo, message.document_parts) == ("DELIVERED", None, None)
+    assert [(d.position, d.filename, d.media_type, d.size, store.read(d.blob))
+            for d in message.documents.order_by("position")] == [
+        (position, name, media_type, len(content), content)
+        for position, (name, media_type, content) in enumerate(files, start=1)
+    ]
+
+
 def test_large_memo_goes_to_the_blob_store_at_once(cast, settings):
     settings.DIGITALPOST_JOURNAL_MAX_BYTES = 100
     letter = cast.nordby.memo(cast.anna)
     message = Message.objects.get(pk=cast.nordby.submit(letter).json()["messageId"])
     assert message.pending_memo is None
+    assert message.document_parts is None  # the worker reads and parses it from the blob store
     assert blob_store().read(message.memo_blob) == memo.build(letter)
 
 

@@ -26,6 +26,13 @@ class RecordingRelay:
 
     port: int
     mails: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # recipients the relay answers 550 (a mailbox it does not know)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content)

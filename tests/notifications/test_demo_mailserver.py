@@ -68,3 +68,28 @@ def test_the_address_of_a_sender_systems_certificate_is_the_authoritys_own(tx_ca
 
     assert is_secure_address("post@nordby.example")
     assert not is_secure_address("anna@example.org")
+
+
+def test_the_kind_of_an_address_is_looked_up_once_for_many_mails(settings, tmp_path):
+    asked: list[str] = []
+
+    def is_authority_address(address: str) -> bool:
+        asked.append(address)
+        return address.lower() == SECURE
+
+    port = free_port()
+    settings.DIGITALPOST_SMTP_RELAY_HOST, settings.DIGITALPOST_SMTP_RELAY_PORT = "127.0.0.1", port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    settings.DIGITALPOST_NOTIFICATION_MAILDIR = tmp_path / "notifications"
+    controller = maildir_server(tmp_path / "authority", host="127.0.0.1", port=port,
+                                is_authority_address=is_authority_address)
+    controller.start()
+    try:
+        for _ in range(3):
+            send_via_relay(mail("anna@example.org"), sender="a@b.example", recipients=["anna@example.org"])
+            send_via_relay(mail(SECURE), sender="a@b.example", recipients=[SECURE])
+    finally:
+        controller.stop()
+    assert sorted(asked) == sorted(["anna@example.org", SECURE])
+    assert len(list((tmp_path / "notifications").glob("*.eml"))) == 3
+    assert len(list((tmp_path / "authority").glob("*.eml"))) == 3

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from digitalpost.delivery.handlers import HANDLERS
+from digitalpost.delivery.handlers import BATCH_HANDLERS, HANDLERS
+from digitalpost.messages.services.events import verify_timeline
 from digitalpost.notifications.models import Notice
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.registry.services import grant_exemption
@@ -54,7 +55,7 @@ def test_no_notice_when_turned_off_or_without_an_address(cast, drain, relay):
 
 
 def test_letters_get_no_notice_exempt_recipient_and_kombi_print(cast, drain, relay):
-    wants_notices(cast.bent, "bent@example.org")
+    wants_notices(cast.bodil, "bodil@example.org")
     wants_notices(cast.anna, "anna@example.org")
     on_paper = [submit(cast, cast.bent), submit(cast, cast.anna, kombi="print")]
     drain()
@@ -116,3 +117,37 @@ def test_relay_down_then_up_sends_exactly_one_notice(cast, drain, relay, setting
     job.refresh_from_db()
     assert job.state == Job.State.DONE
     assert kinds(message).count("NOTICE_SENT") == 1
+
+
+def test_notices_due_together_are_sent_one_mail_each_and_recorded_in_one_batch(cast, drain, relay):
+    for contact, address in ((cast.anna, "anna@example.org"), (cast.bodil, "bodil@example.org")):
+        wants_notices(contact, address)
+    messages = [submit(cast, contact, label=f"Brev {n}") for n in range(3) for contact in (cast.anna, cast.bodil)]
+    drain()
+    jobs = list(Job.objects.filter(kind=WorkKind.NOTIFY))
+    assert len(jobs) == 6
+    BATCH_HANDLERS[WorkKind.NOTIFY](jobs)
+    BATCH_HANDLERS[WorkKind.NOTIFY](jobs)  # claimed again after a kill -9 before anyone knew: nothing sent twice
+    assert sorted(rcpts[0] for rcpts, _ in relay.notices()) == ["anna@example.org"] * 3 + ["bodil@example.org"] * 3
+    assert set(Job.objects.filter(kind=WorkKind.NOTIFY).values_list("state", flat=True)) == {Job.State.DONE}
+    for message in messages:
+        assert kinds(message).count("NOTICE_SENT") == 1
+        assert verify_timeline(message) is None
+    assert Notice.objects.count() == 6
+
+
+def test_a_notice_refused_in_a_batch_keeps_the_ones_before_it_and_the_others_go_one_by_one(cast, drain, relay):
+    for contact, address in ((cast.anna, "anna@example.org"), (cast.bodil, "bodil@example.org"),
+                             (cast.dorte, "post@dorte.example")):
+        wants_notices(contact, address)
+    relay.refused.add("bodil@example.org")
+    for contact in (cast.anna, cast.bodil, cast.dorte):
+        submit(cast, contact)
+    drain()
+    assert drain(WorkKind.NOTIFY) == 3
+    assert sorted(rcpts[0] for rcpts, _ in relay.notices()) == ["anna@example.org", "post@dorte.example"]
+    assert Notice.objects.count() == 2
+    states = dict(Job.objects.filter(kind=WorkKind.NOTIFY).values_list("key", "state"))
+    bodil_key = next(key for key in states if Notice.objects.filter(message_id=key.split(":")[1]).count() == 0)
+    assert states.pop(bodil_key) == Job.State.DEAD
+    assert set(states.values()) == {Job.State.DONE}

@@ -1,5 +1,6 @@
 """The delivery worker: delivers once, retries with back-off, dead-letters with the reason kept."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -8,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from digitalpost.delivery.channels.web_mailbox import deliver_to_mailbox
-from digitalpost.delivery.handlers import GIVE_UP
+from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import backoff, due_kinds
-from digitalpost.outbox.worker import Lanes, PermanentFailure, run_once
+from digitalpost.outbox.worker import Lanes, PermanentFailure, run_forever, run_once
 
 
 def test_accepted_message_is_delivered_once_with_a_completed_receipt(cast, drain):
@@ -103,3 +104,38 @@ def test_idle_lane_threads_ask_the_database_once_per_quiet_interval(cast):
     claimed = lanes.claim(WorkKind.DELIVER, timedelta(minutes=5))
     assert claimed is not None
     assert claimed.pk == job.pk
+
+
+class ScriptedStop(threading.Event):
+    """A worker's stop event that records each idle wait instead of sleeping, and runs `cue` after it."""
+
+    def __init__(self, cue) -> None:
+        super().__init__()
+        self.waits: list[float | None] = []
+        self.cue = cue
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(timeout)
+        self.cue(len(self.waits))
+        return self.is_set()
+
+
+def test_an_idle_worker_asks_less_often_each_empty_round_and_at_once_again_after_work(tx_cast):
+    def cue(waits: int) -> None:
+        if waits == 5:
+            tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna))
+        if waits == 8:
+            stop.set()
+
+    stop = ScriptedStop(cue)
+    run_forever([WorkKind.DELIVER_BULK, WorkKind.DELIVER], HANDLERS, stop=stop, on_give_up=GIVE_UP,
+                batch_handlers=BATCH_HANDLERS, idle_sleep=0.05, idle_sleep_max=0.5)
+    assert stop.waits == [0.05, 0.1, 0.2, 0.4, 0.5, 0.05, 0.1, 0.2]  # the message was found right after wait 5
+    assert Message.objects.get().state == Message.State.DELIVERED
+
+
+def test_without_a_longer_maximum_an_idle_worker_keeps_its_interval(tx_cast):
+    stop = ScriptedStop(lambda waits: stop.set() if waits == 4 else None)
+    run_forever([WorkKind.DELIVER_BULK, WorkKind.DELIVER], HANDLERS, stop=stop, batch_handlers=BATCH_HANDLERS,
+                idle_sleep=0.05)
+    assert stop.waits == [0.05] * 4

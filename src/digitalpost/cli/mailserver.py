@@ -49,18 +49,35 @@ def store(folder: Path, content: bytes) -> Path:
     return temporary.rename(folder / name)
 
 
+# How long the answer to "is this an authority's address?" is reused: under load every notice to the same citizen
+# asked the database twice through a fresh thread, on the cores the hub itself runs on (decision 0016).
+ADDRESS_KIND_SECONDS = 5.0
+
+
 class MaildirHandler:
     def __init__(self, folder: Path, *, notification_folder: Path | None = None,
                  is_authority_address: IsAuthorityAddress = is_secure_address) -> None:
         self.folder = folder
         self.notification_folder = notification_folder
         self.is_authority_address = is_authority_address
+        self._known: dict[str, tuple[float, bool]] = {}  # address → (until, is an authority's)
+
+    async def _is_authority_address(self, address: str) -> bool:
+        now = time.monotonic()
+        known = self._known.get(address)
+        if known is not None and known[0] > now:
+            return known[1]
+        answer = await sync_to_async(self.is_authority_address, thread_sensitive=False)(address)
+        if len(self._known) > 10_000:
+            self._known.clear()
+        self._known[address] = (now + ADDRESS_KIND_SECONDS, answer)
+        return answer
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         folders = {self.folder}
         if self.notification_folder is not None:
-            check = sync_to_async(self.is_authority_address, thread_sensitive=False)
-            folders = {self.folder if await check(rcpt) else self.notification_folder for rcpt in envelope.rcpt_tos}
+            folders = {self.folder if await self._is_authority_address(rcpt) else self.notification_folder
+                       for rcpt in envelope.rcpt_tos}
         for folder in sorted(folders):
             store(folder, envelope.original_content)
         return "250 2.0.0 Stored"

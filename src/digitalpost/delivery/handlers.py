@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from django.conf import settings
 
-from digitalpost.delivery.channels.notices import EmailNoticeChannel, SmsChannel
+from digitalpost.delivery.channels.notices import EmailNoticeChannel, SmsChannel, notify_batch
 from digitalpost.delivery.channels.print_handoff import hand_over_to_print, print_batch
 from digitalpost.delivery.channels.sender_push import push_events
 from digitalpost.delivery.channels.web_mailbox import deliver_batch, deliver_to_mailbox, give_up_delivery
@@ -62,9 +62,10 @@ GIVE_UP: Mapping[WorkKind, GiveUp] = {WorkKind.DELIVER: give_up_delivery, WorkKi
 # Deliveries are claimed and recorded many at a time (a batch is as large as the backlog, up to BATCH_SIZE):
 # one claim, one blob sync and one commit serve the whole batch (decision 0009).
 # Letters likewise: rendered one by one, their blobs synced once and recorded in one commit per batch.
+# Notices: each mail still sent on its own, their claim and their recording one transaction per batch.
 BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER: deliver_batch,
                                                    WorkKind.DELIVER_BULK: deliver_batch,
-                                                   WorkKind.PRINT: print_batch}
+                                                   WorkKind.PRINT: print_batch, WorkKind.NOTIFY: notify_batch}
 
 
 

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import cache
+from typing import NamedTuple
 
 import aiosmtplib
 from aiosmtplib.email import flatten_message, quote_address
@@ -218,3 +219,35 @@ def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sende
     if eight_bit:
         options.append("BODY=8BITMIME")
     return flatten_message(message, utf8=utf8, cte_type="8bit" if eight_bit else "7bit"), options
+
+
+class Outgoing(NamedTuple):
+    """One mail for `send_all_via_relay`: the message and its envelope."""
+
+    message: bytes | EmailMessage
+    sender: str
+    recipients: Sequence[str]
+
+
+def send_all_via_relay(mails: Sequence[Outgoing], *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> list[str | Exception]:
+    """Hand several mails to the relay in order, over the thread's kept connection; per mail the relay's answer, or
+    the exception (aiosmtplib.SMTPException, OSError) that says why that one was not taken.
+
+    A refused mail does not stop the others (the envelope is reset); once the connection is lost or cannot be made,
+    every mail after it gets that error, so a relay that is down costs one attempt per batch, not one per mail.
+    """
+    results: list[str | Exception] = []
+    broken: Exception | None = None
+    for mail in mails:
+        if broken is not None:
+            results.append(broken)
+            continue
+        try:
+            results.append(send_via_relay(mail.message, sender=mail.sender, recipients=mail.recipients,
+                                          timeout=timeout))
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError) as lost:
+            broken = lost
+            results.append(lost)
+        except (aiosmtplib.SMTPException, ValueError) as refused:
+            results.append(refused)
+    return results

@@ -87,6 +87,10 @@ class Message(models.Model):
     # Small MeMos ride in the row until the worker moves them to the blob store, so accepting one costs a
     # single commit (decision 0003). Empty once the blob and the documents are stored.
     pending_memo = models.BinaryField(null=True, blank=True, editable=False)
+    # Each file of the MeMo as acceptance found it (messages.services.documents.document_parts): where its base64
+    # text lies in the MeMo's bytes and what its Document row says, so delivery decodes the files without parsing
+    # the MeMo again. Set with pending_memo and emptied with it; None (accepted before, or not shown): parse.
+    document_parts = models.JSONField(null=True, blank=True, editable=False)
     memo_sha256 = models.CharField(max_length=64)
     memo_size = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import aiosmtplib
 from django.conf import settings
@@ -27,18 +27,19 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.relay import Outgoing
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
-from digitalpost.messages.services.events import append_event
+from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.notifications.compose import forwarded_mail_text, new_mail_text, notice_mail, reminder_text
 from digitalpost.notifications.models import ForwardedMail, Notice, Sms
 from digitalpost.notifications.sms import OutgoingSms, SmsRefused, SmsUnavailable, provider_from_settings, sms_text
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.outbox.services import add_job, finish_job
+from digitalpost.outbox.services import add_job, finish_job, finish_jobs
 from digitalpost.outbox.worker import PermanentFailure, RetryLater
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
-from digitalpost.registry.selectors import effective_status
+from digitalpost.registry.selectors import effective_status, effective_statuses
 
 NOTICE_EVENTS = {Notice.Kind.NEW_MAIL: EventKind.NOTICE_SENT, Notice.Kind.REMINDER: EventKind.REMINDER_SENT}
 NOTICE_HEADER_VALUES = {Notice.Kind.NEW_MAIL: "new-mail", Notice.Kind.REMINDER: "reminder"}
@@ -54,8 +55,11 @@ def _load(message_id: str) -> Message | None:
     return Message.objects.select_related("authority", "mailbox__owner").filter(pk=message_id).first()
 
 
-def notice_recipient(message: Message, kind: Notice.Kind) -> str | None:
-    """The address the notice goes to now, or None when none is wanted (any more)."""
+def notice_recipient(message: Message, kind: Notice.Kind, *, status: str | None = None) -> str | None:
+    """The address the notice goes to now, or None when none is wanted (any more).
+
+    `status` is the owner's effective status when the caller looked it up already (effective_statuses).
+    """
     contact: Contact = message.mailbox.owner
     if (message.state != Message.State.DELIVERED or message.channel != Channel.DIGITAL
             or message.direction != Message.Direction.TO_PARTY):
@@ -64,7 +68,7 @@ def notice_recipient(message: Message, kind: Notice.Kind) -> str | None:
         return None
     if not (contact.notify_by_email and contact.notification_email):
         return None
-    if effective_status(contact) != Contact.Status.REGISTERED:  # exempt since: their post goes on paper
+    if (status or effective_status(contact)) != Contact.Status.REGISTERED:  # exempt since: post goes on paper
         return None
     return contact.notification_email
 
@@ -81,22 +85,106 @@ def send_notice(*, job: Job, relay: Relay) -> None:
     recipient = notice_recipient(message, kind)
     if recipient is None:
         return
+    answer = _mail_notice(message, kind, recipient, relay)
+    _record_notice(message_id=message.pk, kind=kind, recipient=recipient, answer=answer, job=job)
+
+
+def _mail_notice(message: Message, kind: Notice.Kind, recipient: str, relay: Relay) -> str:
+    """Compose the notice and hand it to `relay`; the relay's answer, or PermanentFailure / RetryLater."""
+    try:
+        return relay(_notice_mail(message, kind, recipient), sender=settings.DIGITALPOST_NOTIFY_FROM,
+                     recipients=[recipient])
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        raise _relay_failure(exc) from exc
+
+
+def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> EmailMessage:
     url = settings.DIGITALPOST_MAILBOX_URL
     if kind == Notice.Kind.REMINDER:
         received = timezone.localtime(message.delivered_at or message.accepted_at).date()
         text = reminder_text(authority=message.authority.name, mailbox_url=url, received_on=received)
     else:
         text = new_mail_text(authority=message.authority.name, mailbox_url=url)
-    mail = notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
+    return notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
                        sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
-    try:
-        answer = relay(mail, sender=settings.DIGITALPOST_NOTIFY_FROM, recipients=[recipient])
-    except aiosmtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(f"the relay refused the notification address: {exc}") from exc
-    except (aiosmtplib.SMTPException, OSError) as exc:
-        raise RetryLater(f"SMTP relay {settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}: "
-                         f"{exc}") from exc
-    _record_notice(message_id=message.pk, kind=kind, recipient=recipient, answer=answer, job=job)
+
+
+def _relay_failure(exc: BaseException) -> PermanentFailure | RetryLater:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return PermanentFailure(f"the relay refused the notification address: {exc}")
+    where = f"{settings.DIGITALPOST_SMTP_RELAY_HOST}:{settings.DIGITALPOST_SMTP_RELAY_PORT}"
+    return RetryLater(f"SMTP relay {where}: {exc}")
+
+
+class RelayAll(Protocol):
+    """hub.relay.send_all_via_relay: several mails over one connection, an answer or an exception for each."""
+
+    def __call__(self, mails: Sequence[Outgoing]) -> list[str | Exception]: ...
+
+
+def is_plain_notice(job: Job) -> bool:
+    """A NOTIFY job of a new-mail notice or a reminder (send_notices takes these in batches), not of an invitation
+    or a forwarded letter."""
+    return "message" in job.payload and "forward_mail" not in job.payload and "invitation" not in job.payload
+
+
+def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
+    """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, far fewer round trips.
+
+    The messages, the notices already sent and the owners' statuses are read once for the batch; the mails go to
+    the relay over one connection (`relay_all`); then one transaction records every notice the relay took, with
+    its event, and finishes every job. When the relay refused one or failed, the notices it took are recorded
+    (their jobs finished) before the first error goes up, so the worker's one-by-one retry of the batch sends
+    none of them again and gives each of the others its own outcome.
+    """
+    messages = {str(m.pk): m for m in Message.objects.select_related("authority", "mailbox__owner")
+                .filter(pk__in=[job.payload["message"] for job in jobs])}
+    done = set(Notice.objects.filter(message__in=list(messages.values())).values_list("message_id", "kind"))
+    statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
+    due: list[tuple[Job, Message, Notice.Kind, str]] = []
+    for job in jobs:
+        kind = Notice.Kind(job.payload.get("notice", Notice.Kind.NEW_MAIL))
+        message = messages.get(str(job.payload["message"]))
+        if message is None or (message.pk, kind) in done:
+            continue
+        status = statuses.get(message.mailbox.owner.number) if message.mailbox_id is not None else None
+        recipient = notice_recipient(message, kind, status=status)
+        if recipient is not None:
+            due.append((job, message, kind, recipient))
+            done.add((message.pk, kind))
+    answers = relay_all([Outgoing(_notice_mail(message, kind, recipient), settings.DIGITALPOST_NOTIFY_FROM,
+                                  [recipient]) for _, message, kind, recipient in due])
+    sent = [_SentNotice(job, message, kind, recipient, answer)
+            for (job, message, kind, recipient), answer in zip(due, answers, strict=True) if isinstance(answer, str)]
+    failure = next((answer for answer in answers if not isinstance(answer, str)), None)
+    if failure is None:
+        _record_notices(sent, jobs)
+        return
+    _record_notices(sent, [notice.job for notice in sent])
+    raise _relay_failure(failure) from failure
+
+
+class _SentNotice(NamedTuple):
+    job: Job
+    message: Message
+    kind: Notice.Kind
+    recipient: str
+    answer: str
+
+
+@transaction.atomic(durable=True)
+def _record_notices(sent: list[_SentNotice], jobs: list[Job]) -> None:
+    """The notices `sent` with their events (those nobody recorded meanwhile), and `jobs` finished, in one commit."""
+    ids = sorted({notice.message.pk for notice in sent})
+    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
+    recorded = set(Notice.objects.filter(message__in=ids).values_list("message_id", "kind"))
+    new = [notice for notice in sent if (notice.message.pk, notice.kind) not in recorded]
+    now = timezone.now()
+    Notice.objects.bulk_create([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,
+                                       relay_answer=n.answer[:500]) for n in new])
+    # The sender sees the timeline: it learns that a notice went out, never the citizen's address.
+    append_events([(locked[n.message.pk], NOTICE_EVENTS[n.kind], {"channel": "email"}) for n in new], at=now)
+    finish_jobs(jobs)
 
 
 @transaction.atomic(durable=True)

@@ -241,8 +241,13 @@ def run_forever(
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
     lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
     lane_threads: Mapping[WorkKind, int] | None = None, heartbeat: Heartbeat | None = None,
+    idle_sleep_max: float | None = None,
 ) -> None:
     """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
+
+    With `idle_sleep_max` above `idle_sleep`, each round in a row that finds nothing doubles the sleep up to it
+    (back to `idle_sleep` at the first job): a worker whose queues stay empty asks less often, for work that
+    may wait that long (mass sends, notices) while its process's CPU goes to the deliveries.
 
     Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. Kinds in
     `lane_threads` get that many threads of their own (run_lane_thread), so their slow jobs never hold up the
@@ -263,7 +268,8 @@ def run_forever(
         thread.start()
     try:
         _run_kinds([kind for kind in kinds if kind not in laned], handlers, stop=stop, on_give_up=on_give_up,
-                   idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat)
+                   idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat,
+                   idle_sleep_max=max(idle_sleep, idle_sleep_max or idle_sleep))
     finally:
         stop.set()
         for thread in threads:
@@ -273,9 +279,10 @@ def run_forever(
 def _run_kinds(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None, idle_sleep: float, lease: timedelta,
-    batch_handlers: Mapping[WorkKind, BatchHandler], heartbeat: Heartbeat | None,
+    batch_handlers: Mapping[WorkKind, BatchHandler], heartbeat: Heartbeat | None, idle_sleep_max: float,
 ) -> None:
     idle = False
+    sleep = idle_sleep
     while not stop.is_set():
         wanted = kinds
         if idle and len(kinds) > 1:
@@ -287,7 +294,8 @@ def _run_kinds(
                 wanted = kinds
             if not wanted:
                 close_old_connections()
-                stop.wait(idle_sleep)
+                stop.wait(sleep)
+                sleep = min(sleep * 2, idle_sleep_max)
                 continue
         did_work = False
         for kind in wanted:
@@ -303,6 +311,9 @@ def _run_kinds(
                 close_old_connections()
                 stop.wait(1.0)
         idle = not did_work
-        if not did_work:
+        if did_work:
+            sleep = idle_sleep
+        else:
             close_old_connections()
-            stop.wait(idle_sleep)
+            stop.wait(sleep)
+            sleep = min(sleep * 2, idle_sleep_max)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from digitalpost.delivery.channels.base import Sent
-from digitalpost.hub.relay import send_via_relay
+from digitalpost.hub.relay import send_all_via_relay, send_via_relay
 from digitalpost.notifications.invitations import send_invitation
-from digitalpost.notifications.services import send_notice, send_sms
+from digitalpost.notifications.services import is_plain_notice, send_notice, send_notices, send_sms
 from digitalpost.outbox.models import Job
 
 
@@ -37,6 +37,18 @@ class EmailNoticeChannel:
         else:
             send_notice(job=work, relay=send_via_relay)
         return Sent(answer="", recorded=False)
+
+
+class NotBatchable(Exception):
+    """A NOTIFY batch holding an invitation or a forwarded letter: the worker runs that batch one by one."""
+
+
+def notify_batch(jobs: list[Job]) -> None:
+    """Notices and reminders many at a time (notifications.send_notices): one claim, one relay connection and one
+    commit per batch."""
+    if not all(is_plain_notice(job) for job in jobs):
+        raise NotBatchable("invitations and forwarded letters are sent one by one")
+    send_notices(jobs=jobs, relay_all=send_all_via_relay)
 
 
 class SmsChannel:

@@ -3,17 +3,23 @@
 Ingest keeps small MeMos in the message row (one commit for many messages); the worker calls
 `prepare_documents` before delivery, outside any transaction, and the delivery transaction then records the
 documents and empties the row. Run twice, it writes the same content-addressed blobs again: harmless.
+Acceptance records where each file lies in the MeMo's bytes (`document_parts`), so the worker decodes the files
+without parsing the MeMo again; a message without that record (accepted by an older version) is parsed.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.messages.models import Document, Message
 from digitalpost.protocols import memo
+
+log = logging.getLogger(__name__)
 
 
 def document_labels(message: memo.Message) -> dict[str, str]:
@@ -55,6 +61,39 @@ def read_files(raw: bytes) -> list[DocumentFile]:
             for position, (where, role, file) in enumerate(memo.iter_files(parsed), start=1)]
 
 
+def document_parts(message: memo.Message, raw: bytes) -> list[dict[str, Any]] | None:
+    """What delivery needs of each file of `message` (parsed from `raw`), for `Message.document_parts`.
+
+    Per file in order: `at`, the span of its base64 text in `raw` (memo.content_spans, each one checked to decode
+    to the parsed content), its size and what its Document row says. None when a span cannot be shown.
+    """
+    spans = memo.content_spans(raw, message)
+    if spans is None:
+        return None
+    labels = document_labels(message)
+    return [{"at": [start, end], "size": len(file.content), "role": role, "label": labels.get(where, ""),
+             "filename": file.filename, "media_type": file.encoding_format, "language": file.language}
+            for (start, end), (where, role, file) in zip(spans, memo.iter_files(message), strict=True)]
+
+
+def files_of(message: Message, raw: bytes) -> list[DocumentFile]:
+    """The files of `message`'s MeMo `raw`: decoded at the spans acceptance recorded, else by parsing it."""
+    parts = message.document_parts
+    if parts is None:
+        return read_files(raw)
+    files = []
+    for position, part in enumerate(parts, start=1):
+        start, end = part["at"]
+        content = memo.decode_span(raw, (start, end))
+        if len(content) != part["size"]:  # never expected: the spans were checked against these very bytes
+            log.warning("message %s: recorded document parts do not fit its MeMo; parsing it", message.pk)
+            return read_files(raw)
+        files.append(DocumentFile(position=position, role=part["role"], label=part["label"],
+                                  filename=part["filename"], media_type=part["media_type"],
+                                  language=part["language"], content=content))
+    return files
+
+
 def store_documents(message: Message, raw: bytes, files: list[DocumentFile], store: BlobStore) -> list[Document]:
     """Store the MeMo and its files (read_files of `raw`) as blobs; the unsaved Document rows."""
     store.put(raw)
@@ -76,4 +115,4 @@ def prepare_documents(message: Message, store: BlobStore) -> list[Document] | No
     if documents_stored(message):
         return None
     raw = received_bytes(message, store)
-    return store_documents(message, raw, read_files(raw), store)
+    return store_documents(message, raw, files_of(message, raw), store)

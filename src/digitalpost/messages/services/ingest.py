@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from digitalpost.hub.metrics import MESSAGES_ACCEPTED
 from digitalpost.hub.rows import insert
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digest
+from digitalpost.messages.services.documents import document_parts
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import add_job
@@ -96,11 +98,12 @@ def accept_memo(
     pending = body if len(body) <= settings.DIGITALPOST_JOURNAL_MAX_BYTES else None
     if pending is None:
         store.put(body)
+    parts = document_parts(message, body) if pending is not None else None  # delivery then parses it no more
     try:
         acceptance = commit_write(
             lambda: _record(
                 system=system, message=message, message_uuid=message_uuid, addressee=addressee,
-                to_authority=to_authority, digest=digest, size=len(body), pending=pending, channel=channel,
+                to_authority=to_authority, digest=digest, size=len(body), pending=pending, parts=parts, channel=channel,
                 deliver_kind=deliver_kind, received=received, answer_mailbox=answer_mailbox, on_recorded=on_recorded,
             )
         )
@@ -270,7 +273,8 @@ def delivery_time(message: memo.Message) -> datetime | None:
 
 def _record(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
-    to_authority: bool, digest: str, size: int, pending: bytes | None, channel: Channel = Channel.DIGITAL,
+    to_authority: bool, digest: str, size: int, pending: bytes | None, parts: list[dict[str, Any]] | None = None,
+    channel: Channel = Channel.DIGITAL,
     deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
     answer_mailbox: AuthorityMailbox | None = None, on_recorded: Callable[[Acceptance], None] | None = None,
 ) -> Acceptance:
@@ -295,6 +299,7 @@ def _record(
         memo_sha256=digest,
         memo_size=size,
         pending_memo=pending,
+        document_parts=parts,
         accepted_at=now,
         channel=channel.value,
         answer_mailbox=answer_mailbox,

@@ -56,7 +56,8 @@ def record_delivered(
 
     Appends MESSAGE_DELIVERED with `data` unless `event` is False (print: PHYSICAL_LETTER_SENT, appended by the
     caller, already says it). The sender system, if any, gets its COMPLETED receipt; a digital letter to a party
-    queues its notices. `clear_pending_memo` drops the MeMo kept in the row once its documents are stored.
+    queues its notices. `clear_pending_memo` drops the MeMo kept in the row, and its document parts, once its
+    documents are stored.
     """
     _in_transaction()
     if not may_become(message.state, MessageState.DELIVERED):
@@ -67,8 +68,8 @@ def record_delivered(
     transaction.on_commit(lambda: ACCEPT_TO_DELIVERED.observe(max(waited, 0.0)))
     fields = ["state", "delivered_at"]
     if clear_pending_memo:
-        message.pending_memo = None
-        fields.append("pending_memo")
+        message.pending_memo = message.document_parts = None
+        fields += ["pending_memo", "document_parts"]
     message.save(update_fields=fields)
     if event:
         append_event(message, EventKind.MESSAGE_DELIVERED, at=at, data=data or {})
@@ -95,7 +96,7 @@ def record_delivered_batch(
         return []
     changes: dict[str, Any] = {"state": Message.State.DELIVERED, "delivered_at": at}
     if clear_pending_memo:
-        changes["pending_memo"] = None
+        changes["pending_memo"] = changes["document_parts"] = None
     Message.objects.filter(pk__in=[m.pk for m in moving]).update(**changes)
     waits = []
     for message in moving:

@@ -57,6 +57,7 @@ from digitalpost.protocols.memo.parts import (
     UnstructuredAddress,
 )
 from digitalpost.protocols.memo.rules import DEFAULT_EXTENSIONS, ServiceRules, validate
+from digitalpost.protocols.memo.spans import content_spans, decode_span
 from digitalpost.protocols.memo.spec import (
     NAMESPACE,
     MemoRejected,
@@ -76,5 +77,6 @@ __all__ = [
     "MessageBody", "MessageHeader", "MessageType", "MotorVehicle", "Problem", "ProductionUnit",
     "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
     "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress", "accepted_files",
-    "build", "check", "describe_problems", "files_of", "iter_files", "parse", "simple_message", "validate",
+    "build", "check", "content_spans", "decode_span", "describe_problems", "files_of", "iter_files", "parse",
+    "simple_message", "validate",
 ]

@@ -1,0 +1,54 @@
+"""content_spans: where each file's base64 text lies in a MeMo's bytes, proven by decoding it to the parsed content."""
+
+from datetime import UTC, datetime
+
+from digitalpost.protocols import memo
+
+FILES = [("brev.pdf", "application/pdf", b"%PDF-1.4 brev" * 40), ("bilag.txt", "text/plain", "bilag æøå".encode()),
+         ("tom.txt", "text/plain", b"")]
+
+
+def _letter(files=FILES) -> bytes:
+    message = memo.simple_message(sender_cvr="29190003", sender_label="Nordby Kommune", recipient_id="0505851234",
+                                  label="Brev", files=files, created=datetime(2026, 1, 2, 12, 0, tzinfo=UTC))
+    return memo.build(message)
+
+
+def _decoded(data: bytes) -> list[bytes] | None:
+    spans = memo.content_spans(data, memo.parse(data, max_bytes=10**7))
+    return None if spans is None else [memo.decode_span(data, span) for span in spans]
+
+
+def test_each_span_decodes_to_its_file_in_document_order():
+    assert _decoded(_letter()) == [content for _, _, content in FILES]
+
+
+def test_a_decoy_content_element_in_a_comment_is_passed_over():
+    data = _letter().replace(b"<memo:MessageBody", b"<!-- <memo:content>QUJD</memo:content> --><memo:MessageBody", 1)
+    assert _decoded(data) == [content for _, _, content in FILES]
+
+
+def test_the_default_namespace_and_line_broken_base64_are_found():
+    data = _letter().replace(b"memo:", b"").replace(b"xmlns:memo=", b"xmlns=")
+    content = FILES[0][2]
+    start = data.index(b"<content>") + len(b"<content>")
+    end = data.index(b"</content>", start)
+    text = data[start:end]
+    data = data[:start] + b"\n".join(text[i:i + 76] for i in range(0, len(text), 76)) + data[end:]
+    assert _decoded(data) == [content, *(c for _, _, c in FILES[1:])]
+
+
+def test_text_that_is_not_plain_in_the_bytes_gives_no_spans():
+    data = _letter()
+    start = data.index(b"<memo:content>") + len(b"<memo:content>")
+    end = data.index(b"</memo:content>", start)
+    cdata = data[:start] + b"<![CDATA[" + data[start:end] + b"]]>" + data[end:]
+    reference = data[:start] + b"&#" + str(data[start]).encode() + b";" + data[start + 1:]
+    for changed in (cdata, reference):
+        first = next(memo.iter_files(memo.parse(changed, max_bytes=10**7)))
+        assert first[2].content == FILES[0][2]
+        assert _decoded(changed) is None
+
+
+def test_a_message_without_files_has_no_spans_to_find():
+    assert _decoded(_letter(files=[])) == []
