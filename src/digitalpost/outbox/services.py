@@ -62,7 +62,7 @@ def add_job(
     ))
 
 
-def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) -> None:
+def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]], *, max_attempts: int = 8) -> None:
     """`add_job` for many new keys at once (kind, key, payload, run_after): one multi-row INSERT."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("add_jobs() must run inside the transaction of the change that needs the work")
@@ -71,7 +71,8 @@ def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) 
     now = timezone.now()
     request_id = current_request_id()
     Job.objects.bulk_create([
-        Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id)
+        Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id,
+            max_attempts=max_attempts)
         for kind, key, payload, run_after in jobs
     ])
 
