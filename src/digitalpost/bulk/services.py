@@ -27,6 +27,7 @@ from digitalpost.core.errors import Outcome as RefusalOutcome
 from digitalpost.core.kombi import Kombi
 from digitalpost.core.lifecycle import ReceiptStatus
 from digitalpost.hub.group_commit import commit_write
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.services.group_ingest import Outcome, Submission, accept_memos
 from digitalpost.messages.services.ingest import Acceptance, MemoRefused, accept_memo
 from digitalpost.outbox.models import WorkKind
@@ -201,7 +202,7 @@ def _progress(mass: MassSend, items: list[MassSendItem], *, compressed: int, sta
         changes |= {"error_code": str(error.code), "error_message": error.text}
 
     def write() -> None:
-        MassSendItem.objects.bulk_create(items)
+        insert_many(items)
         MassSend.objects.filter(pk=mass.pk).update(**changes)
 
     return write

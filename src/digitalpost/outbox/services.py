@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from digitalpost.hub.requestid import current_request_id
-from digitalpost.hub.rows import insert
+from digitalpost.hub.rows import insert, insert_many
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
@@ -70,7 +70,7 @@ def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]], 
         return
     now = timezone.now()
     request_id = current_request_id()
-    Job.objects.bulk_create([
+    insert_many([
         Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id,
             max_attempts=max_attempts)
         for kind, key, payload, run_after in jobs

@@ -241,13 +241,15 @@ def run_forever(
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
     lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
     lane_threads: Mapping[WorkKind, int] | None = None, heartbeat: Heartbeat | None = None,
+    batch_limits: Mapping[WorkKind, int] | None = None,
 ) -> None:
     """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
 
     Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. Kinds in
     `lane_threads` get that many threads of their own (run_lane_thread), so their slow jobs never hold up the
     other kinds, and one lane never more than one of their threads. With a `heartbeat`, claims carry the
-    worker's name, so they return to the queue within seconds if it dies.
+    worker's name, so they return to the queue within seconds if it dies. `batch_limits`: jobs per batch by kind
+    (BATCH_SIZE for the others).
     """
     batch_handlers = batch_handlers or {}
     laned = {kind: count for kind, count in (lane_threads or {}).items() if kind in kinds and count > 0}
@@ -263,7 +265,8 @@ def run_forever(
         thread.start()
     try:
         _run_kinds([kind for kind in kinds if kind not in laned], handlers, stop=stop, on_give_up=on_give_up,
-                   idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat)
+                   idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat,
+                   batch_limits=batch_limits or {})
     finally:
         stop.set()
         for thread in threads:
@@ -274,6 +277,7 @@ def _run_kinds(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None, idle_sleep: float, lease: timedelta,
     batch_handlers: Mapping[WorkKind, BatchHandler], heartbeat: Heartbeat | None,
+    batch_limits: Mapping[WorkKind, int],
 ) -> None:
     idle = False
     while not stop.is_set():
@@ -295,7 +299,7 @@ def _run_kinds(
                 worker = heartbeat.id if heartbeat is not None else None
                 if kind in batch_handlers:
                     did_work |= run_batch(kind, batch_handlers[kind], handlers, on_give_up=on_give_up, lease=lease,
-                                          worker=worker)
+                                          worker=worker, limit=batch_limits.get(kind, BATCH_SIZE))
                 else:
                     did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease, worker=worker)
             except Exception:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.hub.rows import insert
+from digitalpost.hub.rows import insert, insert_many
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.pushes import queue_event_pushes, queue_pushes_of_events
 
@@ -81,7 +81,7 @@ def append_events(
                       hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev))
         heads[message.pk] = (seq, event.hash)
         events.append(event)
-    created = Event.objects.bulk_create(events)
+    created = insert_many(events)
     queue_pushes_of_events([(message, event) for (message, _, _), event in zip(entries, created, strict=True)])
     return created
 

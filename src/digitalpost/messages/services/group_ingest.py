@@ -33,6 +33,7 @@ from digitalpost.core.parties import IdType
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.group_commit import commit_write
 from digitalpost.hub.metrics import MESSAGES_ACCEPTED
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digests
 from digitalpost.messages.services.events import append_events
@@ -266,11 +267,11 @@ def _record(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind
     rows = [message_row(system=system, message=a.message, message_uuid=a.message_uuid, addressee=a.addressee,
                         to_authority=a.to_authority, digest=a.digest, size=a.size, pending=a.pending,
                         channel=a.channel, answer_mailbox=a.answer_mailbox, now=now) for a in fresh]
-    Message.objects.bulk_create(rows)
+    insert_many(rows)
     append_events([(row, EventKind.MESSAGE_RECEIVED,
                     {"transmissionId": str(row.transmission_id), "channel": a.channel.value} | a.received)
                    for row, a in zip(rows, fresh, strict=True)], at=at)
-    receipts = Receipt.objects.bulk_create([
+    receipts = insert_many([
         Receipt(message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now) for row in rows])
     run_afters = [delivery_time(a.message) for a in fresh]
     waiting = [(row, run_after) for row, run_after in zip(rows, run_afters, strict=True)
