@@ -109,6 +109,7 @@ def _accept_group(system: SenderSystem, mass: MassSend, group: list[archive.Memb
     for item, member in zip(items, group, strict=True):
         if member.data is None:
             _refuse(item, _too_large(member), message_uuid=None)
+            item.created_at = timezone.now()
     submissions = [Submission(body=member.data, received=_received(mass, member))
                    for _, member in readable if member.data is not None]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -77,30 +77,45 @@ MAX_ROWS_PER_INSERT = 500
 _MAX_PARAMS = {"sqlite": 32_766, "postgresql": 65_535}
 
 
-def insert_many(objs: Sequence[M]) -> list[M]:
+class PreparedRows(Generic[M]):
+    """New objects of one model with their INSERT parameters worked out (pre_save, get_db_prep_save) ahead of
+    the transaction that writes them, so that transaction holds the database's writer lock only for the SQL."""
+
+    def __init__(self, objs: Sequence[M]) -> None:
+        self.objs = list(objs)
+        self.alias = router.db_for_write(type(self.objs[0]), instance=self.objs[0]) if self.objs else "default"
+        connection = connections[self.alias]
+        self.plan = _plan(type(self.objs[0]), connection) if self.objs else None
+        fields = self.plan.fields if self.plan else ()
+        self.params = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+                       for obj in self.objs]
+
+    def __len__(self) -> int:
+        return len(self.objs)
+
+
+def insert_many(rows: Sequence[M] | PreparedRows[M]) -> list[M]:
     """Write the new objects (all of one model) with multi-row INSERTs, inside the caller's transaction.
 
     What `insert` does to each row — pre_save, get_db_prep_save, the database-assigned primary key read back
     (RETURNING, in the order of the rows, as Django's bulk_create relies on too) — without the query compiler's
-    per-value bookkeeping, which cost more than the writes on the mass-send path (decision 0014).
+    per-value bookkeeping, which cost more than the writes on the mass-send path (decision 0014). Pass
+    PreparedRows to have the parameters worked out before the transaction.
     """
-    if not objs:
+    prepared = rows if isinstance(rows, PreparedRows) else PreparedRows(rows)
+    plan, objs = prepared.plan, prepared.objs
+    if plan is None:
         return []
-    model = type(objs[0])
-    alias = router.db_for_write(model, instance=objs[0])
-    connection = connections[alias]
-    plan = _plan(model, connection)
+    connection = connections[prepared.alias]
     if plan.returning is not None and not plan.returning_clause:
         raise NotImplementedError("insert_many needs INSERT … RETURNING for a database-assigned primary key")
     head, _, tail = plan.sql.partition(" VALUES ")
     row_sql, _, returning = tail.partition(" RETURNING ")
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _MAX_PARAMS.get(connection.vendor, 999) // len(plan.fields)))
-    fields = plan.fields
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start:start + per_statement]
-            params = [field.get_db_prep_save(field.pre_save(obj, True), connection)
-                      for obj in chunk for field in fields]
+            params = [value for row in prepared.params[start:start + per_statement] for value in row]
             sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}"
             if returning:
                 sql = f"{sql} RETURNING {returning}"
@@ -110,5 +125,5 @@ def insert_many(objs: Sequence[M]) -> list[M]:
                     setattr(obj, plan.returning.attname, row[0])
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = alias
-    return list(objs)
+        obj._state.db = prepared.alias
+    return objs

@@ -20,7 +20,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -33,10 +33,10 @@ from digitalpost.core.parties import IdType
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.group_commit import commit_write
 from digitalpost.hub.metrics import MESSAGES_ACCEPTED
-from digitalpost.hub.rows import insert_many
-from digitalpost.messages.models import Message, Receipt
+from digitalpost.hub.rows import PreparedRows, insert_many
+from digitalpost.messages.models import Event, Message, Receipt
 from digitalpost.messages.selectors import find_accepted_digests
-from digitalpost.messages.services.events import append_events
+from digitalpost.messages.services.events import opening_events
 from digitalpost.messages.services.ingest import (
     Acceptance,
     MemoRefused,
@@ -47,8 +47,9 @@ from digitalpost.messages.services.ingest import (
     message_row,
     parse_submission,
 )
-from digitalpost.outbox.models import WorkKind
-from digitalpost.outbox.services import add_jobs
+from digitalpost.messages.services.pushes import queue_pushes_of_events
+from digitalpost.outbox.models import Job, WorkKind
+from digitalpost.outbox.services import add_jobs, job_rows
 from digitalpost.protocols import memo
 from digitalpost.registry.models import Contact
 from digitalpost.registry.selectors import Addressee, find_addressees
@@ -125,9 +126,10 @@ def accept_memos(
     parsed = _parse_all(submissions, outcomes)
     checked = _check_all(system, submissions, parsed, kombi, outcomes)
     _store_large(submissions, checked.fresh)
+    planned = _plan(system, checked.fresh, deliver_kind=deliver_kind)
 
     def write() -> list[Outcome]:
-        acceptances = _record(system, checked.fresh, deliver_kind=deliver_kind)
+        acceptances = _write(planned)
         for accepted, acceptance in zip(checked.fresh, acceptances, strict=True):
             outcomes[accepted.index] = acceptance
         for index, first in checked.copies:
@@ -254,34 +256,48 @@ def _store_large(submissions: Sequence[Submission], fresh: list[_Fresh]) -> None
     store.sync()
 
 
-def _record(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind) -> list[Acceptance]:
-    """The writes of the group's new acceptances, one multi-row INSERT per table, inside the caller's transaction.
+@dataclass
+class _Planned:
+    """The rows of a group's new acceptances, built and converted before its transaction (decision 0014)."""
 
-    The same rows as ingest._record writes for each: the message, MESSAGE_RECEIVED (first in its chain, with the
-    mass send's `received` data), the RECEIVED receipt, DELIVERY_POSTPONED when it waits, and its delivery job.
-    """
-    if not fresh:
-        return []
+    messages: PreparedRows[Message]
+    events: PreparedRows[Event]
+    receipts: PreparedRows[Receipt]
+    jobs: PreparedRows[Job]
+
+
+def _plan(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind) -> _Planned:
+    """The same rows as ingest._record writes for each item: the message, MESSAGE_RECEIVED (the first link of its
+    chain, with the mass send's `received` data), DELIVERY_POSTPONED when it waits, the RECEIVED receipt and its
+    delivery job. Only their INSERTs are left for the transaction, so it holds the writer lock briefly."""
     now = timezone.now()
-    at = now.astimezone(UTC)  # events hash the moment as the database gives it back (events.append_event)
-    rows = [message_row(system=system, message=a.message, message_uuid=a.message_uuid, addressee=a.addressee,
-                        to_authority=a.to_authority, digest=a.digest, size=a.size, pending=a.pending,
-                        channel=a.channel, answer_mailbox=a.answer_mailbox, now=now) for a in fresh]
-    insert_many(rows)
-    append_events([(row, EventKind.MESSAGE_RECEIVED,
-                    {"transmissionId": str(row.transmission_id), "channel": a.channel.value} | a.received)
-                   for row, a in zip(rows, fresh, strict=True)], at=at)
-    receipts = insert_many([
-        Receipt(message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now) for row in rows])
-    run_afters = [delivery_time(a.message) for a in fresh]
-    waiting = [(row, run_after) for row, run_after in zip(rows, run_afters, strict=True)
-               if run_after is not None and run_after > now]
-    if waiting:
-        append_events([(row, EventKind.DELIVERY_POSTPONED, {"until": until.isoformat()}) for row, until in waiting],
-                      at=at)
-    add_jobs([(WorkKind.PRINT, f"print:{row.pk}", {"message": str(row.pk)}, run_after)
-              if a.channel is Channel.PRINT else
-              (deliver_kind, f"deliver:{row.pk}", {"message": str(row.pk)}, run_after)
-              for row, a, run_after in zip(rows, fresh, run_afters, strict=True)],
-             max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS)
+    rows, events, receipts, jobs = [], [], [], []
+    for a in fresh:
+        row = message_row(system=system, message=a.message, message_uuid=a.message_uuid, addressee=a.addressee,
+                          to_authority=a.to_authority, digest=a.digest, size=a.size, pending=a.pending,
+                          channel=a.channel, answer_mailbox=a.answer_mailbox, now=now)
+        rows.append(row)
+        opening: list[tuple[EventKind, dict[str, Any]]] = [
+            (EventKind.MESSAGE_RECEIVED, {"transmissionId": str(row.transmission_id), "channel": a.channel.value}
+             | a.received)]
+        run_after = delivery_time(a.message)
+        if run_after is not None and run_after > now:
+            opening.append((EventKind.DELIVERY_POSTPONED, {"until": run_after.isoformat()}))
+        events += opening_events(row, opening, at=now)
+        receipts.append(Receipt(message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now))
+        kind, prefix = (WorkKind.PRINT, "print") if a.channel is Channel.PRINT else (deliver_kind, "deliver")
+        jobs.append((kind, f"{prefix}:{row.pk}", {"message": str(row.pk)}, run_after))
+    return _Planned(messages=PreparedRows(rows), events=PreparedRows(events), receipts=PreparedRows(receipts),
+                    jobs=job_rows(jobs, max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS))
+
+
+def _write(planned: _Planned) -> list[Acceptance]:
+    """The group's INSERTs, inside the caller's transaction; the acceptances in the group's order."""
+    if not planned.messages:
+        return []
+    rows = insert_many(planned.messages)
+    events = insert_many(planned.events)
+    queue_pushes_of_events([(event.message, event) for event in events])  # in the order the events were written
+    receipts = insert_many(planned.receipts)
+    add_jobs(planned.jobs)
     return [Acceptance(message=row, receipt=receipt) for row, receipt in zip(rows, receipts, strict=True)]
