@@ -6,8 +6,8 @@ items (the DELIVER_BULK batch handler) in-process, no server.
 A fresh temporary DIGITALPOST_VAR (SQLite + blobs, demo mode): an archive of `n` small MeMos (as
 bench/mass_send.py builds them) accepted from a file, then its DELIVER_BULK jobs run as the bulk worker runs
 them; per item: wall ms, SQL statements, os.fsync calls and the time in named phases, then cProfile's top
-functions of each part. Group commit is off here (one process, one thread): with `digitalpost run` the web
-process accepts DIGITALPOST_BULK_PARALLEL items at once and one commit makes many durable.
+functions of each part. Items are accepted in groups of DIGITALPOST_BULK_GROUP_ITEMS, one commit each (decision
+0017); group commit is off here (one process, one thread), so the group's commit is its own.
 """
 
 from __future__ import annotations
@@ -31,17 +31,18 @@ def install_phases(phases: Phases) -> None:
     from django.db import connections
 
     from digitalpost.bulk import services as bulk
-    from digitalpost.messages.services import ingest
+    from digitalpost.messages.services import group_ingest
 
     phases.wrap(bulk.archive, "iter_members", "archive.iter_members (setup)")
-    phases.wrap(bulk, "accept_memo", "accept_memo (one item)")
-    phases.wrap(ingest, "_replay", "  _replay (idempotency SELECT)")
-    phases.wrap(ingest, "_parse", "  _parse (memo.parse)")
-    phases.wrap(ingest.memo, "validate", "  memo.validate (service rules)")
-    phases.wrap(ingest, "check_submission", "  check_submission (rules + parties)")
-    phases.wrap(ingest, "_record", "  _record (INSERTs)")
-    phases.wrap(ingest, "commit_write", "  commit_write (incl. commit)")
-    phases.wrap(bulk, "_record", "_record progress (items, counts)")
+    phases.wrap(bulk, "accept_memos", "accept_memos (one group)")
+    phases.wrap(group_ingest, "_parse_all", "  _parse_all (memo.parse, SHA-256)")
+    phases.wrap(group_ingest, "find_accepted_digests", "  find_accepted_digests (idempotency SELECT)")
+    phases.wrap(group_ingest, "GroupParties", "  GroupParties (recipient SELECTs)")
+    phases.wrap(group_ingest, "check_submission", "  check_submission (rules, per item)")
+    phases.wrap(group_ingest, "_plan", "  _plan (rows built and converted)")
+    phases.wrap(group_ingest, "_write", "  _write (multi-row INSERTs)")
+    phases.wrap(group_ingest, "commit_write", "  commit_write (incl. receipts, progress, commit)")
+    phases.wrap(bulk, "accept_memo", "accept_memo (one by one: a group's fallback)")
     phases.wrap(type(connections["default"]), "_commit", "sqlite COMMIT (WAL fsync)")
 
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one linear scrip
     var = Path(tempfile.mkdtemp(prefix="digitalpost-profile-mass-"))
     try:
         setup_django(var)
+        from django.conf import settings
         from django.db import connection
 
         from digitalpost.cli.demo import load_demo
@@ -73,31 +75,32 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one linear scrip
         phases = Phases()
         install_phases(phases)
 
-        def accept(profiler: cProfile.Profile | None) -> float:
+        def accept(profiler: cProfile.Profile | None) -> tuple[float, float]:
             from digitalpost.bulk.services import send_mass
 
             path = var / "archive.tar.lzma"
             build_archive(path, template, args.n)
             with path.open("rb") as raw:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 if profiler:
                     profiler.enable()
                 mass = send_mass(system=system, read=raw.read)
                 if profiler:
                     profiler.disable()
-                elapsed = time.perf_counter() - start
+                elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             assert mass.accepted == args.n, (mass.accepted, mass.refused)
-            return elapsed
+            return elapsed, cpu
 
-        def deliver(profiler: cProfile.Profile | None) -> float:
-            start = time.perf_counter()
+        def deliver(profiler: cProfile.Profile | None) -> tuple[float, float]:
+            start, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
-            while run_batch(WorkKind.DELIVER_BULK, BATCH_HANDLERS[WorkKind.DELIVER_BULK], HANDLERS, on_give_up=GIVE_UP):
+            while run_batch(WorkKind.DELIVER_BULK, BATCH_HANDLERS[WorkKind.DELIVER_BULK], HANDLERS, on_give_up=GIVE_UP,
+                            limit=settings.DIGITALPOST_BULK_DELIVER_BATCH):
                 pass
             if profiler:
                 profiler.disable()
-            return time.perf_counter() - start
+            return time.perf_counter() - start, time.process_time() - cpu
 
         n = args.n
         print(f"{n} items of {len(template)} bytes, load average {os.getloadavg()[0]:.2f}\n")
@@ -105,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:  # noqa: C901 - one linear scrip
             counters.reset()
             phases.reset()
             with connection.execute_wrapper(counters.execute):
-                elapsed = step(None)
+                elapsed, cpu = step(None)
             sql = ", ".join(f"{k} {v / n:.1f}" for k, v in counters.sql.most_common())
-            print(f"{name}: {elapsed / n * 1000:.2f} ms/item ({n / elapsed:.0f}/s); SQL per item "
+            print(f"{name}: {elapsed / n * 1000:.2f} ms/item ({n / elapsed:.0f}/s), CPU {cpu / n * 1000:.2f} ms/item; "
+                  "SQL per item "
                   f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per item {counters.fsyncs / n:.2f}")
             for phase, seconds in phases.seconds.items():
                 if phases.calls[phase]:

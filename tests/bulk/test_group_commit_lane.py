@@ -1,4 +1,4 @@
-"""With group commit on (as `digitalpost run` serves), a mass send accepts several items per commit."""
+"""With group commit on (as `digitalpost run` serves), a mass send's groups share the committer's transactions."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from digitalpost.outbox.models import Job, WorkKind
 from helpers.bulk_archives import memo_files, post_archive, tar_lzma
 
 
-def test_items_accepted_in_parallel_keep_archive_order_and_one_message_each(tx_cast, settings):
+def test_items_accepted_in_groups_keep_archive_order_and_one_message_each(tx_cast, settings):
     settings.DIGITALPOST_GROUP_COMMIT = True
-    settings.DIGITALPOST_BULK_PARALLEL = 4
-    settings.DIGITALPOST_BULK_PROGRESS_ITEMS = 5
+    settings.DIGITALPOST_BULK_GROUP_ITEMS = 5
     files = memo_files([tx_cast.nordby.memo(tx_cast.anna, label=f"Brev {i}") for i in range(30)])
     files.insert(7, ("broken.xml", b"<nope/>"))
     first = post_archive(tx_cast.nordby, tar_lzma(files)).json()

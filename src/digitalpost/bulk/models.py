@@ -19,7 +19,7 @@ class MassSend(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     sender_system = models.ForeignKey(SenderSystem, on_delete=models.PROTECT, related_name="+")
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
-    # Progress, updated as items go (every DIGITALPOST_BULK_PROGRESS_ITEMS items).
+    # Progress, updated with each group of items (DIGITALPOST_BULK_GROUP_ITEMS), in the commit that accepts them.
     items = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)  # new messages
     replayed = models.PositiveIntegerField(default=0)  # accepted before (same messageUUID and bytes): receipt replayed

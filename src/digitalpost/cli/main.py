@@ -79,7 +79,7 @@ def worker(
     _django()
     from django.conf import settings
 
-    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS, lane_threads
+    from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS, batch_limits, lane_threads
     from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import Heartbeat, run_forever
 
@@ -99,7 +99,7 @@ def worker(
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
         run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
                     batch_handlers=BATCH_HANDLERS, lane_threads=lane_threads(), heartbeat=heartbeat,
-                    idle_sleep_max=idle_max_seconds)
+                    idle_sleep_max=idle_max_seconds, batch_limits=batch_limits())
 
 
 @demo_app.command("load")

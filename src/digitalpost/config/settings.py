@@ -194,14 +194,16 @@ DIGITALPOST_WEB_HEADER_SECONDS = float(os.environ.get("DIGITALPOST_WEB_HEADER_SE
 DIGITALPOST_WEB_BODY_GRACE_SECONDS = float(os.environ.get("DIGITALPOST_WEB_BODY_GRACE_SECONDS", 10))
 DIGITALPOST_WEB_MIN_UPLOAD_RATE = int(os.environ.get("DIGITALPOST_WEB_MIN_UPLOAD_RATE", 32 * 1024))
 # Mass sends (docs/mass-sends.md): largest item of an archive (larger ones are refused with memo.too.large,
-# unread), bytes read from the request per step, items recorded per progress commit, and after how long
-# without progress a RUNNING mass send is reported as INTERRUPTED (its process died: send the archive again).
+# unread), bytes read from the request per step, items accepted together in one transaction (with their
+# receipts and the progress counts: the step of the progress), the bytes at which a group closes early, and
+# after how long without progress a RUNNING mass send is reported as INTERRUPTED (its process died: send the
+# archive again). DIGITALPOST_BULK_DELIVER_BATCH: deliveries the DELIVER_BULK worker records per commit.
 DIGITALPOST_BULK_MAX_ITEM_BYTES = int(os.environ.get("DIGITALPOST_BULK_MAX_ITEM_BYTES", 20 * 1024 * 1024))
 DIGITALPOST_BULK_READ_CHUNK = int(os.environ.get("DIGITALPOST_BULK_READ_CHUNK", 64 * 1024))
-DIGITALPOST_BULK_PROGRESS_ITEMS = int(os.environ.get("DIGITALPOST_BULK_PROGRESS_ITEMS", 200))
+DIGITALPOST_BULK_GROUP_ITEMS = int(os.environ.get("DIGITALPOST_BULK_GROUP_ITEMS", 250))
+DIGITALPOST_BULK_GROUP_BYTES = int(os.environ.get("DIGITALPOST_BULK_GROUP_BYTES", 8 * 1024 * 1024))
 DIGITALPOST_BULK_STALE_SECONDS = int(os.environ.get("DIGITALPOST_BULK_STALE_SECONDS", 300))
-# Items accepted at once when group commit is on (one commit then makes many items durable).
-DIGITALPOST_BULK_PARALLEL = int(os.environ.get("DIGITALPOST_BULK_PARALLEL", 16))
+DIGITALPOST_BULK_DELIVER_BATCH = int(os.environ.get("DIGITALPOST_BULK_DELIVER_BATCH", 100))
 DIGITALPOST_BLOB_DIR = Path(os.environ.get("DIGITALPOST_BLOB_DIR", VAR_DIR / "blobs"))
 DIGITALPOST_BLOB_FSYNC = os.environ.get("DIGITALPOST_BLOB_FSYNC", "1") == "1"
 # Where blobs live (docs/deploy.md, "Document storage"): "local" (the folder above) or "s3" (a bucket).

@@ -69,6 +69,12 @@ BATCH_HANDLERS: Mapping[WorkKind, BatchHandler] = {WorkKind.DELIVER: deliver_bat
 
 
 
+def batch_limits() -> dict[WorkKind, int]:
+    """Mass-send deliveries are recorded up to DIGITALPOST_BULK_DELIVER_BATCH per commit (decision 0017): the
+    multi-row writes keep even a large batch's transaction short, and one blob sync serves all of it."""
+    return {WorkKind.DELIVER_BULK: settings.DIGITALPOST_BULK_DELIVER_BATCH}
+
+
 def lane_threads() -> dict[WorkKind, int]:
     """Forwards run in threads of their own, one receiver system per thread at a time (outbox lanes)."""
     return {WorkKind.FORWARD: settings.DIGITALPOST_FORWARD_THREADS}

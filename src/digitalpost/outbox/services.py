@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from digitalpost.hub.requestid import current_request_id
-from digitalpost.hub.rows import insert
+from digitalpost.hub.rows import PreparedRows, insert, insert_many
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
 
 BACKOFF_BASE = timedelta(seconds=2)
@@ -62,18 +62,27 @@ def add_job(
     ))
 
 
-def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]]) -> None:
-    """`add_job` for many new keys at once (kind, key, payload, run_after): one multi-row INSERT."""
+def job_rows(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]], *,
+             max_attempts: int = 8) -> PreparedRows[Job]:
+    """The rows `add_jobs` writes for (kind, key, payload, run_after), worked out ahead of its transaction."""
+    now = timezone.now()
+    request_id = current_request_id()
+    return PreparedRows([
+        Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id,
+            max_attempts=max_attempts)
+        for kind, key, payload, run_after in jobs
+    ])
+
+
+def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]] | PreparedRows[Job], *,
+             max_attempts: int = 8) -> None:
+    """`add_job` for many new keys at once (kind, key, payload, run_after, or `job_rows` of them): one multi-row
+    INSERT."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("add_jobs() must run inside the transaction of the change that needs the work")
     if not jobs:
         return
-    now = timezone.now()
-    request_id = current_request_id()
-    Job.objects.bulk_create([
-        Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id)
-        for kind, key, payload, run_after in jobs
-    ])
+    insert_many(jobs if isinstance(jobs, PreparedRows) else job_rows(jobs, max_attempts=max_attempts))
 
 
 def backoff(attempts: int) -> timedelta:

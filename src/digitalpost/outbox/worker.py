@@ -241,7 +241,7 @@ def run_forever(
     on_give_up: Mapping[WorkKind, GiveUp] | None = None, idle_sleep: float = 0.05,
     lease: timedelta = timedelta(minutes=5), batch_handlers: Mapping[WorkKind, BatchHandler] | None = None,
     lane_threads: Mapping[WorkKind, int] | None = None, heartbeat: Heartbeat | None = None,
-    idle_sleep_max: float | None = None,
+    idle_sleep_max: float | None = None, batch_limits: Mapping[WorkKind, int] | None = None,
 ) -> None:
     """Work through every kind in turn until `stop` is set; sleep briefly when all queues are empty.
 
@@ -252,7 +252,8 @@ def run_forever(
     Kinds with a batch handler are taken many jobs at a time (run_batch), the others one by one. Kinds in
     `lane_threads` get that many threads of their own (run_lane_thread), so their slow jobs never hold up the
     other kinds, and one lane never more than one of their threads. With a `heartbeat`, claims carry the
-    worker's name, so they return to the queue within seconds if it dies.
+    worker's name, so they return to the queue within seconds if it dies. `batch_limits`: jobs per batch by kind
+    (BATCH_SIZE for the others).
     """
     batch_handlers = batch_handlers or {}
     laned = {kind: count for kind, count in (lane_threads or {}).items() if kind in kinds and count > 0}
@@ -269,7 +270,7 @@ def run_forever(
     try:
         _run_kinds([kind for kind in kinds if kind not in laned], handlers, stop=stop, on_give_up=on_give_up,
                    idle_sleep=idle_sleep, lease=lease, batch_handlers=batch_handlers, heartbeat=heartbeat,
-                   idle_sleep_max=max(idle_sleep, idle_sleep_max or idle_sleep))
+                   idle_sleep_max=max(idle_sleep, idle_sleep_max or idle_sleep), batch_limits=batch_limits or {})
     finally:
         stop.set()
         for thread in threads:
@@ -280,6 +281,7 @@ def _run_kinds(
     kinds: list[WorkKind], handlers: Mapping[WorkKind, Handler], *, stop: threading.Event,
     on_give_up: Mapping[WorkKind, GiveUp] | None, idle_sleep: float, lease: timedelta,
     batch_handlers: Mapping[WorkKind, BatchHandler], heartbeat: Heartbeat | None, idle_sleep_max: float,
+    batch_limits: Mapping[WorkKind, int],
 ) -> None:
     idle = False
     sleep = idle_sleep
@@ -303,7 +305,7 @@ def _run_kinds(
                 worker = heartbeat.id if heartbeat is not None else None
                 if kind in batch_handlers:
                     did_work |= run_batch(kind, batch_handlers[kind], handlers, on_give_up=on_give_up, lease=lease,
-                                          worker=worker)
+                                          worker=worker, limit=batch_limits.get(kind, BATCH_SIZE))
                 else:
                     did_work |= run_once(kind, handlers, on_give_up=on_give_up, lease=lease, worker=worker)
             except Exception:

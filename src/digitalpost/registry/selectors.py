@@ -107,6 +107,28 @@ def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
                      has_postal_address=bool(row[3] and row[4]))
 
 
+def find_addressees(kind: Contact.Kind, numbers: Iterable[str]) -> dict[str, Addressee]:
+    """`find_addressee` for many numbers of one kind in one query (a mass send's group): found ones by number."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    contact, mailbox, exemption = Contact._meta.db_table, Mailbox._meta.db_table, Exemption._meta.db_table
+    today = timezone.localdate()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.number, c.id, m.id, CASE WHEN c.status = 'REGISTERED' AND EXISTS (SELECT 1 FROM {exemption} e "  # noqa: S608
+            "WHERE e.contact_id = c.id AND e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) "
+            "AND e.ended_at IS NULL) THEN 'EXEMPT' ELSE c.status END, c.address_line, c.postal_code "
+            f"FROM {contact} c JOIN {mailbox} m ON m.owner_id = c.id WHERE c.kind = %s "
+            f"AND c.number IN ({', '.join(['%s'] * len(wanted))})",
+            [today, today, str(kind), *wanted],
+        )
+        rows = cursor.fetchall()
+    to_uuid = Contact._meta.get_field("id").to_python
+    return {str(row[0]): Addressee(contact_id=to_uuid(row[1]), mailbox_id=to_uuid(row[2]), status=str(row[3]),
+                                   has_postal_address=bool(row[4] and row[5])) for row in rows}
+
+
 def get_company_access(company: Contact, employee_id: str) -> CompanyMailboxAccess | None:
     return CompanyMailboxAccess.objects.filter(company=company, employee_id=employee_id).first()
 

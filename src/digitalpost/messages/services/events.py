@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
-from digitalpost.hub.rows import insert
+from digitalpost.hub.rows import insert, insert_many
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.pushes import queue_event_pushes, queue_pushes_of_events
 
@@ -56,6 +56,20 @@ def append_event(
     return event
 
 
+def opening_events(message: Message, entries: list[tuple[EventKind, dict[str, Any]]], *, at: datetime) -> list[Event]:
+    """The first events of a message being created, unsaved: its chain from GENESIS, hashed as `append_event`
+    hashes it. Built before the transaction that creates the message (a mass send's group, decision 0017), which
+    writes them (hub.rows.insert_many) and queues their pushes (pushes.queue_pushes_of_events)."""
+    at = at.astimezone(UTC)
+    events, prev = [], GENESIS
+    for seq, (kind, data) in enumerate(entries, start=1):
+        event = Event(message=message, seq=seq, kind=kind, at=at, data=data, prev_hash=prev,
+                      hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev))
+        events.append(event)
+        prev = event.hash
+    return events
+
+
 def append_events(
     entries: list[tuple[Message, EventKind, dict[str, Any]]], *, at: datetime,
 ) -> list[Event]:
@@ -81,7 +95,7 @@ def append_events(
                       hash=event_hash(message_id=str(message.pk), seq=seq, kind=kind, at=at, data=data, prev=prev))
         heads[message.pk] = (seq, event.hash)
         events.append(event)
-    created = Event.objects.bulk_create(events)
+    created = insert_many(events)
     queue_pushes_of_events([(message, event) for (message, _, _), event in zip(entries, created, strict=True)])
     return created
 

@@ -117,8 +117,22 @@ def accept_memo(
     return acceptance
 
 
+class Parties:
+    """Who a recipient is: read when asked (one submission). A group of submissions reads them all at once
+    (group_ingest.GroupParties) and answers from what it read; the rules that use the answers are the same."""
+
+    def addressee(self, kind: Contact.Kind, number: str) -> Addressee | None:
+        return find_addressee(kind, number)
+
+    def is_authority(self, cvr: str) -> bool:
+        return Authority.objects.filter(cvr=cvr).exists()
+
+
+ONE_BY_ONE = Parties()
+
+
 def check_submission(
-    system: SenderSystem, message: memo.Message, kombi: Kombi | None
+    system: SenderSystem, message: memo.Message, kombi: Kombi | None, *, parties: Parties = ONE_BY_ONE,
 ) -> tuple[Addressee, bool, Channel]:
     """The service rules, who may write to whom, and digital or print: what every MeMo from `system` must pass.
 
@@ -130,7 +144,7 @@ def check_submission(
         first = problems[0]
         raise MemoRefused(first.code, memo.describe_problems(problems), message_uuid=message.header.message_uuid,
                           problems=tuple(problems))
-    addressee, to_authority = _check_parties(system.authority, message)
+    addressee, to_authority = _check_parties(system.authority, message, parties)
     return addressee, to_authority, _channel(message, addressee, kombi or Kombi(system.default_kombi))
 
 
@@ -202,7 +216,7 @@ def _replay(authority: Authority, message_uuid: uuid.UUID, digest: str) -> Accep
     return acceptance
 
 
-def _check_parties(authority: Authority, message: memo.Message) -> tuple[Addressee, bool]:
+def _check_parties(authority: Authority, message: memo.Message, parties: Parties) -> tuple[Addressee, bool]:
     """The contact whose mailbox receives the message, and whether it is an authority as a company."""
     header = message.header
     sender, recipient = header.sender, header.recipient
@@ -215,7 +229,7 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Address
     if recipient.id_type == IdType.CPR:
         kind, recipient_party, to_authority = Contact.Kind.CITIZEN, PartyKind.CITIZEN, False
     elif recipient.id_type == IdType.CVR:
-        to_authority = Authority.objects.filter(cvr=recipient.recipient_id).exists()
+        to_authority = parties.is_authority(recipient.recipient_id)
         kind = Contact.Kind.COMPANY
         recipient_party = PartyKind.AUTHORITY if to_authority else PartyKind.COMPANY
     else:
@@ -226,7 +240,7 @@ def _check_parties(authority: Authority, message: memo.Message) -> tuple[Address
         check_may_write(PartyKind.AUTHORITY, recipient_party)
     except DigitalPostError as exc:
         raise MemoRefused(exc.code, exc.detail, message_uuid=header.message_uuid) from None
-    contact = find_addressee(kind, recipient.recipient_id)
+    contact = parties.addressee(kind, recipient.recipient_id)
     where = f"{recipient.id_type} {recipient.recipient_id}"
     if contact is None:
         raise MemoRefused(ErrorCode.RECIPIENT_UNKNOWN, where, message_uuid=header.message_uuid)
@@ -271,17 +285,14 @@ def delivery_time(message: memo.Message) -> datetime | None:
     return datetime.combine(day, time.min, tzinfo=COPENHAGEN)
 
 
-def _record(
+def message_row(
     *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
-    to_authority: bool, digest: str, size: int, pending: bytes | None, parts: list[dict[str, Any]] | None = None,
-    channel: Channel = Channel.DIGITAL,
-    deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
-    answer_mailbox: AuthorityMailbox | None = None, on_recorded: Callable[[Acceptance], None] | None = None,
-) -> Acceptance:
-    """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
-    now = timezone.now()
+    to_authority: bool, digest: str, size: int, pending: bytes | None, parts: list[dict[str, Any]] | None,
+    channel: Channel, answer_mailbox: AuthorityMailbox | None, now: datetime,
+) -> Message:
+    """The unsaved Message row of an acceptance (one by one here, many at once in group_ingest)."""
     header = message.header
-    row = insert(Message(
+    return Message(
         message_uuid=message_uuid,
         sender_message_id=header.message_id or "",
         authority=system.authority,
@@ -305,6 +316,22 @@ def _record(
         answer_mailbox=answer_mailbox,
         answer_by=_aware(header.reply_by_date_time) if answer_mailbox is not None else None,
         **actions.stored_fields(message),
+    )
+
+
+def _record(
+    *, system: SenderSystem, message: memo.Message, message_uuid: uuid.UUID, addressee: Addressee,
+    to_authority: bool, digest: str, size: int, pending: bytes | None, parts: list[dict[str, Any]] | None = None,
+    channel: Channel = Channel.DIGITAL,
+    deliver_kind: WorkKind = WorkKind.DELIVER, received: dict[str, str] | None = None,
+    answer_mailbox: AuthorityMailbox | None = None, on_recorded: Callable[[Acceptance], None] | None = None,
+) -> Acceptance:
+    """The writes of one acceptance; runs inside a (possibly shared) durable transaction."""
+    now = timezone.now()
+    row = insert(message_row(
+        system=system, message=message, message_uuid=message_uuid, addressee=addressee, to_authority=to_authority,
+        digest=digest, size=size, pending=pending, parts=parts, channel=channel, answer_mailbox=answer_mailbox,
+        now=now,
     ))
     data = {"transmissionId": str(row.transmission_id), "channel": channel.value}
     append_event(row, EventKind.MESSAGE_RECEIVED, at=now, data=data | received if received else data, first=True)
