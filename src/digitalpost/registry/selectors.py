@@ -88,27 +88,13 @@ class Addressee:
 
 
 def find_addressee(kind: Contact.Kind, number: str) -> Addressee | None:
-    """Status and mailbox of a recipient. Raw SQL on purpose: it runs on every submitted message."""
-    contact, mailbox, exemption = Contact._meta.db_table, Mailbox._meta.db_table, Exemption._meta.db_table
-    today = timezone.localdate()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, m.id, CASE WHEN c.status = 'REGISTERED' AND EXISTS (SELECT 1 FROM {exemption} e "  # noqa: S608
-            "WHERE e.contact_id = c.id AND e.starts_on <= %s AND (e.ends_on IS NULL OR e.ends_on >= %s) "
-            "AND e.ended_at IS NULL) THEN 'EXEMPT' ELSE c.status END, c.address_line, c.postal_code "
-            f"FROM {contact} c JOIN {mailbox} m ON m.owner_id = c.id WHERE c.kind = %s AND c.number = %s",
-            [today, today, str(kind), number],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    to_uuid = Contact._meta.get_field("id").to_python
-    return Addressee(contact_id=to_uuid(row[0]), mailbox_id=to_uuid(row[1]), status=str(row[2]),
-                     has_postal_address=bool(row[3] and row[4]))
+    """Status and mailbox of a recipient (the one-number case of `find_addressees`)."""
+    return find_addressees(kind, [number]).get(number)
 
 
 def find_addressees(kind: Contact.Kind, numbers: Iterable[str]) -> dict[str, Addressee]:
-    """`find_addressee` for many numbers of one kind in one query (a mass send's group): found ones by number."""
+    """Status and mailbox of recipients of one kind, in one query (a mass send's group asks for all of its own at
+    once): the found ones by number. Raw SQL on purpose: it runs for every submitted message."""
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
