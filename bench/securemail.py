@@ -122,6 +122,17 @@ def calibrate(build: Callable[[int | None], int], target: int) -> int | None:
     return pad
 
 
+def stop_process(proc: subprocess.Popen[bytes], *, grace: float) -> None:
+    """SIGTERM, then after `grace` seconds SIGKILL to its whole process group (it runs in a session of its own)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+
+
 # ------------------------------------------------------------------------------------------ openssl
 
 
@@ -311,13 +322,7 @@ class RelaySink:
             raise BenchError(f"the relay sink did not start: {line.decode(errors='replace')}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        stop_process(self.proc, grace=10)
 
 
 # ------------------------------------------------------------------------------------------ the hub, in-process
@@ -637,13 +642,7 @@ class GatewayProcess:
             return "(no gateway log)"
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=5)
+        stop_process(self.proc, grace=15)
 
 
 def smtp_send(port: int, data: bytes, *, mail_from: str, rcpt: str, context: ssl.SSLContext) -> tuple[int, str]:
