@@ -59,7 +59,7 @@ def test_a_legal_notification_is_marked_its_first_opening_recorded_and_its_actio
     expect(page.locator('#actions li[data-code="aftale"]')).to_contain_text("Opfølgningssamtale")
     screenshot("mailbox-letter-with-actions")
 
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:  # a safety net for a busy machine, not a figure
         page.get_by_role("link", name="Tilføj til kalender").click()
     saved = tmp_path / "aftale.ics"
     info.value.save_as(saved)
@@ -90,7 +90,7 @@ def test_a_citizen_sees_what_the_archive_holds_and_downloads_all_their_post(
     expect(contents).to_contain_text("3 dokumenter")
     screenshot("mailbox-my-data")
 
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:  # a safety net for a busy machine, not a figure
         page.locator("#download-archive").click()
     download = info.value
     assert download.failure() is None
