@@ -44,7 +44,16 @@ import psycopg  # noqa: E402
 import payload  # noqa: E402
 from helpers.pgserver import throwaway_postgres  # noqa: E402
 from helpers.seaweedfs import running_s3_server  # noqa: E402
-from run import SCRUBBED_ENV, VENV_BIN, BenchError, free_port, log, request, run_wrk  # noqa: E402
+from run import (  # noqa: E402
+    SCRUBBED_ENV,
+    VENV_BIN,
+    BenchError,
+    create_database,
+    free_port,
+    log,
+    request,
+    run_wrk,
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -79,13 +88,6 @@ class Counts:
 
     def close(self) -> None:
         self.conn.close()
-
-
-def create_database(server_url: str, name: str) -> str:
-    base = server_url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
 
 
 def digitalpost(env: dict[str, str], *args: str) -> str:

@@ -35,8 +35,11 @@ def _as_owner(args: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def throwaway_postgres(keep: Path | None = None) -> Iterator[str]:
+def throwaway_postgres(keep: Path | None = None, *, durable: bool = False) -> Iterator[str]:
     """Start a server and yield its DATABASE_URL; stop it and remove its files afterwards.
+
+    The tests' server skips fsync (a test never survives a power cut); `durable` keeps PostgreSQL's defaults,
+    for benchmarks that compare it with SQLite, which syncs its commits.
 
     With `keep` (a folder, made when missing) the cluster lives there and stays after the server stops, and a
     cluster already in it is started again as it is: the benchmarks seed a large database once and measure it
@@ -56,7 +59,9 @@ def throwaway_postgres(keep: Path | None = None) -> Iterator[str]:
                            "--no-sync"]),
                 check=True, stdout=subprocess.DEVNULL,
             )
-        options = f"-h 127.0.0.1 -p {port} -k {sockets} -c fsync=off -c full_page_writes=off -c max_connections=200"
+        options = f"-h 127.0.0.1 -p {port} -k {sockets} -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c full_page_writes=off"
         subprocess.run(
             _as_owner([_binary("pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "server.log"),
                        "-w", "start"]),
