@@ -42,13 +42,13 @@ sys.path.insert(0, str(REPO / "tests"))  # the PostgreSQL and SeaweedFS launcher
 import psycopg  # noqa: E402
 
 import payload  # noqa: E402
+from databases import create_database  # noqa: E402
 from helpers.pgserver import throwaway_postgres  # noqa: E402
 from helpers.seaweedfs import running_s3_server  # noqa: E402
 from run import (  # noqa: E402
     SCRUBBED_ENV,
     VENV_BIN,
     BenchError,
-    create_database,
     free_port,
     log,
     request,

@@ -1,7 +1,8 @@
 """Print benchmark: letters rendered per second, for the PDF alone and for the whole PRINT job path.
 
 One run, in-process, on the embedded default (SQLite + blob folder in a fresh temporary DIGITALPOST_VAR, demo
-mode, the demo authority from `digitalpost.cli.demo.load_demo`):
+mode; `--database postgresql`: a fresh database on a durable throwaway PostgreSQL, bench/databases.py), the
+demo authority from `digitalpost.cli.demo.load_demo`):
 
 1. `protocols.letters.render_letter` on a typical 2-page letter (the cover with the address in the window, and
    a one-page A4 PDF decision passed through): letters/s and per-letter p50/p99;
@@ -36,6 +37,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from databases import DATABASES, bench_database, database_option, figures_path
 from run import BenchError, percentile
 from securemail import setup_django as setup_hub
 
@@ -75,11 +77,11 @@ def decision_pdf() -> bytes:
     return out.getvalue()
 
 
-def setup_django(var: Path) -> None:
+def setup_django(var: Path, database_url: str | None) -> None:
     """securemail.py's in-process hub set-up, with the print settings also left at their defaults."""
     for name in ("DIGITALPOST_PRINT_SPOOL", "DIGITALPOST_PRINT_TRANSPORT"):
         os.environ.pop(name, None)
-    setup_hub(var)
+    setup_hub(var, database_url)
 
 
 def measure_render(count: int, pdf: bytes) -> dict[str, Any]:
@@ -202,7 +204,8 @@ def measure_batches(spool: Path) -> dict[str, Any]:
 def report(figures: dict[str, Any]) -> str:
     rows = [("render_letter (2 pages, in memory)", figures["render"]),
             (f"PRINT job (batches, {figures['jobs']['render_processes']} render proc.)", figures["jobs"])]
-    lines = [f"{'print letters':<42} {'letters':>8} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"]
+    lines = [f"print benchmark — {DATABASES[figures['setup']['database']]}",
+             f"{'print letters':<42} {'letters':>8} {'per s':>8} {'p50 ms':>8} {'p99 ms':>8}"]
     for name, row in rows:
         lines.append(f"{name:<42} {row['letters']:>8} {row['per_s']:>8.1f} {row['p50_ms']:>8.1f} "
                      f"{row['p99_ms']:>8.1f}")
@@ -220,7 +223,39 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=200, help="PRINT jobs run through the worker (default 200)")
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "print.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder")
+    database_option(parser)
     return parser.parse_args(argv)
+
+
+def measure(args: argparse.Namespace, var: Path, database_url: str | None, out: Path, *, started: float,
+            load_before: float) -> int:
+    """Every print figure on a fresh hub in this process; the table on stdout, the figures in `out`."""
+    log(f"fresh var folder {var}: migrate + demo load (in-process, {DATABASES[args.database]})")
+    setup_django(var, database_url)
+    pdf = decision_pdf()
+    figures: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "setup": {"database": args.database, "cpus": os.cpu_count(),
+                  "python": platform.python_version(), "machine": platform.machine(),
+                  "decision_pdf_bytes": len(pdf)},
+    }
+    log(f"render_letter × {args.render}")
+    figures["render"] = measure_render(args.render, pdf)
+    log(f"accepting {args.jobs} messages to exempt citizens (not timed)")
+    queue_print_messages(args.jobs, pdf)
+    log("running the PRINT jobs")
+    figures["jobs"] = measure_jobs(args.jobs)
+    log("writing the batches to the spool folder")
+    figures["batches"] = measure_batches(var / "print-spool")
+    figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
+    log(f"load average before {load_before:.2f}, after {figures['load_average']['after']:.2f}")
+    figures["total_s"] = time.monotonic() - started
+    print()
+    print(report(figures))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,33 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     var = Path(tempfile.mkdtemp(prefix="digitalpost-bench-print-"))
     started = time.monotonic()
     load_before = os.getloadavg()[0]
+    out = figures_path(args.json, args.database)
     try:
-        log(f"fresh var folder {var}: migrate + demo load (in-process)")
-        setup_django(var)
-        pdf = decision_pdf()
-        figures: dict[str, Any] = {
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "setup": {"database": "sqlite (embedded default)", "cpus": os.cpu_count(),
-                      "python": platform.python_version(), "machine": platform.machine(),
-                      "decision_pdf_bytes": len(pdf)},
-        }
-        log(f"render_letter × {args.render}")
-        figures["render"] = measure_render(args.render, pdf)
-        log(f"accepting {args.jobs} messages to exempt citizens (not timed)")
-        queue_print_messages(args.jobs, pdf)
-        log("running the PRINT jobs")
-        figures["jobs"] = measure_jobs(args.jobs)
-        log("writing the batches to the spool folder")
-        figures["batches"] = measure_batches(var / "print-spool")
-        figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
-        log(f"load average before {load_before:.2f}, after {figures['load_average']['after']:.2f}")
-        figures["total_s"] = time.monotonic() - started
-        print()
-        print(report(figures))
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"\nfigures written to {args.json}  (whole run {figures['total_s']:.0f} s)")
-        return 0
+        with bench_database(args.database, "bench_print") as database_url:
+            return measure(args, var, database_url, out, started=started, load_before=load_before)
     except BenchError as exc:
         print(f"\nprint bench failed: {exc}", file=sys.stderr)
         return 2

@@ -48,21 +48,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
+import payload
+from databases import DATABASES, bench_database, figures_path
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-sys.path.insert(0, str(REPO / "tests"))  # the PostgreSQL launcher the tests use (tests/helpers/)
-
-import psycopg  # noqa: E402
-
-import payload  # noqa: E402
-from helpers.pgserver import throwaway_postgres  # noqa: E402
-
 VENV_BIN = Path(sys.executable).parent
 WRK_SCRIPT = BENCH_DIR / "wrk.lua"
 INGEST_BAR = 1 / 3
 SUSTAINED_BAR = 0.9  # issue 17 bar 1: the sustained end-to-end rate over the ingest rate
 LATENCY_BAR_MS = 1000.0
-DATABASES = {"sqlite": "SQLite + blob folder", "postgresql": "PostgreSQL + blob folder"}
 # Variables that would point the hub away from the embedded default or into test mode.
 SCRUBBED_ENV = ("DATABASE_URL", "DIGITALPOST_SQLITE", "DIGITALPOST_BLOB_DIR", "DIGITALPOST_TESTING",
                 "PYTEST_VERSION", "DJANGO_SETTINGS_MODULE", "DIGITALPOST_DEBUG", "HOST", "PORT")
@@ -248,14 +245,6 @@ def postgres_server_pid(database_url: str) -> int | None:
             if Path(argv[0]).name == "postgres" and "-p" in argv and argv[argv.index("-p") + 1:][:1] == [port]:
                 return int(entry.name)
     return None
-
-
-def create_database(server_url: str, name: str) -> str:
-    """A new database on the server of `server_url`; its URL."""
-    base = server_url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
 
 
 def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
@@ -530,7 +519,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "ingest.json",
                         help="figures out (SQLite's; PostgreSQL's in ingest-postgresql.json beside it)")
     parser.add_argument("--databases", type=_databases, default="sqlite,postgresql",
-                        help="databases the ingest part runs on, one after the other (default sqlite,postgresql)")
+                        help="databases the ingest, secure-mail and print parts run on, one after the other "
+                             "(default sqlite,postgresql)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (hub.log, sqlite)")
     parser.add_argument("--skip-securemail", action="store_true",
                         help="do not run bench/securemail.py after the ingest benchmark")
@@ -543,11 +533,6 @@ def _databases(text: str) -> list[str]:
     if not chosen or any(name not in DATABASES for name in chosen):
         raise argparse.ArgumentTypeError(f"choose from {', '.join(DATABASES)}")
     return chosen
-
-
-def figures_path(args: argparse.Namespace, database: str) -> Path:
-    """Where the ingest part writes one database's figures."""
-    return args.json if database == "sqlite" else args.json.with_name(f"{args.json.stem}-{database}.json")
 
 
 def preflight(args: argparse.Namespace) -> None:
@@ -876,6 +861,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # ------------------------------------------------------------------------------------------ issue 17's six bars
 
+# The parts that take `--database` and run once per database (bench/databases.py).
+PER_DATABASE = {"securemail", "print"}
 FIGURES = {"securemail": "securemail.json", "print": "print.json", "mass": "mass_send.json",
            "mailbox": "mailbox.json"}
 INBOUND_BAR = 0.5  # gateway replies/s over in-process decrypt+verify/s of the same mails
@@ -885,91 +872,112 @@ MASS_RSS_BAR_MB = 300.0
 PRINT_BAR = 200.0  # PRINT jobs (letters) per second
 
 
-def load_figures(args: argparse.Namespace, *, since: float) -> dict[str, dict[str, Any] | None]:
-    """The figures each part wrote in this run (older files from earlier runs are not this run's); the ingest
-    part's per database, as "ingest" (SQLite) and "ingest-postgresql"."""
-    found: dict[str, dict[str, Any] | None] = {}
-    paths = {part: REPO / "var" / "bench" / name for part, name in FIGURES.items() if name is not None}
-    paths |= {("ingest" if database == "sqlite" else f"ingest-{database}"): figures_path(args, database)
-              for database in DATABASES}
-    for part, path in paths.items():
-        try:
-            found[part] = json.loads(path.read_text()) if path.stat().st_mtime >= since else None
-        except (OSError, ValueError):
-            found[part] = None
+Figures = dict[tuple[str, str], dict[str, Any] | None]
+
+
+def load_figures(args: argparse.Namespace, *, since: float) -> Figures:
+    """The figures each part wrote in this run, by (part, database) (older files from earlier runs are not this
+    run's). A part that runs on one database only (the mailbox part covers both itself) is filed under SQLite."""
+    found: Figures = {}
+    for database in DATABASES:
+        paths = {"ingest": figures_path(args.json, database)}
+        paths |= {part: figures_path(REPO / "var" / "bench" / name, database) for part, name in FIGURES.items()
+                  if part in PER_DATABASE or database == "sqlite"}
+        for part, path in paths.items():
+            try:
+                found[part, database] = json.loads(path.read_text()) if path.stat().st_mtime >= since else None
+            except (OSError, ValueError):
+                found[part, database] = None
     return found
 
 
-def bars(figures: dict[str, dict[str, Any] | None]) -> list[tuple[str, str, bool | None]]:
-    """(bar, measured figure, PASS/FAIL or None when its part did not run) for the six bars of issue 17."""
-    out: list[tuple[str, str, bool | None]] = []
-    secure, printing, mass = (figures.get(k) for k in ("securemail", "print", "mass"))
-    for database, label in DATABASES.items():
-        ingest = figures.get("ingest" if database == "sqlite" else f"ingest-{database}")
-        name = label.split(" ")[0]
-        curve = ingest.get("curve") if ingest else None
-        bar = f"1 sustained end-to-end ≥ 90 % of ingest, p99 < 1 s at 80 % ({name})"
-        if curve:
-            out.append((bar, f"{curve['sustained_rps']:.0f}/s of {curve['ingest_rps']:.0f}/s = {curve['ratio']:.2f}, "
-                             f"p99 at 80 % {_ms(curve['p99_ms_at_80'])}", curve["pass"]))
-        else:
-            out.append((bar, "not run", None))
-        bar = f"2 ingest ≥ 1/3 of static JSON ({name})"
-        if ingest:
-            out.append((bar, f"{ingest['ingest']['rps']:.0f} / {ingest['static']['rps']:.0f} req/s = "
-                             f"{ingest['ratio']:.3f}", bool(ingest["ingest_pass"])))
-        else:
-            out.append((bar, "not run", None))
+def _bar_sustained(ingest: dict[str, Any] | None) -> tuple[str, bool | None]:
+    curve = ingest.get("curve") if ingest else None
+    if not curve:
+        return "not run", None
+    return (f"{curve['sustained_rps']:.0f}/s of {curve['ingest_rps']:.0f}/s = {curve['ratio']:.2f}, "
+            f"p99 at 80 % {_ms(curve['p99_ms_at_80'])}", curve["pass"])
+
+
+def _bar_ingest(ingest: dict[str, Any] | None) -> tuple[str, bool | None]:
+    if not ingest:
+        return "not run", None
+    return (f"{ingest['ingest']['rps']:.0f} / {ingest['static']['rps']:.0f} req/s = {ingest['ratio']:.3f}",
+            bool(ingest["ingest_pass"]))
+
+
+def _bar_inbound(secure: dict[str, Any] | None) -> tuple[str, bool | None]:
     inbound = (secure or {}).get("inbound", {}).get("5 KB", {})
     if "smtp_burst" in inbound and "decrypt_verify_burst" in inbound:
         burst = inbound["smtp_burst"]
         ratio = burst["per_s"] / inbound["decrypt_verify_burst"]["per_s"]
         single = inbound["smtp"]["per_s"] / inbound["decrypt_verify"]["per_s"]
-        out.append(("3 inbound secure mail ≥ 50 % of decrypt+verify",
-                    f"{burst['per_s']:.0f} / {inbound['decrypt_verify_burst']['per_s']:.0f} msg/s = {ratio:.2f} "
-                    f"({burst['connections']} conns × {burst['per_connection']} mails; 1 conn/mail {single:.2f})",
-                    ratio >= INBOUND_BAR))
-    elif "smtp" in inbound and "decrypt_verify" in inbound:
+        return (f"{burst['per_s']:.0f} / {inbound['decrypt_verify_burst']['per_s']:.0f} msg/s = {ratio:.2f} "
+                f"({burst['connections']} conns × {burst['per_connection']} mails; 1 conn/mail {single:.2f})",
+                ratio >= INBOUND_BAR)
+    if "smtp" in inbound and "decrypt_verify" in inbound:
         ratio = inbound["smtp"]["per_s"] / inbound["decrypt_verify"]["per_s"]
-        out.append(("3 inbound secure mail ≥ 50 % of decrypt+verify",
-                    f"{inbound['smtp']['per_s']:.0f} / {inbound['decrypt_verify']['per_s']:.0f} msg/s = {ratio:.2f}",
-                    ratio >= INBOUND_BAR))
-    else:
-        out.append(("3 inbound secure mail ≥ 50 % of decrypt+verify", "not run", None))
+        return (f"{inbound['smtp']['per_s']:.0f} / {inbound['decrypt_verify']['per_s']:.0f} msg/s = {ratio:.2f}",
+                ratio >= INBOUND_BAR)
+    return "not run", None
+
+
+def _bar_forward(secure: dict[str, Any] | None) -> tuple[str, bool | None]:
     outbound = (secure or {}).get("outbound", {})
-    if outbound:
-        worst = max(o["ratio_lib"] for o in outbound.values())
-        each = ", ".join(f"{label} {o['ratio_lib']:.1f}x" for label, o in outbound.items())
-        out.append(("4 forward ≤ 2x in-process CMS sign+encrypt", each, worst <= FORWARD_BAR))
-    else:
-        out.append(("4 forward ≤ 2x in-process CMS sign+encrypt", "not run", None))
+    if not outbound:
+        return "not run", None
+    worst = max(o["ratio_lib"] for o in outbound.values())
+    return ", ".join(f"{label} {o['ratio_lib']:.1f}x" for label, o in outbound.items()), worst <= FORWARD_BAR
+
+
+def _bar_mass(mass: dict[str, Any] | None) -> tuple[str, bool | None]:
     runs = (mass or {}).get("runs") or []
-    if runs:
-        big = max(runs, key=lambda r: r["items"])
-        delivered = big["items"] / big["deliver_all_s"] if big["deliver_all_s"] else 0.0
-        rss = max(big["peak_rss_mb"].values(), default=0.0)
-        p99 = big["singles_during"]["p99_ms_worst_round"]
-        ok = (big["accept_items_per_s"] >= MASS_RATE_BAR and delivered >= MASS_RATE_BAR and rss < MASS_RSS_BAR_MB
-              and p99 is not None and p99 < LATENCY_BAR_MS)
-        out.append(("5 mass send ≥ 1000 items/s in and out, < 300 MB, singles p99 < 1 s",
-                    f"{big['items']} items: {big['accept_items_per_s']:.0f}/s accepted, {delivered:.0f}/s delivered, "
-                    f"{rss:.0f} MB, singles p99 {_ms(p99)}", ok))
-    else:
-        out.append(("5 mass send ≥ 1000 items/s in and out, < 300 MB, singles p99 < 1 s", "not run", None))
-    if printing and "jobs" in printing:
-        rate = printing["jobs"]["per_s"]
-        out.append(("6 PRINT job ≥ 200 letters/s", f"{rate:.0f} letters/s", rate >= PRINT_BAR))
-    else:
-        out.append(("6 PRINT job ≥ 200 letters/s", "not run", None))
+    if not runs:
+        return "not run", None
+    big = max(runs, key=lambda r: r["items"])
+    delivered = big["items"] / big["deliver_all_s"] if big["deliver_all_s"] else 0.0
+    rss = max(big["peak_rss_mb"].values(), default=0.0)
+    p99 = big["singles_during"]["p99_ms_worst_round"]
+    ok = (big["accept_items_per_s"] >= MASS_RATE_BAR and delivered >= MASS_RATE_BAR and rss < MASS_RSS_BAR_MB
+          and p99 is not None and p99 < LATENCY_BAR_MS)
+    return (f"{big['items']} items: {big['accept_items_per_s']:.0f}/s accepted, {delivered:.0f}/s delivered, "
+            f"{rss:.0f} MB, singles p99 {_ms(p99)}", ok)
+
+
+def _bar_print(printing: dict[str, Any] | None) -> tuple[str, bool | None]:
+    if not printing or "jobs" not in printing:
+        return "not run", None
+    rate = printing["jobs"]["per_s"]
+    return f"{rate:.0f} letters/s", rate >= PRINT_BAR
+
+
+BARS = (
+    ("1 sustained end-to-end ≥ 90 % of ingest, p99 < 1 s at 80 %", "ingest", _bar_sustained),
+    ("2 ingest ≥ 1/3 of static JSON", "ingest", _bar_ingest),
+    ("3 inbound secure mail ≥ 50 % of decrypt+verify", "securemail", _bar_inbound),
+    ("4 forward ≤ 2x in-process CMS sign+encrypt", "securemail", _bar_forward),
+    ("5 mass send ≥ 1000 items/s in and out, < 300 MB, singles p99 < 1 s", "mass", _bar_mass),
+    ("6 PRINT job ≥ 200 letters/s", "print", _bar_print),
+)
+
+
+def bars(figures: Figures) -> list[tuple[str, str, str, bool | None]]:
+    """(bar, database, measured figure, PASS/FAIL or None when its part did not run) for the six bars of issue
+    17, each on every database its part runs on."""
+    out: list[tuple[str, str, str, bool | None]] = []
+    for bar, part, judge in BARS:
+        for database, label in DATABASES.items():
+            if part == "ingest" or part in PER_DATABASE or database == "sqlite":
+                out.append((bar, label.split(" ")[0], *judge(figures.get((part, database)))))
     return out
 
 
-def bars_report(figures: dict[str, dict[str, Any] | None]) -> str:
-    rows = ["issue 17's bars (this run; SQLite + blob folder where no database is named)"]
-    for bar, figure, verdict in bars(figures):
+def bars_report(figures: Figures) -> str:
+    rows = ["issue 17's bars (this run; blobs in a folder)"]
+    for bar, database, figure, verdict in bars(figures):
         mark = "-" if verdict is None else _verdict(verdict)
-        rows.append(f"  {mark:5} {bar:76} {figure}")
-    rows += ["", mailbox_report(figures.get("mailbox"))]
+        rows.append(f"  {mark:5} {bar:68} {database:11} {figure}")
+    rows += ["", mailbox_report(figures.get(("mailbox", "sqlite")))]
     return "\n".join(rows)
 
 
@@ -996,16 +1004,24 @@ def mailbox_report(mailbox: dict[str, Any] | None) -> str:
 
 
 def run_after(name: str, script: str, args: argparse.Namespace) -> int:
-    """One of the AFTER benchmarks in its own process; its exit code (130 when interrupted)."""
-    print(flush=True)
-    log(f"{name} benchmark: bench/{script} (--skip {name} leaves it out)")
-    cmd = [sys.executable, str(BENCH_DIR / script)] + (["--keep"] if args.keep else [])
-    env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
-    try:
-        return subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode
-    except KeyboardInterrupt:
-        print("\nbench interrupted", file=sys.stderr)
-        return 130
+    """One of the AFTER benchmarks in its own process (once per database for those in PER_DATABASE); the worst
+    exit code (130 when interrupted)."""
+    code = 0
+    for database in args.databases if name in PER_DATABASE else [None]:
+        print(flush=True)
+        on = "" if database is None else f" on {DATABASES[database]}"
+        log(f"{name} benchmark{on}: bench/{script} (--skip {name} leaves it out)")
+        cmd = [sys.executable, str(BENCH_DIR / script)] + (["--keep"] if args.keep else [])
+        cmd += [] if database is None else ["--database", database]
+        env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
+        try:
+            code = max(code, subprocess.run(cmd, cwd=REPO, env=env, check=False).returncode)
+        except KeyboardInterrupt:
+            print("\nbench interrupted", file=sys.stderr)
+            return 130
+        if code == 130:
+            break
+    return code
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -1031,7 +1047,7 @@ def run_ingest_on(args: argparse.Namespace, database: str) -> int:
     var = Path(tempfile.mkdtemp(prefix="digitalpost-bench-"))
     started = time.monotonic()
     load_before = os.getloadavg()[0]
-    out = figures_path(args, database)
+    out = figures_path(args.json, database)
     try:
         with contextlib.ExitStack() as stack:
             preflight(args)
@@ -1039,11 +1055,8 @@ def run_ingest_on(args: argparse.Namespace, database: str) -> int:
             env |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var)}
             # The SMTP gateway and the demo's mail server on free ports too: another hub on this host keeps its own.
             env |= {"DIGITALPOST_GATEWAY_PORT": str(free_port()), "DIGITALPOST_SMTP_RELAY_PORT": str(free_port())}
-            url = None
-            if database == "postgresql":
-                # Durable (fsync on), as SQLite's commits are: the same promise on both databases.
-                server = stack.enter_context(throwaway_postgres(durable=True))
-                url = env["DATABASE_URL"] = create_database(server, "bench_ingest")
+            if (url := stack.enter_context(bench_database(database, "bench_ingest"))) is not None:
+                env["DATABASE_URL"] = url
             port = free_port()
             hub = Hub(var=var, port=port, web_workers=args.web_workers, delivery_workers=args.delivery_workers,
                       env=env, database=database, database_url=url)

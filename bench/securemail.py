@@ -54,6 +54,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from databases import DATABASES, bench_database, database_option, figures_path
 from payload import pdf_after
 from run import BenchError, percentile
 
@@ -328,11 +329,15 @@ class RelaySink:
 # ------------------------------------------------------------------------------------------ the hub, in-process
 
 
-def setup_django(var: Path) -> None:
+def setup_django(var: Path, database_url: str | None = None) -> None:
+    """The hub in this process on a fresh var folder: SQLite in it, or the PostgreSQL database `database_url`
+    (the gateway and relay processes started later inherit the environment)."""
     for name in SCRUBBED_ENV:
         os.environ.pop(name, None)
     os.environ |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var),
                    "DJANGO_SETTINGS_MODULE": "digitalpost.config.settings"}
+    if database_url is not None:
+        os.environ["DATABASE_URL"] = database_url
     import django
     from django.core.management import call_command
 
@@ -823,7 +828,7 @@ def measure(args: argparse.Namespace, var: Path, work: Path) -> dict[str, Any]:
 
     log(f"fresh var folder {var}: migrate + dev PKI + demo load (in-process)")
     t0 = time.perf_counter()
-    setup_django(var)
+    setup_django(var, args.database_url)
     world = load_world(var)
     log(f"  ready in {time.perf_counter() - t0:.1f} s")
     # The demo world may hold filed replies and refusals of its own (an expired demo certificate is refused
@@ -958,7 +963,7 @@ def report(figures: dict[str, Any]) -> str:
     setup = figures["setup"]
     w = 48
     rows = [
-        f"digitalpost secure-mail benchmark — SQLite + blob folder, {setup['cpus']} CPUs, RSA-2048 dev PKI, "
+        f"digitalpost secure-mail benchmark — {DATABASES[setup['database']]}, {setup['cpus']} CPUs, RSA-2048 dev PKI, "
         f"AES-256-CBC, {setup['openssl']}",
         "",
         f"{'inbound reply (decrypt + verify + file)':{w}}{'mail':>8}{'msg/s':>9}{'p50':>10}{'p99':>10}"
@@ -1043,6 +1048,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--openssl", default=shutil.which("openssl") or "/usr/bin/openssl", help="openssl binary")
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "securemail.json", help="figures out")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder (sqlite, gateway.log)")
+    database_option(parser)
     args = parser.parse_args(argv)
     if args.inbound < 1 or args.outbound < 1 or args.smtp < 0 or args.connections < 1 or args.per_connection < 1:
         parser.error("--inbound and --outbound must be at least 1, --smtp at least 0")
@@ -1070,18 +1076,20 @@ def main(argv: list[str] | None = None) -> int:
     var = Path(tempfile.mkdtemp(prefix="digitalpost-bench-securemail-"))
     started = time.monotonic()
     load_before = os.getloadavg()[0]
+    out = figures_path(args.json, args.database)
     try:
         openssl_version = preflight(args)
         work = var / "bench"
         work.mkdir()
         figures = {"when": datetime.now(UTC).isoformat(timespec="seconds"),
-                   "setup": {"database": "sqlite (embedded default)", "cpus": os.cpu_count(),
+                   "setup": {"database": args.database, "cpus": os.cpu_count(),
                              "python": platform.python_version(), "machine": platform.machine(),
                              "openssl": openssl_version, "inbound_per_size": args.inbound,
                              "smtp_per_size": args.smtp, "outbound_per_size": args.outbound,
                              "gateway_connections": args.connections, "mails_per_connection": args.per_connection,
                              "sizes_bytes": SIZES}}
-        figures |= measure(args, var, work)
+        with bench_database(args.database, "bench_securemail") as args.database_url:
+            figures |= measure(args, var, work)
         figures["ratio_bar"] = RATIO_BAR
         figures["ratio_pass"] = all(o["pass"] for o in figures["outbound"].values())
         figures["forward_pass"] = all(o["pass_lib"] for o in figures["outbound"].values())
@@ -1090,9 +1098,9 @@ def main(argv: list[str] | None = None) -> int:
         figures["total_s"] = time.monotonic() - started
         print()
         print(report(figures))
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"\nfigures written to {args.json}  (whole run {figures['total_s']:.0f} s)")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(figures, indent=2) + "\n")
+        print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
         return 0 if figures["all_filed"] else 1
     except BenchError as exc:
         print(f"\nsecure-mail bench failed: {exc}", file=sys.stderr)
