@@ -1,6 +1,7 @@
 """Mass-send benchmark: archives of 10 000 and 100 000 small MeMos through the real hub.
 
-On the embedded default (SQLite + blob folder, a fresh temporary DIGITALPOST_VAR), `digitalpost run` as
+On the embedded default (SQLite + blob folder, a fresh temporary DIGITALPOST_VAR; `--database postgresql`: a
+fresh database on a durable throwaway PostgreSQL, bench/databases.py), `digitalpost run` as
 `make run` starts it (granian, the delivery worker, the DELIVER_BULK worker …). Per archive size:
 
 1. the archive (a tar of small MeMos for the demo's registered citizen, LZMA-compressed) is written to a file
@@ -8,7 +9,7 @@ On the embedded default (SQLite + blob folder, a fresh temporary DIGITALPOST_VAR
 2. it is POSTed to /apis/v1/memos as application/x-lzma (streamed from the file); meanwhile a paced stream
    of single POST /apis/v1/memos runs, and the RSS of the web processes and of the bulk worker is sampled;
 3. time to accept (the mass send's response), time until every item is delivered (read from the hub's
-   SQLite file), peak RSS per role, and the singles' p99 during the mass send next to a baseline stream
+   database), peak RSS per role, and the singles' p99 during the mass send next to a baseline stream
    without one. Figures printed and written to var/bench/mass_send.json.
 
 `--sizes` makes the sizes a parameter (default 10000,100000).
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import payload
+from databases import DATABASES, bench_database, database_option, figures_path
 from run import (
     REPO,
     SCRUBBED_ENV,
@@ -163,7 +165,7 @@ def measure_size(hub: Hub, db: Db, token: str, template: bytes, work: Path, coun
     log(f"building an archive of {count} MeMos ({len(template)} bytes each)")
     size = build_archive(path, template, count)
     log(f"  {size / 1e6:.1f} MB compressed; sending it with single messages alongside at {args.single_rate:g}/s")
-    before = db.last_rowid()
+    before = db.mark()
     sampler = RssSampler(hub.proc.pid if hub.proc else os.getpid())
     sampler.start()
     stop = threading.Event()
@@ -204,11 +206,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deliver-timeout", type=float, default=3600, help="max seconds to wait for delivery")
     parser.add_argument("--json", type=Path, default=REPO / "var" / "bench" / "mass_send.json", help="figures out")
     parser.add_argument("--keep", action="store_true", help="keep the temporary var folder")
+    database_option(parser)
     return parser.parse_args(argv)
 
 
 def report(figures: dict[str, Any]) -> str:
-    rows = [f"mass send (embedded default, {figures['memo_bytes']}-byte MeMos)",
+    rows = [f"mass send ({DATABASES[figures.get('database', 'sqlite')]}, {figures['memo_bytes']}-byte MeMos)",
             f"  singles without a mass send: p99 {figures['baseline']['post_p99_ms']:.0f} ms "
             f"({figures['baseline']['sent']} sent, {figures['baseline']['failed']} failed)"]
     for run in figures["runs"]:
@@ -230,33 +233,17 @@ def main(argv: list[str] | None = None) -> int:
     var = Path(tempfile.mkdtemp(prefix="digitalpost-mass-"))
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED_ENV}
     env |= {"DIGITALPOST_DEMO": "1", "DIGITALPOST_VAR": str(var)}
-    hub = Hub(var=var, port=free_port(), web_workers=2, delivery_workers=1, env=env)
+    out = figures_path(args.json, args.database)
     try:
-        log(f"fresh var folder {var}: migrate + demo load")
-        hub.digitalpost("migrate")
-        hub.digitalpost("demo", "load", "--base-url", f"http://127.0.0.1:{hub.port}")
-        demo = json.loads((var / "demo.json").read_text())
-        template = payload.memo_template(cvr=demo["authority_cvr"], sender_label="Nordby Kommune",
-                                         cpr=demo["citizens"]["registered"], target_bytes=args.memo_bytes)
-        hub.start()
-        hub.wait_healthy()
-        db = Db(hub.db_path)
-        work = var / "bench"
-        work.mkdir()
-        log(f"baseline: {args.baseline} single messages at {args.single_rate:g}/s, no mass send")
-        baseline = paced_stream(hub.port, demo["sender_token"], template, count=args.baseline,
-                                rate=args.single_rate, senders=2)
-        baseline.pop("accepted_uuids", None)
-        runs = [measure_size(hub, db, demo["sender_token"], template, work, int(n), args)
-                for n in args.sizes.split(",") if n.strip()]
-        figures = {"memo_bytes": len(template), "baseline": baseline, "runs": runs}
-        print()
-        print(report(figures))
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n")
-        print(f"\nfigures written to {args.json}")
-        bad = any(r["status"] != 201 or r["deliver_all_s"] is None or r["answer"].get("refused") for r in runs)
-        return 1 if bad else 0
+        with bench_database(args.database, "bench_mass") as url:
+            if url is not None:
+                env["DATABASE_URL"] = url
+            hub = Hub(var=var, port=free_port(), web_workers=2, delivery_workers=1, env=env,
+                      database=args.database, database_url=url)
+            try:
+                return measure(args, hub, out)
+            finally:
+                hub.stop()  # before its database server stops
     except BenchError as exc:
         print(f"\nbench failed: {exc}", file=sys.stderr)
         return 2
@@ -264,12 +251,40 @@ def main(argv: list[str] | None = None) -> int:
         print("\nbench interrupted", file=sys.stderr)
         return 130
     finally:
-        hub.stop()
         if args.keep:
             print(f"kept {var}", file=sys.stderr)
         else:
             shutil.rmtree(var, ignore_errors=True)
 
+
+def measure(args: argparse.Namespace, hub: Hub, out: Path) -> int:
+    """Every archive size on the fresh hub; the table on stdout, the figures in `out`."""
+    log(f"fresh var folder {hub.var}: migrate + demo load ({DATABASES[args.database]})")
+    hub.digitalpost("migrate")
+    hub.digitalpost("demo", "load", "--base-url", f"http://127.0.0.1:{hub.port}")
+    demo = json.loads((hub.var / "demo.json").read_text())
+    template = payload.memo_template(cvr=demo["authority_cvr"], sender_label="Nordby Kommune",
+                                     cpr=demo["citizens"]["registered"], target_bytes=args.memo_bytes)
+    hub.start()
+    hub.wait_healthy()
+    db = hub.open_db()
+    work = hub.var / "bench"
+    work.mkdir()
+    log(f"baseline: {args.baseline} single messages at {args.single_rate:g}/s, no mass send")
+    baseline = paced_stream(hub.port, demo["sender_token"], template, count=args.baseline,
+                            rate=args.single_rate, senders=2)
+    baseline.pop("accepted_uuids", None)
+    runs = [measure_size(hub, db, demo["sender_token"], template, work, int(n), args)
+            for n in args.sizes.split(",") if n.strip()]
+    db.close()
+    figures = {"database": args.database, "memo_bytes": len(template), "baseline": baseline, "runs": runs}
+    print()
+    print(report(figures))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+    print(f"\nfigures written to {out}")
+    bad = any(r["status"] != 201 or r["deliver_all_s"] is None or r["answer"].get("refused") for r in runs)
+    return 1 if bad else 0
 
 if __name__ == "__main__":
     sys.exit(main())
