@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import platform
 import shutil
@@ -38,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from databases import DATABASES, bench_database, database_option, figures_path
-from run import BenchError, percentile
+from run import BenchError, percentile, publish
 from securemail import setup_django as setup_hub
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -247,14 +246,8 @@ def measure(args: argparse.Namespace, var: Path, database_url: str | None, out: 
     figures["jobs"] = measure_jobs(args.jobs)
     log("writing the batches to the spool folder")
     figures["batches"] = measure_batches(var / "print-spool")
-    figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
-    log(f"load average before {load_before:.2f}, after {figures['load_average']['after']:.2f}")
-    figures["total_s"] = time.monotonic() - started
-    print()
-    print(report(figures))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
+    log(f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}")
+    publish(figures, report, out, started=started, load_before=load_before)
     return 0
 
 

@@ -43,6 +43,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,6 +72,19 @@ class BenchError(RuntimeError):
 
 def log(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", flush=True)
+
+
+def publish(figures: dict[str, Any], report: Callable[[dict[str, Any]], str], out: Path, *, started: float,
+            load_before: float) -> None:
+    """The end of every part: the load average and the run's length added to its figures, its table on stdout,
+    the figures as JSON in `out`."""
+    figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
+    figures["total_s"] = time.monotonic() - started
+    print()
+    print(report(figures))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -1070,13 +1084,7 @@ def run_ingest_on(args: argparse.Namespace, database: str) -> int:
             work = var / "bench"
             work.mkdir()
             figures = measure(args, hub, work)
-            figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
-            figures["total_s"] = time.monotonic() - started
-            print()
-            print(report(figures))
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(figures, indent=2) + "\n")
-            print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
+            publish(figures, report, out, started=started, load_before=load_before)
             failed = figures["ingest"]["failed"] or figures["static"]["failed"] or figures["paced"]["failed"]
             return 1 if failed or figures["not_delivered"] else 0
     except BenchError as exc:

@@ -34,7 +34,6 @@ import base64
 import contextlib
 import ctypes
 import ctypes.util
-import json
 import os
 import platform
 import shutil
@@ -56,7 +55,7 @@ from typing import Any
 
 from databases import DATABASES, bench_database, database_option, figures_path
 from payload import pdf_after
-from run import BenchError, percentile
+from run import BenchError, percentile, publish
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -1094,13 +1093,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["ratio_pass"] = all(o["pass"] for o in figures["outbound"].values())
         figures["forward_pass"] = all(o["pass_lib"] for o in figures["outbound"].values())
         figures["ber_pass"] = all(r["pass"] for r in figures["ber_vs_der"].values())
-        figures["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
-        figures["total_s"] = time.monotonic() - started
-        print()
-        print(report(figures))
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(figures, indent=2) + "\n")
-        print(f"\nfigures written to {out}  (whole run {figures['total_s']:.0f} s)")
+        publish(figures, report, out, started=started, load_before=load_before)
         return 0 if figures["all_filed"] else 1
     except BenchError as exc:
         print(f"\nsecure-mail bench failed: {exc}", file=sys.stderr)
