@@ -44,7 +44,7 @@ def install_phases(phases: Phases, *, in_process: bool) -> None:
     wrap(printing, "_work_for", "  what to render (MeMo from the row)")
     if in_process:  # a render process needs make_letter itself (pickled by name), not a wrapper
         wrap(rendering, "make_letter", "  make_letter (parse + render)")
-        wrap(rendering, "read_files", "    read_files (memo.accepted_files)")
+        wrap(rendering, "files_of", "    files_of (at the recorded spans)")
         wrap(letters.render, "_cover_page", "    cover page (pikepdf)")
         wrap(letters.render, "_cover", "    cover page (reportlab)")
         wrap(letters.render, "_merge", "    cover + merge + write (qpdf)")

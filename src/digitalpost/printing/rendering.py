@@ -22,14 +22,15 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
 from digitalpost.blobstore import BlobStore, LocalBlobStore
 from digitalpost.messages.models import Document
-from digitalpost.messages.services.documents import DocumentFile
+from digitalpost.messages.services.documents import DocumentFile, files_of
 from digitalpost.printing.render_process import start_render_process
-from digitalpost.protocols import letters, memo
+from digitalpost.protocols import letters
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class LetterWork:
 
     letter: letters.Letter  # without documents when `memo` is given
     memo: bytes | None  # None: the documents were stored before and are in `letter`
+    parts: list[dict[str, Any]] | None = None  # the message's document_parts: where in `memo` its files are
     store: LocalBlobStore | None = None  # the worker's unsynced local store: write the letter's blobs there
 
 
@@ -50,22 +52,11 @@ class LetterMade:
     rendered: letters.RenderedLetter
 
 
-def read_files(raw: bytes) -> list[DocumentFile]:
-    """The files of the accepted MeMo, as messages.services.documents.read_files gives them, read with
-    memo.accepted_files: the message was checked against the whole model when it was accepted, a letter needs only
-    its documents (a third of the full parse's CPU)."""
-    return [DocumentFile(position=position, role=found.role, label=found.label, filename=found.file.filename,
-                         media_type=found.file.encoding_format, language=found.file.language,
-                         content=found.file.content)
-            for position, found in enumerate(memo.accepted_files(raw, max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES),
-                                             start=1)]
-
-
 def make_letter(work: LetterWork) -> LetterMade:
     """Read the documents out of the MeMo (when given) and render the letter."""
     letter, files = work.letter, None
     if work.memo is not None:
-        files = read_files(work.memo)
+        files = files_of(work.memo, work.parts)
         letter = dataclasses.replace(letter, documents=[
             letters.LetterDocument(file.filename, file.media_type, file.content)
             for file in files if file.role != Document.Role.TECHNICAL])

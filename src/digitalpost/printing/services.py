@@ -98,7 +98,8 @@ def _messages_to_print(message_ids: list[uuid.UUID | str]) -> QuerySet[Message]:
 def _work_for(message: Message, store: BlobStore) -> LetterWork:
     """The MeMo to read the documents out of, or (stored before, a letter retried) the documents themselves."""
     if not documents_stored(message):
-        return LetterWork(letter=_letter_for(message, []), memo=received_bytes(message, store))
+        return LetterWork(letter=_letter_for(message, []), memo=received_bytes(message, store),
+                          parts=message.document_parts)
     return LetterWork(letter=_letter_for(message, [
         letters.LetterDocument(d.filename, d.media_type, store.read(d.blob))
         for d in message.documents.order_by("position") if d.role != Document.Role.TECHNICAL]), memo=None)

@@ -76,9 +76,9 @@ def document_parts(message: memo.Message, raw: bytes) -> list[dict[str, Any]] | 
             for (start, end), (where, role, file) in zip(spans, memo.iter_files(message), strict=True)]
 
 
-def files_of(message: Message, raw: bytes) -> list[DocumentFile]:
-    """The files of `message`'s MeMo `raw`: decoded at the spans acceptance recorded, else by parsing it."""
-    parts = message.document_parts
+def files_of(raw: bytes, parts: list[dict[str, Any]] | None) -> list[DocumentFile]:
+    """The files of the accepted MeMo `raw`: decoded at the spans acceptance recorded (`parts`, the message's
+    `document_parts`), else by parsing it."""
     if parts is None:
         return read_files(raw)
     files = []
@@ -86,7 +86,7 @@ def files_of(message: Message, raw: bytes) -> list[DocumentFile]:
         start, end = part["at"]
         content = memo.decode_span(raw, (start, end))
         if len(content) != part["size"]:  # never expected: the spans were checked against these very bytes
-            log.warning("message %s: recorded document parts do not fit its MeMo; parsing it", message.pk)
+            log.warning("recorded document parts do not fit their MeMo (%s bytes); parsing it", len(raw))
             return read_files(raw)
         files.append(DocumentFile(position=position, role=part["role"], label=part["label"],
                                   filename=part["filename"], media_type=part["media_type"],
@@ -115,4 +115,4 @@ def prepare_documents(message: Message, store: BlobStore) -> list[Document] | No
     if documents_stored(message):
         return None
     raw = received_bytes(message, store)
-    return store_documents(message, raw, files_of(message, raw), store)
+    return store_documents(message, raw, files_of(raw, message.document_parts), store)

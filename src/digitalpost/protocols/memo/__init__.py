@@ -2,13 +2,13 @@
 
 Bytes in, values out: `parse` reads a message (refusing oversized, hostile or schema-invalid input with every
 problem at once), `build` writes one that validates against the official XSD, `validate` applies the service
-rules beyond the schema, `accepted_files` reads the documents of a message accepted before. Pure: never imports
-Django. Not for: who may send what to whom, storage, transport.
+rules beyond the schema, `content_spans` finds where each file's base64 text lies, so that the documents of a
+message accepted before are read back with `decode_span` alone. Pure: never imports Django. Not for: who may send
+what to whom, storage, transport.
 """
 
 from digitalpost.protocols.memo.build import build, check
 from digitalpost.protocols.memo.compose import iter_files, simple_message
-from digitalpost.protocols.memo.files import AcceptedFile, accepted_files, files_of
 from digitalpost.protocols.memo.model import (
     Action,
     AdditionalContentData,
@@ -68,7 +68,7 @@ from digitalpost.protocols.memo.spec import (
 )
 
 __all__ = [
-    "DEFAULT_EXTENSIONS", "EID", "NAMESPACE", "AcceptedFile", "Action", "AdditionalContentData",
+    "DEFAULT_EXTENSIONS", "EID", "NAMESPACE", "Action", "AdditionalContentData",
     "AdditionalDocument", "AdditionalReplyData", "Address", "AddressPoint", "AttentionData", "AttentionPerson",
     "CPRData",
     "CVRData", "CaseID", "ContactInfo", "ContactPoint", "ContentData", "ContentResponsible", "EMail",
@@ -76,7 +76,7 @@ __all__ = [
     "GlobalLocationNumber", "KLEData", "MainDocument", "MemoRejected", "MemoVersion", "Message",
     "MessageBody", "MessageHeader", "MessageType", "MotorVehicle", "Problem", "ProductionUnit",
     "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
-    "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress", "accepted_files",
-    "build", "check", "content_spans", "decode_span", "describe_problems", "files_of", "iter_files", "parse",
+    "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress",
+    "build", "check", "content_spans", "decode_span", "describe_problems", "iter_files", "parse",
     "simple_message", "validate",
 ]
