@@ -7,6 +7,7 @@ PostgreSQL server by setting DATABASE_URL before Django starts.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,26 @@ def _test_pki() -> None:
     from digitalpost.cli.devca import ensure_dev_pki
 
     ensure_dev_pki(settings.DIGITALPOST_PKI_DIR, hub_address=settings.DIGITALPOST_HUB_ADDRESS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_dropped_cleanly(request: pytest.FixtureRequest) -> Iterator[None]:
+    """On PostgreSQL, end every other session on the test database before pytest-django drops it.
+
+    A connection a hub thread opened (the group commit's, a relay thread's) can outlive the last test; DROP
+    DATABASE then waits five seconds for it and fails, leaving a warning and the database behind."""
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+    request.getfixturevalue("django_db_setup")  # set up before this fixture, so torn down after it
+    yield
+    from django.db import connection
+
+    with request.getfixturevalue("django_db_blocker").unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 @pytest.fixture
