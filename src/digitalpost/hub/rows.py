@@ -48,7 +48,7 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     returning_clause = False
     if returning is not None and connection.features.can_return_columns_from_insert:
-        sql = f"{sql} RETURNING {quote(str(returning.column))}"  # PostgreSQL; SQLite answers with lastrowid
+        sql = f"{sql} RETURNING {quote(str(returning.column))}"  # PostgreSQL and SQLite ≥ 3.35; else lastrowid
         returning_clause = True
     plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause)
     return plan
