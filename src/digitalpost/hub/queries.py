@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -43,7 +43,8 @@ class Param(Expression):
         self.name = name
         self.prep_field = field
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # The parameter is a slot, not a value: the stubs' (str | int, ...) does not hold it.
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         return "%s", [_Slot(self.name, self.prep_field)]
 
     def __repr__(self) -> str:
@@ -55,7 +56,7 @@ class _Compiled:
     sql: str
     params: tuple[Any, ...]
     compiler: SQLCompiler | None = None
-    converters: Mapping[int, Any] | None = None
+    converters: dict[int, Any] | None = None
     model_slice: slice | None = None
     init_list: tuple[str, ...] = ()
     populators: tuple[Any, ...] = ()
@@ -100,7 +101,7 @@ class PreparedSelect(_Prepared[M]):
     def __init__(self, queryset: QuerySet[M, Any]) -> None:
         super().__init__(queryset.model)
         self._queryset = queryset
-        self._model_rows = queryset._iterable_class is ModelIterable  # type: ignore[attr-defined]
+        self._model_rows = queryset._iterable_class is ModelIterable
 
     def _compile(self, alias: str) -> _Compiled:
         compiler = self._queryset.query.get_compiler(using=alias)
@@ -116,7 +117,8 @@ class PreparedSelect(_Prepared[M]):
         return _Compiled(
             sql=sql, params=tuple(params), compiler=compiler, converters=converters, model_slice=slice(start, end),
             init_list=tuple(column[0].target.attname for column in select[start:end]),
-            populators=tuple(get_related_populators(klass_info, select, alias)),
+            # Django 5.2 takes three arguments; the installed stubs describe 6.0's (with fetch_mode).
+            populators=tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
         )
 
     def _run(self, values: Mapping[str, Any]) -> tuple[_Compiled, str, list[Any]]:
@@ -159,7 +161,7 @@ class PreparedUpdate(_Prepared[M]):
 
     def __init__(self, queryset: QuerySet[M, Any], **changes: Any) -> None:
         super().__init__(queryset.model)
-        query = queryset.query.chain(UpdateQuery)
+        query = cast(UpdateQuery, queryset.query.chain(UpdateQuery))
         query.add_update_values(changes)
         self._query = query
 
