@@ -1,5 +1,6 @@
 """Prepared SELECTs and UPDATEs (hub.queries) give what the same QuerySet gives through the ORM, run after run."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -69,3 +70,27 @@ def test_prepared_update_changes_only_the_named_row(cast):
     assert Thread.objects.get(pk=threads[0].pk).last_activity_at == later
     assert Thread.objects.get(pk=threads[1].pk).last_activity_at == before
     assert TOUCH.run(pk=threads[0].authority_mailbox_id, at=later) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_compiled_in_one_thread_runs_in_another_with_that_threads_connection(tx_cast):
+    # The gateway's filing threads share one compiled query (decision 0018).
+    [thread] = _threads(tx_cast, 1)
+    expected = THREADS.first(pk=thread.pk)
+    found: list[object] = []
+
+    def run() -> None:
+        try:
+            found.append(THREADS.first(pk=thread.pk))
+            found.append(FIRST_UUIDS.rows(thread=thread.pk))
+        finally:
+            connection.close()  # this thread's own connection
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    assert expected is not None
+    assert isinstance(found[0], Thread)
+    assert (found[0].pk, found[0].last_activity_at, found[0].party.mailbox) == (
+        expected.pk, expected.last_activity_at, expected.party.mailbox)
+    assert found[1] == FIRST_UUIDS.rows(thread=thread.pk)

@@ -22,7 +22,6 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Expression, Field, Model, QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
-from django.db.models.sql.compiler import SQLCompiler
 
 M = TypeVar("M", bound=Model)
 
@@ -55,7 +54,6 @@ class Param(Expression):
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    compiler: SQLCompiler | None = None
     converters: dict[int, Any] | None = None
     model_slice: slice | None = None
     init_list: tuple[str, ...] = ()
@@ -70,6 +68,19 @@ def _values(compiled: _Compiled, values: Mapping[str, Any], connection: BaseData
             param = value if param.field is None else param.field.get_db_prep_value(value, connection)
         params.append(param)
     return params
+
+
+def _converted(rows: list[Any], converters: dict[int, Any], connection: BaseDatabaseWrapper) -> list[Any]:
+    # SQLCompiler.apply_converters, with this thread's connection rather than the compiling thread's.
+    converted = []
+    for row in map(list, rows):
+        for position, (functions, expression) in converters.items():
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(row)
+    return converted
 
 
 class _Prepared(Generic[M]):
@@ -109,13 +120,13 @@ class PreparedSelect(_Prepared[M]):
         fields = [column[0] for column in compiler.select[0:compiler.col_count]]
         converters = compiler.get_converters(fields)
         if not self._model_rows:
-            return _Compiled(sql=sql, params=tuple(params), compiler=compiler, converters=converters)
+            return _Compiled(sql=sql, params=tuple(params), converters=converters)
         select, klass_info = compiler.select, compiler.klass_info
         assert klass_info is not None
         select_fields = klass_info["select_fields"]
         start, end = select_fields[0], select_fields[-1] + 1
         return _Compiled(
-            sql=sql, params=tuple(params), compiler=compiler, converters=converters, model_slice=slice(start, end),
+            sql=sql, params=tuple(params), converters=converters, model_slice=slice(start, end),
             init_list=tuple(column[0].target.attname for column in select[start:end]),
             # Django 5.2 takes three arguments; the installed stubs describe 6.0's (with fetch_mode).
             populators=tuple(get_related_populators(klass_info, select, alias)),  # type: ignore[call-arg]
@@ -129,8 +140,7 @@ class PreparedSelect(_Prepared[M]):
             cursor.execute(compiled.sql, _values(compiled, values, connection))
             rows: list[Any] = cursor.fetchall()
         if compiled.converters:
-            assert compiled.compiler is not None
-            rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
+            rows = _converted(rows, compiled.converters, connection)
         return compiled, alias, rows
 
     def rows(self, **values: Any) -> list[tuple[Any, ...]]:
