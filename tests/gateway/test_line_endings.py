@@ -19,3 +19,10 @@ def test_dot_stuffing_after_a_bare_lf_is_undone_once():
 
 def test_mixed_endings_keep_existing_crlf_and_fix_the_rest():
     assert normalize_line_endings(b"a\r\nb\nc\r\n") == b"a\r\nb\r\nc\r\n"
+
+
+def test_a_bare_lf_is_found_wherever_it_is():
+    assert not has_bare_lf(b"")
+    assert not has_bare_lf(b"a\r\r\nb\r\n")
+    for mail in (b"\n", b"a\n", b"\na\r\n", b"a\r\n\nb\r\n", b"a\r\nb\n", b"\r\r\n\n"):
+        assert has_bare_lf(mail), mail

@@ -16,7 +16,9 @@ _STUFFED_AFTER_BARE_LF = re.compile(rb"(?<!\r)\n\.")
 
 
 def has_bare_lf(data: bytes) -> bool:
-    return _BARE_LF.search(data) is not None
+    # Two counts in C: the look-behind search stepped through every byte in the regex engine (~5 % of the
+    # gateway's CPU per mail, decision 0018).
+    return data.count(b"\n") != data.count(b"\r\n")
 
 
 def normalize_line_endings(data: bytes) -> bytes:

@@ -21,6 +21,7 @@ from django.db.models import Prefetch, QuerySet
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.hub.group_commit import batch_reads
+from digitalpost.hub.queries import Param, PreparedSelect
 from digitalpost.systems.models import Certificate, ReceiverSystem, SecureAddress, SenderPushEndpoint, SenderSystem
 
 
@@ -275,7 +276,12 @@ def push_targets(sender_system_id: uuid.UUID) -> list[PushTarget]:
     return found
 
 
+# Compiled once (hub.queries): read for every event a sender system's message gets outside a batch (a reply).
+_PUSH_TARGETS = PreparedSelect(
+    SenderPushEndpoint.objects.filter(sender_system_id=Param("system", SenderSystem._meta.pk))
+    .order_by("created_at", "id").values_list("id", "event_types", "is_active"))
+
+
 def _read_push_targets(sender_system_id: uuid.UUID) -> list[PushTarget]:
-    rows = (SenderPushEndpoint.objects.filter(sender_system_id=sender_system_id)
-            .order_by("created_at", "id").values_list("id", "event_types", "is_active"))
+    rows = _PUSH_TARGETS.rows(system=sender_system_id)
     return [PushTarget(id=pk, event_types=tuple(types or ()), is_active=active) for pk, types, active in rows]

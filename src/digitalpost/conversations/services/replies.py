@@ -26,6 +26,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.roles import Actor
+from digitalpost.hub.queries import Param, PreparedSelect, PreparedUpdate
 from digitalpost.hub.rows import insert
 from digitalpost.messages.models import Message, Receipt, Thread
 from digitalpost.messages.services.events import append_event
@@ -39,6 +40,12 @@ from digitalpost.systems.models import SenderSystem
 REPLY_TEXT_FILENAME = "svar.txt"
 REPLY_RULES = memo.ServiceRules()
 
+# Compiled once (hub.queries, decision 0018): the ORM compiled them for every reply.
+_FIRST_MESSAGE = PreparedSelect(Message.objects.filter(thread_id=Param("thread", Thread._meta.pk))
+                                .order_by("accepted_at").values_list("message_uuid")[:1])
+_TOUCH_THREAD = PreparedUpdate(Thread.objects.filter(pk=Param("thread", Thread._meta.pk)),
+                               last_activity_at=Param("at", Thread._meta.get_field("last_activity_at")))
+
 # (filename, media type, content)
 Attachment = tuple[str, str, bytes]
 
@@ -47,7 +54,7 @@ def reply_memo(
     *, thread: Thread, system: SenderSystem, subject: str, text: str, attachments: Sequence[Attachment] = ()
 ) -> memo.Message:
     """The reply as a valid MeMo, or DigitalPostError with the first problem's code and every problem."""
-    first = thread.messages.order_by("accepted_at").values_list("message_uuid", flat=True).first()
+    first = next((row[0] for row in _FIRST_MESSAGE.rows(thread=thread.pk)), None)
     files = [(REPLY_TEXT_FILENAME, "text/plain", text.encode()), *attachments]
     label = subject or thread.subject
     letter = memo.simple_message(
@@ -130,7 +137,7 @@ def _record_reply(
         data["by"] = actor.label
     append_event(message, EventKind.MESSAGE_RECEIVED, at=now, first=True, data=data)
     insert(Receipt(message=message, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now))
-    Thread.objects.filter(pk=thread.pk).update(last_activity_at=now)
+    _TOUCH_THREAD.run(thread=thread.pk, at=now)
     run_after = delivery_time(letter)
     if run_after is not None and run_after > now:
         append_event(message, EventKind.DELIVERY_POSTPONED, at=now, data={"until": run_after.isoformat()})
