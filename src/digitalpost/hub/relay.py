@@ -205,9 +205,8 @@ def _text(reply: bytes | str) -> str:
 
 def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sender: str,
                 recipients: list[str]) -> tuple[bytes, list[str]]:
-    """The bytes and MAIL options aiosmtplib's `sendmail` (bytes) or `send_message` (EmailMessage) would send."""
-    if isinstance(message, bytes):
-        return message, []
+    """The bytes and MAIL options to send: an EmailMessage as aiosmtplib's `send_message` would serialise it; bytes as
+    they are, with SMTPUTF8 when an address is not ASCII (smtplib could not even say such an address without it)."""
     options = []
     utf8 = not (sender + "".join(recipients)).isascii()
     if utf8:
@@ -215,6 +214,8 @@ def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sende
             raise aiosmtplib.SMTPNotSupported("An address containing non-ASCII characters was provided, but "
                                               "SMTPUTF8 is not supported by this server")
         options.append("SMTPUTF8")
+    if isinstance(message, bytes):  # serialised by the caller: headers with such an address carry it as UTF-8
+        return message, options
     eight_bit = connection.smtp.has_extn("8bitmime")
     if eight_bit:
         options.append("BODY=8BITMIME")

@@ -31,7 +31,13 @@ from digitalpost.hub.relay import Outgoing
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event, append_events
-from digitalpost.notifications.compose import forwarded_mail_text, new_mail_text, notice_mail, reminder_text
+from digitalpost.notifications.compose import (
+    forwarded_mail_text,
+    new_mail_text,
+    notice_mail,
+    notice_mail_bytes,
+    reminder_text,
+)
 from digitalpost.notifications.models import ForwardedMail, Notice, Sms
 from digitalpost.notifications.sms import OutgoingSms, SmsRefused, SmsUnavailable, provider_from_settings, sms_text
 from digitalpost.outbox.models import Job, WorkKind
@@ -48,7 +54,7 @@ NOTICE_HEADER_VALUES = {Notice.Kind.NEW_MAIL: "new-mail", Notice.Kind.REMINDER: 
 class Relay(Protocol):
     """hub.relay.send_via_relay, passed in by the delivery app's notice channel (delivery.channels.notices)."""
 
-    def __call__(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
+    def __call__(self, message: bytes | EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
 
 
 def _load(message_id: str) -> Message | None:
@@ -98,15 +104,16 @@ def _mail_notice(message: Message, kind: Notice.Kind, recipient: str, relay: Rel
         raise _relay_failure(exc) from exc
 
 
-def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> EmailMessage:
+def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> bytes:
     url = settings.DIGITALPOST_MAILBOX_URL
     if kind == Notice.Kind.REMINDER:
         received = timezone.localtime(message.delivered_at or message.accepted_at).date()
         text = reminder_text(authority=message.authority.name, mailbox_url=url, received_on=received)
     else:
         text = new_mail_text(authority=message.authority.name, mailbox_url=url)
-    return notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
-                       sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
+    return notice_mail_bytes(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient,
+                             sender=settings.DIGITALPOST_NOTIFY_FROM, sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME,
+                             now=timezone.now())
 
 
 def _relay_failure(exc: BaseException) -> PermanentFailure | RetryLater:
