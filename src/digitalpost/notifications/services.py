@@ -28,6 +28,7 @@ from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.relay import Outgoing
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event, append_events
@@ -135,6 +136,13 @@ def is_plain_notice(job: Job) -> bool:
     return "message" in job.payload and "forward_mail" not in job.payload and "invitation" not in job.payload
 
 
+# What a batch of notices reads of a message, its sender and its recipient (notice_recipient, _notice_mail,
+# effective_statuses): whole rows with all their columns cost more to load than the mails took to compose.
+NOTICE_FIELDS = ("state", "channel", "direction", "read_at", "is_legal_notification", "delivered_at", "accepted_at",
+                 "authority__name", "mailbox__owner__number", "mailbox__owner__status",
+                 "mailbox__owner__notify_by_email", "mailbox__owner__notification_email")
+
+
 def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, far fewer round trips.
 
@@ -145,7 +153,7 @@ def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     none of them again and gives each of the others its own outcome.
     """
     messages = {str(m.pk): m for m in Message.objects.select_related("authority", "mailbox__owner")
-                .filter(pk__in=[job.payload["message"] for job in jobs])}
+                .only(*NOTICE_FIELDS).filter(pk__in=[job.payload["message"] for job in jobs])}
     done = set(Notice.objects.filter(message__in=list(messages.values())).values_list("message_id", "kind"))
     statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
     due: list[tuple[Job, Message, Notice.Kind, str]] = []
@@ -183,12 +191,13 @@ class _SentNotice(NamedTuple):
 def _record_notices(sent: list[_SentNotice], jobs: list[Job]) -> None:
     """The notices `sent` with their events (those nobody recorded meanwhile), and `jobs` finished, in one commit."""
     ids = sorted({notice.message.pk for notice in sent})
-    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
+    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+              .only("sender_system_id")}  # what append_events needs of a message
     recorded = set(Notice.objects.filter(message__in=ids).values_list("message_id", "kind"))
     new = [notice for notice in sent if (notice.message.pk, notice.kind) not in recorded]
     now = timezone.now()
-    Notice.objects.bulk_create([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,
-                                       relay_answer=n.answer[:500]) for n in new])
+    insert_many([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,
+                        relay_answer=n.answer[:500]) for n in new])
     # The sender sees the timeline: it learns that a notice went out, never the citizen's address.
     append_events([(locked[n.message.pk], NOTICE_EVENTS[n.kind], {"channel": "email"}) for n in new], at=now)
     finish_jobs(jobs)
