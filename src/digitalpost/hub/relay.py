@@ -17,7 +17,8 @@ before: every refused recipient `SMTPRecipientsRefused` (with each one's code), 
 `SMTPSenderRefused`, refused content `SMTPDataError`, any other answer `SMTPResponseException`, a lost connection
 `SMTPServerDisconnected`; the network's own errors (refused connection, timeout) are OSError, as before.
 Addresses that could smuggle SMTP syntax are refused with ValueError (aiosmtplib's check), and an EmailMessage is
-serialised by aiosmtplib's `flatten_message` with the options it would have sent (BODY=8BITMIME, SMTPUTF8).
+serialised by aiosmtplib's `flatten_message` with the options it would have sent (BODY=8BITMIME, SMTPUTF8); a mail
+given as bytes goes as it is, with SMTPUTF8 when an envelope address is not ASCII (decision 0018).
 """
 
 from __future__ import annotations
