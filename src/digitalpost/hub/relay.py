@@ -17,7 +17,8 @@ before: every refused recipient `SMTPRecipientsRefused` (with each one's code), 
 `SMTPSenderRefused`, refused content `SMTPDataError`, any other answer `SMTPResponseException`, a lost connection
 `SMTPServerDisconnected`; the network's own errors (refused connection, timeout) are OSError, as before.
 Addresses that could smuggle SMTP syntax are refused with ValueError (aiosmtplib's check), and an EmailMessage is
-serialised by aiosmtplib's `flatten_message` with the options it would have sent (BODY=8BITMIME, SMTPUTF8).
+serialised by aiosmtplib's `flatten_message` with the options it would have sent (BODY=8BITMIME, SMTPUTF8); a mail
+given as bytes goes as it is, with SMTPUTF8 when an envelope address is not ASCII (decision 0019).
 """
 
 from __future__ import annotations
@@ -205,9 +206,8 @@ def _text(reply: bytes | str) -> str:
 
 def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sender: str,
                 recipients: list[str]) -> tuple[bytes, list[str]]:
-    """The bytes and MAIL options aiosmtplib's `sendmail` (bytes) or `send_message` (EmailMessage) would send."""
-    if isinstance(message, bytes):
-        return message, []
+    """The bytes and MAIL options to send: an EmailMessage as aiosmtplib's `send_message` would serialise it; bytes as
+    they are, with SMTPUTF8 when an address is not ASCII (smtplib could not even say such an address without it)."""
     options = []
     utf8 = not (sender + "".join(recipients)).isascii()
     if utf8:
@@ -215,6 +215,8 @@ def _serialised(message: bytes | EmailMessage, connection: _Connection, *, sende
             raise aiosmtplib.SMTPNotSupported("An address containing non-ASCII characters was provided, but "
                                               "SMTPUTF8 is not supported by this server")
         options.append("SMTPUTF8")
+    if isinstance(message, bytes):  # serialised by the caller: headers with such an address carry it as UTF-8
+        return message, options
     eight_bit = connection.smtp.has_extn("8bitmime")
     if eight_bit:
         options.append("BODY=8BITMIME")

@@ -7,12 +7,16 @@ cannot imitate a real one by quoting its content. Not for: sending (notification
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 from datetime import date, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
+from functools import lru_cache
 
 NOTICE_HEADER = "X-DigitalPost-Notice"
+MAX_LINE = 78  # RFC 5322's recommended limit for a header line
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,61 @@ def notice_mail(text: NoticeText, *, kind: str, to: str, sender: str, sender_nam
     mail[NOTICE_HEADER] = kind
     mail.set_content(text.body, charset="utf-8")
     return mail
+
+
+def notice_mail_bytes(text: NoticeText, *, kind: str, to: str, sender: str, sender_name: str, now: datetime) -> bytes:
+    """`notice_mail` as the bytes that go to the relay (CRLF line ends, 7-bit unless `to` is not ASCII), built from
+    parts that are the same for every notice with the same text, so a notice costs a Date, a Message-ID and a To.
+
+    Building and flattening an EmailMessage parses every header it is given and took ~2 ms of CPU per notice,
+    most of the notices worker's time under load. The parts are encoded by the standard library all the same:
+    headers by `email.header.Header` and `email.utils.formataddr` (RFC 2047 encoded words, folded), the body as
+    quoted-printable UTF-8 by `binascii.b2a_qp`. An address that is not ASCII goes into To as UTF-8, as
+    EmailMessage does for SMTPUTF8; the relay then asks for SMTPUTF8 (hub.relay).
+    """
+    if "\r" in to or "\n" in to:
+        raise ValueError("a line break in the notice's address")
+    fixed, body = _fixed_parts(text, kind, sender, sender_name)
+    varying = (f"To: {to}\r\nDate: {format_datetime(now)}\r\n"
+               f"Message-ID: {make_msgid(domain=sender.rpartition('@')[2] or None)}\r\n")
+    return fixed + varying.encode() + body
+
+
+@lru_cache(maxsize=256)
+def _fixed_parts(text: NoticeText, kind: str, sender: str, sender_name: str) -> tuple[bytes, bytes]:
+    """The headers every notice with this text shares, and the MIME headers with the encoded body."""
+    if any(c in value for value in (kind, sender) for c in "\r\n"):
+        raise ValueError("a line break in a notice header")
+    headers = (f"From: {_address_header(sender_name, sender)}\r\n"
+               f"Subject: {_text_header('Subject', text.subject)}\r\n"
+               "Auto-Submitted: auto-generated\r\n"  # RFC 3834: no auto-replies to it
+               f"{NOTICE_HEADER}: {kind}\r\n")
+    body = (b"MIME-Version: 1.0\r\n"
+            b'Content-Type: text/plain; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: quoted-printable\r\n"
+            b"\r\n") + binascii.b2a_qp(_crlf(text.body).encode())
+    return headers.encode(), body
+
+
+def _crlf(text: str) -> str:
+    lines = text.splitlines()
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _text_header(name: str, value: str) -> str:
+    # ASCII text stays readable (folded only); anything else, or text that would read as an encoded word, is encoded.
+    charset = "us-ascii" if value.isascii() and "=?" not in value else "utf-8"
+    return Header(_one_line(value), charset, header_name=name).encode(linesep="\r\n")
+
+
+def _address_header(name: str, address: str) -> str:
+    if name.isascii() and "=?" not in name:
+        return formataddr((_one_line(name), address))  # quoted where the name needs it
+    encoded = Header(_one_line(name), "utf-8", header_name="From").encode(linesep="\r\n")
+    last_line = encoded.rpartition("\r\n")[2] if "\r\n" in encoded else f"From: {encoded}"
+    # The address on a line of its own (folding white space) where it would make the name's last line too long.
+    fold = "\r\n " if len(last_line) + len(address) + 3 > MAX_LINE else " "
+    return f"{encoded}{fold}<{address}>"
 
 
 def forwarded_mail_text(*, forwarded_by: str, authority: str, label: str, with_documents: bool) -> NoticeText:

@@ -28,10 +28,17 @@ from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
 from digitalpost.hub.relay import Outgoing
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message
 from digitalpost.messages.services.documents import received_bytes
 from digitalpost.messages.services.events import append_event, append_events
-from digitalpost.notifications.compose import forwarded_mail_text, new_mail_text, notice_mail, reminder_text
+from digitalpost.notifications.compose import (
+    forwarded_mail_text,
+    new_mail_text,
+    notice_mail,
+    notice_mail_bytes,
+    reminder_text,
+)
 from digitalpost.notifications.models import ForwardedMail, Notice, Sms
 from digitalpost.notifications.sms import OutgoingSms, SmsRefused, SmsUnavailable, provider_from_settings, sms_text
 from digitalpost.outbox.models import Job, WorkKind
@@ -48,7 +55,7 @@ NOTICE_HEADER_VALUES = {Notice.Kind.NEW_MAIL: "new-mail", Notice.Kind.REMINDER: 
 class Relay(Protocol):
     """hub.relay.send_via_relay, passed in by the delivery app's notice channel (delivery.channels.notices)."""
 
-    def __call__(self, message: EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
+    def __call__(self, message: bytes | EmailMessage, *, sender: str, recipients: Sequence[str]) -> str: ...
 
 
 def _load(message_id: str) -> Message | None:
@@ -98,15 +105,16 @@ def _mail_notice(message: Message, kind: Notice.Kind, recipient: str, relay: Rel
         raise _relay_failure(exc) from exc
 
 
-def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> EmailMessage:
+def _notice_mail(message: Message, kind: Notice.Kind, recipient: str) -> bytes:
     url = settings.DIGITALPOST_MAILBOX_URL
     if kind == Notice.Kind.REMINDER:
         received = timezone.localtime(message.delivered_at or message.accepted_at).date()
         text = reminder_text(authority=message.authority.name, mailbox_url=url, received_on=received)
     else:
         text = new_mail_text(authority=message.authority.name, mailbox_url=url)
-    return notice_mail(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient, sender=settings.DIGITALPOST_NOTIFY_FROM,
-                       sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME, now=timezone.now())
+    return notice_mail_bytes(text, kind=NOTICE_HEADER_VALUES[kind], to=recipient,
+                             sender=settings.DIGITALPOST_NOTIFY_FROM, sender_name=settings.DIGITALPOST_NOTIFY_FROM_NAME,
+                             now=timezone.now())
 
 
 def _relay_failure(exc: BaseException) -> PermanentFailure | RetryLater:
@@ -128,6 +136,13 @@ def is_plain_notice(job: Job) -> bool:
     return "message" in job.payload and "forward_mail" not in job.payload and "invitation" not in job.payload
 
 
+# What a batch of notices reads of a message, its sender and its recipient (notice_recipient, _notice_mail,
+# effective_statuses): whole rows with all their columns cost more to load than the mails took to compose.
+NOTICE_FIELDS = ("state", "channel", "direction", "read_at", "is_legal_notification", "delivered_at", "accepted_at",
+                 "authority__name", "mailbox__owner__number", "mailbox__owner__status",
+                 "mailbox__owner__notify_by_email", "mailbox__owner__notification_email")
+
+
 def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, far fewer round trips.
 
@@ -138,7 +153,7 @@ def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     none of them again and gives each of the others its own outcome.
     """
     messages = {str(m.pk): m for m in Message.objects.select_related("authority", "mailbox__owner")
-                .filter(pk__in=[job.payload["message"] for job in jobs])}
+                .only(*NOTICE_FIELDS).filter(pk__in=[job.payload["message"] for job in jobs])}
     done = set(Notice.objects.filter(message__in=list(messages.values())).values_list("message_id", "kind"))
     statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
     due: list[tuple[Job, Message, Notice.Kind, str]] = []
@@ -176,12 +191,13 @@ class _SentNotice(NamedTuple):
 def _record_notices(sent: list[_SentNotice], jobs: list[Job]) -> None:
     """The notices `sent` with their events (those nobody recorded meanwhile), and `jobs` finished, in one commit."""
     ids = sorted({notice.message.pk for notice in sent})
-    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")}
+    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+              .only("sender_system_id")}  # what append_events needs of a message
     recorded = set(Notice.objects.filter(message__in=ids).values_list("message_id", "kind"))
     new = [notice for notice in sent if (notice.message.pk, notice.kind) not in recorded]
     now = timezone.now()
-    Notice.objects.bulk_create([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,
-                                       relay_answer=n.answer[:500]) for n in new])
+    insert_many([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,
+                        relay_answer=n.answer[:500]) for n in new])
     # The sender sees the timeline: it learns that a notice went out, never the citizen's address.
     append_events([(locked[n.message.pk], NOTICE_EVENTS[n.kind], {"channel": "email"}) for n in new], at=now)
     finish_jobs(jobs)

@@ -19,6 +19,7 @@ from digitalpost.blobstore import BlobStore
 from digitalpost.delivery.channels.base import Sent
 from digitalpost.filing.services.indexing import SearchText, index_message, index_messages, search_text
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.lifecycle import (
@@ -102,7 +103,7 @@ def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> No
     messages = lock_messages(list(by_message))
     waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
     stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
-    Document.objects.bulk_create([
+    insert_many([  # one multi-row INSERT without the query compiler's per-value work (decision 0017)
         document for delivery in deliveries
         if delivery.message_id in waiting and delivery.message_id not in stored and delivery.documents
         for document in delivery.documents

@@ -24,6 +24,7 @@ from django.utils import timezone
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
 from digitalpost.hub.metrics import ACCEPT_TO_DELIVERED
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.outbox.models import Job, WorkKind
@@ -105,7 +106,7 @@ def record_delivered_batch(
         waits.append(max((at - message.accepted_at).total_seconds(), 0.0))
     transaction.on_commit(lambda: _observe_waits(waits))
     append_events([(m, EventKind.MESSAGE_DELIVERED, dict(data)) for m in moving], at=at)
-    Receipt.objects.bulk_create([
+    insert_many([
         Receipt(message=m, sender_system_id=m.sender_system_id, status=ReceiptStatus.COMPLETED, created_at=at)
         for m in moving if m.sender_system_id is not None
     ])
