@@ -9,7 +9,6 @@ names, quoted-printable text and base64 files (7-bit clean, safe to sign). Not f
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from email.utils import format_datetime
 from typing import NamedTuple
 from uuid import UUID
 
+from digitalpost.protocols.smime.mime import base64_lines
 from digitalpost.protocols.threads import THREAD_HEADER
 
 # refold_source="none": values we set raw (the thread token) are written exactly as given, not turned into
@@ -171,7 +171,7 @@ def _direct_mixed(
         parts.append(
             f"Content-Type: {maintype}/{subtype}\r\nContent-Transfer-Encoding: base64\r\n"
             f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'.encode("ascii")
-            + base64.encodebytes(content).replace(b"\n", b"\r\n"))
+            + base64_lines(content))
     # As email.contentmanager writes a text part: UTF-8, every line end LF, then quoted-printable.
     lines = _text(text).encode("utf-8").splitlines()
     encoded = quoprimime.body_encode(b"\n".join(lines).decode("latin-1") + "\n", _LINE_LENGTH)
