@@ -85,7 +85,8 @@ def _base64_words(value: str, *, first: int) -> list[str]:
     others at most 75 (a line of 76 with the leading space), never splitting a character."""
     words: list[str] = []
     room = min(first, _MAX_WORD)
-    chunk, size = [], 0
+    chunk: list[str] = []
+    size = 0
     for char in value:
         length = len(char.encode("utf-8"))
         if chunk and _WORD_FRAME + 4 * -(-(size + length) // 3) > room:
