@@ -90,10 +90,11 @@ def install_phases(phases: Phases) -> None:
 
     # outbound
     phases.wrap(receivers, "received_bytes", "fwd  MeMo read from the blob store")
-    phases.wrap(receivers.memo, "parse", "fwd  memo.parse")
-    phases.wrap(secure_address.mail, "build_inner_entity", "fwd  build_inner_entity (email package)")
-    phases.wrap(secure_address.smime, "sign", "fwd  smime.sign")
-    phases.wrap(secure_address.smime, "encrypt", "fwd  smime.encrypt")
+    phases.wrap(receivers.memo, "parse", "fwd  memo.parse (inquiries stored without document parts)")
+    phases.wrap(receivers.memo, "parse_header", "fwd  memo.parse_header")
+    phases.wrap(receivers, "files_of", "fwd  files decoded at the recorded spans")
+    phases.wrap(secure_address.mail, "build_inner_entity", "fwd  build_inner_entity")
+    phases.wrap(secure_address.smime, "sign_and_encrypt", "fwd  smime.sign_and_encrypt")
     phases.wrap(secure_address.mail, "with_envelope", "fwd  with_envelope")
     phases.wrap(secure_address.smime, "load_certificate", "fwd  load the recipient's certificate")
     # inbound

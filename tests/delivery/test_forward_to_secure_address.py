@@ -232,3 +232,29 @@ def test_inquiry_survives_a_relay_outage_longer_than_the_retry_budget_and_is_del
     message.refresh_from_db()
     assert message.state == Message.State.DELIVERED
     assert len(authority_mail_server.mails) == 1
+
+
+def test_an_inquiry_records_its_files_and_one_stored_without_the_record_forwards_the_same(
+    nordby_secure, authority_mail_server, drain, securemail_pki
+):
+    recorded = nordby_secure.inquiry()
+    older = nordby_secure.inquiry()
+    assert recorded.document_parts is not None
+    assert [part["filename"] for part in recorded.document_parts] == ["henvendelse.txt", PDF_NAME]
+    # As an inquiry stored before acceptance recorded the parts: its forward parses the MeMo.
+    Message.objects.filter(pk=older.pk).update(document_parts=None)
+
+    assert drain(WorkKind.FORWARD) == 2
+
+    opened = {}
+    for received in authority_mail_server.mails:
+        forward = open_forwarded(received.data, address=securemail_pki.nordby_address, at=timezone.now())
+        meta = mail.read_metadata_file(forward.part(mail.METADATA_FILENAME))
+        opened[meta.message_id] = (forward, meta)
+    for message in (recorded, older):
+        forward, meta = opened[message.pk]
+        assert forward.part(PDF_NAME) == PDF
+        assert meta.fields == (("Sagsnummer", "S-2026-17"),)
+        assert meta.topic == "Pas"
+        assert [(a.filename, a.size) for a in meta.attachments] == [(PDF_NAME, len(PDF))]
+        assert "Hvornår er mit pas klar?" in forward.parsed.text

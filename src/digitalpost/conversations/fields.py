@@ -14,5 +14,10 @@ METADATA_DATA_TYPE = "digitalpost:metadata"
 
 def entered_fields(letter: memo.Message) -> list[tuple[str, str]]:
     """The fields the citizen filled in, as (label, value), in the order written (the topic is the thread's)."""
-    content = letter.header.content_data.additional_content_data if letter.header.content_data else ()
+    return header_fields(letter.header)
+
+
+def header_fields(header: memo.MessageHeader) -> list[tuple[str, str]]:
+    """`entered_fields` from the MeMo's header alone (memo.parse_header)."""
+    content = header.content_data.additional_content_data if header.content_data else ()
     return [(c.content_data_name, c.content_data_value) for c in content if c.content_data_type == METADATA_DATA_TYPE]

@@ -39,7 +39,7 @@ from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.conversations.tokens import issue_thread_token
 from digitalpost.core.errors import DigitalPostError
 from digitalpost.delivery.channels.base import PROBE_HEADER, ForwardPostponed
-from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel
+from digitalpost.delivery.channels.receivers import OutgoingInquiry, ReceiverChannel, letter_files
 from digitalpost.delivery.channels.rest_pull import list_available_messages
 from digitalpost.delivery.forward import channel_for
 from digitalpost.doctor.models import ProbeResult
@@ -120,9 +120,10 @@ def probe_inquiry(mailbox: AuthorityMailbox, *, probe_id: uuid.UUID, now: dateti
     )
     token = issue_thread_token(thread_id=probe_id, authority_cvr=authority.cvr, mailbox_id=mailbox.pk,
                                may_reply=False, issued_at=at)
-    return OutgoingInquiry(message_id=probe_id, message_uuid=str(probe_id), created_at=at, letter=letter, meta=meta,
+    return OutgoingInquiry(message_id=probe_id, message_uuid=str(probe_id), created_at=at, meta=meta,
                            subject_text=f"{PROBE_TAG} {path}: test – ingen handling / no action needed",
-                           thread_token=token, probe=True)
+                           thread_token=token, files=tuple(letter_files(letter)), read_letter=lambda: letter,
+                           probe=True)
 
 
 def _probe_send(channel: ReceiverChannel[Any], inquiry: OutgoingInquiry, now: datetime) -> Verdict:

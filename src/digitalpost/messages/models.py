@@ -90,6 +90,7 @@ class Message(models.Model):
     # Each file of the MeMo as acceptance found it (messages.services.documents.document_parts): where its base64
     # text lies in the MeMo's bytes and what its Document row says, so delivery decodes the files without parsing
     # the MeMo again. Set with pending_memo and emptied with it; None (accepted before, or not shown): parse.
+    # An inquiry has it from its start (its MeMo goes to the blob store at once): the forward reads its files there.
     document_parts = models.JSONField(null=True, blank=True, editable=False)
     memo_sha256 = models.CharField(max_length=64)
     memo_size = models.PositiveIntegerField()

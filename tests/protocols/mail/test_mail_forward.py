@@ -15,6 +15,7 @@ from digitalpost.protocols.mail import (
     inquiry_envelope,
     parse_reply,
     read_metadata_file,
+    render_envelope,
     with_envelope,
 )
 from digitalpost.protocols.threads import (
@@ -160,3 +161,17 @@ def test_any_subject_text_and_file_names_survive_the_trip(subject, body, names):
     expected = [(info.filename, name.encode()) for info, name in zip(meta.attachments, names, strict=True)]
     assert [(a.filename, a.content) for a in reply.attachments] == expected
     assert reply.thread_carriers.subject == TOKEN
+
+
+@settings(max_examples=100, deadline=None)
+@given(subject=st.text(printable, min_size=1, max_size=200).filter(lambda s: not s.isascii()))
+def test_a_non_ascii_subject_is_written_as_encoded_words_in_lines_of_at_most_78(subject):
+    envelope = inquiry_envelope(meta=META, subject_text=subject, thread_token=TOKEN, from_addr=HUB, to_addr=AUTHORITY,
+                                message_id_domain="hub.example", now=NOW)
+    head = render_envelope(envelope)
+    field = head[head.index(b"Subject: "):head.index(b"\r\nDate: ")]
+    lines = field.split(b"\r\n")
+
+    assert all(len(line) <= 78 for line in lines)
+    assert all(len(word) <= 75 and word.startswith(b"=?utf-8?b?") for word in field[9:].split(b"\r\n "))
+    assert str(parsed(head + b"\r\n")["Subject"]) == envelope.subject

@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+import pytest
+
+from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols import memo
 
 FILES = [("brev.pdf", "application/pdf", b"%PDF-1.4 brev" * 40), ("bilag.txt", "text/plain", "bilag æøå".encode()),
@@ -52,3 +55,23 @@ def test_text_that_is_not_plain_in_the_bytes_gives_no_spans():
 
 def test_a_message_without_files_has_no_spans_to_find():
     assert _decoded(_letter(files=[])) == []
+
+
+def test_parse_header_reads_the_header_as_parse_does():
+    data = _letter()
+
+    assert memo.parse_header(data, max_bytes=10**7) == memo.parse(data, max_bytes=10**7).header
+
+
+def test_parse_header_refuses_a_broken_header_and_an_oversized_message():
+    data = _letter()
+    broken = data.replace(b"<memo:label>Brev</memo:label>", b"<memo:label>Brev</memo:label><memo:bogus/>", 1)
+
+    with pytest.raises(memo.MemoRejected) as invalid:
+        memo.parse_header(broken, max_bytes=10**7)
+    with pytest.raises(memo.MemoRejected) as too_large:
+        memo.parse_header(data, max_bytes=100)
+
+    assert invalid.value.problems[0].code is ErrorCode.MEMO_INVALID
+    assert "bogus" in invalid.value.problems[0].where
+    assert too_large.value.problems[0].code is ErrorCode.MEMO_TOO_LARGE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from smime_support import BARE_LF, BODY_ENTITY, MESSAGE, Pki, openssl
 
-from digitalpost.protocols.smime import encrypt, sign
+from digitalpost.protocols.smime import encrypt, sign, sign_and_encrypt
 
 
 @pytest.mark.parametrize("tool", ["cms", "smime"])
@@ -51,7 +51,25 @@ def test_sign_then_encrypt_round_trips_through_openssl(pki: Pki):
     assert content == BODY_ENTITY
 
 
-@pytest.mark.parametrize("make", ["sign", "sign-opaque", "encrypt", "sign-encrypt"])
+def test_sign_and_encrypt_in_one_pass_round_trips_through_openssl(pki: Pki):
+    mail = sign_and_encrypt(MESSAGE, certificate=pki.sender.certificate, key=pki.sender.key,
+                            recipients=[pki.hub.certificate])
+    two_passes = encrypt(sign(MESSAGE, certificate=pki.sender.certificate, key=pki.sender.key),
+                         recipients=[pki.hub.certificate])
+    # The same outside fields and entity headers as encrypt(sign(...)); only the ciphertext differs.
+    assert mail.split(b"\r\n\r\n", 1)[0] == two_passes.split(b"\r\n\r\n", 1)[0]
+
+    decrypted = openssl("cms", "-decrypt", "-recip", pki.hub.cert_file, "-inkey", pki.hub.key_file,
+                        stdin=mail).stdout
+    out = openssl("cms", "-verify", "-CAfile", pki.ca.cert_file, stdin=decrypted)
+
+    assert out.stdout == BODY_ENTITY
+    assert b"Verification successful" in out.stderr
+    assert decrypted.startswith(b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
+                                b'micalg=sha-256;\r\n boundary="')
+
+
+@pytest.mark.parametrize("make", ["sign", "sign-opaque", "encrypt", "sign-encrypt", "sign-and-encrypt"])
 def test_our_output_has_crlf_line_endings_only(pki: Pki, make: str):
     lf_only = MESSAGE.replace(b"\r\n", b"\n")
     cert, key = pki.sender.certificate, pki.sender.key
@@ -60,6 +78,7 @@ def test_our_output_has_crlf_line_endings_only(pki: Pki, make: str):
         "sign-opaque": lambda: sign(lf_only, certificate=cert, key=key, detached=False),
         "encrypt": lambda: encrypt(lf_only, recipients=[cert]),
         "sign-encrypt": lambda: encrypt(sign(lf_only, certificate=cert, key=key), recipients=[cert]),
+        "sign-and-encrypt": lambda: sign_and_encrypt(lf_only, certificate=cert, key=key, recipients=[cert]),
     }[make]()
 
     assert BARE_LF.search(out) is None

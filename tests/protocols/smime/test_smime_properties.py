@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from smime_support import MESSAGE, Pki
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.protocols.smime import decrypt, encrypt, sign, verify
+from digitalpost.protocols.smime import decrypt, encrypt, sign, sign_and_encrypt, verify
+from digitalpost.protocols.smime.mime import base64_lines
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 lines = st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=60), max_size=8)
@@ -19,12 +22,19 @@ def test_any_text_round_trips_through_sign_encrypt_decrypt_verify(pki: Pki, body
     entity = ("Content-Type: text/plain; charset=utf-8" + line_end + line_end
               + "".join(line + line_end for line in body)).encode()
 
-    mail = encrypt(sign(entity, certificate=pki.sender.certificate, key=pki.sender.key),
-                   recipients=[pki.hub.certificate])
-    verified = verify(decrypt(mail, certificate=pki.hub.certificate, key=pki.hub.key), at=pki.now)
+    for mail in (encrypt(sign(entity, certificate=pki.sender.certificate, key=pki.sender.key),
+                         recipients=[pki.hub.certificate]),
+                 sign_and_encrypt(entity, certificate=pki.sender.certificate, key=pki.sender.key,
+                                  recipients=[pki.hub.certificate])):
+        verified = verify(decrypt(mail, certificate=pki.hub.certificate, key=pki.hub.key), at=pki.now)
 
-    assert verified.content == entity.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    assert verified.signer == pki.sender.certificate
+        assert verified.content == entity.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        assert verified.signer == pki.sender.certificate
+
+
+@given(data=st.binary(max_size=1000))
+def test_base64_lines_are_the_standard_librarys_lines_with_crlf(data: bytes):
+    assert base64_lines(data) == base64.encodebytes(data).replace(b"\n", b"\r\n")
 
 
 @FAST

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from smime_support import BODY_ENTITY, MESSAGE, Pki
 
-from digitalpost.protocols.smime import encrypt, sign
+from digitalpost.protocols.smime import encrypt, sign, sign_and_encrypt
 from digitalpost.protocols.smime.mime import multipart_parts, parse_entity
 from helpers.real_tools import Gpgsm, Nss, cms_body
 
@@ -81,3 +81,17 @@ def test_gpgsm_decrypts_and_verifies_our_sign_then_encrypt(pki: Pki, gpgsm: Gpgs
     status = gpgsm.gpgsm("--status-fd", "1", "--verify", signed).decode()
 
     assert "[GNUPG:] GOODSIG" in status
+
+
+def test_cmsutil_and_gpgsm_decrypt_and_verify_our_sign_and_encrypt(pki: Pki, nss: Nss, gpgsm: Gpgsm):
+    mail = sign_and_encrypt(MESSAGE, certificate=pki.sender.certificate, key=pki.sender.key,
+                            recipients=[pki.hub.certificate])
+
+    for inner in (nss.cmsutil("-D", stdin=cms_body(mail)),
+                  gpgsm.gpgsm("--decrypt", pki.file("ours-one-pass.p7m", cms_body(mail)))):
+        content, signature = detached_parts(inner)
+        assert content == BODY_ENTITY
+        nss.cmsutil("-D", "-c", pki.file("ours-one-pass-content.txt", content), stdin=signature)
+        status = gpgsm.gpgsm("--status-fd", "1", "--verify", pki.file("ours-one-pass.p7s", signature),
+                             pki.file("ours-one-pass-content.txt", content)).decode()
+        assert "[GNUPG:] GOODSIG" in status

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,7 @@ from digitalpost.core.policy import check_may_write
 from digitalpost.filing.services.indexing import index_message, search_text
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Document, Message, Thread
+from digitalpost.messages.services.documents import document_parts
 from digitalpost.messages.services.events import append_event
 from digitalpost.outbox.models import WorkKind
 from digitalpost.outbox.services import enqueue
@@ -163,14 +165,14 @@ def _store(
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
                            memo_key=memo_key, documents=documents, thread=thread, answering=answering,
-                           written_by=written_by)
+                           written_by=written_by, parts=document_parts(letter, body))
 
 
 @transaction.atomic(durable=True)
 def _record_inquiry(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
     documents: list[tuple[str, memo.File, str]], thread: Thread | None, answering: Message | None = None,
-    written_by: str = "",
+    written_by: str = "", parts: list[dict[str, Any]] | None = None,
 ) -> Message:
     now = timezone.now()
     if answering is not None:
@@ -198,6 +200,7 @@ def _record_inquiry(
         mailbox=party.mailbox, thread=thread, sender_label=party.name, written_by=written_by, label=inquiry.subject,
         message_type="DIGITALPOST", memo_version="1.2", memo_blob=memo_key,
         memo_sha256=hashlib.sha256(body).hexdigest(), memo_size=len(body), accepted_at=now,
+        document_parts=parts,  # the forward decodes the files there instead of parsing the MeMo
     )
     Document.objects.bulk_create(
         Document(message=message, position=position, role=role, label=file.filename, filename=file.filename,

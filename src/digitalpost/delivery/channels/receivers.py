@@ -11,20 +11,22 @@ channel (delivery.forward).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property, partial
 from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 
-from digitalpost.conversations.fields import entered_fields
+from digitalpost.conversations.fields import entered_fields, header_fields
 from digitalpost.conversations.tokens import thread_token
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.base import Sent
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.documents import received_bytes
+from digitalpost.messages.services.documents import files_of, received_bytes
 from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.lifecycle import lock_message, mark_delivered
 from digitalpost.outbox.models import Job
@@ -41,23 +43,25 @@ OutgoingT = TypeVar("OutgoingT")
 class OutgoingInquiry:
     """An inquiry on its way to an authority's receiver system; `probe` for the doctor's synthetic one.
 
-    `letter` is the MeMo as accepted (its first file is the text, the others attachments); `meta` what the
-    metadata file says; `subject_text` the citizen's subject (for a probe: the whole subject line).
+    `files` are the MeMo's files as (name, media type, content), the first the text, the others attachments;
+    `letter` the MeMo as accepted, read by `read_letter` only when a channel asks for it (the REST channels send
+    the MeMo itself; the secure address needs only the files and `meta`); `meta` what the metadata file says;
+    `subject_text` the citizen's subject (for a probe: the whole subject line).
     """
 
     message_id: uuid.UUID
     message_uuid: str
     created_at: datetime
-    letter: memo.Message
     meta: mail.InquiryMetadata
     subject_text: str
     thread_token: str
+    files: tuple[tuple[str, str, bytes], ...]
+    read_letter: Callable[[], memo.Message]
     probe: bool = False
 
-    @property
-    def files(self) -> list[tuple[str, str, bytes]]:
-        """(name, media type, content) of the letter's files; the first is the text."""
-        return letter_files(self.letter)
+    @cached_property
+    def letter(self) -> memo.Message:
+        return self.read_letter()
 
 
 def letter_files(letter: memo.Message) -> list[tuple[str, str, bytes]]:
@@ -65,11 +69,26 @@ def letter_files(letter: memo.Message) -> list[tuple[str, str, bytes]]:
 
 
 def inquiry_of(message: Message) -> OutgoingInquiry:
-    """The `OutgoingInquiry` of a stored inquiry (thread, its authority, mailbox and party loaded)."""
+    """The `OutgoingInquiry` of a stored inquiry (thread, its authority, mailbox and party loaded).
+
+    The files are decoded at the spans acceptance recorded (`Message.document_parts`) and only the MeMo's header
+    is read (for the fields the citizen entered): the whole parse cost more than signing the mail. An inquiry
+    without the record (stored by an older version) is parsed as before.
+    """
     thread = message.thread
     assert thread is not None  # inquiries always open a thread
-    letter = memo.parse(received_bytes(message, blob_store()), max_bytes=settings.DIGITALPOST_MAX_MEMO_BYTES)
-    attachments = letter_files(letter)[1:]
+    raw = received_bytes(message, blob_store())
+    max_bytes = settings.DIGITALPOST_MAX_MEMO_BYTES
+
+    read_letter: Callable[[], memo.Message]
+    if message.document_parts is not None:
+        files = [(f.filename, f.media_type, f.content) for f in files_of(message, raw)]
+        fields = header_fields(memo.parse_header(raw, max_bytes=max_bytes))
+        read_letter = partial(memo.parse, raw, max_bytes=max_bytes)
+    else:
+        letter = memo.parse(raw, max_bytes=max_bytes)
+        files, fields = letter_files(letter), entered_fields(letter)
+        read_letter = lambda: letter  # noqa: E731 - parsed already
     party = thread.party
     meta = mail.InquiryMetadata(
         message_id=message.pk, created_at=message.accepted_at,
@@ -77,12 +96,12 @@ def inquiry_of(message: Message) -> OutgoingInquiry:
         sender_number=party.number, sender_name=party.name, authority_cvr=thread.authority.cvr,
         mailbox_id=thread.authority_mailbox_id, mailbox_name=thread.authority_mailbox.name, thread_id=thread.pk,
         reply_rule=ReplyRule.REPLY_ALLOWED if thread.party_may_reply else ReplyRule.NO_REPLY,
-        topic=thread.topic or None, fields=tuple(entered_fields(letter)),
-        attachments=mail.describe_attachments(attachments),
+        topic=thread.topic or None, fields=tuple(fields),
+        attachments=mail.describe_attachments(files[1:]),
     )
     return OutgoingInquiry(message_id=message.pk, message_uuid=str(message.message_uuid),
-                           created_at=message.accepted_at, letter=letter, meta=meta, subject_text=message.label,
-                           thread_token=thread_token(thread))
+                           created_at=message.accepted_at, meta=meta, subject_text=message.label,
+                           thread_token=thread_token(thread), files=tuple(files), read_letter=read_letter)
 
 
 class ReceiverChannel(Generic[OutgoingT]):

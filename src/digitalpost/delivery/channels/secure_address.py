@@ -98,7 +98,7 @@ class SecureAddressChannel(ReceiverChannel[PreparedMail]):
                                          thread_token=inquiry.thread_token)
         hub = hub_identity()
         recipient = _certificate(address.certificate.pem)
-        protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
+        protected = smime.sign_and_encrypt(entity, certificate=hub.certificate, key=hub.key, recipients=[recipient])
         data = mail.with_envelope(_envelope(inquiry, address.email), protected)
         if inquiry.probe:
             data = f"{PROBE_HEADER}: {inquiry.message_id}\r\n".encode() + data

@@ -242,7 +242,7 @@ def send_receipt(job: Job) -> None:
     hub = hub_identity()
     recipient = smime.load_certificate(system.certificate.pem.encode())
     entity = mail.build_receipt_entity(receipt)
-    protected = smime.encrypt(smime.sign(entity, certificate=hub.certificate, key=hub.key), recipients=[recipient])
+    protected = smime.sign_and_encrypt(entity, certificate=hub.certificate, key=hub.key, recipients=[recipient])
     word = "Kvittering" if receipt.accepted else "Afvist"
     envelope = mail.Envelope(
         from_addr=settings.DIGITALPOST_HUB_ADDRESS, to_addr=to_addr, subject=f"{word}: {payload['subject']}"[:200],

@@ -38,7 +38,7 @@ from digitalpost.protocols.memo.model import (
     TechnicalDocument,
     Telephone,
 )
-from digitalpost.protocols.memo.parse import parse
+from digitalpost.protocols.memo.parse import parse, parse_header
 from digitalpost.protocols.memo.parts import (
     EID,
     Address,
@@ -78,5 +78,5 @@ __all__ = [
     "PropertyNumber", "Recipient", "ReplyData", "Representative", "Reservation", "SENumber", "SORData",
     "Sender", "ServiceRules", "TechnicalDocument", "Telephone", "UnstructuredAddress",
     "build", "check", "content_spans", "decode_span", "describe_problems", "iter_files", "parse",
-    "simple_message", "validate",
+    "parse_header", "simple_message", "validate",
 ]

@@ -19,7 +19,7 @@ from lxml import etree
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols.memo import values
-from digitalpost.protocols.memo.model import Message
+from digitalpost.protocols.memo.model import Message, MessageHeader
 from digitalpost.protocols.memo.spec import (
     BASE64,
     NAMESPACE,
@@ -67,6 +67,32 @@ def parse(data: bytes, *, max_bytes: int) -> Message:
     if reader.problems:
         raise MemoRejected(reader.problems)
     return Message(version=version, memo_sch_version=sch_version, **fields)
+
+
+def parse_header(data: bytes, *, max_bytes: int) -> MessageHeader:
+    """Only the MessageHeader of a MeMo, for a reader that has the files already (from the spans acceptance
+    recorded, memo.content_spans): the header is read and checked as `parse` reads it; the body is not walked,
+    which is most of a parse's work. Raises `MemoRejected` with the problems found in what it reads."""
+    if len(data) > max_bytes:
+        raise MemoRejected([Problem(
+            ErrorCode.MEMO_TOO_LARGE, "/",
+            f"The message is {len(data)} bytes; at most {max_bytes} bytes are allowed.",
+        )])
+    root, streamed = _parse_xml(data)
+    version, _, problems = _read_root(root)
+    if version is None:
+        raise MemoRejected(problems)
+    element = root.find(f"{{{NAMESPACE}}}MessageHeader")
+    if element is None:
+        raise MemoRejected([_invalid("/Message/MessageHeader", "Message is missing the required element "
+                                                               "MessageHeader.")])
+    reader = _Reader(version, problems, streamed)
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(_TooMany):
+        fields = reader.complex_children(element, MessageHeader, "/Message/MessageHeader")
+    if reader.problems:
+        raise MemoRejected(reader.problems)
+    return MessageHeader(**fields)
 
 
 def _invalid(where: str, text: str) -> Problem:

@@ -32,7 +32,7 @@ from digitalpost.protocols.smime.read import (
     unwrap,
     verify,
 )
-from digitalpost.protocols.smime.smime import encrypt, sign
+from digitalpost.protocols.smime.smime import encrypt, sign, sign_and_encrypt
 from digitalpost.protocols.smime.trust import SMIME_CA_POLICY, check_certificate, sha1_in_chain
 
 __all__ = [
@@ -61,6 +61,7 @@ __all__ = [
     "make_dev_ca",
     "sha1_in_chain",
     "sign",
+    "sign_and_encrypt",
     "smime_type",
     "strip_mbox_separator",
     "unwrap",
