@@ -82,7 +82,7 @@ def inquiry_of(message: Message) -> OutgoingInquiry:
 
     read_letter: Callable[[], memo.Message]
     if message.document_parts is not None:
-        files = [(f.filename, f.media_type, f.content) for f in files_of(message, raw)]
+        files = [(f.filename, f.media_type, f.content) for f in files_of(raw, message.document_parts)]
         fields = header_fields(memo.parse_header(raw, max_bytes=max_bytes))
         read_letter = partial(memo.parse, raw, max_bytes=max_bytes)
     else:
