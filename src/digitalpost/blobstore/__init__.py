@@ -10,9 +10,11 @@ dangling reference (decision 0002). Where they live is an `ObjectBackend` (a fol
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import io
+import itertools
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -177,24 +179,47 @@ class LocalFolder:
     def __init__(self, root: Path, *, fsync: bool = True) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self._root_text = os.fspath(self.root)
 
     def _path(self, name: str) -> Path:
         return self.root / name[:2] / name[2:4] / name
 
+    def _folder(self, name: str) -> str:
+        """The folder of `name`, made if missing. Plain strings and a memo of the folders made: a delivery batch
+        writes hundreds of blobs, and pathlib plus a mkdir per blob cost more than the writes (decision 0018)."""
+        folder = f"{self._root_text}/{name[:2]}/{name[2:4]}"
+        if folder not in _FOLDERS_MADE:
+            os.makedirs(folder, exist_ok=True)
+            _FOLDERS_MADE.add(folder)
+        return folder
+
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
-        path = self._path(name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        folder = self._folder(name)
+        # A temporary name no live process shares (pid, then a counter); one left by a dead process with the same
+        # pid makes O_EXCL fail, and mkstemp picks another name then.
+        tmp = f"{folder}/.tmp-{_PID}-{next(_TEMPORARY_NUMBERS)}"
         try:
-            with os.fdopen(fd, "wb") as out:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        except FileNotFoundError:  # the folder was removed after it was remembered (a test's clean-up)
+            _FOLDERS_MADE.discard(folder)
+            folder = self._folder(name)
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+        try:
+            try:
                 for chunk in chunks:
-                    out.write(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
                 if self.fsync:
-                    out.flush()
-                    os.fsync(out.fileno())
-            os.replace(tmp, path)
+                    os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, f"{folder}/{name}")
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
             raise
 
     def open(self, name: str) -> io.BufferedReader:
@@ -204,7 +229,7 @@ class LocalFolder:
             raise BlobNotFound(name) from exc
 
     def exists(self, name: str) -> bool:
-        return self._path(name).exists()
+        return os.path.exists(f"{self._root_text}/{name[:2]}/{name[2:4]}/{name}")
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
@@ -221,6 +246,20 @@ class LocalFolder:
         if self.fsync:
             self.root.mkdir(parents=True, exist_ok=True)
             sync_file_system(self.root)
+
+
+# Folders of blobs known to exist (LocalFolder._folder), across the LocalFolder views of one process.
+_FOLDERS_MADE: set[str] = set()
+_PID = os.getpid()
+_TEMPORARY_NUMBERS = itertools.count()
+
+
+def _forked() -> None:
+    global _PID
+    _PID = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _digest(chunks: Iterable[bytes]) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from digitalpost.blobstore import BlobStore
 from digitalpost.delivery.channels.base import Sent
 from digitalpost.filing.services.indexing import SearchText, index_message, index_messages, search_text
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.lifecycle import (
@@ -32,6 +33,8 @@ from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import bury, complete, finish_job, finish_jobs
 
 WEB_MAILBOX_CHANNEL = "web-mailbox"
+# The fields of a message that `prepare` reads.
+_PREPARED_FROM = ("id", "state", "pending_memo", "memo_blob", "document_parts", "sender_label", "label")
 
 
 @dataclass(frozen=True)
@@ -82,8 +85,9 @@ def deliver_batch(jobs: list[Job]) -> None:
     """
     batch_store = blob_store().write_behind()  # the batch's blobs written together at its sync
     channel = WebMailboxChannel(batch_store)
+    # Only what preparing reads (the rest is read again under the lock, in _record_deliveries).
     waiting = {m.pk: m for m in Message.objects.filter(pk__in=[job.payload["message"] for job in jobs],
-                                                       state=Message.State.ACCEPTED)}
+                                                       state=Message.State.ACCEPTED).only(*_PREPARED_FROM)}
     prepared: dict[uuid.UUID, MailboxDelivery] = {}
     try:
         for message in waiting.values():
@@ -99,10 +103,10 @@ def deliver_batch(jobs: list[Job]) -> None:
 def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> None:
     """The writes of many deliveries in one transaction; every job is finished (those already done too)."""
     by_message = {delivery.message_id: delivery for delivery in deliveries}
-    messages = lock_messages(list(by_message))
+    messages = lock_messages(list(by_message), without_content=True)  # the MeMo bytes were read before the lock
     waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
     stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
-    Document.objects.bulk_create([
+    insert_many([
         document for delivery in deliveries
         if delivery.message_id in waiting and delivery.message_id not in stored and delivery.documents
         for document in delivery.documents

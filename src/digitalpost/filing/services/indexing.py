@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.filing.models import SearchEntry
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.registry.models import Mailbox
 
@@ -60,5 +61,4 @@ def index_messages(entries: Iterable[tuple[Message, SearchText]]) -> None:
         rows.append(SearchEntry(message=message, owner_id=owner_id, owner_key=owner_id.hex, sender=text.sender,
                                 label=text.label, body=text.body, attachments=text.attachments))
     if rows:
-        SearchEntry.objects.bulk_create(rows, update_conflicts=True, unique_fields=["message"],
-                                        update_fields=_ENTRY_FIELDS)
+        insert_many(rows, update_conflicts=(["message"], _ENTRY_FIELDS))

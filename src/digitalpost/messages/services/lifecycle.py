@@ -24,6 +24,7 @@ from django.utils import timezone
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
 from digitalpost.hub.metrics import ACCEPT_TO_DELIVERED
+from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.outbox.models import Job, WorkKind
@@ -38,9 +39,15 @@ def lock_message(message_id: uuid.UUID | str) -> Message:
     return Message.objects.select_for_update(no_key=True).get(pk=message_id)
 
 
-def lock_messages(message_ids: list[uuid.UUID]) -> list[Message]:
-    """`lock_message` for many rows in one statement, always in primary-key order (two batches never deadlock)."""
-    return list(Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk"))
+def lock_messages(message_ids: list[uuid.UUID], *, without_content: bool = False) -> list[Message]:
+    """`lock_message` for many rows in one statement, always in primary-key order (two batches never deadlock).
+
+    `without_content` leaves the MeMo kept in the row and its document parts unread (a caller that has them).
+    """
+    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk")
+    if without_content:
+        locked = locked.defer("pending_memo", "document_parts")
+    return list(locked)
 
 
 def _in_transaction() -> None:
@@ -105,7 +112,7 @@ def record_delivered_batch(
         waits.append(max((at - message.accepted_at).total_seconds(), 0.0))
     transaction.on_commit(lambda: _observe_waits(waits))
     append_events([(m, EventKind.MESSAGE_DELIVERED, dict(data)) for m in moving], at=at)
-    Receipt.objects.bulk_create([
+    insert_many([
         Receipt(message=m, sender_system_id=m.sender_system_id, status=ReceiptStatus.COMPLETED, created_at=at)
         for m in moving if m.sender_system_id is not None
     ])
