@@ -11,7 +11,7 @@ sent to signal receivers.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
@@ -102,6 +102,17 @@ class PreparedRows(Generic[M]):
 
     def __len__(self) -> int:
         return len(self.objs)
+
+    def where(self, keep: Callable[[M], bool]) -> PreparedRows[M]:
+        """Those of the rows `keep` accepts, with the parameters already worked out (decided inside a transaction,
+        prepared before it)."""
+        kept = [(obj, params) for obj, params in zip(self.objs, self.params, strict=True) if keep(obj)]
+        subset: PreparedRows[M] = PreparedRows.__new__(PreparedRows)
+        subset.objs = [obj for obj, _ in kept]
+        subset.params = [params for _, params in kept]
+        subset.alias = self.alias
+        subset.plan = self.plan if subset.objs else None
+        return subset
 
 
 # Values that a field's pre_save + get_db_prep_save hand on unchanged (or, for a UUID on SQLite, as its hex),
