@@ -250,3 +250,15 @@ def test_a_temporary_file_left_by_a_dead_process_does_not_stop_a_write(tmp_path)
     assert store.put(b"hello").key == HELLO_KEY
     assert store.read(HELLO_KEY) == b"hello"
     assert list(itertools.islice(store.iter_keys(), 2)) == [HELLO_KEY]
+
+
+def test_writing_an_object_that_exists_replaces_it_whole(tmp_path):
+    from digitalpost.blobstore import LocalFolder
+
+    folder = LocalFolder(tmp_path / "objects")
+    name = "ab" * 32
+    folder.write(name, [b"old ", b"bytes"])
+    folder.write(name, [b"new"])  # as key rotation rewrites a sealed blob under its own name
+    with folder.open(name) as stored:
+        assert stored.read() == b"new"
+    assert [path.name for path in (tmp_path / "objects").rglob("*") if path.is_file()] == [name]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import hashlib
 import io
 import itertools
@@ -195,6 +196,8 @@ class LocalFolder:
 
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
         folder = self._folder(name)
+        if _tmpfile_works and self._write_unnamed(folder, name, chunks):
+            return
         # A temporary name no live process shares (pid, then a counter); one left by a dead process with the same
         # pid makes O_EXCL fail, and mkstemp picks another name then.
         tmp = f"{folder}/.tmp-{_PID}-{next(_TEMPORARY_NUMBERS)}"
@@ -208,12 +211,7 @@ class LocalFolder:
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
         try:
             try:
-                for chunk in chunks:
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(fd, view):]
-                if self.fsync:
-                    os.fsync(fd)
+                self._write_all(fd, chunks)
             finally:
                 os.close(fd)
             os.replace(tmp, f"{folder}/{name}")
@@ -221,6 +219,54 @@ class LocalFolder:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+
+    def _write_all(self, fd: int, chunks: Iterable[bytes]) -> None:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+        if self.fsync:
+            os.fsync(fd)
+
+    def _write_unnamed(self, folder: str, name: str, chunks: Iterable[bytes]) -> bool:
+        """Write the object as a file without a name (O_TMPFILE), then give it its name (linkat): it appears
+        whole or not at all, as with a temporary file and a rename, but the folder changes once, not three times,
+        and a crash leaves nothing behind. False when the file system cannot do this (the caller writes a temporary
+        file instead)."""
+        global _tmpfile_works
+        try:
+            fd = os.open(folder, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        except FileNotFoundError:  # the folder was removed after it was remembered (a test's clean-up)
+            _FOLDERS_MADE.discard(folder)
+            return False
+        except OSError:  # EOPNOTSUPP, EISDIR, EINVAL: no unnamed files here
+            _tmpfile_works = False
+            return False
+        try:
+            self._write_all(fd, chunks)
+            unnamed, path = f"/proc/self/fd/{fd}", f"{folder}/{name}"
+            # linkat(…, AT_SYMLINK_FOLLOW) names the file behind the /proc link (open(2), O_TMPFILE); os.link calls
+            # linkat only when given a dir fd, which an absolute path ignores.
+            link = functools.partial(os.link, src_dir_fd=fd, follow_symlinks=True)
+            try:
+                link(unnamed, path)
+            except FileExistsError:  # replaced, as a rename replaces (key rotation rewrites a blob in place)
+                tmp = f"{folder}/.tmp-{_PID}-{next(_TEMPORARY_NUMBERS)}"
+                link(unnamed, tmp)
+                try:
+                    os.replace(tmp, path)
+                except BaseException:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(tmp)
+                    raise
+            except FileNotFoundError:  # no /proc: name it the other way from now on
+                _tmpfile_works = False
+                raise _Unnamed from None
+        except _Unnamed:
+            return False
+        finally:
+            os.close(fd)
+        return True
 
     def open(self, name: str) -> io.BufferedReader:
         try:
@@ -252,6 +298,13 @@ class LocalFolder:
 _FOLDERS_MADE: set[str] = set()
 _PID = os.getpid()
 _TEMPORARY_NUMBERS = itertools.count()
+# Whether this host writes objects as unnamed files (O_TMPFILE, Linux ≥ 3.11 on ext4, xfs, btrfs, tmpfs), until
+# the first refusal says otherwise.
+_tmpfile_works = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+class _Unnamed(Exception):
+    """An unnamed file could not be given its name (no /proc)."""
 
 
 def _forked() -> None:
