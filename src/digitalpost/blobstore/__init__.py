@@ -172,7 +172,8 @@ def sync_file_system(path: Path) -> bool:
 
 
 class LocalFolder:
-    """Objects as files under `root/ab/cd/<name>`, written atomically (temporary file, fsync, rename)."""
+    """Objects as files under `root/ab/cd/<name>`, written atomically: an unnamed file (O_TMPFILE) given its name
+    with linkat, or a temporary file renamed; fsynced first unless the view is unsynced (decision 0018)."""
 
     parallel_writes = 1
     blind_writes = False
