@@ -111,21 +111,45 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time the process has used so far (/proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
-    """Peak RSS per process role (largest single process) while the mass send runs."""
+    """Peak RSS per process role (largest single process) while the mass send runs, and the CPU time each role's
+    processes used meanwhile (first to last look)."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
         self.root = root
         self.peak: dict[str, float] = {}
+        self.cpu_first: dict[int, tuple[str, float]] = {}
+        self.cpu_last: dict[int, float] = {}
         self.stop_event = threading.Event()
+
+    def look(self) -> None:
+        for pid in _descendants(self.root):
+            if (role := _role(pid)) is not None:
+                self.peak[role] = max(self.peak.get(role, 0.0), _rss_mb(pid))
+                if (cpu := _cpu_seconds(pid)) is not None:
+                    self.cpu_first.setdefault(pid, (role, cpu))
+                    self.cpu_last[pid] = cpu
 
     def run(self) -> None:
         while not self.stop_event.is_set():
-            for pid in _descendants(self.root):
-                if (role := _role(pid)) is not None:
-                    self.peak[role] = max(self.peak.get(role, 0.0), _rss_mb(pid))
+            self.look()
             self.stop_event.wait(0.25)
+
+    def cpu_by_role(self) -> dict[str, float]:
+        used: dict[str, float] = {}
+        for pid, (role, first) in self.cpu_first.items():
+            used[role] = used.get(role, 0.0) + self.cpu_last[pid] - first
+        return used
 
     def stop(self) -> dict[str, float]:
         self.stop_event.set()
@@ -167,6 +191,7 @@ def measure_size(hub: Hub, db: Db, token: str, template: bytes, work: Path, coun
     log(f"  {size / 1e6:.1f} MB compressed; sending it with single messages alongside at {args.single_rate:g}/s")
     before = db.mark()
     sampler = RssSampler(hub.proc.pid if hub.proc else os.getpid())
+    sampler.look()  # the CPU counters before the archive is sent
     sampler.start()
     stop = threading.Event()
     _ROUNDS.clear()
@@ -181,6 +206,8 @@ def measure_size(hub: Hub, db: Db, token: str, template: bytes, work: Path, coun
     during = list(_ROUNDS)
     drained = db.wait_drained(before, args.deliver_timeout)
     peaks = sampler.stop()
+    sampler.look()
+    cpu = sampler.cpu_by_role()
     deliver_s = accept_s + drained if drained is not None else None
     if deliver_s is None:
         log(f"  NOT all delivered within {args.deliver_timeout:.0f} s after accepting")
@@ -188,8 +215,14 @@ def measure_size(hub: Hub, db: Db, token: str, template: bytes, work: Path, coun
         log(f"  all delivered {deliver_s:.1f} s after the archive was sent ({count / deliver_s:.0f} items/s)")
     path.unlink()
     p99s = [r["post_p99_ms"] for r in during if r.get("post_p99_ms") is not None]
+    # CPU per item: the web processes' (accepting, plus the singles alongside) and the bulk worker's (delivering),
+    # from the archive's POST until all were delivered; steadier on a shared machine than the rates.
+    cpu_ms = {role: seconds / count * 1000 for role, seconds in cpu.items()}
+    log(f"  CPU per item: web {cpu_ms.get('web', 0):.2f} ms, bulk worker {cpu_ms.get('bulk_worker', 0):.2f} ms; "
+        f"load average {os.getloadavg()[0]:.1f}")
     return {"items": count, "compressed_bytes": size, "status": status, "answer": answer, "accept_s": accept_s,
             "accept_items_per_s": count / accept_s, "deliver_all_s": deliver_s, "peak_rss_mb": peaks,
+            "cpu_ms_per_item": cpu_ms, "load_average": os.getloadavg(),
             "singles_during": {"rounds": len(during), "sent": sum(r["sent"] for r in during),
                                "failed": sum(r["failed"] for r in during),
                                "p99_ms_worst_round": max(p99s) if p99s else None,
@@ -223,7 +256,8 @@ def report(figures: dict[str, Any]) -> str:
             f"all delivered after {deliver}; peak RSS web {rss.get('web', 0):.0f} MB, bulk worker "
             f"{rss.get('bulk_worker', 0):.0f} MB; singles during: p99 {during['p99_ms_median_round'] or 0:.0f} ms "
             f"(median of {during['rounds']} rounds, worst {during['p99_ms_worst_round'] or 0:.0f} ms, "
-            f"{during['failed']} failed)")
+            f"{during['failed']} failed); CPU per item web {run['cpu_ms_per_item'].get('web', 0):.2f} ms, bulk "
+            f"worker {run['cpu_ms_per_item'].get('bulk_worker', 0):.2f} ms (load {run['load_average'][0]:.1f})")
     return "\n".join(rows)
 
 

@@ -220,3 +220,45 @@ def test_a_batch_is_made_durable_by_flushing_its_own_file_system_only(tmp_path):
     assert sync_file_system(tmp_path / "blobs") is True  # syncfs(2), not os.sync() of the whole host
     store.sync()
     assert store.read(stored.key) == b"letter of a batch"
+
+
+def test_a_local_write_leaves_only_the_blob_even_when_its_folder_went_away(tmp_path):
+    import shutil
+
+    store = LocalBlobStore(tmp_path / "blobs")
+    first = store.put(b"hello")
+    shutil.rmtree(tmp_path / "blobs")  # the folders the first write made are gone
+    again = store.put(b"hello")
+    assert again == first
+    assert store.read(first.key) == b"hello"
+    names = [path.name for path in (tmp_path / "blobs").rglob("*") if path.is_file()]
+    assert names == [HELLO_KEY]  # no temporary file left behind
+
+
+def test_a_temporary_file_left_by_a_dead_process_does_not_stop_a_write(tmp_path):
+    import itertools
+
+    import digitalpost.blobstore as blobstore
+
+    store = LocalBlobStore(tmp_path / "blobs")
+    store.put(b"hello")
+    folder = tmp_path / "blobs" / HELLO_KEY[:2] / HELLO_KEY[2:4]
+    upcoming = int(repr(blobstore._TEMPORARY_NUMBERS)[len("count("):-1])
+    for number in range(upcoming, upcoming + 50):  # the names this process would pick next, all taken
+        (folder / f".tmp-{os.getpid()}-{number}").write_bytes(b"torn")
+    store.delete(HELLO_KEY)
+    assert store.put(b"hello").key == HELLO_KEY
+    assert store.read(HELLO_KEY) == b"hello"
+    assert list(itertools.islice(store.iter_keys(), 2)) == [HELLO_KEY]
+
+
+def test_writing_an_object_that_exists_replaces_it_whole(tmp_path):
+    from digitalpost.blobstore import LocalFolder
+
+    folder = LocalFolder(tmp_path / "objects")
+    name = "ab" * 32
+    folder.write(name, [b"old ", b"bytes"])
+    folder.write(name, [b"new"])  # as key rotation rewrites a sealed blob under its own name
+    with folder.open(name) as stored:
+        assert stored.read() == b"new"
+    assert [path.name for path in (tmp_path / "objects").rglob("*") if path.is_file()] == [name]

@@ -10,11 +10,13 @@ sent to signal receivers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
@@ -87,20 +89,94 @@ class PreparedRows(Generic[M]):
         connection = connections[self.alias]
         self.plan = _plan(type(self.objs[0]), connection) if self.objs else None
         fields = self.plan.fields if self.plan else ()
-        self.params = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+        shortcuts = [_shortcut(field, connection) for field in fields]
+        # Rows built together mostly share their timestamps: each distinct one is converted once (SQLite stores
+        # a datetime as text, and Django's conversion of it is the dearest of a row's plain values).
+        converted: list[dict[Any, Any] | None] = [
+            {} if connection.vendor == "sqlite" and isinstance(field, models.DateTimeField)
+            and type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add) else None
+            for field in fields]
+        self.params = [[_prepared(obj, field, shortcut, memo, connection)
+                        for field, shortcut, memo in zip(fields, shortcuts, converted, strict=True)]
                        for obj in self.objs]
 
     def __len__(self) -> int:
         return len(self.objs)
 
+    def where(self, keep: Callable[[M], bool]) -> PreparedRows[M]:
+        """Those of the rows `keep` accepts, with the parameters already worked out (decided inside a transaction,
+        prepared before it)."""
+        kept = [(obj, params) for obj, params in zip(self.objs, self.params, strict=True) if keep(obj)]
+        subset: PreparedRows[M] = PreparedRows.__new__(PreparedRows)
+        subset.objs = [obj for obj, _ in kept]
+        subset.params = [params for _, params in kept]
+        subset.alias = self.alias
+        subset.plan = self.plan if subset.objs else None
+        return subset
 
-def insert_many(rows: Sequence[M] | PreparedRows[M]) -> list[M]:
+
+# Values that a field's pre_save + get_db_prep_save hand on unchanged (or, for a UUID on SQLite, as its hex),
+# by field class: most of a row's columns. Checked by exact type, so anything else (an expression, a lazy string, a
+# UUID given as text, a field class that overrides the conversion) still goes through Django's own code.
+_TEXT_FIELDS = (models.CharField, models.TextField, models.EmailField, models.SlugField)
+_INTEGER_FIELDS = (models.IntegerField, models.PositiveIntegerField, models.PositiveSmallIntegerField,
+                   models.SmallIntegerField, models.BigIntegerField, models.PositiveBigIntegerField)
+_SAME, _HEX = "same", "hex"
+_MISSING = object()
+_Shortcut = tuple[type, str] | None
+
+
+def _shortcut(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> _Shortcut:
+    """Which value type `field` stores as it is (or as its hex) on this database; None: ask Django."""
+    if type(field).pre_save is not Field.pre_save:
+        return None  # a field that fills itself in on save (auto_now, files)
+    if isinstance(field, models.ForeignKey):  # stored as its target's value; None stays None
+        native = connection.features.has_native_uuid_field
+        return (uuid.UUID, _SAME if native else _HEX) if type(field.target_field) is models.UUIDField else None
+    kind = type(field)
+    if kind in _TEXT_FIELDS:
+        return (str, _SAME)
+    if kind in _INTEGER_FIELDS and connection.vendor == "sqlite":
+        return (int, _SAME)  # PostgreSQL's psycopg wants its own integer types
+    if kind is models.BooleanField:
+        return (bool, _SAME)
+    if kind is models.UUIDField:
+        return (uuid.UUID, _SAME if connection.features.has_native_uuid_field else _HEX)
+    return None
+
+
+def _prepared(obj: Model, field: Field[Any, Any], shortcut: _Shortcut, converted: dict[Any, Any] | None,
+              connection: BaseDatabaseWrapper) -> Any:
+    """`field.get_db_prep_save(field.pre_save(obj, True), connection)`, without Django's calls where the value is
+    one the shortcut passes on as it is, or one converted before (`converted`, keyed by the value)."""
+    if converted is not None:
+        value = getattr(obj, field.attname)
+        if type(value) is not datetime:
+            return field.get_db_prep_save(field.pre_save(obj, True), connection)
+        found = converted.get(value, _MISSING)
+        if found is _MISSING:
+            found = converted[value] = field.get_db_prep_save(value, connection)
+        return found
+    if shortcut is not None:
+        value = getattr(obj, field.attname)
+        if value is None and isinstance(field, models.ForeignKey):
+            return None
+        if type(value) is shortcut[0]:
+            return cast(uuid.UUID, value).hex if shortcut[1] == _HEX else value
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)
+
+
+def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[Sequence[str], Sequence[str]]
+                | None = None) -> list[M]:
     """Write the new objects (all of one model) with multi-row INSERTs, inside the caller's transaction.
 
     What `insert` does to each row — pre_save, get_db_prep_save, the database-assigned primary key read back
     (RETURNING, in the order of the rows, as Django's bulk_create relies on too) — without the query compiler's
     per-value bookkeeping, which cost more than the writes on the mass-send path (decision 0017). Pass
     PreparedRows to have the parameters worked out before the transaction.
+
+    `update_conflicts=(unique_fields, update_fields)` is bulk_create's upsert: a row whose unique fields match an
+    existing row updates that row's `update_fields` instead (ON CONFLICT … DO UPDATE, SQLite and PostgreSQL).
     """
     prepared = rows if isinstance(rows, PreparedRows) else PreparedRows(rows)
     plan, objs = prepared.plan, prepared.objs
@@ -111,12 +187,13 @@ def insert_many(rows: Sequence[M] | PreparedRows[M]) -> list[M]:
         raise NotImplementedError("insert_many needs INSERT … RETURNING for a database-assigned primary key")
     head, _, tail = plan.sql.partition(" VALUES ")
     row_sql, _, returning = tail.partition(" RETURNING ")
+    on_conflict = _on_conflict(type(objs[0]), connection, *update_conflicts) if update_conflicts else ""
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _MAX_PARAMS.get(connection.vendor, 999) // len(plan.fields)))
     with connection.cursor() as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start:start + per_statement]
             params = [value for row in prepared.params[start:start + per_statement] for value in row]
-            sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}"
+            sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
             if returning:
                 sql = f"{sql} RETURNING {returning}"
             cursor.execute(sql, params)
@@ -127,3 +204,18 @@ def insert_many(rows: Sequence[M] | PreparedRows[M]) -> list[M]:
         obj._state.adding = False
         obj._state.db = prepared.alias
     return objs
+
+
+def _on_conflict(model: type[Model], connection: BaseDatabaseWrapper, unique_fields: Sequence[str],
+                 update_fields: Sequence[str]) -> str:
+    """The ON CONFLICT clause of an upsert on `unique_fields` (field names) that updates `update_fields`."""
+    quote = connection.ops.quote_name
+    meta = model._meta
+    def column(name: str) -> str:
+        field = meta.get_field(name)
+        assert isinstance(field, Field), name  # a concrete field, not a reverse relation
+        return quote(str(field.column))
+
+    target = ", ".join(column(name) for name in unique_fields)
+    changes = ", ".join(f"{column(name)} = EXCLUDED.{column(name)}" for name in update_fields)
+    return f" ON CONFLICT({target}) DO UPDATE SET {changes}"

@@ -17,9 +17,16 @@ from django.utils import timezone
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.delivery.channels.base import Sent
-from digitalpost.filing.services.indexing import SearchText, index_message, index_messages, search_text
+from digitalpost.filing.models import SearchEntry
+from digitalpost.filing.services.indexing import (
+    SearchText,
+    index_message,
+    search_rows,
+    search_text,
+    write_search_rows,
+)
 from digitalpost.hub.blobs import blob_store
-from digitalpost.hub.rows import insert_many
+from digitalpost.hub.rows import PreparedRows, insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
 from digitalpost.messages.services.lifecycle import (
@@ -33,6 +40,8 @@ from digitalpost.outbox.models import Job
 from digitalpost.outbox.services import bury, complete, finish_job, finish_jobs
 
 WEB_MAILBOX_CHANNEL = "web-mailbox"
+# The fields of a message that `prepare` and its search entry read.
+_PREPARED_FROM = ("id", "state", "mailbox", "pending_memo", "memo_blob", "document_parts", "sender_label", "label")
 
 
 @dataclass(frozen=True)
@@ -83,8 +92,9 @@ def deliver_batch(jobs: list[Job]) -> None:
     """
     batch_store = blob_store().write_behind()  # the batch's blobs written together at its sync
     channel = WebMailboxChannel(batch_store)
+    # Only what preparing reads (the rest is read again under the lock, in _record_deliveries).
     waiting = {m.pk: m for m in Message.objects.filter(pk__in=[job.payload["message"] for job in jobs],
-                                                       state=Message.State.ACCEPTED)}
+                                                       state=Message.State.ACCEPTED).only(*_PREPARED_FROM)}
     prepared: dict[uuid.UUID, MailboxDelivery] = {}
     try:
         for message in waiting.values():
@@ -93,25 +103,30 @@ def deliver_batch(jobs: list[Job]) -> None:
         # Also when preparing fails: the one-by-one fallback finds these blobs present and does not write them
         # again, so they must be durable before any delivery that relies on them commits.
         batch_store.sync()
-    _record_deliveries(list(prepared.values()), jobs)
+    # The rows are built before the transaction; inside it, under the messages' locks, only those of messages
+    # still waiting are written (decision 0021).
+    documents = PreparedRows([document for delivery in prepared.values() for document in delivery.documents or ()])
+    search = search_rows((waiting[pk], delivery.search) for pk, delivery in prepared.items())
+    _record_deliveries(list(prepared.values()), jobs, documents=documents, search=search)
 
 
 @transaction.atomic(durable=True)
-def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job]) -> None:
-    """The writes of many deliveries in one transaction; every job is finished (those already done too)."""
+def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job], *, documents: PreparedRows[Document],
+                       search: PreparedRows[SearchEntry]) -> None:
+    """The writes of many deliveries in one transaction; every job is finished (those already done too).
+
+    `documents` and `search` are the deliveries' prepared rows: those of messages no longer waiting, or whose
+    documents were recorded before (a batch claimed again after a crash), are left out here.
+    """
     by_message = {delivery.message_id: delivery for delivery in deliveries}
-    messages = lock_messages(list(by_message))
+    messages = lock_messages(list(by_message), without_content=True)  # the MeMo bytes were read before the lock
     waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
     stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
-    insert_many([  # one multi-row INSERT without the query compiler's per-value work (decision 0017)
-        document for delivery in deliveries
-        if delivery.message_id in waiting and delivery.message_id not in stored and delivery.documents
-        for document in delivery.documents
-    ])
+    insert_many(documents.where(lambda document: document.message_id in waiting
+                                and document.message_id not in stored))
     record_delivered_batch(messages, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL},
                            clear_pending_memo=True)
-    index_messages((message, delivery.search) for message in messages if message.pk in waiting
-                   for delivery in (by_message[message.pk],))
+    write_search_rows(search.where(lambda entry: entry.message_id in waiting))
     finish_jobs(jobs)
 
 

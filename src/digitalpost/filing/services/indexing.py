@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.filing.models import SearchEntry
+from digitalpost.hub.rows import PreparedRows, insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.registry.models import Mailbox
 
@@ -51,6 +52,12 @@ _ENTRY_FIELDS = ["owner_id", "owner_key", "sender", "label", "body", "attachment
 
 def index_messages(entries: Iterable[tuple[Message, SearchText]]) -> None:
     """Write (or rewrite) the entries of many messages with one statement, in the caller's transaction."""
+    write_search_rows(search_rows(entries))
+
+
+def search_rows(entries: Iterable[tuple[Message, SearchText]]) -> PreparedRows[SearchEntry]:
+    """The search entries of many messages, ready to write: built before the transaction that files them (a
+    delivery batch holds the database's writer lock only for the SQL), written by `write_search_rows`."""
     entries = list(entries)
     owners = dict(Mailbox.objects.filter(pk__in={message.mailbox_id for message, _ in entries})
                   .values_list("pk", "owner_id"))
@@ -59,6 +66,11 @@ def index_messages(entries: Iterable[tuple[Message, SearchText]]) -> None:
         owner_id = owners[message.mailbox_id]
         rows.append(SearchEntry(message=message, owner_id=owner_id, owner_key=owner_id.hex, sender=text.sender,
                                 label=text.label, body=text.body, attachments=text.attachments))
+    return PreparedRows(rows)
+
+
+def write_search_rows(rows: PreparedRows[SearchEntry]) -> None:
+    """Write (or rewrite: one entry per message) the prepared entries with one statement, in the caller's
+    transaction."""
     if rows:
-        SearchEntry.objects.bulk_create(rows, update_conflicts=True, unique_fields=["message"],
-                                        update_fields=_ENTRY_FIELDS)
+        insert_many(rows, update_conflicts=(["message"], _ENTRY_FIELDS))

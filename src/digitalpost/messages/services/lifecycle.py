@@ -39,9 +39,15 @@ def lock_message(message_id: uuid.UUID | str) -> Message:
     return Message.objects.select_for_update(no_key=True).get(pk=message_id)
 
 
-def lock_messages(message_ids: list[uuid.UUID]) -> list[Message]:
-    """`lock_message` for many rows in one statement, always in primary-key order (two batches never deadlock)."""
-    return list(Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk"))
+def lock_messages(message_ids: list[uuid.UUID], *, without_content: bool = False) -> list[Message]:
+    """`lock_message` for many rows in one statement, always in primary-key order (two batches never deadlock).
+
+    `without_content` leaves the MeMo kept in the row and its document parts unread (a caller that has them).
+    """
+    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk")
+    if without_content:
+        locked = locked.defer("pending_memo", "document_parts")
+    return list(locked)
 
 
 def _in_transaction() -> None:
