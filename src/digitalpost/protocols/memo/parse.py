@@ -51,6 +51,35 @@ class _TooMany(Exception):
 
 def parse(data: bytes, *, max_bytes: int) -> Message:
     """Read one MeMo (1.1 or 1.2). Raises `MemoRejected` with every problem found."""
+    root, reader, sch_version = _open(data, max_bytes=max_bytes)
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(_TooMany):
+        fields = reader.complex_children(root, Message, "/Message", root=True)
+    if reader.problems:
+        raise MemoRejected(reader.problems)
+    return Message(version=reader.version, memo_sch_version=sch_version, **fields)
+
+
+def parse_header(data: bytes, *, max_bytes: int) -> MessageHeader:
+    """Only the MessageHeader of a MeMo, for a reader that has the files already (from the spans acceptance
+    recorded, memo.content_spans): the header is read and checked as `parse` reads it; the body is not walked,
+    which is most of a parse's work. Raises `MemoRejected` with the problems found in what it reads."""
+    root, reader, _ = _open(data, max_bytes=max_bytes)
+    element = root.find(f"{{{NAMESPACE}}}MessageHeader")
+    if element is None:
+        raise MemoRejected([_invalid("/Message/MessageHeader", "Message is missing the required element "
+                                                               "MessageHeader.")])
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(_TooMany):
+        fields = reader.complex_children(element, MessageHeader, "/Message/MessageHeader")
+    if reader.problems:
+        raise MemoRejected(reader.problems)
+    return MessageHeader(**fields)
+
+
+def _open(data: bytes, *, max_bytes: int) -> tuple[etree._Element, _Reader, str | None]:
+    """The checked root of a MeMo, a reader for its version and its memoSchVersion; MemoRejected for a message too
+    large, not XML, or not a MeMo of a known version."""
     if len(data) > max_bytes:
         raise MemoRejected([Problem(
             ErrorCode.MEMO_TOO_LARGE, "/",
@@ -60,39 +89,7 @@ def parse(data: bytes, *, max_bytes: int) -> Message:
     version, sch_version, problems = _read_root(root)
     if version is None:
         raise MemoRejected(problems)
-    reader = _Reader(version, problems, streamed)
-    fields: dict[str, Any] = {}
-    with contextlib.suppress(_TooMany):
-        fields = reader.complex_children(root, Message, "/Message", root=True)
-    if reader.problems:
-        raise MemoRejected(reader.problems)
-    return Message(version=version, memo_sch_version=sch_version, **fields)
-
-
-def parse_header(data: bytes, *, max_bytes: int) -> MessageHeader:
-    """Only the MessageHeader of a MeMo, for a reader that has the files already (from the spans acceptance
-    recorded, memo.content_spans): the header is read and checked as `parse` reads it; the body is not walked,
-    which is most of a parse's work. Raises `MemoRejected` with the problems found in what it reads."""
-    if len(data) > max_bytes:
-        raise MemoRejected([Problem(
-            ErrorCode.MEMO_TOO_LARGE, "/",
-            f"The message is {len(data)} bytes; at most {max_bytes} bytes are allowed.",
-        )])
-    root, streamed = _parse_xml(data)
-    version, _, problems = _read_root(root)
-    if version is None:
-        raise MemoRejected(problems)
-    element = root.find(f"{{{NAMESPACE}}}MessageHeader")
-    if element is None:
-        raise MemoRejected([_invalid("/Message/MessageHeader", "Message is missing the required element "
-                                                               "MessageHeader.")])
-    reader = _Reader(version, problems, streamed)
-    fields: dict[str, Any] = {}
-    with contextlib.suppress(_TooMany):
-        fields = reader.complex_children(element, MessageHeader, "/Message/MessageHeader")
-    if reader.problems:
-        raise MemoRejected(reader.problems)
-    return MessageHeader(**fields)
+    return root, _Reader(version, problems, streamed), sch_version
 
 
 def _invalid(where: str, text: str) -> Problem:
