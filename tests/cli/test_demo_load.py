@@ -27,6 +27,10 @@ from digitalpost.systems.models import SenderSystem
 from helpers.letters import text_positions
 from helpers.otp import authenticator, sign_in_with_code
 
+# The demo is the embedded default's (`make run`); loading it twice, the curl sample and the conversations also run
+# on PostgreSQL, the rest of what the demo holds is checked once, on SQLite (CI time).
+EMBEDDED_ONLY = pytest.mark.deployment("embedded")
+
 
 @pytest.fixture(autouse=True)
 def _demo_pki_of_its_own(settings, tmp_path) -> Iterator[None]:
@@ -43,6 +47,7 @@ def _demo_pki_of_its_own(settings, tmp_path) -> Iterator[None]:
     hub_identity.cache_clear()
 
 
+@EMBEDDED_ONLY
 def test_demo_json_holds_everything_a_newcomer_needs(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     demo = load_demo(base_url="http://127.0.0.1:8000")
@@ -68,6 +73,7 @@ def test_loading_the_demo_twice_keeps_the_token_and_sends_no_duplicates(db, sett
     assert Message.objects.count() == count == 9 + 56
 
 
+@EMBEDDED_ONLY
 def test_a_deleted_demo_json_with_the_database_kept_reuses_the_demo(db, settings, tmp_path, client):
     settings.VAR_DIR = tmp_path
     first = load_demo(base_url="http://127.0.0.1:8000")
@@ -98,6 +104,7 @@ def test_the_curl_sample_is_accepted_by_the_api(db, settings, tmp_path, client):
     assert Message.objects.get(pk=response.json()["messageId"]).mailbox.owner.number == demo["citizens"]["registered"]
 
 
+@EMBEDDED_ONLY
 def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db, settings, tmp_path, client):
     settings.VAR_DIR = tmp_path
     load_demo(base_url="http://127.0.0.1:8000")
@@ -111,6 +118,7 @@ def test_the_demo_staff_can_sign_in_to_the_portal_with_the_recorded_passwords(db
     assert client.get(f"/portal/{demo['other_authority_cvr']}/").status_code == 404
 
 
+@EMBEDDED_ONLY
 def test_the_broken_organisation_shows_the_doctor_at_work_and_loads_once(db, settings, tmp_path, client):
     settings.VAR_DIR = tmp_path
     settings.DIGITALPOST_PKI_DIR = tmp_path / "pki"  # a fresh dev CA: Østby's certificate is issued now
@@ -171,6 +179,7 @@ def test_the_demo_prints_bents_letter_refuses_carl_and_mails_anna_digitally(db, 
     assert set(Message.objects.filter(mailbox__owner=anna).values_list("channel", flat=True)) == {"DIGITAL"}
 
 
+@EMBEDDED_ONLY
 def test_the_well_kept_demo_organisation_gives_the_doctor_nothing_to_say(db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     demo = load_demo(base_url="http://127.0.0.1:8000")

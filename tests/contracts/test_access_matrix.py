@@ -156,6 +156,9 @@ def _tokens() -> dict[str, str]:
     return {u.username: issue_admin_token(user=u, name="matrix").secret for u in User.objects.all()}
 
 
+# Every route for every role through the test client (~1,500 requests): the rules are the views' own, the same on
+# both databases, so the matrix runs once, on SQLite (CI time); the scoping tests below run on both.
+@pytest.mark.deployment("embedded")
 def test_no_role_reaches_more_than_it_may(world):
     tokens = _tokens()
     routes = _organisation_routes()
