@@ -76,7 +76,7 @@ def decision_pdf() -> bytes:
     return out.getvalue()
 
 
-def setup_django(var: Path, database_url: str | None) -> None:
+def setup_django(var: Path, database_url: str | None = None) -> None:
     """securemail.py's in-process hub set-up, with the print settings also left at their defaults."""
     for name in ("DIGITALPOST_PRINT_SPOOL", "DIGITALPOST_PRINT_TRANSPORT"):
         os.environ.pop(name, None)
