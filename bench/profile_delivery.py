@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import payload
-from profile_ingest import Counters, Phases, print_profile
+from profile_ingest import Counters, Phases, demo_sender, print_profile
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,27 +99,13 @@ def run(args: argparse.Namespace) -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
-    from digitalpost.cli.demo import load_demo
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
     from digitalpost.outbox.models import WorkKind
     from digitalpost.outbox.worker import run_batch, run_once
 
     call_command("migrate", interactive=False, verbosity=0)
-    demo = load_demo(base_url="http://testserver")
-    template = payload.memo_template(cvr=demo["authority_cvr"], sender_label="Nordby Kommune",
-                                     cpr=demo["citizens"]["registered"], unique_files=True)
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {demo['sender_token']}"}
-
-    def accept(n: int) -> None:
-        for _ in range(n):
-            message_uuid = str(uuid.uuid4())
-            status = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}",
-                                 data=payload.fill(template, message_uuid), content_type="application/xml",
-                                 **auth).status_code
-            assert status == 201, status
+    accept, template = demo_sender()
 
     def one_by_one() -> bool:
         return run_once(WorkKind.DELIVER, HANDLERS, on_give_up=GIVE_UP)

@@ -196,6 +196,39 @@ def time_loop(name: str, fn: Callable[[], int], expect: int, n: int, counters: C
     return True
 
 
+def print_phases(phases: Phases, n: int, *, width: int, digits: int) -> None:
+    """Each phase that ran: wall and CPU ms per item, calls per item."""
+    for phase, seconds in phases.seconds.items():
+        if phases.calls[phase]:
+            print(f"  {phase:{width}} {seconds / n * 1000:7.{digits}f} ms  "
+                  f"CPU {phases.cpu_seconds[phase] / n * 1000:6.{digits}f} ms  ({phases.calls[phase] / n:.2f}x)")
+
+
+def demo_sender() -> tuple[Callable[[int], None], bytes]:
+    """In a migrated hub in this process: the demo loaded, and a function that accepts n benchmark MeMos (each
+    with a fresh messageUUID and unique files) through POST /apis/v1/memos with the demo's sender token; with the
+    MeMo template."""
+    from django.test import Client
+
+    from digitalpost.cli.demo import load_demo
+
+    demo = load_demo(base_url="http://testserver")
+    template = payload.memo_template(cvr=demo["authority_cvr"], sender_label="Nordby Kommune",
+                                     cpr=demo["citizens"]["registered"], unique_files=True)
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {demo['sender_token']}"}
+
+    def accept(n: int) -> None:
+        for _ in range(n):
+            message_uuid = str(uuid.uuid4())
+            status = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}",
+                                 data=payload.fill(template, message_uuid), content_type="application/xml",
+                                 **auth).status_code
+            assert status == 201, status
+
+    return accept, template
+
+
 def print_profile(profiler: cProfile.Profile, n: int, top: int) -> None:
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]

@@ -20,11 +20,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import payload
-from profile_ingest import Counters, Phases, print_profile
+from profile_ingest import Counters, Phases, demo_sender, print_phases, print_profile
 
 
 def free_port() -> int:
@@ -93,29 +91,18 @@ def run(args: argparse.Namespace) -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.utils import timezone
 
-    from digitalpost.cli.demo import load_demo
     from digitalpost.delivery.handlers import BATCH_HANDLERS, GIVE_UP, HANDLERS
     from digitalpost.notifications.models import Notice
     from digitalpost.outbox.models import Job, WorkKind
     from digitalpost.outbox.worker import run_batch
 
     call_command("migrate", interactive=False, verbosity=0)
-    demo = load_demo(base_url="http://testserver")
-    template = payload.memo_template(cvr=demo["authority_cvr"], sender_label="Nordby Kommune",
-                                     cpr=demo["citizens"]["registered"], unique_files=True)
-    client = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {demo['sender_token']}"}
+    accept, _ = demo_sender()
 
     def accept_and_deliver(n: int) -> None:
-        for _ in range(n):
-            message_uuid = str(uuid.uuid4())
-            status = client.post(f"/apis/v1/memos?memo-message-uuid={message_uuid}",
-                                 data=payload.fill(template, message_uuid), content_type="application/xml",
-                                 **auth).status_code
-            assert status == 201, status
+        accept(n)
         while run_batch(WorkKind.DELIVER, BATCH_HANDLERS[WorkKind.DELIVER], HANDLERS, on_give_up=GIVE_UP):
             pass
 
@@ -148,10 +135,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"NOTIFY batched (run_batch, up to {args.batch}), {n} notices: {elapsed / n * 1000:.2f} ms/notice "
           f"(CPU {cpu / n * 1000:.2f} ms of the worker's thread), {n / elapsed:.0f}/s; SQL per notice "
           f"{sum(counters.sql.values()) / n:.2f} ({sql})")
-    for phase, seconds in phases.seconds.items():
-        if phases.calls[phase]:
-            print(f"  {phase:46} {seconds / n * 1000:7.3f} ms  CPU {phases.cpu_seconds[phase] / n * 1000:6.3f} ms"
-                  f"  ({phases.calls[phase] / n:.2f}x)")
+    print_phases(phases, n, width=46, digits=3)
     if args.top:
         accept_and_deliver(n)
         profiler = cProfile.Profile()

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from print_letters import decision_pdf, queue_print_messages, setup_django
-from profile_ingest import Counters, Phases, print_profile
+from profile_ingest import Counters, Phases, print_phases, print_profile
 
 
 def install_phases(phases: Phases, *, in_process: bool) -> None:
@@ -112,10 +112,7 @@ def main(argv: list[str] | None = None) -> int:
               f"process {cpu / n * 1000:.2f} ms/letter; SQL per letter "
               f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per letter {counters.fsyncs / n:.2f} "
               f"({counters.fsync_s / n * 1000:.2f} ms)")
-        for phase, seconds in phases.seconds.items():
-            if phases.calls[phase]:
-                print(f"  {phase:52} {seconds / n * 1000:7.2f} ms  CPU {phases.cpu_seconds[phase] / n * 1000:6.2f} ms"
-                      f"  ({phases.calls[phase] / n:.2f}x)")
+        print_phases(phases, n, width=52, digits=2)
         if args.top:
             queue_print_messages(n, pdf, first=5 + n)
             profiler = cProfile.Profile()
