@@ -5,8 +5,9 @@
 Runs in a fresh temporary DIGITALPOST_VAR (SQLite + blobs, demo world and dev PKI, as bench/securemail.py sets
 them up): `n` inquiries to Nordby's Borgerservice of ~`size` KB forwards, then
 
-- outbound: the secure-address channel's `prepare` for each (the FORWARD job's build + sign + encrypt), with
-  the time in its named phases (MeMo read and parse, entity build, sign, encrypt, envelope);
+- outbound: the secure-address channel's `prepare` for each (the FORWARD job's build + sign + encrypt) and the
+  hand-off of the mail to a loopback relay (bench/securemail.py's sink, over the kept connection), with the
+  time in its named phases (MeMo read and parse, entity build, sign, encrypt, envelope, hand-off);
 - inbound: `n` replies (signed by Nordby's standard sender, encrypted to the hub) through
   `receive_secure_mail`, with the time in its phases (unwrap = decrypt + verify, chain check, thread token,
   filing, commits) and SQL statements and os.fsync calls per reply;
@@ -31,7 +32,16 @@ from pathlib import Path
 from typing import Any
 
 from profile_ingest import Counters, Phases, print_profile
-from securemail import build_reply, calibrate, load_message, load_world, make_inquiry, open_forward, setup_django
+from securemail import (
+    RelaySink,
+    build_reply,
+    calibrate,
+    load_message,
+    load_world,
+    make_inquiry,
+    open_forward,
+    setup_django,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +95,7 @@ def install_phases(phases: Phases) -> None:
     from digitalpost.blobstore import LocalFolder
     from digitalpost.conversations.services import receive, replies
     from digitalpost.delivery.channels import receivers, secure_address
+    from digitalpost.hub import relay
     from digitalpost.protocols import smime
     from digitalpost.protocols.smime import read
 
@@ -92,11 +103,12 @@ def install_phases(phases: Phases) -> None:
     phases.wrap(receivers, "received_bytes", "fwd  MeMo read from the blob store")
     phases.wrap(receivers.memo, "parse", "fwd  memo.parse (inquiries stored without document parts)")
     phases.wrap(receivers.memo, "parse_header", "fwd  memo.parse_header")
-    phases.wrap(receivers, "files_of", "fwd  files decoded at the recorded spans")
+    phases.wrap(receivers, "encoded_files_of", "fwd  files at the recorded spans (copied or decoded)")
     phases.wrap(secure_address.mail, "build_inner_entity", "fwd  build_inner_entity")
     phases.wrap(secure_address.smime, "sign_and_encrypt", "fwd  smime.sign_and_encrypt")
     phases.wrap(secure_address.mail, "with_envelope", "fwd  with_envelope")
     phases.wrap(secure_address.smime, "load_certificate", "fwd  load the recipient's certificate")
+    phases.wrap(relay, "send_via_relay", "fwd  send_via_relay (hand-off up to the relay's 250)")
     # inbound
     phases.wrap(receive.smime, "unwrap", "in   smime.unwrap (decrypt + verify)")
     phases.wrap(read, "decrypt_message", "in     decrypt_message")
@@ -139,22 +151,40 @@ def measure(name: str, items: list[Any], step: Callable[[Any], Any], counters: C
 
 def run(args: argparse.Namespace, var: Path) -> int:
     setup_django(var)
+    from django.conf import settings
+
+    world = load_world(var)
+    sink = RelaySink()  # the forwards are handed to it, as bench/securemail.py does
+    settings.DIGITALPOST_SMTP_RELAY_HOST, settings.DIGITALPOST_SMTP_RELAY_PORT = "127.0.0.1", sink.port
+    settings.DIGITALPOST_SMTP_REQUIRE_TLS = False
+    try:
+        return profile(args, world)
+    finally:
+        sink.stop()
+
+
+def profile(args: argparse.Namespace, world: Any) -> int:
+    from django.conf import settings
     from django.db import connection
 
     from digitalpost.cli.devca import STANDARD_SENDER_ADDRESS
     from digitalpost.conversations.services.receive import receive_secure_mail
     from digitalpost.delivery.channels.receivers import inquiry_of
     from digitalpost.delivery.channels.secure_address import SecureAddressChannel
+    from digitalpost.hub import relay
 
-    world = load_world(var)
     target = args.size * 1024
 
     def forward(message: Any) -> bytes:
         return SecureAddressChannel(world.receiver).prepare(inquiry_of(message)).data
 
+    def forward_and_hand_off(message: Any) -> None:
+        relay.send_via_relay(forward(message), sender=settings.DIGITALPOST_HUB_ADDRESS,
+                             recipients=[world.receiver.secure_address.email])
+
     pad = calibrate(lambda p: len(forward(load_message(make_inquiry(world, p).pk))), target)
     messages = [load_message(make_inquiry(world, pad).pk) for _ in range(args.n)]
-    forward(messages[0])  # warm caches (hub key, keyring)
+    forward_and_hand_off(messages[0])  # warm caches (hub key, keyring) and open the relay connection
     opened = [open_forward(world, forward(m)) for m in messages[:10]]
     reply_pad = calibrate(lambda p: len(build_reply(world, opened[0], p)), target)
     replies = [build_reply(world, opened[i % len(opened)], reply_pad) for i in range(2 * args.n + 1)]
@@ -173,7 +203,7 @@ def run(args: argparse.Namespace, var: Path) -> int:
           f"{len(replies[0]) / 1024:.1f} KB\n")
     sides: list[tuple[str, list[Any], Callable[[Any], Any]]] = []
     if args.only in (None, "outbound"):
-        sides.append(("forward (SecureAddressChannel.prepare)", messages, forward))
+        sides.append(("forward (SecureAddressChannel.prepare + send_via_relay)", messages, forward_and_hand_off))
     if args.only in (None, "inbound"):
         sides.append(("reply (receive_secure_mail)", replies[:args.n], receive))
     with connection.execute_wrapper(counters.execute):
@@ -181,7 +211,7 @@ def run(args: argparse.Namespace, var: Path) -> int:
             measure(name, items, step, counters, phases)
     if args.top:
         for name, items, step in sides:
-            again = items if step is forward else replies[args.n:]
+            again = items if step is forward_and_hand_off else replies[args.n:]
             profiler = cProfile.Profile()
             profiler.enable()
             for item in again:

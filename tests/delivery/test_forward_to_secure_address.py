@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.base import ForwardPostponed
+from digitalpost.delivery.channels.receivers import OutgoingInquiry, inquiry_of
 from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
@@ -258,3 +259,28 @@ def test_an_inquiry_records_its_files_and_one_stored_without_the_record_forwards
         assert meta.topic == "Pas"
         assert [(a.filename, a.size) for a in meta.attachments] == [(PDF_NAME, len(PDF))]
         assert "Hvornår er mit pas klar?" in forward.parsed.text
+
+
+def test_the_forward_copies_the_files_base64_text_from_the_memo_into_the_same_entity(nordby_secure):
+    def loaded() -> Message:
+        return Message.objects.select_related("thread__authority", "thread__authority_mailbox", "thread__party") \
+            .get(pk=message.pk)
+
+    def entity(inquiry: OutgoingInquiry) -> bytes:
+        return mail.build_inner_entity(meta=inquiry.meta, body_text=mail.content_bytes(inquiry.files[0][2]).decode(),
+                                       attachments=inquiry.files[1:], thread_token=token)
+
+    message = nordby_secure.inquiry()
+    assert message.document_parts is not None
+    assert all(len(part["sha256"]) == 64 for part in message.document_parts)  # both texts canonical: copyable
+    copied = inquiry_of(loaded())
+    token = copied.thread_token
+    assert isinstance(copied.files[1][2], mail.EncodedContent)
+    # As recorded before the forward copied the text (or for a text that is not canonical): decoded.
+    Message.objects.filter(pk=message.pk).update(document_parts=[
+        {key: value for key, value in part.items() if key != "sha256"} for part in message.document_parts])
+    decoded = inquiry_of(loaded())
+
+    assert decoded.files[1] == (PDF_NAME, "application/pdf", PDF)
+    assert copied.meta == decoded.meta
+    assert entity(copied) == entity(decoded)

@@ -6,14 +6,17 @@ A real aiosmtpd relay on 127.0.0.1 that counts the connections it was opened; th
 
 from __future__ import annotations
 
+import smtplib
 from typing import Any
 
 import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
+from hypothesis import given
+from hypothesis import strategies as st
 
-from digitalpost.hub.relay import send_via_relay
+from digitalpost.hub.relay import _data_of, send_via_relay
 from helpers.smtp_relay import free_port
 
 MAIL = b"From: post@digitalpost.localhost\r\nTo: a@nordby.example\r\nSubject: x\r\n\r\nhello\r\n"
@@ -96,3 +99,49 @@ def test_a_relay_that_is_gone_raises_oserror(relay, settings):
     controllers.pop().stop()
     with pytest.raises((aiosmtplib.SMTPException, OSError)):
         send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"], timeout=5)
+
+
+@pytest.mark.parametrize("body", [
+    b".\r\n",  # alone, unstuffed, the line would end the DATA here
+    b".hidden\r\n..two\r\nend.\r\n. \r\n",
+    b"no dot at a line start. None.\r\n",
+    b"last line without its ending\r\n.x",
+])
+def test_a_line_starting_with_a_dot_reaches_the_relay_unchanged(relay, body):
+    handler, _ = relay
+    mail = MAIL + body
+    send_via_relay(mail, sender="post@digitalpost.localhost", recipients=["a@nordby.example"])
+    received = handler.mails[-1][1]
+    assert received == mail if mail.endswith(b"\r\n") else received == mail + b"\r\n"
+
+
+def test_a_mail_starting_with_a_dot_reaches_the_relay_unchanged(relay):
+    handler, _ = relay
+    send_via_relay(b".\r\n" + MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"])
+    assert handler.mails[-1][1] == b".\r\n" + MAIL
+
+
+def test_content_the_relay_refuses_raises_a_data_error_and_the_next_mail_goes_on_a_new_connection(relay):
+    handler, _ = relay
+    taken = handler.handle_DATA
+
+    async def refusing(server: Any, session: Any, envelope: Any) -> str:
+        if b"virus" in envelope.original_content:
+            return "554 5.6.0 Content refused"
+        return await taken(server, session, envelope)
+
+    handler.handle_DATA = refusing  # type: ignore[method-assign]
+    with pytest.raises(aiosmtplib.SMTPDataError) as refused:
+        send_via_relay(MAIL + b"virus\r\n", sender="post@digitalpost.localhost", recipients=["a@nordby.example"])
+    assert (refused.value.code, refused.value.message) == (554, "5.6.0 Content refused")
+    assert send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"]) \
+        .startswith("2.0.0 Queued")
+    assert len(handler.mails) == 1
+    assert handler.connections == 2  # a connection whose DATA was refused is not reused
+
+
+@given(st.lists(st.sampled_from([b".", b"\r\n", b"\n", b"\r", b"a", b"..", b"\r\n."]), max_size=30).map(b"".join))
+def test_the_data_sent_is_what_smtplib_would_send(message):
+    stuffed = smtplib._quote_periods(message)  # what smtplib's `data` sends for bytes
+    expected = stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n"
+    assert _data_of(message) == expected

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import select
 import smtplib
 import socket
@@ -122,7 +123,12 @@ class _Connection:
         if len(refused) == len(recipients):
             smtp.rset()
             raise aiosmtplib.SMTPRecipientsRefused(refused)
-        code, reply = smtp.data(message)
+        # smtplib's `data`, but with `_data_of` for its dot-stuffing: the same commands, replies and exceptions.
+        code, reply = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        smtp.send(_data_of(message))  # SMTPServerDisconnected if the connection is gone
+        code, reply = smtp.getreply()
         if code != 250:
             raise aiosmtplib.SMTPDataError(code, reply.decode(errors="replace"))
         self.used_at = time.monotonic()
@@ -134,6 +140,27 @@ class _Connection:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.smtp.close()
+
+
+_LINE_STARTING_WITH_DOT = re.compile(rb"(?m)^\.")
+
+
+def _data_of(message: bytes) -> bytes:
+    """What goes after DATA's 354 for `message` (bytes, CRLF line endings): every "." that starts a line doubled
+    (RFC 5321 section 4.5.2), then the closing CRLF "." CRLF.
+
+    smtplib's `data` runs its doubling expression over the whole mail, ~0.7 ms of CPU per 150 KB, the largest part
+    of a forward's hand-off. A mail has few dots, and base64 (most of an S/MIME mail) none: looking at each dot
+    (`find` of one byte runs at memory speed) and doubling only when one starts a line gives the same bytes.
+    """
+    dot = message.find(b".")
+    while dot != -1:
+        if dot == 0 or message[dot - 1] == 0x0A:  # the expression's `^`: the start, or after any "\n"
+            message = _LINE_STARTING_WITH_DOT.sub(b"..", message)
+            break
+        dot = message.find(b".", dot + 1)
+    ending = b".\r\n" if message.endswith(b"\r\n") else b"\r\n.\r\n"
+    return message + ending
 
 
 _connections = threading.local()

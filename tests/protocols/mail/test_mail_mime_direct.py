@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from digitalpost.protocols.mail.metadata import describe_attachments
 from digitalpost.protocols.mail.mime import (
+    EncodedContent,
+    FileContent,
     _direct_mixed,
     add_file,
     finish,
@@ -51,3 +57,22 @@ def test_plain_files_are_written_directly() -> None:
     files = [("kvittering.pdf", "application/pdf", b"%PDF-1.4 " * 50), ("dkalmetadata.xml", "application/xml", b"<a/>")]
     assert _direct_mixed("Hej Anna\n", files, TOKEN, "abc") is not None
     assert _direct_mixed("Hej Anna\n", [("kvittering æ.pdf", "application/pdf", b"x")], TOKEN, "abc") is None
+
+
+def _encoded(content: bytes) -> EncodedContent:
+    return EncodedContent(text=base64.b64encode(content), size=len(content),
+                          sha256=hashlib.sha256(content).hexdigest())
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=texts, files=st.lists(st.tuples(any_names, media_types, st.binary(max_size=300)), max_size=4),
+       seed=st.sampled_from(["abc", "x y"]))
+@example(text="Hej\n", files=[("kvittering.pdf", "application/pdf", b"%PDF-1.4" * 100)], seed="abc")
+@example(text="", files=[("a.pdf", "application/pdf", b"")], seed="abc")
+def test_a_file_given_as_its_base64_text_gives_the_same_bytes(text: str, files: list[tuple[str, str, bytes]],
+                                                              seed: str) -> None:
+    encoded: list[tuple[str, str, FileContent]] = [(name, media_type, _encoded(content))
+                                                   for name, media_type, content in files]
+    assert mixed_entity(text=text, files=encoded, thread_token=TOKEN, boundary_seed=seed) == mixed_entity(
+        text=text, files=files, thread_token=TOKEN, boundary_seed=seed)
+    assert describe_attachments(encoded) == describe_attachments(files)

@@ -75,3 +75,39 @@ def test_parse_header_refuses_a_broken_header_and_an_oversized_message():
     assert invalid.value.problems[0].code is ErrorCode.MEMO_INVALID
     assert "bogus" in invalid.value.problems[0].where
     assert too_large.value.problems[0].code is ErrorCode.MEMO_TOO_LARGE
+
+
+def test_parse_header_reads_no_further_than_the_header():
+    data = _letter()
+    end = data.index(b"</memo:MessageHeader>") + len(b"</memo:MessageHeader>")
+    cut_off = data[:end] + b"<memo:MessageBody><unclosed & not XML"  # parse would refuse it
+
+    assert memo.parse_header(cut_off, max_bytes=10**7) == memo.parse(data, max_bytes=10**7).header
+
+
+def test_parse_header_passes_over_a_header_end_that_is_not_the_header_s_and_other_namespaces():
+    data = _letter()
+    header = memo.parse(data, max_bytes=10**7).header
+    in_comment = data.replace(b"<memo:MessageHeader>", b"<!-- </memo:MessageHeader> --><memo:MessageHeader>", 1)
+    in_cdata = data.replace(b"<memo:label>Brev</memo:label>",
+                            b"<memo:label><![CDATA[Brev]]></memo:label><!--x--><![CDATA[</memo:MessageHeader>]]>", 1)
+    default_namespace = data.replace(b"memo:", b"").replace(b"xmlns:memo=", b"xmlns=")
+    foreign = data.replace(b"</memo:MessageHeader>", b"<x:MessageHeader xmlns:x='urn:x'/></memo:MessageHeader>", 1)
+
+    assert memo.parse_header(in_comment, max_bytes=10**7) == header
+    assert memo.parse_header(default_namespace, max_bytes=10**7) == header
+    for wrong in (in_cdata, foreign):  # text where the header has none, a foreign element: refused as parse does
+        with pytest.raises(memo.MemoRejected) as refused:
+            memo.parse_header(wrong, max_bytes=10**7)
+        with pytest.raises(memo.MemoRejected) as parsed:
+            memo.parse(wrong, max_bytes=10**7)
+        assert refused.value.problems == parsed.value.problems
+
+
+def test_parse_header_refuses_a_dtd():
+    data = _letter()
+    with_dtd = data.replace(b"<memo:Message", b'<!DOCTYPE m [<!ENTITY e "x">]><memo:Message', 1)
+
+    with pytest.raises(memo.MemoRejected) as refused:
+        memo.parse_header(with_dtd, max_bytes=10**7)
+    assert "DTD" in refused.value.problems[0].text

@@ -165,7 +165,7 @@ def _store(
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
                            memo_key=memo_key, documents=documents, thread=thread, answering=answering,
-                           written_by=written_by, parts=document_parts(letter, body))
+                           written_by=written_by, parts=document_parts(letter, body, copyable=True))
 
 
 @transaction.atomic(durable=True)

@@ -26,7 +26,7 @@ from digitalpost.core.lifecycle import EventKind
 from digitalpost.delivery.channels.base import Sent
 from digitalpost.hub.blobs import blob_store
 from digitalpost.messages.models import Message
-from digitalpost.messages.services.documents import files_of, received_bytes
+from digitalpost.messages.services.documents import encoded_files_of, received_bytes
 from digitalpost.messages.services.events import append_event
 from digitalpost.messages.services.lifecycle import lock_message, mark_delivered
 from digitalpost.outbox.models import Job
@@ -43,7 +43,8 @@ OutgoingT = TypeVar("OutgoingT")
 class OutgoingInquiry:
     """An inquiry on its way to an authority's receiver system; `probe` for the doctor's synthetic one.
 
-    `files` are the MeMo's files as (name, media type, content), the first the text, the others attachments;
+    `files` are the MeMo's files as (name, media type, content), the first the text, the others attachments, a
+    content as bytes or as its base64 text (`mail.EncodedContent`, copied from the MeMo into the mail);
     `letter` the MeMo as accepted, read by `read_letter` only when a channel asks for it (the REST channels send
     the MeMo itself; the secure address needs only the files and `meta`); `meta` what the metadata file says;
     `subject_text` the citizen's subject (for a probe: the whole subject line).
@@ -55,7 +56,7 @@ class OutgoingInquiry:
     meta: mail.InquiryMetadata
     subject_text: str
     thread_token: str
-    files: tuple[tuple[str, str, bytes], ...]
+    files: tuple[tuple[str, str, mail.FileContent], ...]
     read_letter: Callable[[], memo.Message]
     probe: bool = False
 
@@ -64,16 +65,17 @@ class OutgoingInquiry:
         return self.read_letter()
 
 
-def letter_files(letter: memo.Message) -> list[tuple[str, str, bytes]]:
+def letter_files(letter: memo.Message) -> list[tuple[str, str, mail.FileContent]]:
     return [(file.filename, file.encoding_format, file.content) for _, _, file in memo.iter_files(letter)]
 
 
 def inquiry_of(message: Message) -> OutgoingInquiry:
     """The `OutgoingInquiry` of a stored inquiry (thread, its authority, mailbox and party loaded).
 
-    The files are decoded at the spans acceptance recorded (`Message.document_parts`) and only the MeMo's header
-    is read (for the fields the citizen entered): the whole parse cost more than signing the mail. An inquiry
-    without the record (stored by an older version) is parsed as before.
+    The files are taken at the spans acceptance recorded (`Message.document_parts`: as their base64 text where it
+    is canonical, else decoded) and only the MeMo's header is read (for the fields the citizen entered): the whole
+    parse cost more than signing the mail. An inquiry without the record (stored by an older version) is parsed
+    as before.
     """
     thread = message.thread
     assert thread is not None  # inquiries always open a thread
@@ -81,8 +83,9 @@ def inquiry_of(message: Message) -> OutgoingInquiry:
     max_bytes = settings.DIGITALPOST_MAX_MEMO_BYTES
 
     read_letter: Callable[[], memo.Message]
+    files: list[tuple[str, str, mail.FileContent]]
     if message.document_parts is not None:
-        files = [(f.filename, f.media_type, f.content) for f in files_of(raw, message.document_parts)]
+        files = encoded_files_of(raw, message.document_parts)
         fields = header_fields(memo.parse_header(raw, max_bytes=max_bytes))
         read_letter = partial(memo.parse, raw, max_bytes=max_bytes)
     else:

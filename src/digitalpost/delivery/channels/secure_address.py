@@ -93,7 +93,7 @@ class SecureAddressChannel(ReceiverChannel[PreparedMail]):
         address = self.receiver.secure_address
         assert address is not None
         files = inquiry.files
-        body_text = files[0][2].decode("utf-8", errors="replace") if files else ""
+        body_text = mail.content_bytes(files[0][2]).decode("utf-8", errors="replace") if files else ""
         entity = mail.build_inner_entity(meta=inquiry.meta, body_text=body_text, attachments=files[1:],
                                          thread_token=inquiry.thread_token)
         hub = hub_identity()

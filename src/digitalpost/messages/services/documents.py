@@ -9,6 +9,8 @@ without parsing the MeMo again; a message without that record (accepted by an ol
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +20,7 @@ from django.conf import settings
 from digitalpost.blobstore import BlobStore
 from digitalpost.messages.models import Document, Message
 from digitalpost.protocols import memo
+from digitalpost.protocols.mail import EncodedContent, FileContent
 
 log = logging.getLogger(__name__)
 
@@ -61,19 +64,27 @@ def read_files(raw: bytes) -> list[DocumentFile]:
             for position, (where, role, file) in enumerate(memo.iter_files(parsed), start=1)]
 
 
-def document_parts(message: memo.Message, raw: bytes) -> list[dict[str, Any]] | None:
+def document_parts(message: memo.Message, raw: bytes, *, copyable: bool = False) -> list[dict[str, Any]] | None:
     """What delivery needs of each file of `message` (parsed from `raw`), for `Message.document_parts`.
 
     Per file in order: `at`, the span of its base64 text in `raw` (memo.content_spans, each one checked to decode
     to the parsed content), its size and what its Document row says. None when a span cannot be shown.
+    `copyable` (an inquiry, which is forwarded as mail): also `sha256`, the content's, for each file whose text
+    is exactly its canonical base64 (one line, as memo.build writes it), so the forward copies that text into
+    the mail without decoding it (`encoded_files_of`). Not for ingest: it costs an encoding and a hash per file.
     """
     spans = memo.content_spans(raw, message)
     if spans is None:
         return None
     labels = document_labels(message)
-    return [{"at": [start, end], "size": len(file.content), "role": role, "label": labels.get(where, ""),
-             "filename": file.filename, "media_type": file.encoding_format, "language": file.language}
-            for (start, end), (where, role, file) in zip(spans, memo.iter_files(message), strict=True)]
+    parts: list[dict[str, Any]] = []
+    for (start, end), (where, role, file) in zip(spans, memo.iter_files(message), strict=True):
+        part = {"at": [start, end], "size": len(file.content), "role": role, "label": labels.get(where, ""),
+                "filename": file.filename, "media_type": file.encoding_format, "language": file.language}
+        if copyable and raw[start:end] == base64.b64encode(file.content):
+            part["sha256"] = hashlib.sha256(file.content).hexdigest()
+        parts.append(part)
+    return parts
 
 
 def files_of(raw: bytes, parts: list[dict[str, Any]] | None) -> list[DocumentFile]:
@@ -91,6 +102,22 @@ def files_of(raw: bytes, parts: list[dict[str, Any]] | None) -> list[DocumentFil
         files.append(DocumentFile(position=position, role=part["role"], label=part["label"],
                                   filename=part["filename"], media_type=part["media_type"],
                                   language=part["language"], content=content))
+    return files
+
+
+def encoded_files_of(raw: bytes, parts: list[dict[str, Any]] | None) -> list[tuple[str, str, FileContent]]:
+    """(filename, media type, content) of the accepted MeMo `raw`'s files, for a mail: the content as its base64
+    text where `parts` (recorded with `copyable`) says that text is canonical, else decoded (`files_of`)."""
+    if parts is None or not all("sha256" in part for part in parts):
+        return [(f.filename, f.media_type, f.content) for f in files_of(raw, parts)]
+    files: list[tuple[str, str, FileContent]] = []
+    for part in parts:
+        start, end = part["at"]
+        if end - start != 4 * -(-part["size"] // 3):  # never expected: the text was checked against these bytes
+            log.warning("recorded document parts do not fit their MeMo (%s bytes); parsing it", len(raw))
+            return [(f.filename, f.media_type, f.content) for f in read_files(raw)]
+        files.append((part["filename"], part["media_type"],
+                      EncodedContent(text=raw[start:end], size=part["size"], sha256=part["sha256"])))
     return files
 
 

@@ -39,7 +39,16 @@ from digitalpost.protocols.mail.metadata import (
     read_metadata_file,
     render_metadata_file,
 )
-from digitalpost.protocols.mail.mime import Envelope, MailAttachment, make_message_id, render_envelope, with_envelope
+from digitalpost.protocols.mail.mime import (
+    EncodedContent,
+    Envelope,
+    FileContent,
+    MailAttachment,
+    content_bytes,
+    make_message_id,
+    render_envelope,
+    with_envelope,
+)
 from digitalpost.protocols.mail.reply import (
     ParsedReply,
     build_reply_entity,
@@ -51,11 +60,12 @@ from digitalpost.protocols.mail.reply import (
 
 __all__ = [
     "CODE_HEADER", "LETTER_FILENAME", "LETTER_NAMESPACE", "METADATA_FILENAME", "METADATA_MEDIA_TYPE",
-    "METADATA_NAMESPACE", "AttachmentInfo", "Bounce", "Envelope", "GatewayAddress", "IdentityType",
+    "METADATA_NAMESPACE", "AttachmentInfo", "Bounce", "EncodedContent", "Envelope", "FileContent", "GatewayAddress",
+    "IdentityType",
     "InquiryMetadata", "LetterOrder", "LetterReceipt", "MailAttachment", "ParsedReply", "attachment_filename",
     "build_bounce", "build_inner_entity", "build_inquiry_mail", "build_letter_mail", "build_receipt_entity",
-    "build_reply_entity", "describe_attachments", "html_to_text", "inquiry_envelope", "inquiry_subject",
-    "make_message_id", "parse_gateway_address", "parse_reply", "read_bounce", "read_letter_file",
+    "build_reply_entity", "content_bytes", "describe_attachments", "html_to_text", "inquiry_envelope",
+    "inquiry_subject", "make_message_id", "parse_gateway_address", "parse_reply", "read_bounce", "read_letter_file",
     "read_metadata_file", "read_recipient_line", "render_envelope", "render_letter_file", "render_metadata_file",
     "reply_envelope", "reply_subject", "with_envelope",
 ]

@@ -22,6 +22,7 @@ from digitalpost.protocols.mail.metadata import (
 )
 from digitalpost.protocols.mail.mime import (
     Envelope,
+    FileContent,
     make_message_id,
     mixed_entity,
     with_envelope,
@@ -74,10 +75,11 @@ def inquiry_envelope(
 
 
 def build_inner_entity(
-    *, meta: InquiryMetadata, body_text: str, attachments: Sequence[tuple[str, str, bytes]], thread_token: str,
+    *, meta: InquiryMetadata, body_text: str, attachments: Sequence[tuple[str, str, FileContent]], thread_token: str,
 ) -> bytes:
     """The multipart/mixed entity (text, citizen's files, metadata file, thread file) with the thread header.
 
+    A file's content may be given as its base64 text (`EncodedContent`), copied into the mail as it is.
     `meta.attachments` must equal `describe_attachments(attachments)`: the authority checks files against it.
     A citizen's file named like one of the hub's files is renamed `bilag-<name>` (see `attachment_filename`).
     """

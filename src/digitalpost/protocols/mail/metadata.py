@@ -19,7 +19,7 @@ from uuid import UUID
 from lxml import etree
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
-from digitalpost.protocols.mail.mime import clean_filename
+from digitalpost.protocols.mail.mime import EncodedContent, FileContent, clean_filename
 from digitalpost.protocols.threads import THREAD_FILENAME, ReplyRule
 from digitalpost.protocols.threads.xmlsafe import UnsafeXml, parse_hardened
 
@@ -50,7 +50,9 @@ class AttachmentInfo:
     sha256: str  # lower-case hex
 
     @classmethod
-    def of(cls, filename: str, media_type: str, content: bytes) -> AttachmentInfo:
+    def of(cls, filename: str, media_type: str, content: FileContent) -> AttachmentInfo:
+        if isinstance(content, EncodedContent):  # size and hash recorded with the text
+            return cls(filename, media_type, content.size, content.sha256)
         return cls(filename, media_type, len(content), hashlib.sha256(content).hexdigest())
 
 
@@ -65,7 +67,7 @@ def attachment_filename(filename: str) -> str:
     return f"bilag-{name}" if name.lower() in RESERVED_FILENAMES else name
 
 
-def describe_attachments(attachments: Sequence[tuple[str, str, bytes]]) -> tuple[AttachmentInfo, ...]:
+def describe_attachments(attachments: Sequence[tuple[str, str, FileContent]]) -> tuple[AttachmentInfo, ...]:
     """`InquiryMetadata.attachments` for the citizen's files, under the names they get in the mail."""
     return tuple(
         AttachmentInfo.of(attachment_filename(name), media_type, content) for name, media_type, content in attachments

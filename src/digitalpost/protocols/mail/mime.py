@@ -9,6 +9,7 @@ names, quoted-printable text and base64 files (7-bit clean, safe to sign). Not f
 
 from __future__ import annotations
 
+import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from email.utils import format_datetime
 from typing import NamedTuple
 from uuid import UUID
 
-from digitalpost.protocols.smime.mime import base64_lines
+from digitalpost.protocols.smime.mime import base64_lines, wrap_base64
 from digitalpost.protocols.threads import THREAD_HEADER
 
 # refold_source="none": values we set raw (the thread token) are written exactly as given, not turned into
@@ -41,6 +42,31 @@ class MailAttachment(NamedTuple):
     filename: str
     media_type: str
     content: bytes
+
+
+@dataclass(frozen=True)
+class EncodedContent:
+    """A file's content as its base64 text, given by a caller that has it already (a forward: the text in the
+    stored MeMo), so the mail copies the text instead of decoding and encoding the file again.
+
+    `text` must be exactly `base64.b64encode` of the content (one line, canonical padding): the caller proved that
+    when it recorded `size` and `sha256` (the content's), which the metadata file states without hashing again.
+    """
+
+    text: bytes
+    size: int
+    sha256: str  # lower-case hex
+
+    def decoded(self) -> bytes:
+        return binascii.a2b_base64(self.text, strict_mode=True)
+
+
+FileContent = bytes | EncodedContent  # a file's content as bytes, or as its base64 text (EncodedContent)
+
+
+def content_bytes(content: FileContent) -> bytes:
+    """The file's bytes (an EncodedContent decoded)."""
+    return content.decoded() if isinstance(content, EncodedContent) else content
 
 
 @dataclass(frozen=True)
@@ -139,10 +165,10 @@ def new_text_entity(text: str) -> MIMEPart:
     return part
 
 
-def add_file(entity: MIMEPart, attachment: tuple[str, str, bytes]) -> None:
+def add_file(entity: MIMEPart, attachment: tuple[str, str, FileContent]) -> None:
     filename, media_type, content = attachment
     maintype, subtype = _file_type(media_type)
-    entity.add_attachment(content, maintype=maintype, subtype=subtype, cte="base64",
+    entity.add_attachment(content_bytes(content), maintype=maintype, subtype=subtype, cte="base64",
                           filename=clean_filename(filename))
 
 
@@ -155,7 +181,7 @@ def _file_type(media_type: str) -> tuple[str, str]:
 
 
 def mixed_entity(
-    *, text: str, files: Sequence[tuple[str, str, bytes]], thread_token: str, boundary_seed: str,
+    *, text: str, files: Sequence[tuple[str, str, FileContent]], thread_token: str, boundary_seed: str,
 ) -> bytes:
     """`new_text_entity(text)`, `add_file` for each of `files`, `set_thread_header` and `finish`, in one.
 
@@ -175,7 +201,7 @@ def mixed_entity(
 
 
 def _direct_mixed(
-    text: str, files: Sequence[tuple[str, str, bytes]], thread_token: str, boundary_seed: str,
+    text: str, files: Sequence[tuple[str, str, FileContent]], thread_token: str, boundary_seed: str,
 ) -> bytes | None:
     if not files or not _PLAIN_SEED.fullmatch(boundary_seed) or not _PLAIN_TOKEN.fullmatch(thread_token):
         return None
@@ -183,13 +209,15 @@ def _direct_mixed(
     for filename, media_type, content in files:
         name = clean_filename(filename)
         maintype, subtype = _file_type(media_type)
-        if (not content or not _PLAIN_FILENAME.fullmatch(name) or len(name) > _MAX_PLAIN_FILENAME
+        # Given as base64 text already (a forward copies it from the MeMo): cut into lines, not encoded again.
+        lines_of_base64 = wrap_base64(content.text) if isinstance(content, EncodedContent) else base64_lines(content)
+        if (not lines_of_base64 or not _PLAIN_FILENAME.fullmatch(name) or len(name) > _MAX_PLAIN_FILENAME
                 or len(maintype) + len(subtype) > _MAX_PLAIN_MEDIA_TYPE):
             return None
         parts.append(
             f"Content-Type: {maintype}/{subtype}\r\nContent-Transfer-Encoding: base64\r\n"
             f'Content-Disposition: attachment; filename="{name}"\r\n\r\n'.encode("ascii")
-            + base64_lines(content))
+            + lines_of_base64)
     # As email.contentmanager writes a text part: UTF-8, every line end LF, then quoted-printable.
     lines = _text(text).encode("utf-8").splitlines()
     encoded = quoprimime.body_encode(b"\n".join(lines).decode("latin-1") + "\n", _LINE_LENGTH)
