@@ -178,6 +178,11 @@ def decrypt_message(message: bytes, *, certificate: Certificate, key: PrivateKey
     kind = smime_type(entity)
     if kind is None:
         raise DigitalPostError(ErrorCode.ENCRYPTION_MISSING, f"the mail is {entity.content_type} {kind or ''}".strip())
+    return _decrypt(entity, certificate=certificate, key=key)
+
+
+def _decrypt(entity: Entity, *, certificate: Certificate, key: PrivateKey) -> Decrypted:
+    """`decrypt_message` of an entity already parsed and known to be CMS (`unwrap` has parsed every layer)."""
     decryption: Decryption = decrypt_envelope(decode_body(entity), certificate=certificate, key=key)
     return Decrypted(
         message=_with_outer(entity, decryption.content),
@@ -208,7 +213,11 @@ def verify(
     `signature.invalid`, or `signature.sha1.refused` (SHA-1 digest while `refuse_sha1`); trust in the signer
     is not checked here.
     """
-    entity = parse_entity(message)
+    return _verify(parse_entity(message), at=at, known_certificates=known_certificates, refuse_sha1=refuse_sha1)
+
+
+def _verify(entity: Entity, *, at: datetime, known_certificates: Sequence[Certificate], refuse_sha1: bool) -> Verified:
+    """`verify` of an entity already parsed (`unwrap` has parsed every layer)."""
     if entity.content_type == "multipart/signed":
         verified = _verify_detached(entity, known_certificates, refuse_sha1)
     elif smime_type(entity) == "signed-data":
@@ -286,10 +295,11 @@ def unwrap(
         if len(layers) == MAX_LAYERS:
             raise DigitalPostError(ErrorCode.MAIL_MALFORMED, f"more than {MAX_LAYERS} S/MIME layers")
         if kind in _ENVELOPED:
-            decrypted = decrypt_message(current, certificate=certificate, key=key)
+            # The layer's entity as parsed above: parsing its header again cost as much as the check itself.
+            decrypted = _decrypt(entity, certificate=certificate, key=key)
             layers.append(Layer(decrypted=decrypted))
             current = decrypted.message
         else:
-            verified = verify(current, at=at, known_certificates=known_certificates, refuse_sha1=refuse_sha1)
+            verified = _verify(entity, at=at, known_certificates=known_certificates, refuse_sha1=refuse_sha1)
             layers.append(Layer(verified=verified))
             current = _with_outer(entity, verified.content)
