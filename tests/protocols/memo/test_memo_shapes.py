@@ -124,7 +124,7 @@ def test_messages_differing_only_in_values_share_one_plan():
 
 def test_a_tree_above_the_element_cap_is_walked_and_left_no_plan(monkeypatch):
     data = SAMPLES[0].read_bytes()
-    elements = len(list(etree.fromstring(data).iter()))
+    elements = sum(1 for e in etree.fromstring(data).iter() if isinstance(e.tag, str))  # comments are not counted
     monkeypatch.setattr(parse_module, "MAX_SHAPE_ELEMENTS", elements - 1)
     walked = cold(data)
 

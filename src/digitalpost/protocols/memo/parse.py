@@ -446,8 +446,8 @@ def _loose_text(element: etree._Element) -> Iterator[str | None]:
 # through the full walk, so a refusal lists exactly the problems it always did. The plans are per process, at most
 # MAX_SHAPES of them (after that, new shapes are walked every time), each of at most MAX_SHAPE_ELEMENTS elements (a
 # larger tree is always walked: its key would cost memory, and such MeMos are not a mass send's small letters).
-MAX_SHAPES = 256
-MAX_SHAPE_ELEMENTS = 300
+MAX_SHAPES = 64
+MAX_SHAPE_ELEMENTS = 1000
 
 _Leaf = tuple[int, SimpleType, str | None]  # preorder index of the element, its type, its XSD default
 _Plan = tuple[type, tuple[tuple[str, bool, tuple[Any, ...]], ...]]  # class, (field, repeated, children's plans)
