@@ -3,6 +3,7 @@ message, its hash-chained events, receipt, delivery job and pushes — and each 
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -134,3 +135,16 @@ def test_a_group_that_cannot_be_written_together_leaves_nothing_and_its_items_go
     assert Event.objects.filter(kind="MESSAGE_RECEIVED").count() == 4
     assert Job.objects.filter(kind=WorkKind.DELIVER_BULK).count() == 4
     assert all(verify_timeline(message) is None for message in Message.objects.all())
+
+
+def test_a_groups_messages_get_ids_in_time_order(cast):
+    """Version 7 ids (decision 0026): a group's rows go to the last pages of the id indexes, not a page each."""
+    first = accept_memos(system=cast.nordby.system, submissions=[Submission(memo.build(m)) for m in letters(cast)[:2]])
+    time.sleep(0.002)  # the next group's ids are made in a later millisecond
+    second = accept_memos(system=cast.nordby.system, submissions=[Submission(memo.build(m)) for m in letters(cast)[2:]])
+    messages = [Message.objects.get(pk=outcome.message.pk) for outcome in first + second
+                if isinstance(outcome, Acceptance)]
+
+    assert len(messages) == 5
+    assert {(m.pk.version, m.transmission_id.version) for m in messages} == {(7, 7)}
+    assert max(m.pk for m in messages[:2]) < min(m.pk for m in messages[2:])

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.models import Authority, AuthorityMailbox
 from digitalpost.core.errors import ErrorCode
+from digitalpost.core.ids import time_ordered_uuid
 from digitalpost.core.kombi import Channel, Kombi
 from digitalpost.core.lifecycle import EventKind, ReceiptStatus
 from digitalpost.core.parties import IdType
@@ -280,6 +281,9 @@ def _plan(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind) 
         row = message_row(system=system, message=a.message, message_uuid=a.message_uuid, addressee=a.addressee,
                           to_authority=a.to_authority, digest=a.digest, size=a.size, pending=a.pending,
                           parts=a.parts, channel=a.channel, answer_mailbox=a.answer_mailbox, now=now)
+        # Ids in time order: the rows of a group (and their events, receipts, jobs and item receipts, which refer
+        # to them) land on the last pages of the id indexes instead of a page each (decision 0026).
+        row.id, row.transmission_id = time_ordered_uuid(), time_ordered_uuid()
         rows.append(row)
         opening: list[tuple[EventKind, dict[str, Any]]] = [
             (EventKind.MESSAGE_RECEIVED, {"transmissionId": str(row.transmission_id), "channel": a.channel.value}

@@ -53,11 +53,20 @@ class _TooMany(Exception):
 def parse(data: bytes, *, max_bytes: int) -> Message:
     """Read one MeMo (1.1 or 1.2). Raises `MemoRejected` with every problem found."""
     root, reader, sch_version = _open(data, max_bytes=max_bytes)
+    shaped = _shape_of(root, reader.version) if not reader.problems and not reader.streamed else None
+    if shaped is not None:
+        plan = _PLANS.get(shaped[0])
+        if plan is not None:
+            with contextlib.suppress(values.BadValue):  # a bad value: the full walk below reports it
+                return Message(version=reader.version, memo_sch_version=sch_version,
+                               **_build(plan, shaped[1], reader.version))
     fields: dict[str, Any] = {}
     with contextlib.suppress(_TooMany):
         fields = reader.complex_children(root, Message, "/Message", root=True)
     if reader.problems:
         raise MemoRejected(reader.problems)
+    if shaped is not None and len(_PLANS) < MAX_SHAPES:
+        _PLANS[shaped[0]] = _plan(root, Message, reader.version, iter(range(1, len(shaped[1]))))
     return Message(version=reader.version, memo_sch_version=sch_version, **fields)
 
 
@@ -473,3 +482,72 @@ def _loose_text(element: etree._Element) -> Iterator[str | None]:
     yield element.text
     for child in element:
         yield child.tail
+
+
+# Shapes: a mass send's MeMos come from one template, so they differ in their values, not in their structure. What
+# the walk proves about structure — element order, cardinality, unknown elements, attributes, loose text, leaves
+# without children — depends only on the tree's shape: per element in document order its tag, its number of
+# children, its attribute names and whether its text and its tail are blank. So once a shape has passed the walk,
+# a MeMo of the same shape (and version) needs only its values read, by the same `values.read`; the walk's
+# outcome is recorded as a plan that says which element's text becomes which field. Any bad value sends the MeMo
+# through the full walk, so a refusal lists exactly the problems it always did. The plans are per process, at most
+# MAX_SHAPES of them (after that, new shapes are walked every time), each of at most MAX_SHAPE_ELEMENTS elements (a
+# larger tree is always walked: its key would cost memory, and such MeMos are not a mass send's small letters).
+MAX_SHAPES = 64
+MAX_SHAPE_ELEMENTS = 1000
+
+_Leaf = tuple[int, SimpleType, str | None]  # preorder index of the element, its type, its XSD default
+_Plan = tuple[type, tuple[tuple[str, bool, tuple[Any, ...]], ...]]  # class, (field, repeated, children's plans)
+_PLANS: dict[tuple[Any, ...], _Plan] = {}
+
+
+def _shape_of(root: etree._Element, version: MemoVersion) -> tuple[tuple[Any, ...], list[str | None]] | None:
+    """The shape of a small tree (with its version) and the texts of its elements in document order; None for a tree
+    the plans do not cover."""
+    shape: list[Any] = [version]
+    texts: list[str | None] = []
+    for element in root.iter():
+        tag = element.tag
+        # (comments and processing instructions are never in the tree; the check keeps the key's tags plain text)
+        if not isinstance(tag, str) or len(texts) >= MAX_SHAPE_ELEMENTS:
+            return None
+        text, tail = element.text, element.tail
+        texts.append(text)
+        keys = element.keys()
+        shape += (tag, len(element), tuple(keys) if keys else (), not (text and text.strip()),
+                  not (tail and tail.strip()))
+    return tuple(shape), texts
+
+
+def _plan(element: etree._Element, cls: type, version: MemoVersion, numbers: Iterator[int]) -> _Plan:
+    """Which child of `element` (a tree the walk found valid) becomes which field of `cls`, as complex_children
+    reads them; `numbers` yields the preorder index of each element visited, in document order."""
+    specs, position, _ = _layout(cls, version)
+    found: list[list[Any]] = [[] for _ in specs]
+    for child in element:
+        number = next(numbers)
+        index = position[_key(child)]
+        stype = specs[index].xml.type
+        if isinstance(stype, SimpleType):
+            found[index].append((number, stype, specs[index].xml.default))
+        else:
+            found[index].append(_plan(child, stype, version, numbers))
+    return cls, tuple((spec.name, spec.xml.repeated, tuple(found[i])) for i, spec in enumerate(specs))
+
+
+def _build(plan: _Plan, texts: list[str | None], version: MemoVersion) -> dict[str, Any]:
+    """The fields of the plan's class read from `texts` (a tree of the plan's shape); BadValue at a bad value."""
+    kwargs: dict[str, Any] = {}
+    for name, repeated, children in plan[1]:
+        found = []
+        for child in children:
+            if type(child[0]) is int:
+                number, stype, default = child
+                text = texts[number] or ""
+                if not text and default is not None:
+                    text = default  # an empty element takes the XSD default, as in _Reader.value
+                found.append(values.read(text, stype, version))
+            else:
+                found.append(child[0](**_build(child, texts, version)))
+        kwargs[name] = tuple(found) if repeated else (found[0] if found else None)
+    return kwargs
