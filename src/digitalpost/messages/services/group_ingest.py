@@ -10,7 +10,9 @@ item receipts and progress). Nothing is acknowledged before that transaction com
 
 If the transaction fails as a whole — another submission of one of its messageUUIDs won a race — nothing of
 the group is written and `accept_memos` raises; the caller accepts the items one by one with `accept_memo`,
-which sorts such a race out per item. Not for: single submissions (ingest) or the archive (bulk).
+which sorts such a race out per item. Single submissions use the same rows: `ingest.accept_memo` plans its own
+(`plan_acceptance`) and group commit writes those of one batch together (`write_acceptances`, decision 0024).
+Not for: the archive (bulk).
 """
 
 from __future__ import annotations
