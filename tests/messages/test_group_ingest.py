@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from digitalpost.core.kombi import Kombi
@@ -148,3 +149,39 @@ def test_a_groups_messages_get_ids_in_time_order(cast):
     assert len(messages) == 5
     assert {(m.pk.version, m.transmission_id.version) for m in messages} == {(7, 7)}
     assert max(m.pk for m in messages[:2]) < min(m.pk for m in messages[2:])
+
+
+class _Planned(Exception):
+    """Raised by the stand-in for commit_merged: the acceptance's rows were planned, not written."""
+
+
+def test_single_acceptances_written_together_in_a_batch_are_what_each_writes_on_its_own(cast, monkeypatch):
+    # Under group commit, single submissions hand their planned rows to the committer, which writes a batch's
+    # together (decision 0024); an acceptance with on_recorded writes its own rows (ingest._record). Same rows.
+    from digitalpost.messages.services import ingest
+
+    SenderPushEndpoint.objects.create(sender_system=cast.nordby.system, url="https://esdh.nordby.example/all")
+    own = [accept_memo(system=cast.nordby.system, body=memo.build(m), kombi=Kombi.AUTOMATIC,
+                       on_recorded=lambda _acceptance: None) for m in letters(cast)]
+    queued = []
+
+    def plan_only(write_many, payload):
+        queued.append((write_many, payload))
+        raise _Planned
+
+    monkeypatch.setattr(ingest, "commit_merged", plan_only)
+    for m in letters(cast):
+        with pytest.raises(_Planned):
+            accept_memo(system=cast.nordby.system, body=memo.build(m), kombi=Kombi.AUTOMATIC)
+    write_many = queued[0][0]
+    assert all(queued_write is write_many for queued_write, _ in queued)
+    with CaptureQueriesContext(connection) as writes:
+        together = write_many([payload for _, payload in queued])
+
+    inserts = [q["sql"] for q in writes.captured_queries if q["sql"].startswith("INSERT")]
+    assert len([sql for sql in inserts if sql.startswith(f'INSERT INTO "{Message._meta.db_table}"')]) == 1
+    for alone, grouped in zip(own, together, strict=True):
+        assert shape(Message.objects.get(pk=grouped.message.pk)) == shape(Message.objects.get(pk=alone.message.pk))
+        assert grouped.receipt.pk == Receipt.objects.get(message=grouped.message, status="RECEIVED").pk
+    pushes = list(EventPush.objects.order_by("id").values_list("event_id", flat=True))
+    assert pushes == sorted(pushes)

@@ -29,6 +29,8 @@ class _Plan:
     fields: tuple[Field[Any, Any], ...]
     returning: Field[Any, Any] | None  # a primary key the database assigns (AutoField), read back
     returning_clause: bool  # read back with RETURNING (else cursor.lastrowid)
+    shortcuts: tuple[_Shortcut, ...]  # per field: the value type stored as it is (`_shortcut`), or None
+    timestamps: tuple[bool, ...]  # per field: a plain DateTimeField on SQLite (its conversions are shared)
 
 
 _plans: dict[tuple[type[Model], str], _Plan] = {}
@@ -52,8 +54,22 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
     if returning is not None and connection.features.can_return_columns_from_insert:
         sql = f"{sql} RETURNING {quote(str(returning.column))}"  # PostgreSQL and SQLite ≥ 3.35; else lastrowid
         returning_clause = True
-    plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause)
+    timestamps = tuple(connection.vendor == "sqlite" and type(field) is models.DateTimeField
+                       and not (field.auto_now or field.auto_now_add) for field in fields)
+    plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause,
+                               shortcuts=tuple(_shortcut(field, connection) for field in fields),
+                               timestamps=timestamps)
     return plan
+
+
+def _row_params(obj: Model, plan: _Plan, connection: BaseDatabaseWrapper,
+                converted: dict[Any, Any] | None = None) -> list[Any]:
+    """The INSERT parameters of `obj`: each field's `get_db_prep_save(pre_save(obj, True))`, through the shortcuts
+    where they apply; `converted` holds the SQLite text of timestamps already converted (rows built together)."""
+    if converted is None:
+        converted = {}
+    return [_prepared(obj, field, shortcut, converted if timestamp else None, connection)
+            for field, shortcut, timestamp in zip(plan.fields, plan.shortcuts, plan.timestamps, strict=True)]
 
 
 def insert(obj: M) -> M:
@@ -62,7 +78,7 @@ def insert(obj: M) -> M:
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
     plan = _plan(model, connection)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in plan.fields]
+    params = _row_params(obj, plan, connection)
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         if plan.returning is not None:
@@ -88,20 +104,25 @@ class PreparedRows(Generic[M]):
         self.alias = router.db_for_write(type(self.objs[0]), instance=self.objs[0]) if self.objs else "default"
         connection = connections[self.alias]
         self.plan = _plan(type(self.objs[0]), connection) if self.objs else None
-        fields = self.plan.fields if self.plan else ()
-        shortcuts = [_shortcut(field, connection) for field in fields]
         # Rows built together mostly share their timestamps: each distinct one is converted once (SQLite stores
         # a datetime as text, and Django's conversion of it is the dearest of a row's plain values).
-        converted: list[dict[Any, Any] | None] = [
-            {} if connection.vendor == "sqlite" and isinstance(field, models.DateTimeField)
-            and type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add) else None
-            for field in fields]
-        self.params = [[_prepared(obj, field, shortcut, memo, connection)
-                        for field, shortcut, memo in zip(fields, shortcuts, converted, strict=True)]
-                       for obj in self.objs]
+        converted: dict[Any, Any] = {}
+        plan = self.plan
+        self.params = [_row_params(obj, plan, connection, converted) for obj in self.objs] if plan else []
 
     def __len__(self) -> int:
         return len(self.objs)
+
+    @classmethod
+    def joined(cls, parts: Sequence[PreparedRows[M]]) -> PreparedRows[M]:
+        """The rows of several PreparedRows of one model, as one (each part's parameters as they were worked out)."""
+        whole: PreparedRows[M] = cls.__new__(cls)
+        whole.objs = [obj for part in parts for obj in part.objs]
+        whole.params = [params for part in parts for params in part.params]
+        filled = [part for part in parts if part.objs]
+        whole.alias = filled[0].alias if filled else "default"
+        whole.plan = filled[0].plan if filled else None
+        return whole
 
     def where(self, keep: Callable[[M], bool]) -> PreparedRows[M]:
         """Those of the rows `keep` accepts, with the parameters already worked out (decided inside a transaction,

@@ -10,7 +10,9 @@ item receipts and progress). Nothing is acknowledged before that transaction com
 
 If the transaction fails as a whole — another submission of one of its messageUUIDs won a race — nothing of
 the group is written and `accept_memos` raises; the caller accepts the items one by one with `accept_memo`,
-which sorts such a race out per item. Not for: single submissions (ingest) or the archive (bulk).
+which sorts such a race out per item. Single submissions use the same rows: `ingest.accept_memo` plans its own
+(`plan_acceptance`) and group commit writes those of one batch together (`write_acceptances`, decision 0024).
+Not for: the archive (bulk).
 """
 
 from __future__ import annotations
@@ -297,6 +299,29 @@ def _plan(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind) 
         jobs.append((kind, f"{prefix}:{row.pk}", {"message": str(row.pk)}, run_after))
     return _Planned(messages=PreparedRows(rows), events=PreparedRows(events), receipts=PreparedRows(receipts),
                     jobs=job_rows(jobs, max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS))
+
+
+def plan_acceptance(system: SenderSystem, *, message: memo.Message, message_uuid: uuid.UUID, digest: str,
+                    size: int, pending: bytes | None, parts: list[dict[str, Any]] | None, addressee: Addressee,
+                    to_authority: bool, channel: Channel, answer_mailbox: AuthorityMailbox | None,
+                    received: dict[str, str] | None, deliver_kind: WorkKind) -> _Planned:
+    """The rows of one acceptance that passed every rule (`ingest.accept_memo`), built in the request's thread;
+    `write_acceptances` writes them, with those of the other requests of its group-commit batch."""
+    fresh = _Fresh(index=0, message=message, message_uuid=message_uuid, digest=digest, size=size, pending=pending,
+                   parts=parts, addressee=addressee, to_authority=to_authority, channel=channel,
+                   answer_mailbox=answer_mailbox, received=received or {})
+    return _plan(system, [fresh], deliver_kind=deliver_kind)
+
+
+def write_acceptances(planned: list[_Planned]) -> list[Acceptance]:
+    """The rows of several acceptances (`plan_acceptance`), one multi-row INSERT per table, inside the caller's
+    transaction (a group-commit batch's, decision 0024); their acceptances in the same order."""
+    if len(planned) == 1:
+        return _write(planned[0])
+    return _write(_Planned(messages=PreparedRows.joined([p.messages for p in planned]),
+                           events=PreparedRows.joined([p.events for p in planned]),
+                           receipts=PreparedRows.joined([p.receipts for p in planned]),
+                           jobs=PreparedRows.joined([p.jobs for p in planned])))
 
 
 def _write(planned: _Planned) -> list[Acceptance]:

@@ -10,7 +10,6 @@ Not for: sending (delivery.channels.sender_push) or the endpoints' set-up (syste
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -62,20 +61,21 @@ def queue_event_pushes(message: Message, event: Event) -> None:
 
 
 def queue_pushes_of_events(appended: list[tuple[Message, Event]]) -> None:
-    """`queue_event_pushes` for many events at once (their messages locked): one look-up of the endpoints."""
-    pushed = [(message, event) for message, event in appended
+    """`queue_event_pushes` for many events at once (their messages locked): one look-up of the endpoints per
+    sender system, through the prepared statement of `push_targets` (the ORM's compiling of a look-up by a list of
+    systems cost more than the look-up; a batch's events mostly come from one or a few systems)."""
+    pushed = [(message.sender_system_id, event) for message, event in appended
               if message.sender_system_id is not None and event.kind in PUSHED_KINDS]
     if not pushed:
         return
-    endpoints: dict[Any, list[SenderPushEndpoint]] = {}
-    for endpoint in SenderPushEndpoint.objects.filter(sender_system_id__in={m.sender_system_id for m, _ in pushed}):
-        endpoints.setdefault(endpoint.sender_system_id, []).append(endpoint)
-    for message, event in pushed:  # in the events' order, so each endpoint's rows keep it
-        for endpoint in endpoints.get(message.sender_system_id, []):
-            if wants(endpoint, event.kind):
-                push = EventPush.objects.create(endpoint=endpoint, event=event, created_at=event.at)
-                if endpoint.is_active:
-                    wake(endpoint.pk, push.pk)
+    targets = {system: push_targets(system) for system in {system for system, _ in pushed}}
+    for system, event in pushed:  # in the events' order, so each endpoint's rows keep it
+        kind = push_type(event.kind)
+        for target in targets[system]:
+            if not target.event_types or kind in target.event_types:
+                push = EventPush.objects.create(endpoint_id=target.id, event=event, created_at=event.at)
+                if target.is_active:
+                    wake(target.id, push.pk)
 
 
 def pending_pushes(endpoint: SenderPushEndpoint, *, limit: int) -> list[EventPush]:
