@@ -7,6 +7,8 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from digitalpost.core.lifecycle import EventKind
@@ -15,7 +17,7 @@ from digitalpost.delivery.channels.receivers import OutgoingInquiry, inquiry_of
 from digitalpost.delivery.forward import forward_inquiry
 from digitalpost.messages.models import Message
 from digitalpost.outbox.models import Job, WorkKind
-from digitalpost.protocols import mail
+from digitalpost.protocols import mail, memo
 from digitalpost.protocols.threads import THREAD_FILENAME, ReplyRule, read_thread_file
 from digitalpost.systems.models import ReceiverSystem
 from helpers.secure_mail import PDF, free_port, open_forwarded
@@ -284,3 +286,36 @@ def test_the_forward_copies_the_files_base64_text_from_the_memo_into_the_same_en
     assert decoded.files[1] == (PDF_NAME, "application/pdf", PDF)
     assert copied.meta == decoded.meta
     assert entity(copied) == entity(decoded)
+
+
+def test_an_inquiry_records_the_entered_fields_and_the_forward_reads_no_memo_header(nordby_secure, monkeypatch):
+    def loaded() -> Message:
+        return Message.objects.select_related("thread__authority", "thread__authority_mailbox", "thread__party") \
+            .get(pk=message.pk)
+
+    message = nordby_secure.inquiry()
+    assert message.entered_fields == [["Sagsnummer", "S-2026-17"]]
+    parse_header = memo.parse_header
+    monkeypatch.setattr(memo, "parse_header", lambda *args, **kwargs: pytest.fail("the MeMo's header was parsed"))
+    recorded = inquiry_of(loaded())
+    assert recorded.meta.fields == (("Sagsnummer", "S-2026-17"),)
+    # As stored before the fields were recorded: read from the MeMo's header, the same metadata.
+    monkeypatch.setattr(memo, "parse_header", parse_header)
+    Message.objects.filter(pk=message.pk).update(entered_fields=None)
+    assert inquiry_of(loaded()).meta == recorded.meta
+
+
+def test_forward_inquiry_loads_the_secure_address_and_its_certificate_with_the_message(
+    nordby_secure, authority_mail_server
+):
+    message = nordby_secure.inquiry()
+    with CaptureQueriesContext(connection) as queries:
+        assert forward_inquiry(message_id=message.pk)
+    tables = " ".join(query["sql"] for query in queries.captured_queries).lower()
+    assert len(authority_mail_server.mails) == 1
+    # Read in the message's own SELECT (a join), never by a SELECT of their own.
+    assert not [q for q in queries.captured_queries if q["sql"].lower().startswith("select")
+                and 'from "systems_secureaddress"' in q["sql"].lower()]
+    assert not [q for q in queries.captured_queries if q["sql"].lower().startswith("select")
+                and 'from "systems_certificate"' in q["sql"].lower()]
+    assert '"systems_certificate"' in tables

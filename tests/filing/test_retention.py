@@ -39,6 +39,8 @@ def test_deleted_post_goes_after_30_days_and_not_a_moment_before(cast, drain):
     assert all(store.exists(key) for key in held)
     deleted_at = timezone.now()
     move_messages(viewer=MailboxViewer(cast.anna.pk), message_ids=[gone.pk], target=DELETED, now=deleted_at)
+    # What an inquiry records of the fields entered (for its forward) is content too.
+    Message.objects.filter(pk=gone.pk).update(entered_fields=[["Sagsnummer", "S-1"]])
 
     early = run_retention(now=deleted_at + timedelta(days=30) - timedelta(seconds=1))
     assert early.total == 0
@@ -54,6 +56,7 @@ def test_deleted_post_goes_after_30_days_and_not_a_moment_before(cast, drain):
     gone.refresh_from_db()
     assert gone.content_deleted_at == deleted_at + timedelta(days=30)
     assert gone.label == ""
+    assert gone.entered_fields is None
     assert not Document.objects.filter(message=gone).exists()
     assert not SearchEntry.objects.filter(message=gone).exists()
     assert not Placement.objects.filter(message=gone).exists()

@@ -145,3 +145,26 @@ def test_the_data_sent_is_what_smtplib_would_send(message):
     stuffed = smtplib._quote_periods(message)  # what smtplib's `data` sends for bytes
     expected = stuffed + (b"" if stuffed.endswith(b"\r\n") else b"\r\n") + b".\r\n"
     assert _data_of(message) == expected
+
+
+def test_mail_and_rcpt_say_what_smtplib_would_say_and_a_bad_address_is_refused_every_time(relay, monkeypatch):
+    handler, _ = relay
+    said: list[tuple[str, str]] = []
+    putcmd = smtplib.SMTP.putcmd
+
+    def recording(smtp: smtplib.SMTP, cmd: str, args: str = "") -> None:
+        said.append((cmd.lower(), args))
+        putcmd(smtp, cmd, args)
+
+    monkeypatch.setattr(smtplib.SMTP, "putcmd", recording)
+    addresses = ("Digital Post <post@digitalpost.localhost>", " a@nordby.example ", "<b@nordby.example>")
+    for _ in range(2):  # the second time from what was quoted the first
+        send_via_relay(MAIL, sender=addresses[0], recipients=list(addresses[1:]))
+        commands = [(cmd, args) for cmd, args in said if cmd in ("mail", "rcpt")]
+        assert commands == [("mail", f"FROM:{smtplib.quoteaddr(addresses[0])} SIZE={len(MAIL)}"),
+                            *(("rcpt", f"TO:{smtplib.quoteaddr(a)}") for a in addresses[1:])]
+        said.clear()
+    assert [rcpts for rcpts, _ in handler.mails] == [["a@nordby.example", "b@nordby.example"]] * 2
+    for _ in range(2):
+        with pytest.raises(ValueError, match="not permitted"):
+            send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a b@nordby.example"])

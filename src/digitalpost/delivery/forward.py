@@ -37,8 +37,10 @@ def channel_for(receiver: ReceiverSystem) -> ReceiverChannel[Any]:
 
 def forward_inquiry(*, message_id: uuid.UUID | str, job: Job | None = None) -> bool:
     """Deliver an inquiry to its mailbox's receiver system; False when it was already forwarded."""
-    message = Message.objects.select_related("thread__authority", "thread__authority_mailbox__receiver_system",
-                                             "thread__party").filter(pk=message_id).first()
+    # The secure address and its certificate in the same query: the channel reads both for every forward.
+    message = Message.objects.select_related(
+        "thread__authority", "thread__authority_mailbox__receiver_system__secure_address__certificate",
+        "thread__party").filter(pk=message_id).first()
     if message is None or message.state != Message.State.ACCEPTED or message.thread is None:
         return False
     receiver = message.thread.authority_mailbox.receiver_system

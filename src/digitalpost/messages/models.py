@@ -92,6 +92,10 @@ class Message(models.Model):
     # the MeMo again. Set with pending_memo and emptied with it; None (accepted before, or not shown): parse.
     # An inquiry has it from its start (its MeMo goes to the blob store at once): the forward reads its files there.
     document_parts = models.JSONField(null=True, blank=True, editable=False)
+    # An inquiry's fields the citizen entered (conversations.fields.entered_fields) as [label, value] pairs,
+    # recorded when it is stored, so the forward's metadata file needs no parse of the MeMo's header. None
+    # (stored before, or not an inquiry): read from the MeMo. Content: retention empties it.
+    entered_fields = models.JSONField(null=True, blank=True, editable=False)
     memo_sha256 = models.CharField(max_length=64)
     memo_size = models.PositiveIntegerField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.ACCEPTED)

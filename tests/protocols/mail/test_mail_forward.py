@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from email import base64mime
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +19,7 @@ from digitalpost.protocols.mail import (
     render_envelope,
     with_envelope,
 )
+from digitalpost.protocols.mail.mime import _base64_words
 from digitalpost.protocols.threads import (
     THREAD_HEADER,
     find_in_subject,
@@ -175,3 +177,26 @@ def test_a_non_ascii_subject_is_written_as_encoded_words_in_lines_of_at_most_78(
     assert all(len(line) <= 78 for line in lines)
     assert all(len(word) <= 75 and word.startswith(b"=?utf-8?b?") for word in field[9:].split(b"\r\n "))
     assert str(parsed(head + b"\r\n")["Subject"]) == envelope.subject
+
+
+def _words_one_character_at_a_time(value: str, *, first: int) -> list[str]:
+    # The encoder of decision 0020, kept as the reference: a character joins the word while the word still fits.
+    words: list[str] = []
+    room = min(first, 75)
+    chunk: list[str] = []
+    size = 0
+    for char in value:
+        length = len(char.encode("utf-8"))
+        if chunk and len("=?utf-8?b??=") + 4 * -(-(size + length) // 3) > room:
+            words.append(base64mime.header_encode("".join(chunk), charset="utf-8"))
+            room, chunk, size = 75, [], 0
+        chunk.append(char)
+        size += length
+    words.append(base64mime.header_encode("".join(chunk), charset="utf-8"))
+    return words
+
+
+@given(st.text(min_size=1, max_size=300), st.integers(min_value=1, max_value=80))
+@settings(max_examples=500)
+def test_the_subjects_encoded_words_are_cut_where_one_character_at_a_time_cut_them(value, first):
+    assert _base64_words(value, first=first) == _words_one_character_at_a_time(value, first=first)

@@ -6,8 +6,9 @@ import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.mail import (
@@ -102,3 +103,70 @@ def test_broken_or_hostile_metadata_files_are_refused_as_mail_malformed(data):
     with pytest.raises(DigitalPostError) as raised:
         read_metadata_file(data)
     assert raised.value.code is ErrorCode.MAIL_MALFORMED
+
+
+def _lxml_metadata_file(meta: InquiryMetadata) -> bytes:
+    # The lxml writer the text writer replaced (decision 0027): the reference the text writer must equal byte for byte.
+    def q(name: str) -> str:
+        return f"{{{METADATA_NAMESPACE}}}{name}"
+
+    def add(parent: etree._Element, name: str, text: str) -> etree._Element:
+        element = etree.SubElement(parent, q(name))
+        try:
+            element.text = text
+        except ValueError:
+            raise ValueError(f"{name}: the text contains characters XML cannot hold") from None
+        return element
+
+    root = etree.Element(q("InquiryMetadata"), nsmap={None: METADATA_NAMESPACE})
+    root.set("version", "1")
+    add(root, "MessageId", str(meta.message_id))
+    add(root, "CreatedAt", meta.created_at.isoformat().replace("+00:00", "Z"))
+    sender = etree.SubElement(root, q("Sender"))
+    sender.set("type", str(meta.sender_type))
+    add(sender, "Number", meta.sender_number)
+    add(sender, "Name", meta.sender_name)
+    add(root, "AuthorityCVR", meta.authority_cvr)
+    mailbox = etree.SubElement(root, q("Mailbox"))
+    add(mailbox, "Id", str(meta.mailbox_id))
+    add(mailbox, "Name", meta.mailbox_name)
+    if meta.topic is not None:
+        add(root, "Topic", meta.topic)
+    fields = etree.SubElement(root, q("Fields"))
+    for label, value in meta.fields:
+        field = etree.SubElement(fields, q("Field"))
+        add(field, "Label", label)
+        add(field, "Value", value)
+    add(root, "ThreadId", str(meta.thread_id))
+    add(root, "ReplyRule", str(meta.reply_rule))
+    attachments = etree.SubElement(root, q("Attachments"))
+    for info in meta.attachments:
+        attachment = etree.SubElement(attachments, q("Attachment"))
+        add(attachment, "Filename", info.filename)
+        add(attachment, "MediaType", info.media_type)
+        add(attachment, "Size", str(info.size))
+        add(attachment, "SHA256", info.sha256)
+    etree.indent(root, space="  ")
+    body = etree.tostring(root, encoding="unicode")
+    notice = render_metadata_file(META).decode().split("<!--", 1)[1].split("-->", 1)[0]
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{notice}-->\n{body}\n'.encode()
+
+
+def _written(render, meta):
+    try:
+        return render(meta)
+    except ValueError as refused:
+        return str(refused)
+
+
+any_text = st.text(max_size=12) | xml_text  # control characters, surrogates, U+FFFE: refused by both
+
+
+@given(metadata(), any_text, any_text, st.lists(st.tuples(any_text, any_text), max_size=3), st.none() | any_text)
+@settings(max_examples=300)
+def test_the_file_is_written_byte_for_byte_as_lxml_wrote_it_and_refused_where_lxml_refused(
+    meta, name, mailbox_name, fields, topic
+):
+    for changed in (meta, dataclasses.replace(meta, sender_name=name, mailbox_name=mailbox_name,
+                                              fields=tuple(fields), topic=topic)):
+        assert _written(render_metadata_file, changed) == _written(_lxml_metadata_file, changed)

@@ -9,12 +9,14 @@ from uuid import UUID
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
 
 from digitalpost.core.errors import ErrorCode
 from digitalpost.protocols.threads import (
     THREAD_FILE_NAMESPACE,
     Carrier,
     Keyring,
+    ReplyRule,
     ThreadCarriers,
     ThreadRef,
     ThreadTokenError,
@@ -194,3 +196,17 @@ def test_another_authoritys_token_beside_ours_is_reported_not_followed():
     resolved = _resolve(attachment=SYDBY_TOKEN, header=TOKEN)
     assert resolved.ref == REF
     assert resolved.rejected == ((Carrier.ATTACHMENT, ErrorCode.THREAD_NOT_YOURS),)
+
+
+@given(thread=st.uuids(), mailbox=st.uuids(), cvr=st.from_regex(r"\A[0-9]{8}\Z"), rule=st.sampled_from(ReplyRule))
+def test_thread_file_is_written_byte_for_byte_as_lxmls_indented_tree(thread, mailbox, cvr, rule):
+    ref = ThreadRef(thread, cvr, mailbox, rule)
+    root = etree.Element(f"{{{THREAD_FILE_NAMESPACE}}}DialogThread", nsmap={None: THREAD_FILE_NAMESPACE})
+    root.set("version", "1")
+    for name, value in (("Token", TOKEN), ("ThreadId", str(thread)), ("AuthorityCVR", cvr),
+                        ("MailboxId", str(mailbox)), ("ReplyRule", str(rule))):
+        etree.SubElement(root, f"{{{THREAD_FILE_NAMESPACE}}}{name}").text = value
+    etree.indent(root, space="  ")
+    written = render_thread_file(ref, TOKEN).decode()
+    assert written.split("-->\n", 1)[1] == etree.tostring(root, encoding="unicode") + "\n"
+    assert written.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<!--')

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from digitalpost.authorities.models import AuthorityMailbox
-from digitalpost.conversations.fields import METADATA_DATA_TYPE, TOPIC_DATA_TYPE
+from digitalpost.conversations.fields import METADATA_DATA_TYPE, TOPIC_DATA_TYPE, entered_fields
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.core.parties import PartyKind
@@ -165,14 +165,15 @@ def _store(
     documents = [(role, file, store.put(file.content).key) for _, role, file in memo.iter_files(letter)]
     return _record_inquiry(party=party, mailbox=mailbox, inquiry=inquiry, message_uuid=message_uuid, body=body,
                            memo_key=memo_key, documents=documents, thread=thread, answering=answering,
-                           written_by=written_by, parts=document_parts(letter, body, copyable=True))
+                           written_by=written_by, parts=document_parts(letter, body, copyable=True),
+                           fields=entered_fields(letter))
 
 
 @transaction.atomic(durable=True)
 def _record_inquiry(
     *, party: Contact, mailbox: AuthorityMailbox, inquiry: Inquiry, message_uuid: str, body: bytes, memo_key: str,
     documents: list[tuple[str, memo.File, str]], thread: Thread | None, answering: Message | None = None,
-    written_by: str = "", parts: list[dict[str, Any]] | None = None,
+    written_by: str = "", parts: list[dict[str, Any]] | None = None, fields: list[tuple[str, str]] | None = None,
 ) -> Message:
     now = timezone.now()
     if answering is not None:
@@ -201,6 +202,7 @@ def _record_inquiry(
         message_type="DIGITALPOST", memo_version="1.2", memo_blob=memo_key,
         memo_sha256=hashlib.sha256(body).hexdigest(), memo_size=len(body), accepted_at=now,
         document_parts=parts,  # the forward decodes the files there instead of parsing the MeMo
+        entered_fields=None if fields is None else [list(field) for field in fields],  # and takes these as they are
     )
     Document.objects.bulk_create(
         Document(message=message, position=position, role=role, label=file.filename, filename=file.filename,

@@ -140,8 +140,8 @@ def _remove_content(ids: list[uuid.UUID], *, rule: Rule, now: datetime, actor: A
     SearchEntry.objects.filter(message_id__in=ids).delete()
     Placement.objects.filter(message_id__in=ids).delete()
     Message.objects.filter(pk__in=ids, content_deleted_at=None).update(
-        content_deleted_at=now, label="", pending_memo=None, document_parts=None, actions=[], actions_open_until=None,
-        has_undated_action=False, sender_message_id="")
+        content_deleted_at=now, label="", pending_memo=None, document_parts=None, entered_fields=None, actions=[],
+        actions_open_until=None, has_undated_action=False, sender_message_id="")
     record_change(actor=actor, organisation="", action="retention.removed", object_type="retention",
                   object_label=f"retention {rule.value}: {removed} messages",
                   after={"rule": rule.value, "messages": removed, "documents": documents, "at": now.isoformat()})

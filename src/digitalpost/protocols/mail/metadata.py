@@ -109,48 +109,50 @@ def _q(name: str) -> str:
     return f"{{{METADATA_NAMESPACE}}}{name}"
 
 
-def _add(parent: etree._Element, name: str, text: str) -> etree._Element:
-    element = etree.SubElement(parent, _q(name))
-    try:
-        element.text = text
-    except ValueError:
-        raise ValueError(f"{name}: the text contains characters XML cannot hold") from None
-    return element
+# What lxml refuses in a text (ValueError): the C0 controls but tab, LF and CR, surrogates, U+FFFE and U+FFFF.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# How lxml writes a text: these escaped (CR as a reference, so a reader's end-of-line handling keeps it).
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+
+
+def _element(depth: int, name: str, text: str) -> str:
+    if _NOT_XML_TEXT.search(text):
+        raise ValueError(f"{name}: the text contains characters XML cannot hold")
+    return f"{'  ' * depth}<{name}>{text.translate(_XML_TEXT)}</{name}>\n"
+
+
+def _container(depth: int, name: str, children: list[str], attributes: str = "") -> str:
+    if not children:
+        return f"{'  ' * depth}<{name}{attributes}/>\n"
+    return f"{'  ' * depth}<{name}{attributes}>\n{''.join(children)}{'  ' * depth}</{name}>\n"
 
 
 def render_metadata_file(meta: InquiryMetadata) -> bytes:
-    """`dkalmetadata.xml` for `meta` (UTF-8, indented, with a one-line comment saying what it is)."""
-    root = etree.Element(_q("InquiryMetadata"), nsmap={None: METADATA_NAMESPACE})
-    root.set("version", "1")
-    _add(root, "MessageId", str(meta.message_id))
-    _add(root, "CreatedAt", meta.created_at.isoformat().replace("+00:00", "Z"))
-    sender = etree.SubElement(root, _q("Sender"))
-    sender.set("type", str(meta.sender_type))
-    _add(sender, "Number", meta.sender_number)
-    _add(sender, "Name", meta.sender_name)
-    _add(root, "AuthorityCVR", meta.authority_cvr)
-    mailbox = etree.SubElement(root, _q("Mailbox"))
-    _add(mailbox, "Id", str(meta.mailbox_id))
-    _add(mailbox, "Name", meta.mailbox_name)
-    if meta.topic is not None:
-        _add(root, "Topic", meta.topic)
-    fields = etree.SubElement(root, _q("Fields"))
-    for label, value in meta.fields:
-        field = etree.SubElement(fields, _q("Field"))
-        _add(field, "Label", label)
-        _add(field, "Value", value)
-    _add(root, "ThreadId", str(meta.thread_id))
-    _add(root, "ReplyRule", str(meta.reply_rule))
-    attachments = etree.SubElement(root, _q("Attachments"))
-    for info in meta.attachments:
-        attachment = etree.SubElement(attachments, _q("Attachment"))
-        _add(attachment, "Filename", info.filename)
-        _add(attachment, "MediaType", info.media_type)
-        _add(attachment, "Size", str(info.size))
-        _add(attachment, "SHA256", info.sha256)
-    etree.indent(root, space="  ")
-    body = etree.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{_NOTICE}-->\n{body}\n'.encode()
+    """`dkalmetadata.xml` for `meta` (UTF-8, indented, with a one-line comment saying what it is).
+
+    Written as text, byte for byte what lxml wrote for the same tree (`etree.indent` with two spaces, then
+    `tostring`; a property test holds the two equal, refusals included): the lxml tree cost a small forward
+    ~0.1 ms, more than any other piece of its entity. The file is read with lxml (`read_metadata_file`).
+    """
+    children = [  # in the document's order: a text XML cannot hold is named as lxml named the first one
+        _element(1, "MessageId", str(meta.message_id)),
+        _element(1, "CreatedAt", meta.created_at.isoformat().replace("+00:00", "Z")),
+        _container(1, "Sender", [_element(2, "Number", meta.sender_number), _element(2, "Name", meta.sender_name)],
+                   f' type="{meta.sender_type}"'),  # CPR or CVR (checked when meta was made)
+        _element(1, "AuthorityCVR", meta.authority_cvr),
+        _container(1, "Mailbox", [_element(2, "Id", str(meta.mailbox_id)), _element(2, "Name", meta.mailbox_name)]),
+        *([_element(1, "Topic", meta.topic)] if meta.topic is not None else []),
+        _container(1, "Fields", [_container(2, "Field", [_element(3, "Label", label), _element(3, "Value", value)])
+                                 for label, value in meta.fields]),
+        _element(1, "ThreadId", str(meta.thread_id)),
+        _element(1, "ReplyRule", str(meta.reply_rule)),
+        _container(1, "Attachments", [_container(2, "Attachment", [
+            _element(3, "Filename", info.filename), _element(3, "MediaType", info.media_type),
+            _element(3, "Size", str(info.size)), _element(3, "SHA256", info.sha256),
+        ]) for info in meta.attachments]),
+    ]
+    body = _container(0, "InquiryMetadata", children, f' xmlns="{METADATA_NAMESPACE}" version="1"')
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{_NOTICE}-->\n{body}'.encode()
 
 
 def read_metadata_file(data: bytes) -> InquiryMetadata:
