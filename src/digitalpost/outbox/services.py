@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from digitalpost.hub.queries import Param, PreparedIn, PreparedSelect, PreparedUpdate
 from digitalpost.hub.requestid import current_request_id
 from digitalpost.hub.rows import PreparedRows, insert, insert_many
 from digitalpost.outbox.models import Job, WorkerPresence, WorkKind
@@ -91,6 +92,43 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_CAP)
 
 
+_RUN_AFTER = Job._meta.get_field("run_after")
+_CLAIMED_BY = Job._meta.get_field("claimed_by")
+_DONE_AT = Job._meta.get_field("done_at")
+_PENDING = Job.State.PENDING
+
+
+def _due(kind: Param | list[Param]) -> Any:
+    """The due jobs of `kind` (or of these kinds) at Param "now", oldest first."""
+    by_kind = {"kind__in": kind} if isinstance(kind, list) else {"kind": kind}
+    return (Job.objects.filter(**by_kind, state=_PENDING, run_after__lte=Param("now", _RUN_AFTER))
+            .order_by("run_after", "id"))
+
+
+# The statements every claim runs, compiled once (hub.queries, decision 0025): under load a worker claims many
+# small batches a second, and compiling these cost more than running them.
+_KIND = Job._meta.get_field("kind")
+_ANY_DUE = PreparedSelect(_due(Param("kind", _KIND)).values_list("id")[:1])
+_DUE_KINDS = PreparedIn(lambda kinds: PreparedSelect(_due(kinds).order_by().values_list("kind").distinct()),
+                        kinds=_KIND)
+_claimable: dict[int, PreparedSelect[Job]] = {}
+_CLAIM = PreparedIn(lambda ids: PreparedUpdate(Job.objects.filter(pk__in=ids), run_after=Param("until", _RUN_AFTER),
+                                               attempts=F("attempts") + 1, claimed_by=Param("worker", _CLAIMED_BY)),
+                    ids=Job._meta.pk)
+_FINISH = PreparedIn(lambda ids: PreparedUpdate(Job.objects.filter(pk__in=ids, state=_PENDING), state=Job.State.DONE,
+                                                done_at=Param("at", _DONE_AT)),
+                     ids=Job._meta.pk)
+
+
+def _claimable_batch(limit: int) -> PreparedSelect[Job]:
+    """Up to `limit` due jobs, locked on PostgreSQL (skipping those other workers hold); one statement per limit."""
+    prepared = _claimable.get(limit)
+    if prepared is None:
+        prepared = _claimable.setdefault(limit, PreparedSelect(
+            _due(Param("kind", _KIND)).select_for_update(skip_locked=True, no_key=True)[:limit]))
+    return prepared
+
+
 def claim_next(
     kind: WorkKind, *, lease: timedelta, busy_lanes: Collection[str] = (), worker: uuid.UUID | None = None,
 ) -> Job | None:
@@ -107,7 +145,7 @@ def claim_next(
     if busy_lanes:
         due = due.exclude(lane__in=list(busy_lanes))
     # Look before taking the write lock: an idle worker must not keep other writers waiting.
-    if not due.exists():
+    if not (_ANY_DUE.rows(kind=kind, now=now) if not busy_lanes else due.exists()):
         return None
     with transaction.atomic(durable=True):
         if connection.vendor == "postgresql":
@@ -124,24 +162,18 @@ def claim_next(
 
 def due_kinds(kinds: Collection[WorkKind]) -> list[WorkKind]:
     """Those of `kinds` that have a job due now: one query where asking each kind would take one each."""
-    due = (Job.objects.filter(kind__in=list(kinds), state=Job.State.PENDING, run_after__lte=timezone.now())
-           .values_list("kind", flat=True).distinct())
-    found = set(due)
+    found = {kind for kind, in _DUE_KINDS.rows(kinds=list(kinds), now=timezone.now())}
     return [kind for kind in kinds if kind in found]
 
 
 def claim_batch(kind: WorkKind, *, lease: timedelta, limit: int, worker: uuid.UUID | None = None) -> list[Job]:
     """Like `claim_next` for up to `limit` due jobs at once, in one transaction (the bulk lanes)."""
     now = timezone.now()
-    due = Job.objects.filter(kind=kind, state=Job.State.PENDING, run_after__lte=now).order_by("run_after", "id")
-    if not due.exists():
+    if not _ANY_DUE.rows(kind=kind, now=now):
         return []
     with transaction.atomic(durable=True):
-        if connection.vendor == "postgresql":
-            due = due.select_for_update(skip_locked=True, no_key=True)
-        jobs = list(due[:limit])
-        Job.objects.filter(pk__in=[job.pk for job in jobs]).update(
-            run_after=now + lease, attempts=F("attempts") + 1, claimed_by=worker)
+        jobs = _claimable_batch(limit).objects(kind=kind, now=now)
+        _CLAIM.run(ids=[job.pk for job in jobs], until=now + lease, worker=worker)
     for job in jobs:
         job.run_after = now + lease
         job.attempts += 1
@@ -159,8 +191,7 @@ def finish_jobs(jobs: list[Job]) -> None:
     """`finish_job` for many jobs at once, inside the caller's transaction: one UPDATE."""
     if not jobs:
         return
-    Job.objects.filter(pk__in=[job.pk for job in jobs], state=Job.State.PENDING).update(
-        state=Job.State.DONE, done_at=timezone.now())
+    _FINISH.run(ids=[job.pk for job in jobs], at=timezone.now())
     for job in jobs:
         job.state = Job.State.DONE
 
