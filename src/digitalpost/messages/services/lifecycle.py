@@ -34,7 +34,6 @@ from digitalpost.registry.models import Contact, Mailbox
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.receiver_health import note_receiver_success
 
-
 _MESSAGE_ID = Message._meta.pk
 
 
