@@ -38,7 +38,7 @@ _MESSAGE_ID = Message._meta.pk
 
 
 def _locked(ids: list[Param], *, without_content: bool) -> PreparedSelect[Message]:
-    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")  # type: ignore[misc]  # Params stand in for the ids
     return PreparedSelect(locked.defer("pending_memo", "document_parts") if without_content else locked)
 
 
