@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from digitalpost.authorities.services.mailboxes import create_mailbox
 from digitalpost.conversations.services.inquiries import Inquiry, send_inquiry
-from digitalpost.hub.queries import Param, PreparedSelect, PreparedUpdate
+from digitalpost.hub.queries import Param, PreparedIn, PreparedSelect, PreparedUpdate
 from digitalpost.messages.models import Message, Thread
 from digitalpost.systems.models import SenderSystem
 
@@ -94,3 +94,37 @@ def test_a_query_compiled_in_one_thread_runs_in_another_with_that_threads_connec
     assert (found[0].pk, found[0].last_activity_at, found[0].party.mailbox) == (
         expected.pk, expected.last_activity_at, expected.party.mailbox)
     assert found[1] == FIRST_UUIDS.rows(thread=thread.pk)
+
+
+THREADS_IN = PreparedIn(lambda pks: PreparedSelect(Thread.objects.select_related("authority").filter(pk__in=pks)
+                                                   .order_by("subject")), pks=Thread._meta.pk)
+SUBJECTS_IN = PreparedIn(lambda pks: PreparedSelect(Thread.objects.filter(pk__in=pks, subject=Param("subject"))
+                                                    .values_list("subject")), pks=Thread._meta.pk)
+LAST_ACTIVITY = Thread._meta.get_field("last_activity_at")
+TOUCH_IN = PreparedIn(lambda pks: PreparedUpdate(Thread.objects.filter(pk__in=pks),
+                                                 last_activity_at=Param("at", LAST_ACTIVITY)), pks=Thread._meta.pk)
+
+
+def test_prepared_in_gives_what_the_orm_gives_for_lists_of_every_length(cast):
+    threads = _threads(cast, 2)
+    pks = [thread.pk for thread in threads]
+    for chosen in ([pks[0]], pks, [str(pks[1]), pks[0]], [pks[0], pks[0]], pks):  # ids as text too, repeats
+        orm = list(Thread.objects.select_related("authority").filter(pk__in=chosen).order_by("subject"))
+        assert THREADS_IN.objects(pks=chosen) == orm
+        assert [t.authority.cvr for t in THREADS_IN.objects(pks=chosen)] == [t.authority.cvr for t in orm]
+    assert SUBJECTS_IN.rows(pks=pks, subject="Sag 1") == [("Sag 1",)]
+    assert THREADS_IN.objects(pks=[]) == []  # as __in=[]: nothing, and no statement
+    later = timezone.now() + timedelta(days=1)
+    assert TOUCH_IN.run(pks=pks, at=later) == 2
+    assert TOUCH_IN.run(pks=[threads[0].authority_mailbox_id], at=later) == 0
+    assert set(Thread.objects.values_list("last_activity_at", flat=True)) == {later}
+
+
+def test_prepared_in_compiles_once_per_length(cast):
+    threads = _threads(cast, 2)
+    built: list[int] = []
+    counted = PreparedIn(lambda pks: built.append(len(pks)) or PreparedSelect(Thread.objects.filter(pk__in=pks)),
+                         pks=Thread._meta.pk)
+    for chosen in ([threads[0].pk], [threads[1].pk], [t.pk for t in threads], [threads[1].pk, threads[0].pk]):
+        assert {t.pk for t in counted.objects(pks=chosen)} == set(chosen)
+    assert built == [1, 2]

@@ -23,9 +23,22 @@ MAIL = b"From: post@digitalpost.localhost\r\nTo: a@nordby.example\r\nSubject: x\
 
 
 class CountingRelay:
-    def __init__(self) -> None:
+    def __init__(self, *, pipelining: bool = False) -> None:
         self.connections = 0
         self.mails: list[tuple[list[str], bytes]] = []
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
+        if address.startswith("refused@"):
+            return "550 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.mails.append((list(envelope.rcpt_tos), envelope.original_content))
@@ -51,9 +64,9 @@ def started(handler: CountingRelay, port: int) -> CountingController:
     return controller
 
 
-@pytest.fixture
-def relay(settings):
-    handler = CountingRelay()
+@pytest.fixture(params=[False, True], ids=["one command at a time", "PIPELINING"])
+def relay(request, settings):
+    handler = CountingRelay(pipelining=request.param)
     controllers = [started(handler, free_port())]
     settings.DIGITALPOST_SMTP_RELAY_HOST = "127.0.0.1"
     settings.DIGITALPOST_SMTP_RELAY_PORT = controllers[0].port
@@ -149,6 +162,8 @@ def test_the_data_sent_is_what_smtplib_would_send(message):
 
 def test_mail_and_rcpt_say_what_smtplib_would_say_and_a_bad_address_is_refused_every_time(relay, monkeypatch):
     handler, _ = relay
+    if handler.pipelining:
+        pytest.skip("pipelined, MAIL and RCPT are written in one piece, not one putcmd each")
     said: list[tuple[str, str]] = []
     putcmd = smtplib.SMTP.putcmd
 
@@ -168,3 +183,32 @@ def test_mail_and_rcpt_say_what_smtplib_would_say_and_a_bad_address_is_refused_e
     for _ in range(2):
         with pytest.raises(ValueError, match="not permitted"):
             send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a b@nordby.example"])
+
+
+def test_refused_senders_and_recipients_leave_the_connection_in_step_for_the_next_mail(relay):
+    handler, _ = relay
+    with pytest.raises(aiosmtplib.SMTPSenderRefused):
+        send_via_relay(MAIL, sender="refused@digitalpost.localhost", recipients=["a@nordby.example"])
+    with pytest.raises(aiosmtplib.SMTPRecipientsRefused):
+        send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["unknown@nordby.example"])
+    assert send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"]) \
+        .startswith("2.0.0 Queued")
+    assert [rcpts for rcpts, _ in handler.mails] == [["a@nordby.example"]]
+    assert handler.connections == 1
+
+
+def test_a_relay_offering_pipelining_gets_a_mail_in_two_writes_instead_of_four(relay, monkeypatch):
+    handler, _ = relay
+    send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example"])  # connected
+    writes: list[bytes] = []
+    original = smtplib.SMTP.send
+
+    def counted(self: smtplib.SMTP, data: bytes | str) -> None:
+        writes.append(data if isinstance(data, bytes) else data.encode())
+        original(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", counted)
+    send_via_relay(MAIL, sender="post@digitalpost.localhost", recipients=["a@nordby.example", "b@nordby.example"])
+    # Envelope (MAIL, both RCPTs, DATA) in one write, the content in the other; one command a write without it.
+    assert len(writes) == (2 if handler.pipelining else 5)
+    assert handler.mails[-1][0] == ["a@nordby.example", "b@nordby.example"]

@@ -3,6 +3,7 @@ mail (citizens' notices) in the notification folder, so the demo's notices land 
 
 from __future__ import annotations
 
+import smtplib
 from email.message import EmailMessage
 
 import pytest
@@ -93,3 +94,12 @@ def test_the_kind_of_an_address_is_looked_up_once_for_many_mails(settings, tmp_p
     assert sorted(asked) == sorted(["anna@example.org", SECURE])
     assert len(list((tmp_path / "notifications").glob("*.eml"))) == 3
     assert len(list((tmp_path / "authority").glob("*.eml"))) == 3
+
+
+def test_it_offers_pipelining_and_files_pipelined_mails(server, settings):
+    with smtplib.SMTP("127.0.0.1", settings.DIGITALPOST_SMTP_RELAY_PORT) as client:
+        client.ehlo()
+        assert client.has_extn("pipelining")
+    for to in ("anna@example.org", "bent@example.org"):  # over the kept connection, MAIL + RCPT + DATA in one write
+        send_via_relay(mail(to), sender="no-reply@digitalpost.localhost", recipients=[to])
+    assert len(list((server / "notifications").glob("*.eml"))) == 2

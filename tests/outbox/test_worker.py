@@ -139,3 +139,19 @@ def test_without_a_longer_maximum_an_idle_worker_keeps_its_interval(tx_cast):
     run_forever([WorkKind.DELIVER_BULK, WorkKind.DELIVER], HANDLERS, stop=stop, batch_handlers=BATCH_HANDLERS,
                 idle_sleep=0.05)
     assert stop.waits == [0.05] * 4
+
+
+@pytest.mark.parametrize(("limit", "expected"), [(25, [0.05, 0.25, 0.05]), (1, [0.05, 0.05, 0.1])])
+def test_a_gathering_worker_waits_after_a_partial_batch_and_goes_straight_on_after_a_full_one(tx_cast, limit,
+                                                                                             expected):
+    def cue(waits: int) -> None:
+        if waits == 1:
+            tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna))
+        if waits == 3:
+            stop.set()
+
+    stop = ScriptedStop(cue)
+    run_forever([WorkKind.DELIVER], HANDLERS, stop=stop, on_give_up=GIVE_UP, batch_handlers=BATCH_HANDLERS,
+                idle_sleep=0.05, idle_sleep_max=0.5, gather=0.25, batch_limits={WorkKind.DELIVER: limit})
+    assert stop.waits == expected  # a batch of one under a limit of 25 waits 0.25 s; one that filled its limit not
+    assert Message.objects.get().state == Message.State.DELIVERED

@@ -74,6 +74,8 @@ def worker(
     nice: int = typer.Option(0, help="Lower this worker's CPU priority so accepting mail stays fast under load."),
     idle_max_seconds: float = typer.Option(
         0.05, help="Longest wait between looks for work while the queues stay empty (from 0.05 s, doubling)."),
+    gather_seconds: float = typer.Option(
+        0.0, help="After a round of only partial batches, wait this long so the next batches are fuller."),
 ) -> None:
     """Run a delivery worker until interrupted (SIGINT/SIGTERM finish the current job, then stop)."""
     _django()
@@ -99,7 +101,7 @@ def worker(
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
         run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
                     batch_handlers=BATCH_HANDLERS, lane_threads=lane_threads(), heartbeat=heartbeat,
-                    idle_sleep_max=idle_max_seconds, batch_limits=batch_limits())
+                    idle_sleep_max=idle_max_seconds, batch_limits=batch_limits(), gather=gather_seconds)
 
 
 @demo_app.command("load")
@@ -161,8 +163,10 @@ def run(
         # Notices, NemSMS, receipts pushed to senders and receipt mails of letters started by secure mail, and mass
         # sends, have workers of their own (mass sends at a lower priority), so deliveries, forwards and letters never
         # wait behind them. Their work may wait half a second: idle, they look for it less often (decision 0016).
+        # Busy, it gathers notices for a quarter of a second between batches: fuller batches, less CPU per notice
+        # on the cores the deliveries need (decision 0025).
         children.start([str(exe / "digitalpost"), "worker", "--kinds", "NOTIFY,SMS,PUSH_EVENTS,LETTER_RECEIPT",
-                        "--nice", "5", "--idle-max-seconds", "0.5"], env)
+                        "--nice", "5", "--idle-max-seconds", "0.5", "--gather-seconds", "0.25"], env)
         children.start([str(exe / "digitalpost"), "worker", "--kinds", "DELIVER_BULK", "--nice", "10",
                         "--idle-max-seconds", "0.5"], env)
         if with_smtp:

@@ -7,13 +7,14 @@ changing values are `Param`s: it is compiled on first use per database alias, an
 values (the field's `get_db_prep_value`, as a lookup does), executes the SQL text and turns the rows into model
 instances (with their select_related objects) or value tuples through the compiler's own converters and
 populators — what iterating the QuerySet does, without compiling it again. `PreparedUpdate` does the same for an
-UPDATE of a filtered QuerySet.
+UPDATE of a filtered QuerySet. `PreparedIn` is either of them with list parameters (`pk__in=...`): the SQL of an
+`IN (…)` depends on the length of its list, so it is compiled once per database and length (decision 0025).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -24,6 +25,7 @@ from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.sql import UpdateQuery
 
 M = TypeVar("M", bound=Model)
+Q = TypeVar("Q", bound="PreparedSelect[Any] | PreparedUpdate[Any]")
 
 
 @dataclass(frozen=True)
@@ -186,3 +188,58 @@ class PreparedUpdate(_Prepared[M]):
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, _values(compiled, values, connection))
             return int(cursor.rowcount)
+
+
+class PreparedIn(Generic[Q]):
+    """A prepared query whose `lists` are lists of values (an `__in` lookup): compiled per database and length.
+
+    `build` gets, for each list, that many `Param`s and returns the PreparedSelect or PreparedUpdate to compile:
+
+        LOCK = PreparedIn(lambda ids: PreparedSelect(Message.objects.filter(pk__in=ids)), ids=Message._meta.pk)
+        LOCK.query(ids=[...]).objects(**values)   # or LOCK.objects(ids=[...]) / rows / run
+
+    The batch paths (delivery, notices, claims) run the same few statements with one to a hundred ids each time;
+    compiling them cost more than running them (decision 0025). An empty list matches nothing, as `__in=[]` does;
+    there the statement is not run at all.
+    """
+
+    def __init__(self, build: Callable[..., Q], **lists: Field[Any, Any] | None) -> None:
+        self._build = build
+        self._lists = lists
+        self._by_length: dict[tuple[int, ...], Q] = {}
+        self._lock = threading.Lock()
+
+    def _bound(self, values: Mapping[str, Any]) -> tuple[Q | None, dict[str, Any]]:
+        given = {name: list(values[name]) for name in self._lists}
+        flat = {name: value for name, value in values.items() if name not in self._lists}
+        for name, items in given.items():
+            flat.update((f"{name}[{i}]", item) for i, item in enumerate(items))
+        if any(not items for items in given.values()):
+            return None, flat
+        key = tuple(len(items) for items in given.values())
+        prepared = self._by_length.get(key)
+        if prepared is None:
+            with self._lock:
+                prepared = self._by_length.get(key)
+                if prepared is None:
+                    params = {name: [Param(f"{name}[{i}]", field) for i in range(len(given[name]))]
+                              for name, field in self._lists.items()}
+                    prepared = self._by_length[key] = self._build(**params)
+        return prepared, flat
+
+    def objects(self, **values: Any) -> list[Any]:
+        prepared, flat = self._bound(values)
+        return [] if prepared is None else cast(PreparedSelect[Any], prepared).objects(**flat)
+
+    def rows(self, **values: Any) -> list[tuple[Any, ...]]:
+        prepared, flat = self._bound(values)
+        return [] if prepared is None else cast(PreparedSelect[Any], prepared).rows(**flat)
+
+    def run(self, **values: Any) -> int:
+        prepared, flat = self._bound(values)
+        return 0 if prepared is None else cast(PreparedUpdate[Any], prepared).run(**flat)
+
+
+def ids(values: Sequence[Any]) -> list[Any]:
+    """`values` without repeats, in their order (an IN list needs each once)."""
+    return list(dict.fromkeys(values))

@@ -27,6 +27,7 @@ from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.queries import PreparedIn, PreparedSelect
 from digitalpost.hub.relay import Outgoing
 from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message
@@ -143,6 +144,17 @@ NOTICE_FIELDS = ("state", "channel", "direction", "read_at", "is_legal_notificat
                  "mailbox__owner__notify_by_email", "mailbox__owner__notification_email")
 
 
+# A batch's statements, compiled once per database and batch length (hub.queries, decision 0025).
+_MESSAGE_ID = Message._meta.pk
+_NOTICED = PreparedIn(lambda ids: PreparedSelect(Message.objects.select_related("authority", "mailbox__owner")
+                                                 .only(*NOTICE_FIELDS).filter(pk__in=ids)), ids=_MESSAGE_ID)
+_SENT = PreparedIn(lambda ids: PreparedSelect(Notice.objects.filter(message__pk__in=ids)
+                                              .values_list("message_id", "kind")), ids=_MESSAGE_ID)
+_LOCK_FOR_EVENTS = PreparedIn(lambda ids: PreparedSelect(
+    Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
+    .only("sender_system_id")), ids=_MESSAGE_ID)  # what append_events needs of a message
+
+
 def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     """`send_notice` for many NOTIFY jobs (`is_plain_notice`): the same checks and mails, far fewer round trips.
 
@@ -152,9 +164,8 @@ def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     (their jobs finished) before the first error goes up, so the worker's one-by-one retry of the batch sends
     none of them again and gives each of the others its own outcome.
     """
-    messages = {str(m.pk): m for m in Message.objects.select_related("authority", "mailbox__owner")
-                .only(*NOTICE_FIELDS).filter(pk__in=[job.payload["message"] for job in jobs])}
-    done = set(Notice.objects.filter(message__in=list(messages.values())).values_list("message_id", "kind"))
+    messages = {str(m.pk): m for m in _NOTICED.objects(ids=list(dict.fromkeys(job.payload["message"] for job in jobs)))}
+    done = {(message_id, kind) for message_id, kind in _SENT.rows(ids=[m.pk for m in messages.values()])}
     statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
     due: list[tuple[Job, Message, Notice.Kind, str]] = []
     for job in jobs:
@@ -191,9 +202,8 @@ class _SentNotice(NamedTuple):
 def _record_notices(sent: list[_SentNotice], jobs: list[Job]) -> None:
     """The notices `sent` with their events (those nobody recorded meanwhile), and `jobs` finished, in one commit."""
     ids = sorted({notice.message.pk for notice in sent})
-    locked = {m.pk: m for m in Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
-              .only("sender_system_id")}  # what append_events needs of a message
-    recorded = set(Notice.objects.filter(message__in=ids).values_list("message_id", "kind"))
+    locked = {m.pk: m for m in _LOCK_FOR_EVENTS.objects(ids=ids)}
+    recorded = {(message_id, kind) for message_id, kind in _SENT.rows(ids=ids)}
     new = [notice for notice in sent if (notice.message.pk, notice.kind) not in recorded]
     now = timezone.now()
     insert_many([Notice(message=locked[n.message.pk], kind=n.kind, recipient=n.recipient, sent_at=now,

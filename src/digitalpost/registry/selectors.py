@@ -16,12 +16,21 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from digitalpost.hub.queries import Param, PreparedIn, PreparedSelect
 from digitalpost.registry.models import CompanyMailboxAccess, Contact, ContactChange, Exemption, Mailbox
 
 
 def active_exemptions(on: date) -> QuerySet[Exemption]:
     return Exemption.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on,
                                     ended_at__isnull=True)
+
+
+# The notices batch asks this for every batch: compiled once per database and length (decision 0025).
+_ON = Exemption._meta.get_field("starts_on")
+_EXEMPT = PreparedIn(lambda contacts: PreparedSelect(
+    Exemption.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=Param("on", _ON)),
+                             starts_on__lte=Param("on", _ON), ended_at__isnull=True, contact__pk__in=contacts)
+    .values_list("contact_id")), contacts=Contact._meta.pk)
 
 
 def effective_status(contact: Contact, *, on: date | None = None) -> str:
@@ -37,8 +46,8 @@ def effective_statuses(contacts: Iterable[Contact], *, on: date | None = None) -
     """Effective status by contact number, in two queries whatever the count (bulk look-up)."""
     found = list(contacts)
     on = on or timezone.localdate()
-    exempt = set(active_exemptions(on).filter(contact__in=[c for c in found if c.status == Contact.Status.REGISTERED])
-                 .values_list("contact_id", flat=True))
+    registered = list(dict.fromkeys(c.pk for c in found if c.status == Contact.Status.REGISTERED))
+    exempt = {contact_id for contact_id, in _EXEMPT.rows(contacts=registered, on=on)}
     return {c.number: Contact.Status.EXEMPT if c.pk in exempt else str(c.status) for c in found}
 
 

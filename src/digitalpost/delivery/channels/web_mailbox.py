@@ -26,6 +26,7 @@ from digitalpost.filing.services.indexing import (
     write_search_rows,
 )
 from digitalpost.hub.blobs import blob_store
+from digitalpost.hub.queries import PreparedIn, PreparedSelect
 from digitalpost.hub.rows import PreparedRows, insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.messages.services.documents import prepare_documents
@@ -42,6 +43,12 @@ from digitalpost.outbox.services import bury, complete, finish_job, finish_jobs
 WEB_MAILBOX_CHANNEL = "web-mailbox"
 # The fields of a message that `prepare` and its search entry read.
 _PREPARED_FROM = ("id", "state", "mailbox", "pending_memo", "memo_blob", "document_parts", "sender_label", "label")
+# A batch's statements, compiled once per database and batch length (hub.queries, decision 0025).
+_WAITING = PreparedIn(lambda ids: PreparedSelect(Message.objects.filter(pk__in=ids, state=Message.State.ACCEPTED)
+                                                 .only(*_PREPARED_FROM)), ids=Message._meta.pk)
+_WITH_DOCUMENTS = PreparedIn(lambda ids: PreparedSelect(Document.objects.filter(message__pk__in=ids)
+                                                        .values_list("message_id").distinct()),
+                             ids=Message._meta.pk)
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,7 @@ def deliver_batch(jobs: list[Job]) -> None:
     batch_store = blob_store().write_behind()  # the batch's blobs written together at its sync
     channel = WebMailboxChannel(batch_store)
     # Only what preparing reads (the rest is read again under the lock, in _record_deliveries).
-    waiting = {m.pk: m for m in Message.objects.filter(pk__in=[job.payload["message"] for job in jobs],
-                                                       state=Message.State.ACCEPTED).only(*_PREPARED_FROM)}
+    waiting = {m.pk: m for m in _WAITING.objects(ids=list(dict.fromkeys(job.payload["message"] for job in jobs)))}
     prepared: dict[uuid.UUID, MailboxDelivery] = {}
     try:
         for message in waiting.values():
@@ -121,7 +127,7 @@ def _record_deliveries(deliveries: list[MailboxDelivery], jobs: list[Job], *, do
     by_message = {delivery.message_id: delivery for delivery in deliveries}
     messages = lock_messages(list(by_message), without_content=True)  # the MeMo bytes were read before the lock
     waiting = {m.pk for m in messages if m.state == Message.State.ACCEPTED}
-    stored = set(Document.objects.filter(message__in=waiting).values_list("message_id", flat=True).distinct())
+    stored = {message_id for message_id, in _WITH_DOCUMENTS.rows(ids=list(waiting))}
     insert_many(documents.where(lambda document: document.message_id in waiting
                                 and document.message_id not in stored))
     record_delivered_batch(messages, at=timezone.now(), data={"channel": WEB_MAILBOX_CHANNEL},

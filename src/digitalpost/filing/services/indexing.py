@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from digitalpost.blobstore import BlobStore
 from digitalpost.filing.models import SearchEntry
+from digitalpost.hub.queries import PreparedIn, PreparedSelect
 from digitalpost.hub.rows import PreparedRows, insert_many
 from digitalpost.messages.models import Document, Message
 from digitalpost.registry.models import Mailbox
@@ -47,6 +48,9 @@ def index_message(message: Message, text: SearchText) -> None:
     index_messages([(message, text)])
 
 
+# The owners of a batch's mailboxes, compiled once per database and batch length (decision 0025).
+_OWNERS = PreparedIn(lambda ids: PreparedSelect(Mailbox.objects.filter(pk__in=ids).values_list("pk", "owner_id")),
+                     ids=Mailbox._meta.pk)
 _ENTRY_FIELDS = ["owner_id", "owner_key", "sender", "label", "body", "attachments"]
 
 
@@ -59,8 +63,7 @@ def search_rows(entries: Iterable[tuple[Message, SearchText]]) -> PreparedRows[S
     """The search entries of many messages, ready to write: built before the transaction that files them (a
     delivery batch holds the database's writer lock only for the SQL), written by `write_search_rows`."""
     entries = list(entries)
-    owners = dict(Mailbox.objects.filter(pk__in={message.mailbox_id for message, _ in entries})
-                  .values_list("pk", "owner_id"))
+    owners = dict(_OWNERS.rows(ids=list({message.mailbox_id for message, _ in entries})))
     rows = []
     for message, text in entries:
         owner_id = owners[message.mailbox_id]

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 
 from digitalpost.core.lifecycle import EventKind
+from digitalpost.hub.queries import PreparedIn, PreparedSelect
 from digitalpost.hub.rows import insert, insert_many
 from digitalpost.messages.models import Event, Message
 from digitalpost.messages.services.pushes import queue_event_pushes, queue_pushes_of_events
@@ -29,6 +30,12 @@ def event_hash(*, message_id: str, seq: int, kind: str, at: datetime, data: dict
         separators=(",", ":"),
     )
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+# The chain heads of a batch's messages (newest first per message), compiled once per length (decision 0025).
+_HEADS = PreparedIn(lambda ids: PreparedSelect(Event.objects.filter(message__pk__in=ids).order_by("message_id", "-seq")
+                                               .values_list("message_id", "seq", "hash")),
+                    ids=Message._meta.pk)
 
 
 def append_event(
@@ -84,9 +91,8 @@ def append_events(
         return []
     heads: dict[Any, tuple[int, str]] = {}
     # Newest first per message: the first row seen of each message is its head.
-    for row in (Event.objects.filter(message__in=[message.pk for message, _, _ in entries])
-                .order_by("message_id", "-seq").values("message_id", "seq", "hash")):
-        heads.setdefault(row["message_id"], (row["seq"], row["hash"]))
+    for message_id, seq, hash_ in _HEADS.rows(ids=list(dict.fromkeys(message.pk for message, _, _ in entries))):
+        heads.setdefault(message_id, (seq, hash_))
     events = []
     for message, kind, data in entries:
         last_seq, prev = heads.get(message.pk, (0, GENESIS))

@@ -24,14 +24,36 @@ from django.utils import timezone
 from digitalpost.core.kombi import Channel
 from digitalpost.core.lifecycle import EventKind, MessageState, ReceiptStatus, may_become
 from digitalpost.hub.metrics import ACCEPT_TO_DELIVERED
+from digitalpost.hub.queries import Param, PreparedIn, PreparedSelect, PreparedUpdate
 from digitalpost.hub.rows import insert_many
 from digitalpost.messages.models import Message, Receipt
 from digitalpost.messages.services.events import append_event, append_events
 from digitalpost.outbox.models import Job, WorkKind
 from digitalpost.outbox.services import add_job, add_jobs, finish_job
-from digitalpost.registry.models import Contact
+from digitalpost.registry.models import Contact, Mailbox
 from digitalpost.systems.models import ReceiverSystem
 from digitalpost.systems.receiver_health import note_receiver_success
+
+_MESSAGE_ID = Message._meta.pk
+
+
+def _locked(ids: list[Param], *, without_content: bool) -> PreparedSelect[Message]:
+    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")  # type: ignore[misc]  # Params stand in for the ids
+    return PreparedSelect(locked.defer("pending_memo", "document_parts") if without_content else locked)
+
+
+# The batch paths' statements, compiled once per database and batch length (hub.queries, decision 0025).
+_LOCK = PreparedIn(lambda ids: _locked(ids, without_content=False), ids=_MESSAGE_ID)
+_LOCK_WITHOUT_CONTENT = PreparedIn(lambda ids: _locked(ids, without_content=True), ids=_MESSAGE_ID)
+_DELIVERED_AT = Message._meta.get_field("delivered_at")
+_DELIVER = PreparedIn(lambda ids: PreparedUpdate(Message.objects.filter(pk__in=ids), state=Message.State.DELIVERED,
+                                                 delivered_at=Param("at", _DELIVERED_AT)), ids=_MESSAGE_ID)
+_DELIVER_CLEARING = PreparedIn(lambda ids: PreparedUpdate(
+    Message.objects.filter(pk__in=ids), state=Message.State.DELIVERED, delivered_at=Param("at", _DELIVERED_AT),
+    pending_memo=None, document_parts=None), ids=_MESSAGE_ID)
+_WANTING_NOTICES = PreparedIn(lambda mailboxes: PreparedSelect(
+    Contact.objects.filter(mailbox__pk__in=mailboxes, notify_by_email=True).exclude(notification_email="")
+    .values_list("mailbox")), mailboxes=Mailbox._meta.pk)
 
 
 def lock_message(message_id: uuid.UUID | str) -> Message:
@@ -44,10 +66,7 @@ def lock_messages(message_ids: list[uuid.UUID], *, without_content: bool = False
 
     `without_content` leaves the MeMo kept in the row and its document parts unread (a caller that has them).
     """
-    locked = Message.objects.select_for_update(no_key=True).filter(pk__in=message_ids).order_by("pk")
-    if without_content:
-        locked = locked.defer("pending_memo", "document_parts")
-    return list(locked)
+    return (_LOCK_WITHOUT_CONTENT if without_content else _LOCK).objects(ids=list(dict.fromkeys(message_ids)))
 
 
 def _in_transaction() -> None:
@@ -104,7 +123,7 @@ def record_delivered_batch(
     changes: dict[str, Any] = {"state": Message.State.DELIVERED, "delivered_at": at}
     if clear_pending_memo:
         changes["pending_memo"] = changes["document_parts"] = None
-    Message.objects.filter(pk__in=[m.pk for m in moving]).update(**changes)
+    (_DELIVER_CLEARING if clear_pending_memo else _DELIVER).run(ids=[m.pk for m in moving], at=at)
     waits = []
     for message in moving:
         for name, value in changes.items():
@@ -196,8 +215,7 @@ def queue_notices_batch(messages: list[Message], now: datetime) -> None:
     letters = [m for m in messages if m.channel == Channel.DIGITAL and m.direction == Message.Direction.TO_PARTY]
     if not letters:
         return
-    wanting = set(Contact.objects.filter(mailbox__in={m.mailbox_id for m in letters}, notify_by_email=True)
-                  .exclude(notification_email="").values_list("mailbox", flat=True))
+    wanting = {mailbox for mailbox, in _WANTING_NOTICES.rows(mailboxes=list({m.mailbox_id for m in letters}))}
     due = now + timedelta(days=settings.DIGITALPOST_LEGAL_REMINDER_DAYS)
     jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]] = []
     for message in letters:
