@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import uuid
 import zipfile
 from datetime import timedelta
 
@@ -186,3 +187,21 @@ def test_the_archive_is_sent_in_pieces_as_it_is_written(cast, drain):
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pieces)))
     (listed,) = [d for d in json.loads(archive.read("index.json"))["messages"][0]["documents"] if d["size"] == len(big)]
     assert archive.read(listed["path"]) == big
+
+
+def test_letters_whose_ids_begin_alike_keep_their_own_documents_in_the_archive(cast, drain, monkeypatch):
+    # Time-ordered ids made within a minute share their first characters (decision 0026): a folder named by them
+    # put two letters' same-named documents under one path, and the zip kept the later one twice.
+    from digitalpost.messages.services import group_ingest
+
+    monkeypatch.setattr(group_ingest, "time_ordered_uuid",
+                        lambda: uuid.UUID(int=(0x01A2421E << 96) | int.from_bytes(os.urandom(12), "big")))
+    deliver_letter(cast, drain, cast.anna, "Første brev", text="Et")
+    deliver_letter(cast, drain, cast.anna, "Andet brev", text="To")
+
+    response = signed_in(cast.anna).get("/post/my-data/archive.zip")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    index = json.loads(archive.read("index.json"))
+    paths = [d["path"] for m in index["messages"] for d in m["documents"]]
+    assert len(set(paths)) == len(paths) == len(archive.namelist()) - 2  # besides index.json and index.html
+    assert [archive.read(path) for path in paths] == [b"Et", b"To"]

@@ -68,7 +68,8 @@ class _Pipe:
 
 
 def _folder(message: Message) -> str:
-    return f"documents/{message.accepted_at:%Y-%m-%d}_{str(message.pk)[:8]}"
+    # The whole id: its first characters are not unique (time-ordered ids share them for a minute, decision 0026).
+    return f"documents/{message.accepted_at:%Y-%m-%d}_{message.pk}"
 
 
 def document_path(message: Message, document: Document) -> str:
