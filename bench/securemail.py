@@ -267,35 +267,47 @@ class LibCms:
 
 # A minimal SMTP server that takes every mail and keeps none: DATA read in 64 KB chunks, as a C relay (Postfix)
 # would, so the hand-off times the hub's side, not a Python relay's line-by-line reading (aiosmtpd: ~20 ms of
-# its own for a 150 KB mail).
+# its own for a 150 KB mail). It offers PIPELINING as Postfix does, and answers as Postfix's smtpd does: the
+# replies to commands that came in one read go out in one write, flushed when no complete command is left.
 RELAY_SINK = r"""
 import signal, socketserver, sys
 
-class Session(socketserver.StreamRequestHandler):
+class Session(socketserver.BaseRequestHandler):
     def handle(self):
-        out = self.wfile
-        out.write(b"220 sink ESMTP\r\n")
+        sock = self.request
+        sock.sendall(b"220 sink ESMTP\r\n")
+        buf, replies = b"", []
         while True:
-            line = self.rfile.readline()
-            if not line:
-                return
+            end = buf.find(b"\n")
+            if end < 0:
+                if replies:
+                    sock.sendall(b"".join(replies))
+                    replies = []
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return
+                buf += chunk
+                continue
+            line, buf = buf[:end + 1], buf[end + 1:]
             verb = line[:4].upper()
             if verb == b"EHLO":
-                out.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n")
+                replies.append(b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 SIZE 104857600\r\n")
             elif verb == b"DATA":
-                out.write(b"354 go ahead\r\n")
-                tail = b"\r\n"
+                sock.sendall(b"".join(replies) + b"354 go ahead\r\n")
+                replies = []
+                tail = b"\r\n" + buf
+                buf = b""
                 while not tail.endswith(b"\r\n.\r\n"):
-                    chunk = self.rfile.read1(65536)
+                    chunk = sock.recv(65536)
                     if not chunk:
                         return
                     tail = (tail + chunk)[-5:]
-                out.write(b"250 2.0.0 Queued\r\n")
+                replies.append(b"250 2.0.0 Queued\r\n")
             elif verb == b"QUIT":
-                out.write(b"221 2.0.0 Bye\r\n")
+                sock.sendall(b"".join(replies) + b"221 2.0.0 Bye\r\n")
                 return
             else:
-                out.write(b"250 OK\r\n")
+                replies.append(b"250 OK\r\n")
 
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
@@ -513,7 +525,7 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
     hand_off(prepare_inquiry_mail(messages[0], world.receiver))  # the thread's relay connection, opened untimed
     again, handoff_times, crypto_times, cli_times, lib_times = [], [], [], [], []
     cpu = {"prepare": 0.0, "handoff": 0.0, "openssl_lib": 0.0}  # this process's CPU seconds per step
-    for message, item, path in zip(messages, opened, entity_files, strict=True):
+    for message, item in zip(messages, opened, strict=True):
         c0, t0 = time.process_time(), time.perf_counter()
         prepared = prepare_inquiry_mail(message, world.receiver)
         c0b, t0b = time.process_time(), time.perf_counter()
@@ -521,8 +533,6 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
         c1, t1 = time.process_time(), time.perf_counter()
         smime.encrypt(smime.sign(item.entity, certificate=hub.certificate, key=hub.key),
                       recipients=[world.address_cert])
-        t2 = time.perf_counter()
-        cli.protect(path)
         c3, t3 = time.process_time(), time.perf_counter()
         lib.protect(item.entity)
         c4, t4 = time.process_time(), time.perf_counter()
@@ -531,9 +541,14 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
         cpu["openssl_lib"] += c4 - c3
         again.append((t0b - t0) * 1000)
         handoff_times.append((t1 - t0b) * 1000)
-        crypto_times.append((t2 - t1) * 1000)
-        cli_times.append((t3 - t2) * 1000)
+        crypto_times.append((t3 - t1) * 1000)
         lib_times.append((t4 - t3) * 1000)
+    # The openssl CLI in a loop of its own: two processes per mail between the forwards left every cache cold for
+    # the forward and for libcrypto after it, measuring both slower than a worker forwarding a burst runs them.
+    for path in entity_files:
+        t2 = time.perf_counter()
+        cli.protect(path)
+        cli_times.append((time.perf_counter() - t2) * 1000)
     interleaved = {name: summary(values, sum(values) / 1000)
                    for name, values in (("ours", again), ("handoff", handoff_times),
                                         ("forward", [a + b for a, b in zip(again, handoff_times, strict=True)]),
@@ -1009,7 +1024,7 @@ def report(figures: dict[str, Any]) -> str:
         f"message, entity read from a file. A bare openssl process (`openssl version`) costs {_ms(startup)}; two",
         "start-ups plus reading key and certificates from files are in every CLI figure. The libcrypto row",
         "is the same CMS work in-process with keys parsed once: the strict floor, for context, not the bar.",
-        "Interleaved: per message our forward, our sign+encrypt, the CLI and libcrypto one after another.",
+        "Interleaved: per message our forward, our sign+encrypt and libcrypto; the CLI in a loop of its own.",
         "Bar 3 = gateway replies/s over parallel connections (blocks of N STARTTLS connections × M mails each, as a",
         "sending MTA delivers a queue) over decrypt + verify/s in-process of the same mails, each block right after",
         "its own decrypt + verify; the sequential one-connection-per-mail run is printed beside it for context.",

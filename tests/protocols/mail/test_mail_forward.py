@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 from email import base64mime
 
 import pytest
@@ -10,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digitalpost.protocols.mail import (
+    EncodedContent,
+    FileContent,
     build_inner_entity,
     build_inquiry_mail,
     describe_attachments,
@@ -163,6 +167,24 @@ def test_any_subject_text_and_file_names_survive_the_trip(subject, body, names):
     expected = [(info.filename, name.encode()) for info, name in zip(meta.attachments, names, strict=True)]
     assert [(a.filename, a.content) for a in reply.attachments] == expected
     assert reply.thread_carriers.subject == TOKEN
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    body=st.text(st.characters(blacklist_categories=("Cs",)), max_size=200),
+    names=st.lists(st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20), max_size=3),
+    media_type=st.sampled_from(["application/pdf", "text/plain", "x/y\r\nz", "multipart/mixed", ""]),
+    encoded=st.booleans(),
+)
+def test_the_inner_entity_has_crlf_line_ends_only_whatever_the_text_and_file_names(body, names, media_type, encoded):
+    # The forward signs it as canonical (no second count of its line ends): any text, any file name, either the
+    # direct writer or the email package's, bare CR, LF and line separators included.
+    def content(data: bytes) -> FileContent:
+        return EncodedContent(base64.b64encode(data), len(data), hashlib.sha256(data).hexdigest()) if encoded else data
+
+    files = [(name, media_type, content(name.encode())) for name in names]
+    meta = dataclasses.replace(META, attachments=describe_attachments(files))
+    assert_crlf_only(build_inner_entity(meta=meta, body_text=body, attachments=files, thread_token=TOKEN))
 
 
 @settings(max_examples=100, deadline=None)

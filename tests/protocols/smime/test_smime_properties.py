@@ -11,6 +11,7 @@ from smime_support import MESSAGE, Pki
 from digitalpost.core.errors import DigitalPostError, ErrorCode
 from digitalpost.protocols.smime import decrypt, encrypt, sign, sign_and_encrypt, verify
 from digitalpost.protocols.smime.mime import base64_lines
+from digitalpost.protocols.smime.smime import _split
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 lines = st.lists(st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), max_size=60), max_size=8)
@@ -53,3 +54,15 @@ def test_a_mangled_signed_mail_is_refused_with_a_code_or_still_verifies_unchange
     # Only changes outside the signed bytes (outer headers, preamble, base64 whitespace) can pass.
     assert outcome in {ErrorCode.SIGNATURE_INVALID, ErrorCode.SIGNATURE_MISSING, ErrorCode.MAIL_MALFORMED,
                        verify(signed, at=pki.now).content}
+
+
+def test_a_canonical_entity_is_taken_as_given_and_still_verifies(pki: Pki):
+    # The caller's word is taken: a bare LF (which no caller passing `canonical=True` writes) stays in the content
+    # to sign, where without the flag it becomes CRLF.
+    assert _split(b"Content-Type: text/plain\r\n\r\na\nb\r\n")[1].endswith(b"a\r\nb\r\n")
+    assert _split(b"Content-Type: text/plain\r\n\r\na\nb\r\n", canonical=True)[1].endswith(b"a\nb\r\n")
+    entity = b"Content-Type: text/plain; charset=utf-8\r\n\r\nfirst\r\nsecond\r\n"
+    mail = sign_and_encrypt(entity, certificate=pki.sender.certificate, key=pki.sender.key,
+                            recipients=[pki.hub.certificate], canonical=True)
+    verified = verify(decrypt(mail, certificate=pki.hub.certificate, key=pki.hub.key), at=pki.now)
+    assert verified.content == entity

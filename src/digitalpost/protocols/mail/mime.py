@@ -157,7 +157,8 @@ def with_envelope(envelope: Envelope, entity: bytes) -> bytes:
 
     A header the entity already has (the thread header) is not repeated outside.
     """
-    head = entity.split(b"\r\n\r\n", 1)[0].lower()
+    end = entity.find(b"\r\n\r\n")  # not `split`: it would copy the whole body only to drop it
+    head = (entity if end == -1 else entity[:end]).lower()
     outside = render_envelope(envelope)
     kept = [
         line for line in re.split(rb"\r\n(?=\S)", outside.rstrip(b"\r\n"))

@@ -26,9 +26,12 @@ from digitalpost.protocols.smime.mime import (
 )
 
 
-def _split(mime_entity: bytes) -> tuple[list[bytes], bytes]:
-    """The message's own fields, and the MIME entity to protect (Content-* fields and body, CRLF-canonical)."""
-    entity = parse_entity(canonicalize(mime_entity))
+def _split(mime_entity: bytes, *, canonical: bool = False) -> tuple[list[bytes], bytes]:
+    """The message's own fields, and the MIME entity to protect (Content-* fields and body, CRLF-canonical).
+
+    `canonical`: the caller made `mime_entity` with CRLF line ends only, so it is not checked (three counts over
+    the whole entity, the largest part of them the CRLF count: ~0.2 ms of CPU at 150 KB)."""
+    entity = parse_entity(mime_entity if canonical else canonicalize(mime_entity))
     # Parsed from canonical bytes, the entity's fields and body are canonical: no second pass over the body.
     inner = b"".join([*(f + CRLF for f in entity.fields if is_content_field(f)), CRLF, entity.body])
     return outer_fields(entity), inner
@@ -76,12 +79,17 @@ def sign_and_encrypt(
     key: PrivateKey,
     recipients: Sequence[Certificate],
     chain: Sequence[Certificate] = (),
+    canonical: bool = False,
 ) -> bytes:
     """`encrypt(sign(mime_entity, ...), recipients=...)` (detached signature) in one pass: the same structure, but
-    the signed entity goes into the envelope as built, not written out and split again."""
+    the signed entity goes into the envelope as built, not written out and split again.
+
+    `canonical=True` is the caller's word that `mime_entity` has CRLF line ends only (no bare CR or LF), as
+    `mail.build_inner_entity` writes: it is then signed as it is. A bare line end signed so would fail to verify
+    at the recipient, which canonicalises before checking the digest."""
     if not recipients:
         raise ValueError("encrypt needs at least one recipient")
-    outer, inner = _split(mime_entity)
+    outer, inner = _split(mime_entity, canonical=canonical)
     signed = _entity(*_signed(inner, certificate=certificate, key=key, detached=True, chain=chain))
     return _message(outer, *_enveloped(signed, recipients))
 
