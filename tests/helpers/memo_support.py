@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from lxml import etree
@@ -35,3 +36,25 @@ class Schemas:
 
 def sample_bytes(version: str, name: str) -> bytes:
     return (SHARED_MEMO / "samples" / f"memo-{version}" / name).read_bytes()
+
+
+def mutation_site(data: bytes, index: int) -> tuple[etree._Element, etree._Element, etree._Element]:
+    """(root, target, its parent) of a MeMo's tree: the `index`-th element below the root, wrapping around; "delete"
+    and "duplicate" done here (`mutated`), the tests' other mutations by the caller."""
+    root = etree.fromstring(data)
+    elements = list(root.iter())[1:]
+    target = elements[index % len(elements)]
+    parent = target.getparent()
+    assert parent is not None
+    return root, target, parent
+
+
+def mutated(target: etree._Element, parent: etree._Element, mutation: str) -> bool:
+    """Delete or duplicate `target`; False for any other mutation (the caller's)."""
+    if mutation == "delete":
+        parent.remove(target)
+    elif mutation == "duplicate":
+        target.addnext(copy.deepcopy(target))
+    else:
+        return False
+    return True

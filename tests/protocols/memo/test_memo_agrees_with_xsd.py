@@ -6,7 +6,6 @@ outside the base64 alphabet in xs:base64Binary (it accepts "2024-05-03"); we ref
 
 from __future__ import annotations
 
-import copy
 import re
 from xml.sax.saxutils import escape
 
@@ -17,7 +16,7 @@ from lxml import etree
 
 from digitalpost.protocols.memo import MemoRejected, MemoVersion, build, parse
 from helpers.memo_strategies import messages
-from helpers.memo_support import Schemas, sample_bytes
+from helpers.memo_support import Schemas, mutated, mutation_site, sample_bytes
 
 MUTATIONS = ("delete", "duplicate", "swap", "text", "empty")
 ODD_TEXTS = ("", " ", "x", "true", "0", "2024-05-03", "2024-05-03T12:00:00Z", "8c2ea15d-61fb-4ba9-9366-42f8b194c114",
@@ -28,15 +27,9 @@ NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/= \t\r\n]")
 
 
 def mutate(data: bytes, index: int, mutation: str, text: str) -> bytes:
-    root = etree.fromstring(data)
-    elements = list(root.iter())[1:]
-    target = elements[index % len(elements)]
-    parent = target.getparent()
-    assert parent is not None
-    if mutation == "delete":
-        parent.remove(target)
-    elif mutation == "duplicate":
-        target.addnext(copy.deepcopy(target))
+    root, target, parent = mutation_site(data, index)
+    if mutated(target, parent, mutation):
+        pass
     elif mutation == "swap" and target.getnext() is not None:
         target.getnext().addnext(target)
     elif mutation == "text" and len(target) == 0:

@@ -8,7 +8,6 @@ similar shape is known or not.
 
 from __future__ import annotations
 
-import copy
 import importlib
 import uuid
 
@@ -19,7 +18,7 @@ from lxml import etree
 
 from digitalpost.protocols.memo import MemoRejected, build, parse
 from helpers.memo_strategies import messages
-from helpers.memo_support import SAMPLES
+from helpers.memo_support import SAMPLES, mutated, mutation_site
 
 parse_module = importlib.import_module("digitalpost.protocols.memo.parse")  # the package names the function parse
 MAX = 10**8
@@ -42,15 +41,9 @@ def cold(data: bytes) -> object:
 
 
 def mutate(data: bytes, index: int, mutation: str, text: str) -> bytes:
-    root = etree.fromstring(data)
-    elements = list(root.iter())[1:]
-    target = elements[index % len(elements)]
-    parent = target.getparent()
-    assert parent is not None
-    if mutation == "delete":
-        parent.remove(target)
-    elif mutation == "duplicate":
-        target.addnext(copy.deepcopy(target))
+    root, target, parent = mutation_site(data, index)
+    if mutated(target, parent, mutation):
+        pass
     elif mutation == "text":
         target.text = text  # on a complex element: loose text beside its children
     elif mutation == "tail":
