@@ -14,7 +14,7 @@ UPDATE of a filtered QuerySet. `PreparedIn` is either of them with list paramete
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
 
@@ -200,7 +200,7 @@ class PreparedIn(Generic[Q]):
 
     The batch paths (delivery, notices, claims) run the same few statements with one to a hundred ids each time;
     compiling them cost more than running them (decision 0025). An empty list matches nothing, as `__in=[]` does;
-    there the statement is not run at all.
+    there the statement is not run at all. Repeated values in a list are taken once.
     """
 
     def __init__(self, build: Callable[..., Q], **lists: Field[Any, Any] | None) -> None:
@@ -210,7 +210,8 @@ class PreparedIn(Generic[Q]):
         self._lock = threading.Lock()
 
     def _bound(self, values: Mapping[str, Any]) -> tuple[Q | None, dict[str, Any]]:
-        given = {name: list(values[name]) for name in self._lists}
+        # An IN list needs each value once; repeats would only make more lengths to compile.
+        given = {name: list(dict.fromkeys(values[name])) for name in self._lists}
         flat = {name: value for name, value in values.items() if name not in self._lists}
         for name, items in given.items():
             flat.update((f"{name}[{i}]", item) for i, item in enumerate(items))
@@ -238,8 +239,3 @@ class PreparedIn(Generic[Q]):
     def run(self, **values: Any) -> int:
         prepared, flat = self._bound(values)
         return 0 if prepared is None else cast(PreparedUpdate[Any], prepared).run(**flat)
-
-
-def ids(values: Sequence[Any]) -> list[Any]:
-    """`values` without repeats, in their order (an IN list needs each once)."""
-    return list(dict.fromkeys(values))

@@ -164,7 +164,7 @@ def send_notices(*, jobs: list[Job], relay_all: RelayAll) -> None:
     (their jobs finished) before the first error goes up, so the worker's one-by-one retry of the batch sends
     none of them again and gives each of the others its own outcome.
     """
-    messages = {str(m.pk): m for m in _NOTICED.objects(ids=list(dict.fromkeys(job.payload["message"] for job in jobs)))}
+    messages = {str(m.pk): m for m in _NOTICED.objects(ids=[job.payload["message"] for job in jobs])}
     done = {(message_id, kind) for message_id, kind in _SENT.rows(ids=[m.pk for m in messages.values()])}
     statuses = effective_statuses({m.mailbox.owner for m in messages.values() if m.mailbox_id is not None})
     due: list[tuple[Job, Message, Notice.Kind, str]] = []

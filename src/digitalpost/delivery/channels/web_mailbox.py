@@ -100,7 +100,7 @@ def deliver_batch(jobs: list[Job]) -> None:
     batch_store = blob_store().write_behind()  # the batch's blobs written together at its sync
     channel = WebMailboxChannel(batch_store)
     # Only what preparing reads (the rest is read again under the lock, in _record_deliveries).
-    waiting = {m.pk: m for m in _WAITING.objects(ids=list(dict.fromkeys(job.payload["message"] for job in jobs)))}
+    waiting = {m.pk: m for m in _WAITING.objects(ids=[job.payload["message"] for job in jobs])}
     prepared: dict[uuid.UUID, MailboxDelivery] = {}
     try:
         for message in waiting.values():

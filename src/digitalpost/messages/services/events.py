@@ -91,7 +91,7 @@ def append_events(
         return []
     heads: dict[Any, tuple[int, str]] = {}
     # Newest first per message: the first row seen of each message is its head.
-    for message_id, seq, hash_ in _HEADS.rows(ids=list(dict.fromkeys(message.pk for message, _, _ in entries))):
+    for message_id, seq, hash_ in _HEADS.rows(ids=[message.pk for message, _, _ in entries]):
         heads.setdefault(message_id, (seq, hash_))
     events = []
     for message, kind, data in entries:

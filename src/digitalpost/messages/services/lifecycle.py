@@ -66,7 +66,7 @@ def lock_messages(message_ids: list[uuid.UUID], *, without_content: bool = False
 
     `without_content` leaves the MeMo kept in the row and its document parts unread (a caller that has them).
     """
-    return (_LOCK_WITHOUT_CONTENT if without_content else _LOCK).objects(ids=list(dict.fromkeys(message_ids)))
+    return (_LOCK_WITHOUT_CONTENT if without_content else _LOCK).objects(ids=message_ids)
 
 
 def _in_transaction() -> None:
