@@ -18,7 +18,7 @@ import typer
 from digitalpost.cli import doctor as doctor_commands
 from digitalpost.cli import reply as reply_command
 from digitalpost.cli import send_mail as send_mail_command
-from digitalpost.cli.common import console
+from digitalpost.cli.common import console, freeze_startup_heap
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
@@ -97,6 +97,7 @@ def worker(
 
         start_render_processes()  # in the background: they are ready by the time letters are due
     console.print(f"worker: taking {', '.join(wanted)}")
+    freeze_startup_heap()  # after start-up, before the first job: no full collection walks start-up's objects
     with Heartbeat(wanted, interval=settings.DIGITALPOST_WORKER_HEARTBEAT_SECONDS,
                    stale_after=settings.DIGITALPOST_WORKER_STALE_SECONDS) as heartbeat:
         run_forever(wanted, HANDLERS, stop=stop, on_give_up=GIVE_UP, lease=timedelta(seconds=lease_seconds),
