@@ -3,7 +3,9 @@ mail (citizens' notices) in the notification folder, so the demo's notices land 
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
+import socket
 from email.message import EmailMessage
 
 import pytest
@@ -103,3 +105,30 @@ def test_it_offers_pipelining_and_files_pipelined_mails(server, settings):
     for to in ("anna@example.org", "bent@example.org"):  # over the kept connection, MAIL + RCPT + DATA in one write
         send_via_relay(mail(to), sender="no-reply@digitalpost.localhost", recipients=[to])
     assert len(list((server / "notifications").glob("*.eml"))) == 2
+
+
+def test_answers_to_pipelined_commands_are_written_together(server, settings, monkeypatch):
+    """MAIL, RCPT and DATA in one write get their three answers in one write (RFC 2920 3.2), not one write each."""
+    written: list[bytes] = []
+    write = asyncio.StreamWriter.write
+
+    def recording(self, data):
+        written.append(bytes(data))
+        return write(self, data)
+
+    monkeypatch.setattr(asyncio.StreamWriter, "write", recording)
+    with socket.create_connection(("127.0.0.1", settings.DIGITALPOST_SMTP_RELAY_PORT)) as client:
+        replies = client.makefile("rb")
+        assert replies.readline().startswith(b"220")
+        client.sendall(b"EHLO hub.example\r\n")
+        while not replies.readline().startswith(b"250 "):
+            pass
+        client.sendall(b"MAIL FROM:<a@b.example>\r\nRCPT TO:<anna@example.org>\r\nDATA\r\n")
+        assert [replies.readline()[:3] for _ in range(3)] == [b"250", b"250", b"354"]
+        client.sendall(b"Subject: hej\r\n\r\nhej\r\n.\r\nQUIT\r\n")
+        assert replies.readline().startswith(b"250")
+        assert replies.readline().startswith(b"221")
+    envelope = next(data for data in written if b"354" in data)
+    assert envelope.count(b"\r\n") == 3
+    assert envelope.startswith(b"250")
+    assert len(list((server / "notifications").glob("*.eml"))) == 1

@@ -39,3 +39,14 @@ def test_a_claim_commits_without_a_flush_and_later_commits_are_durable_again(tx_
         with connection.cursor() as cursor:  # only that transaction's
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
+
+
+def test_a_look_that_finds_nothing_builds_no_query_set(tx_cast, monkeypatch):
+    """An idle kind's look is the one prepared statement: the ORM query is built only when a job is due."""
+    def no_query_set(*args, **kwargs):
+        raise AssertionError("claim_next built a QuerySet although nothing was due")
+
+    monkeypatch.setattr(Job.objects, "filter", no_query_set)
+    with CaptureQueriesContext(connection) as queries:
+        assert claim_next(WorkKind.SMS, lease=timedelta(minutes=5)) is None
+    assert len(queries) == 1
