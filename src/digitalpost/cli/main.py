@@ -342,7 +342,7 @@ def smtp(
     _django()
     from django.conf import settings
 
-    from digitalpost.gateway.server import Gateway
+    from digitalpost.gateway.server import Gateway, settle_heap
 
     host, port = host or settings.DIGITALPOST_GATEWAY_HOST, port or settings.DIGITALPOST_GATEWAY_PORT
     processes = processes or settings.DIGITALPOST_GATEWAY_PROCESSES
@@ -358,6 +358,7 @@ def smtp(
             others.start([str(exe / "digitalpost"), "smtp", "--host", host, "--port", str(port), "--processes", "1",
                           "--reuse-port"], env)
     what = f"secure-mail gateway on {host}:{port}" + (f" ({processes} processes)" if others is not None else "")
+    settle_heap()
     _serve(controller, what, others=others)
 
 
