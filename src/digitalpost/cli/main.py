@@ -18,7 +18,7 @@ import typer
 from digitalpost.cli import doctor as doctor_commands
 from digitalpost.cli import reply as reply_command
 from digitalpost.cli import send_mail as send_mail_command
-from digitalpost.cli.common import console, freeze_startup_heap
+from digitalpost.cli.common import console
 from digitalpost.cli.common import django_setup as _django
 from digitalpost.cli.operator_tools import audit_app, register_app, thread_app
 from digitalpost.cli.printing import print_app
@@ -27,6 +27,7 @@ from digitalpost.cli.storage import backup as backup_command
 from digitalpost.cli.storage import check as check_command
 from digitalpost.cli.storage import keys_app, report_hub_key_problems, require_usable_blob_store
 from digitalpost.cli.storage import restore as restore_command
+from digitalpost.hub.heap import freeze_startup_heap
 from digitalpost.hub.metrics import MULTIPROCESS_DIR, prepare_multiprocess_dir
 
 app = typer.Typer(help="digitalpost: a self-hostable Digital Post hub.", no_args_is_help=True)
@@ -342,7 +343,7 @@ def smtp(
     _django()
     from django.conf import settings
 
-    from digitalpost.gateway.server import Gateway, settle_heap
+    from digitalpost.gateway.server import Gateway
 
     host, port = host or settings.DIGITALPOST_GATEWAY_HOST, port or settings.DIGITALPOST_GATEWAY_PORT
     processes = processes or settings.DIGITALPOST_GATEWAY_PROCESSES
@@ -358,7 +359,7 @@ def smtp(
             others.start([str(exe / "digitalpost"), "smtp", "--host", host, "--port", str(port), "--processes", "1",
                           "--reuse-port"], env)
     what = f"secure-mail gateway on {host}:{port}" + (f" ({processes} processes)" if others is not None else "")
-    settle_heap()
+    freeze_startup_heap()  # before the first mail (decision 0033)
     _serve(controller, what, others=others)
 
 

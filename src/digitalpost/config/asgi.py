@@ -7,7 +7,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digitalpost.config.settings")
 
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
+from django.urls import get_resolver
 
+from digitalpost.hub.heap import freeze_startup_heap
 from digitalpost.hub.http_front import BodyLimits, BufferedWSGI
 
 application = BufferedWSGI(
@@ -23,3 +25,8 @@ application = BufferedWSGI(
         grace_seconds=settings.DIGITALPOST_WEB_BODY_GRACE_SECONDS,
     ),
 )
+
+# The views and the API schema are loaded now rather than by the first request, so that they too are start-up
+# objects the collector's full passes no longer walk (a full pass over ~150,000 of them cost a request 40-180 ms).
+get_resolver().url_patterns  # noqa: B018
+freeze_startup_heap()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import re
 import ssl
@@ -60,19 +59,6 @@ _RECEIVE = sync_to_async(receive_secure_mail, thread_sensitive=False, executor=F
 _REFUSE_UNREAD = sync_to_async(refuse_unread_mail, thread_sensitive=False, executor=FILING)
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 Unknown recipient: send secure mail to the hub's address"
 REPLY_ONE_LETTER_PER_RECIPIENT = "452 4.5.3 One letter per gateway address: send the other recipients separately"
-
-
-def settle_heap() -> None:
-    """Collect once, then move every object the process holds so far (Django, the settings, the modules, the
-    TLS context) out of the garbage collector's sight (`gc.freeze`), before the gateway takes its first mail.
-
-    A gateway process holds ~165,000 tracked objects after start-up, nearly all of which live as long as the
-    process. The collector's full passes visited all of them again: one every few hundred mails, ~100 ms of
-    CPU each, ~0.3 ms per mail in-process (decision 0033). Objects made later (a mail's, the caches') are
-    collected as before; only start-up's are exempt, and start-up's garbage is collected first.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 class GatewayHandler:
