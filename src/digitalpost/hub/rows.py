@@ -175,27 +175,39 @@ def _converter(field: Field[Any, Any], shortcut: _Shortcut, timestamp: bool) -> 
 
     Chosen once per field when its model's plan is made: the choice per value cost more than the conversion it
     saved on the ingest path (decision 0032)."""
-    attname = field.attname
+    if timestamp:
+        return _timestamp_converter(field)
+    if shortcut is None:
+        return _django_converter(field)
+    return _shortcut_converter(field, *shortcut)
 
+
+def _django_converter(field: Field[Any, Any]) -> _Convert:
     def by_django(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
         return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
-    if timestamp:
-        def shared_timestamp(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
-            value = getattr(obj, attname)
-            if value is None:
-                return None
-            if type(value) is not datetime:
-                return by_django(obj, converted, connection)
-            found = converted.get(value, _MISSING)
-            if found is _MISSING:
-                found = converted[value] = field.get_db_prep_save(value, connection)
-            return found
+    return by_django
 
-        return shared_timestamp
-    if shortcut is None:
-        return by_django
-    kind, how = shortcut
+
+def _timestamp_converter(field: Field[Any, Any]) -> _Convert:
+    attname, by_django = field.attname, _django_converter(field)
+
+    def shared_timestamp(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+        value = getattr(obj, attname)
+        if value is None:
+            return None
+        if type(value) is not datetime:
+            return by_django(obj, converted, connection)
+        found = converted.get(value, _MISSING)
+        if found is _MISSING:
+            found = converted[value] = field.get_db_prep_save(value, connection)
+        return found
+
+    return shared_timestamp
+
+
+def _shortcut_converter(field: Field[Any, Any], kind: type, how: str) -> _Convert:
+    attname, by_django = field.attname, _django_converter(field)
     foreign_key = isinstance(field, models.ForeignKey)  # None stays None
     if how == _HEX:
         def as_hex(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
