@@ -66,7 +66,8 @@ def test_rows_of_several_models_built_together_share_converted_timestamps():
     converted: dict = {}
     for row in (message, event, job):
         assert [comparable(p) for p in PreparedRows([row], converted=converted).params] == [django_params(row)]
-    assert len(converted) == 2  # now and earlier, each converted once
+    # SQLite stores a datetime as text, converted once per moment (now and earlier); PostgreSQL takes it as it is.
+    assert len(converted) == (2 if connection.vendor == "sqlite" else 0)
 
 
 def test_an_upsert_updates_the_row_that_holds_the_same_unique_value(cast):
