@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 import pytest
 from django.db import connection
@@ -40,6 +41,9 @@ def test_prepared_parameters_are_the_ones_django_would_send():
                  media_type="application/pdf", language="da", size=12, blob="a" * 64),
         Job(kind=WorkKind.NOTIFY, key=f"notice:{message_id}", payload={"message": str(message_id)}, run_after=now,
             created_at=now, request_id="", max_attempts=8),
+        # Timestamps left empty (NULL), JSON, bytes, a date, foreign keys unset: a new message as ingest builds it.
+        Message(pk=message_id, message_uuid=uuid.uuid4(), accepted_at=now, pending_memo=b"<memo/>",
+                document_parts=[{"position": 1, "start": 10}], do_not_deliver_until=now.date(), label="Brev"),
     ]
     for row in rows:
         assert [comparable(p) for p in PreparedRows([row]).params] == [django_params(row)], type(row).__name__
@@ -50,6 +54,20 @@ def test_rows_built_together_share_converted_timestamps_but_keep_their_own():
     jobs = [Job(kind=WorkKind.NOTIFY, key=f"k{n}", payload={}, run_after=when, created_at=now, request_id="",
                 max_attempts=8) for n, when in enumerate([earlier, now, earlier, now])]
     assert [comparable(p) for p in PreparedRows(jobs).params] == [django_params(job) for job in jobs]
+
+
+def test_rows_of_several_models_built_together_share_converted_timestamps():
+    earlier, now = timezone.now() - timezone.timedelta(seconds=5), timezone.now()
+    message = Message(pk=uuid.uuid4(), message_uuid=uuid.uuid4(), accepted_at=now)
+    event = Event(message=message, seq=1, kind=EventKind.MESSAGE_RECEIVED, at=now.astimezone(UTC), data={},
+                  prev_hash="0" * 64, hash="1" * 64)
+    job = Job(kind=WorkKind.DELIVER, key="k", payload={}, run_after=earlier, created_at=now, request_id="",
+              max_attempts=8)
+    converted: dict = {}
+    for row in (message, event, job):
+        assert [comparable(p) for p in PreparedRows([row], converted=converted).params] == [django_params(row)]
+    # SQLite stores a datetime as text, converted once per moment (now and earlier); PostgreSQL takes it as it is.
+    assert len(converted) == (2 if connection.vendor == "sqlite" else 0)
 
 
 def test_an_upsert_updates_the_row_that_holds_the_same_unique_value(cast):

@@ -21,6 +21,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 
 M = TypeVar("M", bound=Model)
+_Convert = Callable[[Model, dict[Any, Any], BaseDatabaseWrapper], Any]
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,7 @@ class _Plan:
     fields: tuple[Field[Any, Any], ...]
     returning: Field[Any, Any] | None  # a primary key the database assigns (AutoField), read back
     returning_clause: bool  # read back with RETURNING (else cursor.lastrowid)
-    shortcuts: tuple[_Shortcut, ...]  # per field: the value type stored as it is (`_shortcut`), or None
-    timestamps: tuple[bool, ...]  # per field: a plain DateTimeField on SQLite (its conversions are shared)
+    converters: tuple[_Convert, ...]  # per field: its parameter from the object (`_converter`)
 
 
 _plans: dict[tuple[type[Model], str], _Plan] = {}
@@ -56,9 +56,10 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
         returning_clause = True
     timestamps = tuple(connection.vendor == "sqlite" and type(field) is models.DateTimeField
                        and not (field.auto_now or field.auto_now_add) for field in fields)
+    converters = tuple(_converter(field, _shortcut(field, connection), timestamp)
+                       for field, timestamp in zip(fields, timestamps, strict=True))
     plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause,
-                               shortcuts=tuple(_shortcut(field, connection) for field in fields),
-                               timestamps=timestamps)
+                               converters=converters)
     return plan
 
 
@@ -68,8 +69,7 @@ def _row_params(obj: Model, plan: _Plan, connection: BaseDatabaseWrapper,
     where they apply; `converted` holds the SQLite text of timestamps already converted (rows built together)."""
     if converted is None:
         converted = {}
-    return [_prepared(obj, field, shortcut, converted if timestamp else None, connection)
-            for field, shortcut, timestamp in zip(plan.fields, plan.shortcuts, plan.timestamps, strict=True)]
+    return [convert(obj, converted, connection) for convert in plan.converters]
 
 
 def insert(obj: M) -> M:
@@ -99,14 +99,16 @@ class PreparedRows(Generic[M]):
     """New objects of one model with their INSERT parameters worked out (pre_save, get_db_prep_save) ahead of
     the transaction that writes them, so that transaction holds the database's writer lock only for the SQL."""
 
-    def __init__(self, objs: Sequence[M]) -> None:
+    def __init__(self, objs: Sequence[M], *, converted: dict[Any, Any] | None = None) -> None:
         self.objs = list(objs)
         self.alias = router.db_for_write(type(self.objs[0]), instance=self.objs[0]) if self.objs else "default"
         connection = connections[self.alias]
         self.plan = _plan(type(self.objs[0]), connection) if self.objs else None
         # Rows built together mostly share their timestamps: each distinct one is converted once (SQLite stores
-        # a datetime as text, and Django's conversion of it is the dearest of a row's plain values).
-        converted: dict[Any, Any] = {}
+        # a datetime as text, and Django's conversion of it is the dearest of a row's plain values). Rows of other
+        # models built at the same moment pass the same `converted` (one acceptance's message, events, receipt, job).
+        if converted is None:
+            converted = {}
         plan = self.plan
         self.params = [_row_params(obj, plan, connection, converted) for obj in self.objs] if plan else []
 
@@ -166,25 +168,67 @@ def _shortcut(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> _Short
     return None
 
 
-def _prepared(obj: Model, field: Field[Any, Any], shortcut: _Shortcut, converted: dict[Any, Any] | None,
-              connection: BaseDatabaseWrapper) -> Any:
-    """`field.get_db_prep_save(field.pre_save(obj, True), connection)`, without Django's calls where the value is
-    one the shortcut passes on as it is, or one converted before (`converted`, keyed by the value)."""
-    if converted is not None:
-        value = getattr(obj, field.attname)
+def _converter(field: Field[Any, Any], shortcut: _Shortcut, timestamp: bool) -> _Convert:
+    """`field`'s parameter from an object: `field.get_db_prep_save(field.pre_save(obj, True), connection)`, without
+    Django's calls where the value is one the shortcut passes on as it is, a timestamp converted before for a row
+    built together with it (`converted`, keyed by the value), or a missing timestamp (NULL, as Django gives it).
+
+    Chosen once per field when its model's plan is made: the choice per value cost more than the conversion it
+    saved on the ingest path (decision 0032)."""
+    if timestamp:
+        return _timestamp_converter(field)
+    if shortcut is None:
+        return _django_converter(field)
+    return _shortcut_converter(field, *shortcut)
+
+
+def _django_converter(field: Field[Any, Any]) -> _Convert:
+    def by_django(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+        return field.get_db_prep_save(field.pre_save(obj, True), connection)
+
+    return by_django
+
+
+def _timestamp_converter(field: Field[Any, Any]) -> _Convert:
+    attname, by_django = field.attname, _django_converter(field)
+
+    def shared_timestamp(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+        value = getattr(obj, attname)
+        if value is None:
+            return None
         if type(value) is not datetime:
-            return field.get_db_prep_save(field.pre_save(obj, True), connection)
+            return by_django(obj, converted, connection)
         found = converted.get(value, _MISSING)
         if found is _MISSING:
             found = converted[value] = field.get_db_prep_save(value, connection)
         return found
-    if shortcut is not None:
-        value = getattr(obj, field.attname)
-        if value is None and isinstance(field, models.ForeignKey):
+
+    return shared_timestamp
+
+
+def _shortcut_converter(field: Field[Any, Any], kind: type, how: str) -> _Convert:
+    attname, by_django = field.attname, _django_converter(field)
+    foreign_key = isinstance(field, models.ForeignKey)  # None stays None
+    if how == _HEX:
+        def as_hex(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+            value = getattr(obj, attname)
+            if type(value) is kind:
+                return cast(uuid.UUID, value).hex
+            if value is None and foreign_key:
+                return None
+            return by_django(obj, converted, connection)
+
+        return as_hex
+
+    def as_it_is(obj: Model, converted: dict[Any, Any], connection: BaseDatabaseWrapper) -> Any:
+        value = getattr(obj, attname)
+        if type(value) is kind:
+            return value
+        if value is None and foreign_key:
             return None
-        if type(value) is shortcut[0]:
-            return cast(uuid.UUID, value).hex if shortcut[1] == _HEX else value
-    return field.get_db_prep_save(field.pre_save(obj, True), connection)
+        return by_django(obj, converted, connection)
+
+    return as_it_is
 
 
 def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[Sequence[str], Sequence[str]]

@@ -65,15 +65,17 @@ def add_job(
 
 
 def job_rows(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]], *,
-             max_attempts: int = 8) -> PreparedRows[Job]:
-    """The rows `add_jobs` writes for (kind, key, payload, run_after), worked out ahead of its transaction."""
-    now = timezone.now()
+             max_attempts: int = 8, now: datetime | None = None,
+             converted: dict[Any, Any] | None = None) -> PreparedRows[Job]:
+    """The rows `add_jobs` writes for (kind, key, payload, run_after), worked out ahead of its transaction; `now` and
+    `converted` as the rows they are built with (`PreparedRows`), else the current time."""
+    now = now or timezone.now()
     request_id = current_request_id()
     return PreparedRows([
         Job(kind=kind, key=key, payload=payload, run_after=run_after or now, created_at=now, request_id=request_id,
             max_attempts=max_attempts)
         for kind, key, payload, run_after in jobs
-    ])
+    ], converted=converted)
 
 
 def add_jobs(jobs: list[tuple[WorkKind, str, dict[str, Any], datetime | None]] | PreparedRows[Job], *,

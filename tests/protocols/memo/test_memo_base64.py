@@ -3,6 +3,7 @@ whitespace between groups is allowed (XSD's collapse)."""
 
 import itertools
 import os
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -23,6 +24,23 @@ def test_canonical_base64_is_read(text, data):
 def test_stray_bits_and_broken_groups_are_refused(text):
     with pytest.raises(values.BadValue):
         values._read_base64(text)
+
+
+# Line breaks leave base64 in one pass of bytes.translate (values.without_whitespace): exactly XML's four whitespace
+# characters, never another (a vertical tab, a no-break space or a line separator stays, and base64 refuses it).
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("QUJD=+/ \t\r\n\x0b\x0c\x1c\x85\xa0\u2028\u3000é"), max_size=40))
+def test_only_xml_whitespace_is_taken_out_of_base64(text):
+    assert values.without_whitespace(text) == re.sub(r"[ \t\r\n]+", "", text)
+
+
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+def test_base64_with_whitespace_that_is_not_xml_whitespace_is_refused(space):
+    with pytest.raises(values.BadValue):
+        values._read_base64(f"QUJD{space}QUJD")
+    with pytest.raises(values.BadValue):
+        _streamed(f"QUJD{space}QUJD", [3, 5], 1000)
 
 
 # The parser decodes a document's text as it arrives (values.Base64Stream), a piece at a time: it must accept and

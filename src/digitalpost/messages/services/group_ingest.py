@@ -297,8 +297,12 @@ def _plan(system: SenderSystem, fresh: list[_Fresh], *, deliver_kind: WorkKind) 
         receipts.append(Receipt(message=row, sender_system=system, status=ReceiptStatus.RECEIVED, created_at=now))
         kind, prefix = (WorkKind.PRINT, "print") if a.channel is Channel.PRINT else (deliver_kind, "deliver")
         jobs.append((kind, f"{prefix}:{row.pk}", {"message": str(row.pk)}, run_after))
-    return _Planned(messages=PreparedRows(rows), events=PreparedRows(events), receipts=PreparedRows(receipts),
-                    jobs=job_rows(jobs, max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS))
+    # The four tables' rows share their moment (`now`): converted to the database's text once for all of them.
+    converted: dict[Any, Any] = {}
+    return _Planned(messages=PreparedRows(rows, converted=converted), events=PreparedRows(events, converted=converted),
+                    receipts=PreparedRows(receipts, converted=converted),
+                    jobs=job_rows(jobs, max_attempts=settings.DIGITALPOST_DELIVERY_MAX_ATTEMPTS, now=now,
+                                  converted=converted))
 
 
 def plan_acceptance(system: SenderSystem, *, message: memo.Message, message_uuid: uuid.UUID, digest: str,
