@@ -235,6 +235,31 @@ def test_a_local_write_leaves_only_the_blob_even_when_its_folder_went_away(tmp_p
     assert names == [HELLO_KEY]  # no temporary file left behind
 
 
+def test_a_blob_in_a_new_folder_is_written_without_a_random_temporary_name(tmp_path, monkeypatch):
+    # A fresh store makes a folder for most blobs; mkstemp's random names there cost more than the write.
+    import tempfile
+
+    def no_random_names(**_: object) -> None:
+        raise AssertionError("mkstemp called for a folder just made")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_random_names)
+    store = LocalBlobStore(tmp_path / "blobs")
+    first = store.put(b"hello")  # neither blobs/2c/ nor blobs/2c/f2/ exists yet
+    sibling = bytes(range(256))  # any other content: its own folders, made the same way
+    second = store.put(sibling)
+    assert store.read(first.key) == b"hello"
+    assert store.read(second.key) == sibling
+    assert sorted(path.name for path in (tmp_path / "blobs").rglob("*") if path.is_file()) == sorted(
+        [first.key, second.key])  # no temporary file left behind
+
+
+def test_a_blob_whose_parent_folder_exists_gets_only_its_own_folder_made(tmp_path):
+    store = LocalBlobStore(tmp_path / "blobs")
+    (tmp_path / "blobs" / HELLO_KEY[:2]).mkdir(parents=True)
+    assert store.put(b"hello").key == HELLO_KEY
+    assert store.read(HELLO_KEY) == b"hello"
+
+
 def test_a_temporary_file_left_by_a_dead_process_does_not_stop_a_write(tmp_path):
     import itertools
 
