@@ -31,6 +31,7 @@ class _Plan:
     returning_clause: bool  # read back with RETURNING (else cursor.lastrowid)
     shortcuts: tuple[_Shortcut, ...]  # per field: the value type stored as it is (`_shortcut`), or None
     timestamps: tuple[bool, ...]  # per field: a plain DateTimeField on SQLite (its conversions are shared)
+    unnest: str | None  # PostgreSQL: the rows as one array per column, "UNNEST((%s)::uuid[], …)" (_unnest)
 
 
 _plans: dict[tuple[type[Model], str], _Plan] = {}
@@ -58,8 +59,29 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
                        and not (field.auto_now or field.auto_now_add) for field in fields)
     plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause,
                                shortcuts=tuple(_shortcut(field, connection) for field in fields),
-                               timestamps=timestamps)
+                               timestamps=timestamps, unnest=_unnest(fields, connection))
     return plan
+
+
+def _unnest(fields: Sequence[Field[Any, Any]], connection: BaseDatabaseWrapper) -> str | None:
+    """On PostgreSQL, `UNNEST((%s)::type[], …)`: many rows sent as one array parameter per column, as Django's
+    own bulk_create sends them (django.db.backends.postgresql.compiler.SQLInsertCompiler.assemble_as_sql, same
+    conditions). A multi-row VALUES list has a placeholder per value, and psycopg splits such a statement's text
+    in Python on every execute (its parse cache skips long statements): 250 messages cost more in that split than
+    everything else of their acceptance. None where a field's type may not fit an array."""
+    if connection.vendor != "postgresql":
+        return None
+    types = []
+    for field in fields:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        if target.get_internal_type() not in connection.data_types:
+            return None
+        # A placeholder that may depend on the value cannot be one for a whole array; bytea's is a plain %s here.
+        if hasattr(field, "get_placeholder") and not (isinstance(field, models.BinaryField)
+                                                      and connection.ops.binary_placeholder_sql(None) == "%s"):
+            return None
+        types.append(f"(%b)::{str(field.db_type(connection)).split('(')[0]}[]")
+    return f"UNNEST({', '.join(types)})"
 
 
 def _row_params(obj: Model, plan: _Plan, connection: BaseDatabaseWrapper,
@@ -210,11 +232,17 @@ def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[
     row_sql, _, returning = tail.partition(" RETURNING ")
     on_conflict = _on_conflict(type(objs[0]), connection, *update_conflicts) if update_conflicts else ""
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _MAX_PARAMS.get(connection.vendor, 999) // len(plan.fields)))
-    with connection.cursor() as cursor:
+    with _cursor(connection, arrays=plan.unnest is not None) as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start:start + per_statement]
-            params = [value for row in prepared.params[start:start + per_statement] for value in row]
-            sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
+            rows = prepared.params[start:start + per_statement]
+            if plan.unnest is not None and len(rows) > 1 and not any(
+                    hasattr(value, "as_sql") for row in rows for value in row):  # an expression fits no array
+                params: list[Any] = [list(column) for column in zip(*rows, strict=True)]
+                sql = f"{head} SELECT * FROM {plan.unnest}{on_conflict}"
+            else:
+                params = [value for row in rows for value in row]
+                sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
             if returning:
                 sql = f"{sql} RETURNING {returning}"
             cursor.execute(sql, params)
@@ -225,6 +253,23 @@ def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[
         obj._state.adding = False
         obj._state.db = prepared.alias
     return objs
+
+
+def _cursor(connection: BaseDatabaseWrapper, *, arrays: bool) -> Any:
+    """A cursor of `connection`; for rows sent as arrays (PostgreSQL), one that binds its parameters on the server.
+
+    Django's psycopg cursor binds parameters on the client (`server_side_binding` off, its default): it quotes
+    each value into the statement's text, and an array element by element with a regular expression in Python,
+    which cost as much as the VALUES list it replaces. Bound on the server, psycopg sends each array in its own
+    format with its C dumpers. The cursor is wrapped as Django wraps its own (execute wrappers, query logging,
+    database errors translated)."""
+    if not arrays:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 def _on_conflict(model: type[Model], connection: BaseDatabaseWrapper, unique_fields: Sequence[str],
