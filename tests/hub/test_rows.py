@@ -133,3 +133,16 @@ def test_on_postgresql_many_rows_go_as_one_array_per_column():
     assert "UNNEST(" in sql
     assert parameters == len(_plan(Job, connection).fields)
     assert Job.objects.filter(key__startswith="arrays:").count() == 300
+
+
+def test_a_unique_key_taken_twice_in_many_rows_is_djangos_integrity_error():
+    """The group's fallback (decision 0017) and a single submission's race handling catch Django's IntegrityError:
+    the rows' own cursor (PostgreSQL: bound on the server) translates the database's error as Django's does."""
+    from django.db import IntegrityError, transaction
+
+    now = timezone.now()
+    jobs = [Job(kind=WorkKind.NOTIFY, key="twice", payload={}, run_after=now, created_at=now, request_id="",
+                max_attempts=8) for _ in range(2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_many(jobs)
+    assert not Job.objects.filter(key="twice").exists()
