@@ -128,7 +128,8 @@ def _profile(args: argparse.Namespace, database_url: str | None) -> int:  # noqa
                   f"{sum(counters.sql.values()) / n:.1f} ({sql}); os.fsync per item {counters.fsyncs / n:.2f}")
             for phase, seconds in phases.seconds.items():
                 if phases.calls[phase]:
-                    print(f"  {phase:52} {seconds / n * 1000:7.2f} ms wall {phases.cpu_seconds[phase] / n * 1000:7.3f} ms CPU"
+                    cpu_ms = phases.cpu_seconds[phase] / n * 1000
+                    print(f"  {phase:52} {seconds / n * 1000:7.2f} ms wall {cpu_ms:7.3f} ms CPU"
                           f"  ({phases.calls[phase] / n:.2f}x)")
             print()
         if args.top:

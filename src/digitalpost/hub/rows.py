@@ -76,9 +76,9 @@ def _unnest(fields: Sequence[Field[Any, Any]], connection: BaseDatabaseWrapper) 
         target = field.target_field if isinstance(field, models.ForeignKey) else field
         if target.get_internal_type() not in connection.data_types:
             return None
-        # A placeholder that may depend on the value cannot be one for a whole array; bytea's is a plain %s here.
-        if hasattr(field, "get_placeholder") and not (isinstance(field, models.BinaryField)
-                                                      and connection.ops.binary_placeholder_sql(None) == "%s"):
+        # A placeholder that may depend on the value cannot be one for a whole array; bytea's is a plain %s on
+        # PostgreSQL (only other backends' binary_placeholder_sql differ).
+        if hasattr(field, "get_placeholder") and not isinstance(field, models.BinaryField):
             return None
         types.append(f"(%b)::{str(field.db_type(connection)).split('(')[0]}[]")
     return f"UNNEST({', '.join(types)})"
@@ -235,13 +235,14 @@ def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[
     with _cursor(connection, arrays=plan.unnest is not None) as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start:start + per_statement]
-            rows = prepared.params[start:start + per_statement]
-            if plan.unnest is not None and len(rows) > 1 and not any(
-                    hasattr(value, "as_sql") for row in rows for value in row):  # an expression fits no array
-                params: list[Any] = [list(column) for column in zip(*rows, strict=True)]
-                sql = f"{head} SELECT * FROM {plan.unnest}{on_conflict}"
+            values = prepared.params[start:start + per_statement]
+            if plan.unnest is not None and len(values) > 1 and not any(
+                    hasattr(value, "as_sql") for row in values for value in row):  # an expression fits no array
+                params: list[Any] = [list(column) for column in zip(*values, strict=True)]
+                # Table, columns and their types from the model, quoted by the backend; the values are parameters.
+                sql = f"{head} SELECT * FROM {plan.unnest}{on_conflict}"  # noqa: S608
             else:
-                params = [value for row in rows for value in row]
+                params = [value for row in values for value in row]
                 sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
             if returning:
                 sql = f"{sql} RETURNING {returning}"
@@ -265,11 +266,12 @@ def _cursor(connection: BaseDatabaseWrapper, *, arrays: bool) -> Any:
     database errors translated)."""
     if not arrays:
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
+    from django.db.backends.postgresql import base as postgresql
 
+    server_binding: Any = postgresql.ServerBindingCursor  # defined by Django under psycopg 3 only
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        return cast(Any, connection)._prepare_cursor(server_binding(connection.connection))
 
 
 def _on_conflict(model: type[Model], connection: BaseDatabaseWrapper, unique_fields: Sequence[str],
