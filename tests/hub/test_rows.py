@@ -86,3 +86,81 @@ def test_an_upsert_updates_the_row_that_holds_the_same_unique_value(cast):
     insert_many([entry("first")], update_conflicts=(["message"], fields))
     insert_many([entry("second")], update_conflicts=(["message"], fields))
     assert list(SearchEntry.objects.filter(message=message).values_list("body", flat=True)) == ["second"]
+
+
+def test_many_rows_of_every_kind_of_value_read_back_as_written():
+    """Several rows in one insert_many (on PostgreSQL: one array per column): UUIDs, text, integers, JSON, times,
+    a column that is NULL in every row and one NULL in some, each read back as the row said, ids in row order."""
+    earlier, now = timezone.now() - timezone.timedelta(hours=1), timezone.now()
+    claimer = uuid.uuid4()
+    jobs = [Job(kind=WorkKind.NOTIFY, key=f"many:{n}", payload={"n": n, "text": "æ'\"{,}\\", "list": [1, None]},
+                run_after=earlier if n % 2 else now, created_at=now, request_id="r" * n, max_attempts=n + 1,
+                claimed_by=claimer if n % 3 == 0 else None)
+            for n in range(7)]
+    written = insert_many(jobs)
+    assert [job.pk for job in written] == sorted(job.pk for job in written)
+    stored = {job.key: job for job in Job.objects.filter(key__startswith="many:")}
+    for job in jobs:
+        again = stored[job.key]
+        assert again.pk == job.pk
+        assert (again.payload, again.run_after, again.created_at, again.request_id, again.max_attempts,
+                again.claimed_by, again.done_at, again.kind) == (
+                job.payload, job.run_after, job.created_at, job.request_id, job.max_attempts, job.claimed_by, None,
+                WorkKind.NOTIFY)
+
+
+def test_many_messages_keep_their_bytes_and_json(cast):
+    """The message row's own kinds of value (bytes of the MeMo kept in the row, JSON document parts) in one
+    insert_many of several rows."""
+    from digitalpost.messages.services.ingest import accept_memo
+    from digitalpost.protocols import memo
+
+    template = accept_memo(system=cast.nordby.system, body=memo.build(cast.nordby.memo(cast.anna))).message
+    rows = []
+    for n, pending in enumerate([b"\x00\xff<memo/>", None, bytes(range(256))]):
+        row = Message.objects.get(pk=template.pk)
+        row.pk, row.message_uuid, row.transmission_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        row.pending_memo = pending
+        row.document_parts = [{"at": [n, n + 4], "label": "Brev ø"}] if n != 1 else None
+        rows.append(row)
+    insert_many(rows)
+    for row in rows:
+        again = Message.objects.get(pk=row.pk)
+        assert (bytes(again.pending_memo) if again.pending_memo is not None else None) == row.pending_memo
+        assert again.document_parts == row.document_parts
+
+
+def test_on_postgresql_many_rows_go_as_one_array_per_column():
+    """A multi-row VALUES list carries a parameter per value, which psycopg splits and quotes in Python on every
+    execute; on PostgreSQL the rows go as one array parameter per column instead (as Django's bulk_create does)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite takes a VALUES list")
+    now = timezone.now()
+    jobs = [Job(kind=WorkKind.NOTIFY, key=f"arrays:{n}", payload={}, run_after=now, created_at=now, request_id="",
+                max_attempts=8) for n in range(300)]
+    sent: list[tuple[str, int]] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, len(params)))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        insert_many(jobs)
+    assert len(sent) == 1
+    sql, parameters = sent[0]
+    assert "UNNEST(" in sql
+    assert parameters == len(_plan(Job, connection).fields)
+    assert Job.objects.filter(key__startswith="arrays:").count() == 300
+
+
+def test_a_unique_key_taken_twice_in_many_rows_is_djangos_integrity_error():
+    """The group's fallback (decision 0017) and a single submission's race handling catch Django's IntegrityError:
+    the rows' own cursor (PostgreSQL: bound on the server) translates the database's error as Django's does."""
+    from django.db import IntegrityError, transaction
+
+    now = timezone.now()
+    jobs = [Job(kind=WorkKind.NOTIFY, key="twice", payload={}, run_after=now, created_at=now, request_id="",
+                max_attempts=8) for _ in range(2)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_many(jobs)
+    assert not Job.objects.filter(key="twice").exists()

@@ -117,7 +117,8 @@ def group_insert_fails(transactional_db):
     refused = []
 
     def refuse(execute, sql, params, many, context):
-        if sql.startswith(table) and "), (" in sql and not refused:
+        many_rows = "), (" in sql or "UNNEST(" in sql  # a VALUES list, or one array per column (PostgreSQL)
+        if sql.startswith(table) and many_rows and not refused:
             refused.append(sql)
             raise IntegrityError("UNIQUE constraint failed (injected)")
         return execute(sql, params, many, context)

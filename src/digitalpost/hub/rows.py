@@ -31,6 +31,7 @@ class _Plan:
     returning: Field[Any, Any] | None  # a primary key the database assigns (AutoField), read back
     returning_clause: bool  # read back with RETURNING (else cursor.lastrowid)
     converters: tuple[_Convert, ...]  # per field: its parameter from the object (`_converter`)
+    unnest: str | None  # PostgreSQL: the rows as one array per column, "UNNEST((%s)::uuid[], …)" (_unnest)
 
 
 _plans: dict[tuple[type[Model], str], _Plan] = {}
@@ -59,8 +60,29 @@ def _plan(model: type[Model], connection: BaseDatabaseWrapper) -> _Plan:
     converters = tuple(_converter(field, _shortcut(field, connection), timestamp)
                        for field, timestamp in zip(fields, timestamps, strict=True))
     plan = _plans[key] = _Plan(sql=sql, fields=fields, returning=returning, returning_clause=returning_clause,
-                               converters=converters)
+                               converters=converters, unnest=_unnest(fields, connection))
     return plan
+
+
+def _unnest(fields: Sequence[Field[Any, Any]], connection: BaseDatabaseWrapper) -> str | None:
+    """On PostgreSQL, `UNNEST((%s)::type[], …)`: many rows sent as one array parameter per column, as Django's
+    own bulk_create sends them (django.db.backends.postgresql.compiler.SQLInsertCompiler.assemble_as_sql, same
+    conditions). A multi-row VALUES list has a placeholder per value, and psycopg splits such a statement's text
+    in Python on every execute (its parse cache skips long statements): 250 messages cost more in that split than
+    everything else of their acceptance. None where a field's type may not fit an array."""
+    if connection.vendor != "postgresql":
+        return None
+    types = []
+    for field in fields:
+        target = field.target_field if isinstance(field, models.ForeignKey) else field
+        if target.get_internal_type() not in connection.data_types:
+            return None
+        # A placeholder that may depend on the value cannot be one for a whole array; bytea's is a plain %s on
+        # PostgreSQL (only other backends' binary_placeholder_sql differ).
+        if hasattr(field, "get_placeholder") and not isinstance(field, models.BinaryField):
+            return None
+        types.append(f"(%b)::{str(field.db_type(connection)).split('(')[0]}[]")
+    return f"UNNEST({', '.join(types)})"
 
 
 def _row_params(obj: Model, plan: _Plan, connection: BaseDatabaseWrapper,
@@ -254,11 +276,18 @@ def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[
     row_sql, _, returning = tail.partition(" RETURNING ")
     on_conflict = _on_conflict(type(objs[0]), connection, *update_conflicts) if update_conflicts else ""
     per_statement = max(1, min(MAX_ROWS_PER_INSERT, _MAX_PARAMS.get(connection.vendor, 999) // len(plan.fields)))
-    with connection.cursor() as cursor:
+    with _cursor(connection, arrays=plan.unnest is not None) as cursor:
         for start in range(0, len(objs), per_statement):
             chunk = objs[start:start + per_statement]
-            params = [value for row in prepared.params[start:start + per_statement] for value in row]
-            sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
+            values = prepared.params[start:start + per_statement]
+            if plan.unnest is not None and len(values) > 1 and not any(
+                    hasattr(value, "as_sql") for row in values for value in row):  # an expression fits no array
+                params: list[Any] = [list(column) for column in zip(*values, strict=True)]
+                # Table, columns and their types from the model, quoted by the backend; the values are parameters.
+                sql = f"{head} SELECT * FROM {plan.unnest}{on_conflict}"  # noqa: S608
+            else:
+                params = [value for row in values for value in row]
+                sql = f"{head} VALUES {', '.join([row_sql] * len(chunk))}{on_conflict}"
             if returning:
                 sql = f"{sql} RETURNING {returning}"
             cursor.execute(sql, params)
@@ -269,6 +298,24 @@ def insert_many(rows: Sequence[M] | PreparedRows[M], *, update_conflicts: tuple[
         obj._state.adding = False
         obj._state.db = prepared.alias
     return objs
+
+
+def _cursor(connection: BaseDatabaseWrapper, *, arrays: bool) -> Any:
+    """A cursor of `connection`; for rows sent as arrays (PostgreSQL), one that binds its parameters on the server.
+
+    Django's psycopg cursor binds parameters on the client (`server_side_binding` off, its default): it quotes
+    each value into the statement's text, and an array element by element with a regular expression in Python,
+    which cost as much as the VALUES list it replaces. Bound on the server, psycopg sends each array in its own
+    format with its C dumpers. The cursor is wrapped as Django wraps its own (execute wrappers, query logging,
+    database errors translated)."""
+    if not arrays:
+        return connection.cursor()
+    from django.db.backends.postgresql import base as postgresql
+
+    server_binding: Any = postgresql.ServerBindingCursor  # defined by Django under psycopg 3 only
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return cast(Any, connection)._prepare_cursor(server_binding(connection.connection))
 
 
 def _on_conflict(model: type[Model], connection: BaseDatabaseWrapper, unique_fields: Sequence[str],
