@@ -130,11 +130,11 @@ def test_many_messages_keep_their_bytes_and_json(cast):
         assert again.document_parts == row.document_parts
 
 
+@pytest.mark.postgres
 def test_on_postgresql_many_rows_go_as_one_array_per_column():
     """A multi-row VALUES list carries a parameter per value, which psycopg splits and quotes in Python on every
     execute; on PostgreSQL the rows go as one array parameter per column instead (as Django's bulk_create does)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite takes a VALUES list")
+    assert connection.vendor == "postgresql"
     now = timezone.now()
     jobs = [Job(kind=WorkKind.NOTIFY, key=f"arrays:{n}", payload={}, run_after=now, created_at=now, request_id="",
                 max_attempts=8) for n in range(300)]
