@@ -4,13 +4,14 @@ mail (citizens' notices) in the notification folder, so the demo's notices land 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import smtplib
 import socket
 from email.message import EmailMessage
 
 import pytest
 
-from digitalpost.cli.mailserver import maildir_server
+from digitalpost.cli.mailserver import maildir_server, store
 from digitalpost.hub.relay import send_via_relay
 from helpers.smtp_relay import free_port
 
@@ -132,3 +133,12 @@ def test_answers_to_pipelined_commands_are_written_together(server, settings, mo
     assert envelope.count(b"\r\n") == 3
     assert envelope.startswith(b"250")
     assert len(list((server / "notifications").glob("*.eml"))) == 1
+
+
+def test_a_mail_is_still_filed_after_its_folder_was_removed(tmp_path):
+    folder = tmp_path / "mail"
+    first = store(folder, b"Subject: one\r\n\r\nfirst\r\n")
+    shutil.rmtree(folder)  # a demo reset while the server runs: the folder is made again, the mail not lost
+    second = store(folder, b"Subject: two\r\n\r\nsecond\r\n")
+    assert not first.exists()
+    assert second.read_bytes() == b"Subject: two\r\n\r\nsecond\r\n"
