@@ -505,9 +505,9 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
     """
     from django.conf import settings
 
-    from digitalpost.cli.common import freeze_startup_heap
     from digitalpost.delivery.channels.receivers import inquiry_of
     from digitalpost.delivery.channels.secure_address import PreparedMail, SecureAddressChannel
+    from digitalpost.hub.heap import freeze_startup_heap
     from digitalpost.hub.keys import hub_identity
     from digitalpost.hub.relay import send_via_relay
     from digitalpost.protocols import smime
