@@ -554,7 +554,8 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
     hand_off(prepare_inquiry_mail(messages[0], world.receiver))  # the thread's relay connection, opened untimed
     # As `digitalpost worker` does before its first job (decision 0029): what start-up and the set-up left is frozen, so
     # no full collection walks it in the loop (one took ~100 ms of CPU inside a forward and doubled a run's mean).
-    # Undone after the loop: the inbound side is measured as the gateway runs it.
+    # Kept after the loop: the gateway freezes its own start-up heap too (decision 0033), so the inbound side's
+    # in-process yardstick runs as the gateway does.
     freeze_startup_heap()
     collections = CollectorWatch()
     again, handoff_times, crypto_times, cli_times, lib_times = [], [], [], [], []
@@ -578,7 +579,6 @@ def outbound(args: argparse.Namespace, world: World, work: Path, label: str, tar
         crypto_times.append((t3 - t1) * 1000)
         lib_times.append((t4 - t3) * 1000)
     collections.stop()
-    gc.unfreeze()
     # The openssl CLI in a loop of its own: two processes per mail between the forwards left every cache cold for
     # the forward and for libcrypto after it, measuring both slower than a worker forwarding a burst runs them.
     for path in entity_files:
