@@ -120,14 +120,20 @@ class ScriptedStop(threading.Event):
         return self.is_set()
 
 
-def test_an_idle_worker_asks_less_often_each_empty_round_and_at_once_again_after_work(tx_cast):
+def _submitting_then_stopping(tx_cast, *, submit_at: int, stop_at: int) -> ScriptedStop:
+    """A stop that has Nordby submit a message to Anna at wait `submit_at` and is set at wait `stop_at`."""
     def cue(waits: int) -> None:
-        if waits == 5:
+        if waits == submit_at:
             tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna))
-        if waits == 8:
+        if waits == stop_at:
             stop.set()
 
     stop = ScriptedStop(cue)
+    return stop
+
+
+def test_an_idle_worker_asks_less_often_each_empty_round_and_at_once_again_after_work(tx_cast):
+    stop = _submitting_then_stopping(tx_cast, submit_at=5, stop_at=8)
     run_forever([WorkKind.DELIVER_BULK, WorkKind.DELIVER], HANDLERS, stop=stop, on_give_up=GIVE_UP,
                 batch_handlers=BATCH_HANDLERS, idle_sleep=0.05, idle_sleep_max=0.5)
     assert stop.waits == [0.05, 0.1, 0.2, 0.4, 0.5, 0.05, 0.1, 0.2]  # the message was found right after wait 5
@@ -144,13 +150,7 @@ def test_without_a_longer_maximum_an_idle_worker_keeps_its_interval(tx_cast):
 @pytest.mark.parametrize(("limit", "expected"), [(25, [0.05, 0.25, 0.05]), (1, [0.05, 0.05, 0.1])])
 def test_a_gathering_worker_waits_after_a_partial_batch_and_goes_straight_on_after_a_full_one(tx_cast, limit,
                                                                                              expected):
-    def cue(waits: int) -> None:
-        if waits == 1:
-            tx_cast.nordby.submit(tx_cast.nordby.memo(tx_cast.anna))
-        if waits == 3:
-            stop.set()
-
-    stop = ScriptedStop(cue)
+    stop = _submitting_then_stopping(tx_cast, submit_at=1, stop_at=3)
     run_forever([WorkKind.DELIVER], HANDLERS, stop=stop, on_give_up=GIVE_UP, batch_handlers=BATCH_HANDLERS,
                 idle_sleep=0.05, idle_sleep_max=0.5, gather=0.25, batch_limits={WorkKind.DELIVER: limit})
     assert stop.waits == expected  # a batch of one under a limit of 25 waits 0.25 s; one that filled its limit not
