@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -28,9 +29,8 @@ def active_exemptions(on: date) -> QuerySet[Exemption]:
 # The notices batch asks this for every batch: compiled once per database and length (decision 0025).
 _ON = Exemption._meta.get_field("starts_on")
 _EXEMPT = PreparedIn(lambda contacts: PreparedSelect(
-    Exemption.objects.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=Param("on", _ON)),
-                             starts_on__lte=Param("on", _ON), ended_at__isnull=True, contact__pk__in=contacts)
-    .values_list("contact_id")), contacts=Contact._meta.pk)
+    active_exemptions(cast(date, Param("on", _ON)))  # the Param stands in for the day
+    .filter(contact__pk__in=contacts).values_list("contact_id")), contacts=Contact._meta.pk)
 
 
 def effective_status(contact: Contact, *, on: date | None = None) -> str:
@@ -46,7 +46,7 @@ def effective_statuses(contacts: Iterable[Contact], *, on: date | None = None) -
     """Effective status by contact number, in two queries whatever the count (bulk look-up)."""
     found = list(contacts)
     on = on or timezone.localdate()
-    registered = list(dict.fromkeys(c.pk for c in found if c.status == Contact.Status.REGISTERED))
+    registered = [c.pk for c in found if c.status == Contact.Status.REGISTERED]
     exempt = {contact_id for contact_id, in _EXEMPT.rows(contacts=registered, on=on)}
     return {c.number: Contact.Status.EXEMPT if c.pk in exempt else str(c.status) for c in found}
 
