@@ -50,14 +50,7 @@ def queue_event_pushes(message: Message, event: Event) -> None:
     still created one by one, in the order of the events. A deactivated endpoint keeps its queue (nothing is
     lost) but is not woken: its reactivation resumes it.
     """
-    if message.sender_system_id is None or event.kind not in PUSHED_KINDS:
-        return
-    pushed = push_type(event.kind)
-    for target in push_targets(message.sender_system_id):
-        if not target.event_types or pushed in target.event_types:
-            push = EventPush.objects.create(endpoint_id=target.id, event=event, created_at=event.at)
-            if target.is_active:
-                wake(target.id, push.pk)
+    queue_pushes_of_events([(message, event)])
 
 
 def queue_pushes_of_events(appended: list[tuple[Message, Event]]) -> None:
